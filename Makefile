@@ -1,0 +1,58 @@
+# The two set-up commands of the README: `make demo` and `make test`. Each target installs the
+# missing Debian packages, configures and builds on first use, and is incremental afterwards.
+.DEFAULT_GOAL := demo
+.PHONY: deps demo test test-asan test-tsan bench build format format-check clean
+
+JOBS ?= $(shell nproc)
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
+RELEASE_DIR ?= build-release
+BENCH_OUT ?= $(RELEASE_DIR)/bench-results.jsonl
+CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
+DEMO_DB ?= $(BUILD_DIR)/demo.db
+
+deps:
+	@scripts/install-deps.sh
+
+# configure(dir, extra cmake args)
+define configure
+	@if [ ! -f $(1)/CMakeCache.txt ]; then cmake -S . -B $(1) $(2) >/dev/null; fi
+endef
+
+build: deps
+	$(call configure,$(BUILD_DIR),-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+demo: build
+	@$(BUILD_DIR)/examples/print_history
+
+test: build
+	@ctest --test-dir $(BUILD_DIR) $(CTEST_FLAGS)
+
+# ASan+UBSan build of the library and every test.
+test-asan: deps
+	$(call configure,$(ASAN_DIR),-DCMAKE_BUILD_TYPE=Debug -DDUROXIDE_SANITIZE=address -DDUROXIDE_BUILD_EXAMPLES=OFF)
+	@cmake --build $(ASAN_DIR) -j $(JOBS)
+	@ctest --test-dir $(ASAN_DIR) $(CTEST_FLAGS)
+
+# TSan build: the suites that run threads.
+test-tsan: deps
+	$(call configure,$(TSAN_DIR),-DCMAKE_BUILD_TYPE=Debug -DDUROXIDE_SANITIZE=thread -DDUROXIDE_BUILD_EXAMPLES=OFF)
+	@cmake --build $(TSAN_DIR) -j $(JOBS)
+	@ctest --test-dir $(TSAN_DIR) $(CTEST_FLAGS)
+
+# Release build of the benchmarks; every result is appended as a JSON line to $(BENCH_OUT).
+bench: deps
+	$(call configure,$(RELEASE_DIR),-DCMAKE_BUILD_TYPE=Release -DDUROXIDE_BUILD_BENCH=ON -DDUROXIDE_BUILD_TESTS=OFF)
+	@cmake --build $(RELEASE_DIR) -j $(JOBS)
+	@BENCH_OUT=$(BENCH_OUT) scripts/run-bench.sh $(RELEASE_DIR)
+
+format:
+	@scripts/format.sh
+
+format-check:
+	@scripts/format.sh --check
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(RELEASE_DIR)

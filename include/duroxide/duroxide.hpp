@@ -1,0 +1,13 @@
+// The umbrella header: include this to use duroxide-cpp.
+#pragma once
+
+#include <duroxide/action.hpp>
+#include <duroxide/codec.hpp>
+#include <duroxide/constants.hpp>
+#include <duroxide/error_details.hpp>
+#include <duroxide/event.hpp>
+#include <duroxide/orchestration_status.hpp>
+#include <duroxide/result.hpp>
+#include <duroxide/retry_policy.hpp>
+#include <duroxide/wire.hpp>
+#include <duroxide/work_item.hpp>

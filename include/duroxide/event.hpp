@@ -1,0 +1,205 @@
+// Event: one append-only history record (spec/01 §2).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <duroxide/error_details.hpp>
+
+namespace duroxide {
+
+/// A queue message carried forward across continue-as-new: (queue name, data).
+using CarriedEvent = std::pair<std::string, std::string>;
+
+/// The payload of each event kind. Type names are duroxide's internal names; the wire tag of each
+/// (spec/01 §2.2) is given where it differs and returned by `event_type_name()`.
+namespace events {
+/// First event of every execution (event_id 1).
+struct OrchestrationStarted {
+  std::string name;
+  std::string version;
+  std::string input;
+  std::optional<std::string> parent_instance;
+  std::optional<std::uint64_t> parent_id;
+  /// Non-empty only on an execution started by continue-as-new (audit; spec/02 §10).
+  std::vector<CarriedEvent> carry_forward_events;
+  /// Set only on a continue-as-new execution whose predecessor had a custom status.
+  std::optional<std::string> initial_custom_status;
+  bool operator==(const OrchestrationStarted&) const = default;
+};
+struct OrchestrationCompleted {
+  std::string output;
+  bool operator==(const OrchestrationCompleted&) const = default;
+};
+struct OrchestrationFailed {
+  ErrorDetails details;
+  bool operator==(const OrchestrationFailed&) const = default;
+};
+struct ActivityScheduled {
+  std::string name;
+  std::string input;
+  std::optional<std::string> session_id;
+  std::optional<std::string> tag;
+  bool operator==(const ActivityScheduled&) const = default;
+};
+struct ActivityCompleted {
+  std::string result;
+  bool operator==(const ActivityCompleted&) const = default;
+};
+struct ActivityFailed {
+  ErrorDetails details;
+  bool operator==(const ActivityFailed&) const = default;
+};
+struct ActivityCancelRequested {
+  std::string reason;
+  bool operator==(const ActivityCancelRequested&) const = default;
+};
+struct TimerCreated {
+  std::uint64_t fire_at_ms = 0;
+  bool operator==(const TimerCreated&) const = default;
+};
+struct TimerFired {
+  std::uint64_t fire_at_ms = 0;
+  bool operator==(const TimerFired&) const = default;
+};
+struct ExternalSubscribed {
+  std::string name;
+  bool operator==(const ExternalSubscribed&) const = default;
+};
+struct ExternalEvent {
+  std::string name;
+  std::string data;
+  bool operator==(const ExternalEvent&) const = default;
+};
+/// A detached orchestration start (wire tag "OrchestrationChained").
+struct OrchestrationChained {
+  std::string name;
+  std::string instance;
+  std::string input;
+  bool operator==(const OrchestrationChained&) const = default;
+};
+struct SubOrchestrationScheduled {
+  std::string name;
+  std::string instance;
+  std::string input;
+  bool operator==(const SubOrchestrationScheduled&) const = default;
+};
+struct SubOrchestrationCompleted {
+  std::string result;
+  bool operator==(const SubOrchestrationCompleted&) const = default;
+};
+struct SubOrchestrationFailed {
+  ErrorDetails details;
+  bool operator==(const SubOrchestrationFailed&) const = default;
+};
+struct SubOrchestrationCancelRequested {
+  std::string reason;
+  bool operator==(const SubOrchestrationCancelRequested&) const = default;
+};
+struct OrchestrationContinuedAsNew {
+  std::string input;
+  bool operator==(const OrchestrationContinuedAsNew&) const = default;
+};
+struct OrchestrationCancelRequested {
+  std::string reason;
+  bool operator==(const OrchestrationCancelRequested&) const = default;
+};
+struct ExternalSubscribedCancelled {
+  std::string reason;
+  bool operator==(const ExternalSubscribedCancelled&) const = default;
+};
+/// Wire tag "ExternalSubscribedPersistent".
+struct QueueSubscribed {
+  std::string name;
+  bool operator==(const QueueSubscribed&) const = default;
+};
+/// Wire tag "ExternalEventPersistent".
+struct QueueEventDelivered {
+  std::string name;
+  std::string data;
+  bool operator==(const QueueEventDelivered&) const = default;
+};
+/// Wire tag "ExternalSubscribedPersistentCancelled".
+struct QueueSubscriptionCancelled {
+  std::string reason;
+  bool operator==(const QueueSubscriptionCancelled&) const = default;
+};
+/// `status` absent = custom status cleared.
+struct CustomStatusUpdated {
+  std::optional<std::string> status;
+  bool operator==(const CustomStatusUpdated&) const = default;
+};
+struct KeyValueSet {
+  std::string key;
+  std::string value;
+  std::uint64_t last_updated_at_ms = 0;
+  bool operator==(const KeyValueSet&) const = default;
+};
+struct KeyValueCleared {
+  std::string key;
+  bool operator==(const KeyValueCleared&) const = default;
+};
+struct KeyValuesCleared {
+  bool operator==(const KeyValuesCleared&) const = default;
+};
+}  // namespace events
+
+using EventKind =
+    std::variant<events::OrchestrationStarted, events::OrchestrationCompleted, events::OrchestrationFailed,
+                 events::ActivityScheduled, events::ActivityCompleted, events::ActivityFailed,
+                 events::ActivityCancelRequested, events::TimerCreated, events::TimerFired, events::ExternalSubscribed,
+                 events::ExternalEvent, events::OrchestrationChained, events::SubOrchestrationScheduled,
+                 events::SubOrchestrationCompleted, events::SubOrchestrationFailed,
+                 events::SubOrchestrationCancelRequested, events::OrchestrationContinuedAsNew,
+                 events::OrchestrationCancelRequested, events::ExternalSubscribedCancelled, events::QueueSubscribed,
+                 events::QueueEventDelivered, events::QueueSubscriptionCancelled, events::CustomStatusUpdated,
+                 events::KeyValueSet, events::KeyValueCleared, events::KeyValuesCleared>;
+
+/// One history record: common metadata plus the kind-specific payload.
+struct Event {
+  /// Position in the execution's history; OrchestrationStarted is 1.
+  std::uint64_t event_id = 0;
+  /// For completions and cancellation breadcrumbs: the scheduling event they refer to.
+  std::optional<std::uint64_t> source_event_id;
+  std::string instance_id;
+  std::uint64_t execution_id = 0;
+  /// Wall-clock ms since the Unix epoch when the event was created. Never drives logic.
+  std::uint64_t timestamp_ms = 0;
+  /// Semver of the library that created the event; the first event's value pins the execution.
+  std::string duroxide_version;
+  EventKind kind;
+
+  bool operator==(const Event&) const = default;
+
+  template <class T>
+  bool is() const {
+    return std::holds_alternative<T>(kind);
+  }
+  template <class T>
+  const T* get_if() const {
+    return std::get_if<T>(&kind);
+  }
+  template <class T>
+  T* get_if() {
+    return std::get_if<T>(&kind);
+  }
+
+  /// True for OrchestrationCompleted, OrchestrationFailed and OrchestrationContinuedAsNew.
+  bool is_terminal() const;
+  /// The wire tag of this event's kind (e.g. "ExternalEventPersistent").
+  std::string_view type_name() const;
+};
+
+/// The wire tag of an event kind.
+std::string_view event_type_name(const EventKind& kind);
+
+/// Builds an event stamped with the current time and kDuroxideCompatVersion.
+Event make_event(std::uint64_t event_id, std::optional<std::uint64_t> source_event_id, std::string instance_id,
+                 std::uint64_t execution_id, EventKind kind);
+
+}  // namespace duroxide

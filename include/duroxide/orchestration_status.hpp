@@ -1,0 +1,57 @@
+// OrchestrationStatus: the client-visible state of an instance (spec/01 §7).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <duroxide/error_details.hpp>
+
+namespace duroxide {
+
+namespace status {
+struct NotFound {
+  bool operator==(const NotFound&) const = default;
+};
+struct Running {
+  std::optional<std::string> custom_status;
+  std::uint64_t custom_status_version = 0;
+  bool operator==(const Running&) const = default;
+};
+struct Completed {
+  std::string output;
+  std::optional<std::string> custom_status;
+  std::uint64_t custom_status_version = 0;
+  bool operator==(const Completed&) const = default;
+};
+struct Failed {
+  ErrorDetails details;
+  std::optional<std::string> custom_status;
+  std::uint64_t custom_status_version = 0;
+  bool operator==(const Failed&) const = default;
+};
+}  // namespace status
+
+/// NotFound | Running | Completed | Failed (cancellation is a Failed with a Cancelled kind).
+struct OrchestrationStatus {
+  std::variant<status::NotFound, status::Running, status::Completed, status::Failed> value;
+
+  bool is_not_found() const { return std::holds_alternative<status::NotFound>(value); }
+  bool is_running() const { return std::holds_alternative<status::Running>(value); }
+  bool is_completed() const { return std::holds_alternative<status::Completed>(value); }
+  bool is_failed() const { return std::holds_alternative<status::Failed>(value); }
+  /// Completed or Failed.
+  bool is_terminal() const { return is_completed() || is_failed(); }
+  template <class T>
+  const T* get_if() const {
+    return std::get_if<T>(&value);
+  }
+  /// "NotFound", "Running", "Completed" or "Failed".
+  std::string_view name() const;
+
+  bool operator==(const OrchestrationStatus&) const = default;
+};
+
+}  // namespace duroxide

@@ -1,0 +1,121 @@
+// WorkItem: queue messages between the runtime, the store and the workers (spec/01 §5).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <duroxide/error_details.hpp>
+#include <duroxide/event.hpp>
+
+namespace duroxide {
+
+namespace work_items {
+/// Start an instance (client, sub-orchestration or detached start). Orchestrator queue.
+struct StartOrchestration {
+  std::string instance;
+  std::string orchestration;
+  std::string input;
+  std::optional<std::string> version;  ///< absent = resolve by the registry's version policy
+  std::optional<std::string> parent_instance;
+  std::optional<std::uint64_t> parent_id;
+  std::uint64_t execution_id = 1;
+  bool operator==(const StartOrchestration&) const = default;
+};
+/// Run an activity. Worker queue.
+struct ActivityExecute {
+  std::string instance;
+  std::uint64_t execution_id = 0;
+  std::uint64_t id = 0;  ///< event_id of the ActivityScheduled event
+  std::string name;
+  std::string input;
+  std::optional<std::string> session_id;
+  std::optional<std::string> tag;
+  bool operator==(const ActivityExecute&) const = default;
+};
+struct ActivityCompleted {
+  std::string instance;
+  std::uint64_t execution_id = 0;
+  std::uint64_t id = 0;
+  std::string result;
+  bool operator==(const ActivityCompleted&) const = default;
+};
+struct ActivityFailed {
+  std::string instance;
+  std::uint64_t execution_id = 0;
+  std::uint64_t id = 0;
+  ErrorDetails details;
+  bool operator==(const ActivityFailed&) const = default;
+};
+/// Not visible in the orchestrator queue before fire_at_ms.
+struct TimerFired {
+  std::string instance;
+  std::uint64_t execution_id = 0;
+  std::uint64_t id = 0;  ///< event_id of the TimerCreated event
+  std::uint64_t fire_at_ms = 0;
+  bool operator==(const TimerFired&) const = default;
+};
+struct ExternalRaised {
+  std::string instance;
+  std::string name;
+  std::string data;
+  bool operator==(const ExternalRaised&) const = default;
+};
+/// Routed to parent_instance.
+struct SubOrchCompleted {
+  std::string parent_instance;
+  std::uint64_t parent_execution_id = 0;
+  std::uint64_t parent_id = 0;  ///< event_id of SubOrchestrationScheduled in the parent
+  std::string result;
+  bool operator==(const SubOrchCompleted&) const = default;
+};
+/// Routed to parent_instance.
+struct SubOrchFailed {
+  std::string parent_instance;
+  std::uint64_t parent_execution_id = 0;
+  std::uint64_t parent_id = 0;
+  ErrorDetails details;
+  bool operator==(const SubOrchFailed&) const = default;
+};
+struct CancelInstance {
+  std::string instance;
+  std::string reason;
+  bool operator==(const CancelInstance&) const = default;
+};
+struct ContinueAsNew {
+  std::string instance;
+  std::string orchestration;
+  std::string input;
+  std::optional<std::string> version;
+  std::vector<CarriedEvent> carry_forward_events;
+  std::optional<std::string> initial_custom_status;
+  bool operator==(const ContinueAsNew&) const = default;
+};
+/// A message for the instance's persistent event queue (log name "ExternalRaisedPersistent").
+struct QueueMessage {
+  std::string instance;
+  std::string name;
+  std::string data;
+  bool operator==(const QueueMessage&) const = default;
+};
+}  // namespace work_items
+
+using WorkItem = std::variant<work_items::StartOrchestration, work_items::ActivityExecute,
+                              work_items::ActivityCompleted, work_items::ActivityFailed, work_items::TimerFired,
+                              work_items::ExternalRaised, work_items::SubOrchCompleted, work_items::SubOrchFailed,
+                              work_items::CancelInstance, work_items::ContinueAsNew, work_items::QueueMessage>;
+
+/// The wire variant name ("StartOrchestration", ..., "QueueMessage").
+std::string_view work_item_type_name(const WorkItem& item);
+/// The name used in logs and metrics: the variant name, except "ExternalRaisedPersistent" for
+/// QueueMessage.
+std::string_view work_item_log_name(const WorkItem& item);
+/// The instance whose queue the item belongs to (parent_instance for sub-orchestration outcomes).
+const std::string& work_item_instance(const WorkItem& item);
+/// True for ActivityExecute (the worker queue); every other kind goes to the orchestrator queue.
+bool is_worker_item(const WorkItem& item);
+
+}  // namespace duroxide

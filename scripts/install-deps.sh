@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs the Debian packages duroxide-cpp needs to build, test and benchmark.
+# Only missing packages are installed; `apt-get update` runs only when something is missing.
+# Quiet when everything is present. Exits non-zero with a clear message when it cannot install.
+set -euo pipefail
+
+PACKAGES=(
+  g++ cmake make pkg-config
+  nlohmann-json3-dev        # JSON: typed I/O and the event wire format
+  libspdlog-dev libfmt-dev  # structured logging
+  libsqlite3-dev            # embedded store
+  libpqxx-dev libpq-dev postgresql  # distributed store and its tests
+  libcli11-dev              # command-line tool
+  libcpp-httplib-dev        # metrics endpoint, dashboard
+  libgtest-dev libgmock-dev # tests
+  libbenchmark-dev          # microbenchmarks
+  clang-format              # code formatting check
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  [[ "$pkg" == \#* ]] && continue
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "install-deps: installing missing Debian packages: ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+  else
+    echo "install-deps: error: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+if ! $SUDO apt-get update -qq; then
+  echo "install-deps: error: 'apt-get update' failed; cannot install: ${missing[*]}" >&2
+  exit 1
+fi
+if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+  echo "install-deps: error: 'apt-get install' failed for: ${missing[*]}" >&2
+  exit 1
+fi
+echo "install-deps: done"

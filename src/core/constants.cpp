@@ -1,0 +1,17 @@
+#include <duroxide/constants.hpp>
+
+namespace duroxide {
+
+bool is_auto_generated_sub_orch_id(std::string_view child_instance) {
+  return child_instance.starts_with(kSubOrchAutoPrefix);
+}
+
+std::string build_child_instance_id(std::string_view parent_instance, std::string_view child_instance) {
+  if (!is_auto_generated_sub_orch_id(child_instance)) return std::string(child_instance);
+  std::string id;
+  id.reserve(parent_instance.size() + 2 + child_instance.size());
+  id.append(parent_instance).append("::").append(child_instance);
+  return id;
+}
+
+}  // namespace duroxide
