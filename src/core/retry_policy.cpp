@@ -32,8 +32,11 @@ Duration BackoffStrategy::delay_for_attempt(std::uint32_t failed_attempts) const
       Overloaded{[](const backoff::None&) { return Duration(0); }, [](const backoff::Fixed& b) { return b.delay; },
                  [&](const backoff::Linear& b) { return std::min(saturating_mul(b.base, failed_attempts), b.max); },
                  [&](const backoff::Exponential& b) {
-                   // delay = base × multiplier^(n−1); n = 0 is treated as exponent 0.
-                   const auto exponent = static_cast<int>(failed_attempts == 0 ? 0 : failed_attempts - 1);
+                   // delay = base × multiplier^(n−1); n = 0 is treated as exponent 0. The exponent is
+                   // clamped to int's range (duroxide's cast wraps it negative past 2^31 attempts).
+                   const auto exponent = static_cast<int>(
+                       std::min<std::uint32_t>(failed_attempts == 0 ? 0 : failed_attempts - 1,
+                                               static_cast<std::uint32_t>(std::numeric_limits<int>::max())));
                    const double factor = std::pow(b.multiplier, exponent);
                    const auto delay = saturating_from_double_nanos(static_cast<double>(b.base.count()) * factor);
                    return std::min(delay, b.max);
