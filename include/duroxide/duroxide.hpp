@@ -9,5 +9,6 @@
 #include <duroxide/orchestration_status.hpp>
 #include <duroxide/result.hpp>
 #include <duroxide/retry_policy.hpp>
+#include <duroxide/semver.hpp>
 #include <duroxide/wire.hpp>
 #include <duroxide/work_item.hpp>
