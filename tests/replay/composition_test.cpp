@@ -325,5 +325,35 @@ TEST(ReplayUnobservedFutures, TeardownOfSuspendedCoroutineRecordsNothing) {
   EXPECT_TRUE(out.history_delta.empty());
 }
 
+TEST(ReplayUnobservedFutures, Select3TimerWinsBothActivitiesCancelled) {
+  TurnDriver driver([](Ctx ctx, std::string) -> Task<Result<std::string>> {
+    auto race = co_await Ctx::select3(ctx.schedule_activity("A", "1"), ctx.schedule_activity("B", "2"),
+                                      ctx.schedule_timer(seconds(1)));
+    co_return race.index() == 2 ? "timer_won" : "activity_won";
+  });
+  driver.turn();
+  auto out = driver.turn({timer_fired(4)});
+  EXPECT_EQ(completed_output(out), "timer_won");
+  EXPECT_EQ(out.cancelled_activity_ids, (std::vector<std::uint64_t>{2, 3}));
+}
+
+TEST(ReplayUnobservedFutures, DroppedChildAfterScheduleIsCancelledAndEnforcedOnReplay) {
+  auto dropping = [](Ctx ctx, std::string) -> Task<Result<std::string>> {
+    { auto child = ctx.schedule_sub_orchestration_with_id("Child", "explicit-child", "in"); }
+    co_await ctx.schedule_timer(seconds(1));
+    co_return "";
+  };
+  TurnDriver driver(dropping);
+  auto out = driver.turn();
+  EXPECT_EQ(out.cancelled_child_instances, std::vector<std::string>{"explicit-child"});
+  // Code that now keeps the child contradicts the persisted breadcrumb.
+  TurnDriver keeping([](Ctx ctx, std::string) -> Task<Result<std::string>> {
+    auto child = ctx.schedule_sub_orchestration_with_id("Child", "explicit-child", "in");
+    co_await ctx.schedule_timer(seconds(1));
+    co_return *co_await child;
+  });
+  EXPECT_TRUE(nd_message(keeping.replay(driver.history())).starts_with("cancellation mismatch (sub-orchestrations)"));
+}
+
 }  // namespace
 }  // namespace duroxide::testing

@@ -201,5 +201,51 @@ TEST(ReplayQueue, TypedDequeueDecodes) {
   EXPECT_EQ(completed_output(driver.turn({queued("Q", "[1,2,3]")})), "3");
 }
 
+TEST(ReplayExternalEvents, RaiseInTheFirstBatchPrecedesTheSubscriptionAndIsSkipped) {
+  // A wait cannot resolve in the poll that creates it, and the raise is applied (as a delta event)
+  // before the new subscription exists: the causal rule drops it for good.
+  TurnDriver driver(wait_one);
+  auto out = driver.turn({raised("Approval", "too early")});
+  EXPECT_TRUE(is_continue(out));
+  EXPECT_EQ(events_of<events::ExternalEvent>(out.history_delta).size(), 1u) << "still recorded";
+  EXPECT_TRUE(is_continue(driver.turn()));
+  EXPECT_EQ(completed_output(driver.turn({raised("Approval", "on time")})), "on time");
+}
+
+TEST(ReplayExternalEvents, PersistedBreadcrumbCompressesLaterWaitsOnReplay) {
+  TurnDriver driver([](Ctx ctx, std::string) -> Task<Result<std::string>> {
+    { auto abandoned = ctx.schedule_wait("E"); }
+    co_await ctx.schedule_timer(seconds(1));
+    co_return co_await ctx.schedule_wait("E");
+  });
+  auto out = driver.turn();
+  ASSERT_EQ(events_of<events::ExternalSubscribedCancelled>(out.history_delta).size(), 1u);
+  driver.turn({timer_fired(3)});
+  EXPECT_EQ(completed_output(driver.turn({raised("E", "first raise")})), "first raise");
+  EXPECT_EQ(completed_output(driver.replay(driver.history())), "first raise");
+}
+
+TEST(ReplayExternalEvents, WaitBreadcrumbMustStillBeDroppedOnReplay) {
+  TurnDriver driver([](Ctx ctx, std::string) -> Task<Result<std::string>> {
+    auto kept = ctx.schedule_wait("E");
+    co_await ctx.schedule_timer(seconds(1));
+    co_return co_await kept;
+  });
+  auto out = driver.replay({started(), subscribed(2, "E"), ev(3, events::TimerCreated{1}),
+                            ev(4, events::ExternalSubscribedCancelled{"dropped_future"}, 2)});
+  EXPECT_TRUE(nd_message(out).starts_with("cancellation mismatch (external waits)")) << nd_message(out);
+}
+
+TEST(ReplayQueue, DequeueBreadcrumbMustStillBeDroppedOnReplay) {
+  TurnDriver driver([](Ctx ctx, std::string) -> Task<Result<std::string>> {
+    auto kept = ctx.dequeue_event("Q");
+    co_await ctx.schedule_timer(seconds(1));
+    co_return co_await kept;
+  });
+  auto out = driver.replay({started(), ev(2, events::QueueSubscribed{"Q"}), ev(3, events::TimerCreated{1}),
+                            ev(4, events::QueueSubscriptionCancelled{"dropped_future"}, 2)});
+  EXPECT_TRUE(nd_message(out).starts_with("cancellation mismatch (persistent waits)")) << nd_message(out);
+}
+
 }  // namespace
 }  // namespace duroxide::testing

@@ -280,5 +280,20 @@ TEST(ReplayHistoryCorruption, FieldEdgeCasesRoundTrip) {
   }
 }
 
+TEST(ReplayHistoryCorruption, StageOneEventsStayInDeltaWhenHistoryIsTerminal) {
+  TurnDriver driver(single_activity("A"));
+  auto out = driver.replay({started(), act(2, "A"), ev(3, events::OrchestrationFailed{ErrorDetails::panicked("x")})},
+                           {activity_ok(2, "late"), raised("E", "d")});
+  EXPECT_TRUE(is_continue(out));
+  EXPECT_EQ(out.history_delta.size(), 2u);
+  EXPECT_TRUE(out.pending_actions.empty());
+}
+
+TEST(ReplayHistoryCorruption, AbortErrorWinsAndLaterNdOverwritesEarlierNd) {
+  TurnDriver driver(single_activity("A"));
+  auto out = driver.replay({started(), act(2, "A")}, {activity_ok(8, "x"), timer_fired(9)});
+  EXPECT_EQ(nd_message(out), "no matching schedule for timer id=9");
+}
+
 }  // namespace
 }  // namespace duroxide::testing

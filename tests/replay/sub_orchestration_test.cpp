@@ -192,5 +192,32 @@ TEST(ReplayRetry, ActivityCompletingBeforeTimeoutReplaysCleanly) {
   EXPECT_TRUE(out.history_delta.empty());
 }
 
+struct Point {
+  int x = 0;
+  int y = 0;
+  NLOHMANN_DEFINE_TYPE_INTRUSIVE(Point, x, y)
+};
+
+TEST(ReplayTypedApis, TypedVariantsEncodeInputsWithTheCodec) {
+  TurnDriver driver([](Ctx ctx, std::string) -> Task<Result<std::string>> {
+    ctx.schedule_orchestration_typed("Detached", "d-1", Point{1, 2});
+    auto on_session = co_await ctx.schedule_activity_on_session_typed<Point>("Move", Point{3, 4}, "s");
+    auto child = co_await ctx.schedule_sub_orchestration_with_id_typed<int>("Child", "c-1", std::string("raw"));
+    auto retried = co_await ctx.schedule_activity_with_retry_typed<int>("Count", 5, RetryPolicy(1));
+    auto remote = co_await ctx.get_kv_value_from_instance_typed<Point>("other", "p");
+    co_return std::to_string(on_session->x + *child + *retried + (*remote)->y);
+  });
+  auto out = driver.turn();
+  EXPECT_EQ(std::get<actions::StartOrchestrationDetached>(out.pending_actions[0]).input, R"({"x":1,"y":2})");
+  EXPECT_EQ(std::get<actions::CallActivity>(out.pending_actions[1]).input, R"({"x":3,"y":4})");
+  out = driver.turn({activity_ok(3, R"({"x":10,"y":0})")});
+  EXPECT_EQ(std::get<actions::StartSubOrchestration>(out.pending_actions[0]).input, "raw") << "strings stored raw";
+  out = driver.turn({sub_ok(5, "100")});
+  EXPECT_EQ(std::get<actions::CallActivity>(out.pending_actions[0]).input, "5");
+  out = driver.turn({activity_ok(7, "1000")});
+  out = driver.turn({activity_ok(9, R"("{\"x\":0,\"y\":10000}")")});
+  EXPECT_EQ(completed_output(out), "11110");
+}
+
 }  // namespace
 }  // namespace duroxide::testing
