@@ -12,3 +12,8 @@
 #include <duroxide/semver.hpp>
 #include <duroxide/wire.hpp>
 #include <duroxide/work_item.hpp>
+// Orchestration authoring: Task, DurableFuture, join/select, OrchestrationContext.
+#include <duroxide/composition.hpp>
+#include <duroxide/durable_future.hpp>
+#include <duroxide/orchestration_context.hpp>
+#include <duroxide/task.hpp>

@@ -1,0 +1,137 @@
+// Per-turn state shared by an OrchestrationContext, its futures and the replay engine.
+// Internal: included by the public templates only; user code never names these types.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <duroxide/action.hpp>
+#include <duroxide/result.hpp>
+
+namespace duroxide {
+
+/// What a durable future stands for; decides what destroying it un-awaited does (spec/02 §5).
+enum class FutureKind { Activity, Timer, ExternalWait, QueueDequeue, SubOrchestration };
+
+/// A replay-guarded log record handed to the trace sink.
+struct TraceRecord {
+  std::string level;  ///< "info", "warn", "error", "debug" or whatever the code passed to trace()
+  std::string message;
+  std::string instance_id;
+  std::uint64_t execution_id = 0;
+  std::string orchestration_name;
+  std::string orchestration_version;
+};
+using TraceSink = std::function<void(const TraceRecord&)>;
+
+/// A KV entry as seen by a turn: value and the wall-clock ms of its last update.
+struct KvEntry {
+  std::string value;
+  std::uint64_t last_updated_at_ms = 0;
+  bool operator==(const KvEntry&) const = default;
+};
+
+namespace detail {
+
+namespace completion {
+struct ActivityOk {
+  std::string result;
+};
+struct ActivityErr {
+  std::string message;
+};
+struct TimerFired {};
+struct SubOrchOk {
+  std::string result;
+};
+struct SubOrchErr {
+  std::string message;
+};
+}  // namespace completion
+using CompletionValue = std::variant<completion::ActivityOk, completion::ActivityErr, completion::TimerFired,
+                                     completion::SubOrchOk, completion::SubOrchErr>;
+
+/// One positional (schedule_wait) subscription.
+struct PositionalSubscription {
+  std::string name;
+  std::size_t raw_index = 0;
+  bool cancelled = false;
+};
+
+class ContextState {
+ public:
+  // --- identity and environment (set by the engine) ---
+  std::string instance_id;
+  std::uint64_t execution_id = 0;
+  std::string orchestration_name;
+  std::string orchestration_version;
+  bool is_replaying = false;
+  std::function<std::uint64_t()> now_ms;
+  TraceSink trace_sink;
+
+  // --- emitted actions not yet matched/converted (queue Q of spec/02 §4.3) ---
+  std::deque<std::pair<std::uint64_t, Action>> queue;
+  std::uint64_t next_token = 0;
+
+  // --- results and bindings ---
+  std::unordered_map<std::uint64_t, CompletionValue> results;          // token -> delivered result
+  std::unordered_map<std::uint64_t, std::uint64_t> token_to_schedule;  // token -> schedule event id
+  std::unordered_map<std::uint64_t, std::uint64_t> schedule_to_token;
+  std::unordered_map<std::uint64_t, std::string> child_instance_by_token;
+
+  // --- positional external events (spec/02 §6.1) ---
+  std::map<std::uint64_t, PositionalSubscription> positional_subscriptions;  // schedule id -> sub
+  std::unordered_map<std::string, std::vector<std::uint64_t>> positional_by_name;
+  std::unordered_map<std::string, std::size_t> positional_counter;
+  std::unordered_map<std::string, std::vector<std::string>> positional_arrivals;
+
+  // --- persistent queue events (spec/02 §6.2) ---
+  std::vector<std::pair<std::uint64_t, std::string>> persistent_subscriptions;  // (schedule id, name)
+  std::unordered_map<std::string, std::vector<std::string>> persistent_arrivals;
+  std::set<std::uint64_t> persistent_cancelled;
+  std::unordered_map<std::uint64_t, std::string> persistent_resolved;
+
+  // --- dropped futures (spec/02 §5) ---
+  std::vector<std::pair<std::uint64_t, FutureKind>> dropped;
+  bool accepting_drops = true;
+
+  // --- custom status and KV ---
+  std::optional<std::string> custom_status;
+  std::map<std::string, KvEntry> kv;
+
+  /// Emits an action and returns its token.
+  std::uint64_t emit(Action action);
+  /// The still-queued action of `token`, or nullptr once it was matched/converted.
+  Action* queued_action(std::uint64_t token);
+  std::uint64_t wall_clock_ms() const;
+
+  void record_drop(std::uint64_t token, FutureKind kind);
+
+  std::optional<std::uint64_t> schedule_of(std::uint64_t token) const;
+  const CompletionValue* result_of(std::uint64_t token) const;
+
+  void register_positional(std::uint64_t schedule_id, const std::string& name);
+  /// Slot check for an arriving positional event; true if it was delivered.
+  bool deliver_positional(const std::string& name, std::string data);
+  void cancel_positional(std::uint64_t schedule_id);
+  std::optional<std::string> resolve_positional(std::uint64_t token) const;
+
+  void register_persistent(std::uint64_t schedule_id, const std::string& name);
+  void deliver_persistent(const std::string& name, std::string data);
+  void cancel_persistent(std::uint64_t schedule_id);
+  std::optional<std::string> resolve_persistent(std::uint64_t token);
+
+  void trace(std::string level, std::string message) const;
+};
+
+}  // namespace detail
+}  // namespace duroxide

@@ -1,0 +1,591 @@
+// One orchestration turn (spec/02 §3 stage 1, §4 stage 2, §5 dropped futures).
+#include "orchestration/replay_engine.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <map>
+#include <memory>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <duroxide/constants.hpp>
+#include "core/overloaded.hpp"
+
+namespace duroxide::orchestration {
+
+using detail::Overloaded;
+namespace completion = detail::completion;
+
+namespace {
+
+/// Families of scheduling events; completions and breadcrumbs refer to one of them.
+enum class Family { Activity, Timer, SubOrchestration, Positional, Persistent, Chained };
+
+const char* family_label(Family family) {
+  switch (family) {
+    case Family::Activity:
+      return "activity";
+    case Family::Timer:
+      return "timer";
+    case Family::SubOrchestration:
+      return "suborchestration";
+    default:
+      return "other";
+  }
+}
+
+std::optional<Family> schedule_family(const EventKind& kind) {
+  if (std::holds_alternative<events::ActivityScheduled>(kind)) return Family::Activity;
+  if (std::holds_alternative<events::TimerCreated>(kind)) return Family::Timer;
+  if (std::holds_alternative<events::SubOrchestrationScheduled>(kind)) return Family::SubOrchestration;
+  if (std::holds_alternative<events::ExternalSubscribed>(kind)) return Family::Positional;
+  if (std::holds_alternative<events::QueueSubscribed>(kind)) return Family::Persistent;
+  return std::nullopt;
+}
+
+/// The family a cancellation breadcrumb belongs to, with its reason.
+std::optional<std::pair<Family, const std::string*>> breadcrumb_family(const EventKind& kind) {
+  if (auto* e = std::get_if<events::ActivityCancelRequested>(&kind)) return std::pair{Family::Activity, &e->reason};
+  if (auto* e = std::get_if<events::SubOrchestrationCancelRequested>(&kind))
+    return std::pair{Family::SubOrchestration, &e->reason};
+  if (auto* e = std::get_if<events::ExternalSubscribedCancelled>(&kind))
+    return std::pair{Family::Positional, &e->reason};
+  if (auto* e = std::get_if<events::QueueSubscriptionCancelled>(&kind))
+    return std::pair{Family::Persistent, &e->reason};
+  return std::nullopt;
+}
+
+Family family_of(FutureKind kind) {
+  switch (kind) {
+    case FutureKind::Activity:
+      return Family::Activity;
+    case FutureKind::SubOrchestration:
+      return Family::SubOrchestration;
+    case FutureKind::ExternalWait:
+      return Family::Positional;
+    case FutureKind::QueueDequeue:
+      return Family::Persistent;
+    case FutureKind::Timer:
+      break;
+  }
+  return Family::Timer;
+}
+
+constexpr std::string_view kDroppedFuture = "dropped_future";
+
+class Turn {
+ public:
+  explicit Turn(const TurnInput& input) : in_(input) {}
+
+  TurnOutput run() {
+    try {
+      out_.result = execute();
+    } catch (const std::exception& e) {
+      out_.result = turn_result::Failed{ErrorDetails::infrastructure("replay_engine", e.what(), false)};
+    } catch (...) {
+      out_.result = turn_result::Failed{ErrorDetails::infrastructure("replay_engine", "unknown error", false)};
+    }
+    // Tearing down the suspended coroutine after finalize must not record drops (§5.1 C2).
+    if (state_) state_->accepting_drops = false;
+    try {
+      root_ = Task<Result<std::string>>();
+    } catch (...) {
+    }
+    return std::move(out_);
+  }
+
+ private:
+  // ---------------------------------------------------------------- history access
+  std::size_t working_size() const { return in_.baseline.size() + out_.history_delta.size(); }
+  const Event& working(std::size_t i) const {
+    return i < in_.baseline.size() ? in_.baseline[i] : out_.history_delta[i - in_.baseline.size()];
+  }
+  template <class Pred>
+  bool any_baseline(Pred pred) const {
+    return std::any_of(in_.baseline.begin(), in_.baseline.end(), pred);
+  }
+  template <class Pred>
+  bool any_delta(Pred pred) const {
+    return std::any_of(out_.history_delta.begin(), out_.history_delta.end(), pred);
+  }
+  template <class Kind>
+  static auto is_kind_from(std::uint64_t source) {
+    return [source](const Event& e) { return e.is<Kind>() && e.source_event_id == source; };
+  }
+
+  std::uint64_t now() const { return in_.now_ms ? in_.now_ms() : 0; }
+
+  void append_event(std::optional<std::uint64_t> source, EventKind kind) {
+    Event event;
+    event.event_id = next_event_id_++;
+    event.source_event_id = source;
+    event.instance_id = in_.instance_id;
+    event.execution_id = in_.execution_id;
+    event.timestamp_ms = now();
+    event.duroxide_version = std::string(kDuroxideCompatVersion);
+    event.kind = std::move(kind);
+    out_.history_delta.push_back(std::move(event));
+  }
+
+  static turn_result::Failed nondeterminism(std::string message) {
+    return turn_result::Failed{ErrorDetails::nondeterminism(std::move(message))};
+  }
+
+  // ---------------------------------------------------------------- stage 1 (§3)
+  void set_abort(ErrorDetails details, bool overwrite) {
+    if (overwrite || !abort_error_) abort_error_ = std::move(details);
+  }
+
+  /// P4: the completion must refer to a scheduling event of its own family.
+  bool schedule_check(std::uint64_t id, Family expected) {
+    for (std::size_t i = 0; i < working_size(); ++i) {
+      const Event& event = working(i);
+      if (event.event_id != id) continue;
+      auto family = schedule_family(event.kind);
+      if (!family || (*family != Family::Activity && *family != Family::Timer && *family != Family::SubOrchestration))
+        continue;
+      if (*family == expected) return true;
+      set_abort(ErrorDetails::nondeterminism(fmt::format("completion kind mismatch for id={}, expected '{}', got '{}'",
+                                                         id, family_label(*family), family_label(expected))),
+                true);
+      return false;
+    }
+    switch (expected) {
+      case Family::Timer:
+        set_abort(ErrorDetails::nondeterminism(fmt::format("no matching schedule for timer id={}", id)), true);
+        break;
+      case Family::SubOrchestration:
+        set_abort(ErrorDetails::nondeterminism(fmt::format("no matching schedule for sub-orchestration id={}", id)),
+                  true);
+        break;
+      default:
+        set_abort(ErrorDetails::nondeterminism(fmt::format("no matching schedule for completion id={}", id)), true);
+    }
+    return false;
+  }
+
+  static bool is_system_error(const ErrorDetails& details) { return details.get_if<error::Application>() == nullptr; }
+
+  void convert_messages() {
+    const std::uint64_t execution = in_.execution_id;
+    for (const WorkItem& message : in_.messages) {
+      std::visit(Overloaded{
+                     [&](const work_items::ActivityCompleted& m) {
+                       if (m.execution_id != execution) return;
+                       if (any_baseline(is_kind_from<events::ActivityCompleted>(m.id))) return;
+                       if (activity_outcome_staged(m.id)) return;
+                       if (!schedule_check(m.id, Family::Activity)) return;
+                       append_event(m.id, events::ActivityCompleted{m.result});
+                     },
+                     [&](const work_items::ActivityFailed& m) {
+                       if (m.execution_id != execution) return;
+                       // Reference quirk Q3 kept: no baseline check for ActivityFailed.
+                       if (activity_outcome_staged(m.id)) return;
+                       if (!schedule_check(m.id, Family::Activity)) return;
+                       if (is_system_error(m.details)) set_abort(m.details, false);
+                       append_event(m.id, events::ActivityFailed{m.details});
+                     },
+                     [&](const work_items::TimerFired& m) {
+                       if (m.execution_id != execution) return;
+                       if (any_baseline(is_kind_from<events::TimerFired>(m.id))) return;
+                       if (any_delta(is_kind_from<events::TimerFired>(m.id))) return;
+                       if (!schedule_check(m.id, Family::Timer)) return;
+                       append_event(m.id, events::TimerFired{m.fire_at_ms});
+                     },
+                     [&](const work_items::SubOrchCompleted& m) {
+                       if (m.parent_execution_id != execution) return;
+                       if (any_baseline(is_kind_from<events::SubOrchestrationCompleted>(m.parent_id))) return;
+                       if (sub_orch_outcome_staged(m.parent_id)) return;
+                       if (!schedule_check(m.parent_id, Family::SubOrchestration)) return;
+                       append_event(m.parent_id, events::SubOrchestrationCompleted{m.result});
+                     },
+                     [&](const work_items::SubOrchFailed& m) {
+                       if (m.parent_execution_id != execution) return;
+                       if (any_baseline(is_kind_from<events::SubOrchestrationFailed>(m.parent_id))) return;
+                       if (sub_orch_outcome_staged(m.parent_id)) return;
+                       if (!schedule_check(m.parent_id, Family::SubOrchestration)) return;
+                       if (is_system_error(m.details)) set_abort(m.details, false);
+                       append_event(m.parent_id, events::SubOrchestrationFailed{m.details});
+                     },
+                     [&](const work_items::ExternalRaised& m) {
+                       append_event(std::nullopt, events::ExternalEvent{m.name, m.data});
+                     },
+                     [&](const work_items::QueueMessage& m) {
+                       append_event(std::nullopt, events::QueueEventDelivered{m.name, m.data});
+                     },
+                     [&](const work_items::CancelInstance& m) {
+                       auto terminal = [](const Event& e) {
+                         return e.is<events::OrchestrationCompleted>() || e.is<events::OrchestrationFailed>();
+                       };
+                       auto cancel = [](const Event& e) { return e.is<events::OrchestrationCancelRequested>(); };
+                       if (any_baseline(terminal) || any_baseline(cancel) || any_delta(cancel)) return;
+                       append_event(std::nullopt, events::OrchestrationCancelRequested{m.reason});
+                     },
+                     [](const auto&) {},  // start items and worker items are not completions
+                 },
+                 message);
+    }
+  }
+
+  bool activity_outcome_staged(std::uint64_t id) const {
+    return any_delta(is_kind_from<events::ActivityCompleted>(id)) ||
+           any_delta(is_kind_from<events::ActivityFailed>(id));
+  }
+  bool sub_orch_outcome_staged(std::uint64_t id) const {
+    return any_delta(is_kind_from<events::SubOrchestrationCompleted>(id)) ||
+           any_delta(is_kind_from<events::SubOrchestrationFailed>(id));
+  }
+
+  // ---------------------------------------------------------------- polling
+  /// Polls the orchestration once. Returns a failure if its code threw.
+  std::optional<turn_result::Failed> poll() {
+    try {
+      if (root_.poll()) output_ = root_.take();
+    } catch (const std::exception& e) {
+      return turn_result::Failed{ErrorDetails::panicked(e.what())};
+    } catch (...) {
+      return turn_result::Failed{ErrorDetails::panicked("orchestration panicked")};
+    }
+    return std::nullopt;
+  }
+
+  // ---------------------------------------------------------------- applying history (§4.4)
+  void bind(std::uint64_t token, std::uint64_t schedule_id) {
+    state_->token_to_schedule[token] = schedule_id;
+    state_->schedule_to_token[schedule_id] = token;
+  }
+
+  std::optional<turn_result::Failed> match_schedule(const Event& event, Family family) {
+    auto& queue = state_->queue;
+    if (queue.empty()) return nondeterminism("history schedule but no emitted action");
+    auto& [token, action] = queue.front();
+    if (!action_matches_event(action, event.kind))
+      return nondeterminism(
+          fmt::format("schedule mismatch: action={} vs event={}", describe_action(action), describe_event(event.kind)));
+    const std::uint64_t bound_token = token;
+    queue.pop_front();
+    bind(bound_token, event.event_id);
+    open_[event.event_id] = family;
+    if (auto* e = event.get_if<events::ExternalSubscribed>()) state_->register_positional(event.event_id, e->name);
+    if (auto* e = event.get_if<events::QueueSubscribed>()) {
+      state_->register_persistent(event.event_id, e->name);
+      must_poll_ = true;
+    }
+    if (auto* e = event.get_if<events::SubOrchestrationScheduled>())
+      state_->child_instance_by_token[bound_token] = e->instance;
+    return std::nullopt;
+  }
+
+  /// Pops the head of Q for a replayed non-schedule record (custom status, KV).
+  std::optional<turn_result::Failed> match_record(const Event& event, std::string_view label) {
+    auto& queue = state_->queue;
+    if (queue.empty()) return std::nullopt;
+    auto [token, action] = std::move(queue.front());
+    queue.pop_front();
+    if (!action_matches_event(action, event.kind))
+      return nondeterminism(fmt::format("{} mismatch: action={} vs event={}", label, describe_action(action),
+                                        describe_event(event.kind)));
+    return std::nullopt;
+  }
+
+  std::optional<turn_result::Failed> deliver(const Event& event, detail::CompletionValue value,
+                                             std::optional<Family> required_family) {
+    const std::uint64_t source = *event.source_event_id;
+    auto open = open_.find(source);
+    if (open == open_.end()) return nondeterminism("completion without open schedule");
+    if (required_family && open->second != *required_family)
+      return nondeterminism("completion kind mismatch: expected activity");
+    state_->results[state_->schedule_to_token.at(source)] = std::move(value);
+    open_.erase(open);
+    must_poll_ = true;
+    return std::nullopt;
+  }
+
+  std::optional<turn_result::Failed> apply(const Event& event) {
+    const bool sourced = event.source_event_id.has_value();
+    return std::visit(
+        Overloaded{
+            [&](const events::OrchestrationStarted& e) -> std::optional<turn_result::Failed> {
+              if (e.initial_custom_status) state_->custom_status = e.initial_custom_status;
+              return std::nullopt;
+            },
+            [&](const events::ActivityScheduled&) { return match_schedule(event, Family::Activity); },
+            [&](const events::TimerCreated&) { return match_schedule(event, Family::Timer); },
+            [&](const events::ExternalSubscribed&) { return match_schedule(event, Family::Positional); },
+            [&](const events::QueueSubscribed&) { return match_schedule(event, Family::Persistent); },
+            [&](const events::SubOrchestrationScheduled&) { return match_schedule(event, Family::SubOrchestration); },
+            [&](const events::OrchestrationChained&) -> std::optional<turn_result::Failed> {
+              auto& queue = state_->queue;
+              if (queue.empty()) return nondeterminism("history OrchestrationChained but no emitted action");
+              auto& [token, action] = queue.front();
+              if (!action_matches_event(action, event.kind))
+                return nondeterminism(fmt::format("schedule mismatch: action={} vs event={}", describe_action(action),
+                                                  describe_event(event.kind)));
+              bind(token, event.event_id);
+              queue.pop_front();
+              return std::nullopt;
+            },
+            [&](const events::CustomStatusUpdated&) { return match_record(event, "custom status"); },
+            [&](const events::KeyValueSet&) { return match_record(event, "kv set"); },
+            [&](const events::KeyValueCleared&) { return match_record(event, "kv clear"); },
+            [&](const events::KeyValuesCleared&) { return match_record(event, "kv clear_all"); },
+            [&](const events::ActivityCompleted& e) -> std::optional<turn_result::Failed> {
+              if (!sourced) return std::nullopt;
+              return deliver(event, completion::ActivityOk{e.result}, Family::Activity);
+            },
+            [&](const events::ActivityFailed& e) -> std::optional<turn_result::Failed> {
+              if (!sourced) return std::nullopt;
+              return deliver(event, completion::ActivityErr{e.details.display_message()}, std::nullopt);
+            },
+            [&](const events::TimerFired&) -> std::optional<turn_result::Failed> {
+              if (!sourced) return std::nullopt;
+              return deliver(event, completion::TimerFired{}, std::nullopt);
+            },
+            [&](const events::SubOrchestrationCompleted& e) -> std::optional<turn_result::Failed> {
+              if (!sourced) return std::nullopt;
+              return deliver(event, completion::SubOrchOk{e.result}, std::nullopt);
+            },
+            [&](const events::SubOrchestrationFailed& e) -> std::optional<turn_result::Failed> {
+              if (!sourced) return std::nullopt;
+              return deliver(event, completion::SubOrchErr{e.details.display_message()}, std::nullopt);
+            },
+            [&](const events::ExternalEvent& e) -> std::optional<turn_result::Failed> {
+              if (state_->deliver_positional(e.name, e.data)) must_poll_ = true;
+              return std::nullopt;
+            },
+            [&](const events::QueueEventDelivered& e) -> std::optional<turn_result::Failed> {
+              state_->deliver_persistent(e.name, e.data);
+              must_poll_ = true;
+              return std::nullopt;
+            },
+            [&](const events::ExternalSubscribedCancelled&) -> std::optional<turn_result::Failed> {
+              if (sourced) state_->cancel_positional(*event.source_event_id);
+              return std::nullopt;
+            },
+            [&](const events::QueueSubscriptionCancelled&) -> std::optional<turn_result::Failed> {
+              if (sourced) state_->cancel_persistent(*event.source_event_id);
+              return std::nullopt;
+            },
+            // Cancel-requests are examined in finalize; terminal events are excluded by E2.
+            [&](const auto&) -> std::optional<turn_result::Failed> { return std::nullopt; },
+        },
+        event.kind);
+  }
+
+  // ---------------------------------------------------------------- new actions (§4.7)
+  void convert_queued_actions() {
+    auto& queue = state_->queue;
+    while (!queue.empty()) {
+      auto [token, action] = std::move(queue.front());
+      queue.pop_front();
+      const std::uint64_t id = next_event_id_;
+      bind(token, id);
+      std::visit(Overloaded{
+                     [&](actions::ContinueAsNew&) {},
+                     [&](actions::UpdateCustomStatus&) {},
+                     [&](actions::SetKeyValue&) {},
+                     [&](actions::ClearKeyValue&) {},
+                     [&](actions::ClearKeyValues&) {},
+                     [&](auto& scheduled) { scheduled.scheduling_event_id = id; },
+                 },
+                 action);
+      if (auto* sub = std::get_if<actions::StartSubOrchestration>(&action)) {
+        if (sub->instance.starts_with(kSubOrchPendingPrefix))
+          sub->instance = fmt::format("{}{}", kSubOrchAutoPrefix, id);
+        state_->child_instance_by_token[token] = sub->instance;
+      }
+      if (auto* wait = std::get_if<actions::WaitExternal>(&action)) state_->register_positional(id, wait->name);
+      if (auto* dequeue = std::get_if<actions::DequeueEvent>(&action)) state_->register_persistent(id, dequeue->name);
+      if (auto kind = action_to_event(action)) {
+        append_event(std::nullopt, std::move(*kind));
+      } else {
+        ++next_event_id_;  // ContinueAsNew consumes an id without producing an event
+      }
+      out_.pending_actions.push_back(std::move(action));
+    }
+  }
+
+  // ---------------------------------------------------------------- dropped futures (§5)
+  std::map<Family, std::vector<std::pair<std::uint64_t, std::uint64_t>>> dropped_by_family() const {
+    std::map<Family, std::vector<std::pair<std::uint64_t, std::uint64_t>>> result;  // family -> (token, schedule)
+    for (auto [token, kind] : state_->dropped) {
+      if (kind == FutureKind::Timer) continue;
+      if (auto schedule = state_->schedule_of(token)) result[family_of(kind)].emplace_back(token, *schedule);
+    }
+    for (auto& [family, entries] : result) std::sort(entries.begin(), entries.end());
+    return result;
+  }
+
+  std::optional<turn_result::Failed> enforce_dropped_replay(
+      const std::map<Family, std::vector<std::pair<std::uint64_t, std::uint64_t>>>& dropped) const {
+    if (in_.persisted_len == 0) return std::nullopt;
+    const std::size_t persisted = std::min(in_.persisted_len, in_.baseline.size());
+    static const std::pair<Family, const char*> kFamilies[] = {{Family::Activity, "activities"},
+                                                               {Family::SubOrchestration, "sub-orchestrations"},
+                                                               {Family::Positional, "external waits"},
+                                                               {Family::Persistent, "persistent waits"}};
+    for (auto [family, label] : kFamilies) {
+      std::set<std::uint64_t> breadcrumbs, schedules, dropped_now;
+      for (std::size_t i = 0; i < persisted; ++i) {
+        const Event& e = in_.baseline[i];
+        if (auto crumb = breadcrumb_family(e.kind);
+            crumb && crumb->first == family && *crumb->second == kDroppedFuture && e.source_event_id)
+          breadcrumbs.insert(*e.source_event_id);
+        if (schedule_family(e.kind) == family) schedules.insert(e.event_id);
+      }
+      if (breadcrumbs.empty()) continue;
+      if (auto it = dropped.find(family); it != dropped.end())
+        for (auto [token, schedule] : it->second)
+          if (schedules.contains(schedule)) dropped_now.insert(schedule);
+      if (!std::includes(dropped_now.begin(), dropped_now.end(), breadcrumbs.begin(), breadcrumbs.end()))
+        return nondeterminism(fmt::format("cancellation mismatch ({}): history cancelled {} but code dropped {}", label,
+                                          fmt::join(breadcrumbs, ","), fmt::join(dropped_now, ",")));
+    }
+    return std::nullopt;
+  }
+
+  std::optional<turn_result::Failed> collect_dropped() {
+    const auto dropped = dropped_by_family();
+    if (auto failure = enforce_dropped_replay(dropped)) return failure;
+    for (Family family : {Family::Activity, Family::SubOrchestration, Family::Positional, Family::Persistent}) {
+      auto it = dropped.find(family);
+      if (it == dropped.end()) continue;
+      for (auto [token, schedule] : it->second) {
+        bool already = false;
+        for (std::size_t i = 0; i < working_size() && !already; ++i) {
+          const Event& e = working(i);
+          auto crumb = breadcrumb_family(e.kind);
+          already = crumb && crumb->first == family && e.source_event_id == schedule;
+        }
+        if (already) continue;
+        const std::string reason(kDroppedFuture);
+        switch (family) {
+          case Family::Activity:
+            append_event(schedule, events::ActivityCancelRequested{reason});
+            out_.cancelled_activity_ids.push_back(schedule);
+            break;
+          case Family::SubOrchestration:
+            append_event(schedule, events::SubOrchestrationCancelRequested{reason});
+            if (auto child = state_->child_instance_by_token.find(token);
+                child != state_->child_instance_by_token.end())
+              out_.cancelled_child_instances.push_back(child->second);
+            break;
+          case Family::Positional:
+            append_event(schedule, events::ExternalSubscribedCancelled{reason});
+            break;
+          default:
+            append_event(schedule, events::QueueSubscriptionCancelled{reason});
+        }
+      }
+    }
+    state_->dropped.clear();
+    return std::nullopt;
+  }
+
+  // ---------------------------------------------------------------- the turn
+  TurnResult execute() {
+    next_event_id_ = in_.baseline.empty() ? 1 : in_.baseline.back().event_id + 1;
+    convert_messages();
+
+    // Early exits (§4.1).
+    if (abort_error_) return turn_result::Failed{*abort_error_};
+    for (std::size_t i = 0; i < working_size(); ++i)
+      if (working(i).is_terminal()) return turn_result::Continue{};
+    if (working_size() == 0) return nondeterminism("corrupted history: empty");
+    if (!working(0).is<events::OrchestrationStarted>())
+      return nondeterminism("corrupted history: first event must be OrchestrationStarted");
+
+    state_ = std::make_shared<detail::ContextState>();
+    state_->instance_id = in_.instance_id;
+    state_->execution_id = in_.execution_id;
+    state_->orchestration_name = in_.orchestration_name;
+    state_->orchestration_version = in_.orchestration_version;
+    state_->now_ms = in_.now_ms;
+    state_->trace_sink = in_.trace_sink;
+    state_->kv = in_.kv_snapshot;
+    state_->custom_status = working(0).get_if<events::OrchestrationStarted>()->initial_custom_status;
+    state_->is_replaying = in_.persisted_len > 0;
+
+    try {
+      if (!in_.handler) throw std::logic_error("no orchestration handler");
+      root_ = in_.handler(OrchestrationContext(state_), in_.input);
+    } catch (const std::exception& e) {
+      return turn_result::Failed{ErrorDetails::panicked(e.what())};
+    } catch (...) {
+      return turn_result::Failed{ErrorDetails::panicked("orchestration panicked")};
+    }
+    if (!root_.valid()) return turn_result::Failed{ErrorDetails::panicked("orchestration handler returned no task")};
+
+    // Replay loop (§4.3).
+    must_poll_ = true;
+    for (std::size_t i = 0; i < working_size(); ++i) {
+      if (i >= in_.persisted_len) state_->is_replaying = false;
+      if (must_poll_) {
+        if (auto failure = poll()) return *failure;
+        if (output_) break;
+        must_poll_ = false;
+      }
+      if (auto failure = apply(working(i))) return *failure;
+    }
+    state_->is_replaying = false;
+    if (must_poll_ && !output_)
+      if (auto failure = poll()) return *failure;
+
+    // Dequeue futures dropped this turn stop consuming queue messages (§6.2 rule 4).
+    for (auto [token, kind] : state_->dropped)
+      if (kind == FutureKind::QueueDequeue)
+        if (auto schedule = state_->schedule_of(token)) state_->cancel_persistent(*schedule);
+
+    convert_queued_actions();
+
+    // Quiescence loop (§4.8).
+    std::uint32_t iterations = 0;
+    while (!output_ && !out_.pending_actions.empty() && iterations < kEngineQuiescenceCap) {
+      ++iterations;
+      const std::size_t before = out_.pending_actions.size();
+      if (auto failure = poll()) return *failure;
+      convert_queued_actions();
+      if (out_.pending_actions.size() == before) break;
+    }
+    if (iterations >= kEngineQuiescenceCap)
+      return turn_result::Failed{ErrorDetails::infrastructure(
+          "quiescence_loop", fmt::format("orchestration did not quiesce within {} iterations", kEngineQuiescenceCap),
+          false)};
+
+    return finalize();
+  }
+
+  TurnResult finalize() {
+    for (std::size_t i = 0; i < working_size(); ++i)
+      if (auto* cancel = working(i).get_if<events::OrchestrationCancelRequested>())
+        return turn_result::Cancelled{cancel->reason};
+    for (const Action& action : out_.pending_actions)
+      if (auto* can = std::get_if<actions::ContinueAsNew>(&action))
+        return turn_result::ContinueAsNew{can->input, can->version};
+    if (auto failure = collect_dropped()) return *failure;
+    if (output_) {
+      if (*output_) return turn_result::Completed{**output_};
+      return turn_result::Failed{ErrorDetails::orchestration_failed(output_->error())};
+    }
+    return turn_result::Continue{};
+  }
+
+  const TurnInput& in_;
+  TurnOutput out_;
+  std::uint64_t next_event_id_ = 1;
+  std::optional<ErrorDetails> abort_error_;
+  std::shared_ptr<detail::ContextState> state_;
+  Task<Result<std::string>> root_;
+  std::optional<Result<std::string>> output_;
+  bool must_poll_ = true;
+  std::unordered_map<std::uint64_t, Family> open_;  // open schedule id -> family
+};
+
+}  // namespace
+
+TurnOutput run_turn(const TurnInput& input) { return Turn(input).run(); }
+
+}  // namespace duroxide::orchestration

@@ -1,0 +1,98 @@
+// The replay engine: one orchestration turn as a pure function (spec/02 §3–§5).
+// (baseline history, completion messages, handler, input, KV snapshot) ->
+// (history delta, pending actions, cancellations, TurnResult). No threads, storage or clock
+// reads except through TurnInput::now_ms.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <duroxide/action.hpp>
+#include <duroxide/error_details.hpp>
+#include <duroxide/event.hpp>
+#include <duroxide/orchestration_context.hpp>
+#include <duroxide/task.hpp>
+#include <duroxide/work_item.hpp>
+
+namespace duroxide::orchestration {
+
+/// Type-erased orchestration code: (context, input) -> coroutine producing the output.
+using OrchestrationHandler = std::function<Task<Result<std::string>>(OrchestrationContext, std::string)>;
+
+namespace turn_result {
+struct Continue {
+  bool operator==(const Continue&) const = default;
+};
+struct Completed {
+  std::string output;
+  bool operator==(const Completed&) const = default;
+};
+struct Failed {
+  ErrorDetails details;
+  bool operator==(const Failed&) const = default;
+};
+struct ContinueAsNew {
+  std::string input;
+  std::optional<std::string> version;
+  bool operator==(const ContinueAsNew&) const = default;
+};
+struct Cancelled {
+  std::string reason;
+  bool operator==(const Cancelled&) const = default;
+};
+}  // namespace turn_result
+using TurnResult = std::variant<turn_result::Continue, turn_result::Completed, turn_result::Failed,
+                                turn_result::ContinueAsNew, turn_result::Cancelled>;
+
+struct TurnInput {
+  std::string instance_id;
+  std::uint64_t execution_id = 1;
+  std::string orchestration_name;
+  std::string orchestration_version = "1.0.0";
+  /// Input of the current execution's OrchestrationStarted.
+  std::string input;
+  /// Events of the current execution, including a just-created OrchestrationStarted on a first turn.
+  std::vector<Event> baseline;
+  /// How many baseline events came from storage (0 on the first turn of an execution).
+  std::size_t persisted_len = 0;
+  /// Completion messages in batch order (carried-forward queue messages first).
+  std::vector<WorkItem> messages;
+  std::map<std::string, KvEntry> kv_snapshot;
+  OrchestrationHandler handler;
+  /// The only clock the turn reads (timer fire times, KV timestamps). Empty = 0.
+  std::function<std::uint64_t()> now_ms;
+  TraceSink trace_sink;
+};
+
+struct TurnOutput {
+  std::vector<Event> history_delta;
+  /// New actions in emission order, each with scheduling_event_id set.
+  std::vector<Action> pending_actions;
+  /// Schedule ids of activities whose futures were dropped (lock stealing).
+  std::vector<std::uint64_t> cancelled_activity_ids;
+  /// Child instance ids as recorded (e.g. "sub::5") whose futures were dropped.
+  std::vector<std::string> cancelled_child_instances;
+  TurnResult result = turn_result::Continue{};
+
+  bool made_progress() const { return !history_delta.empty(); }
+};
+
+/// Runs one turn. Never throws: every failure is a TurnResult::Failed.
+TurnOutput run_turn(const TurnInput& input);
+
+/// Converts an emitted action into the history event recording it (spec/01 §4), or nothing for
+/// ContinueAsNew.
+std::optional<EventKind> action_to_event(const Action& action);
+
+/// True when `action` matches the history event `kind` (spec/02 §4.6).
+bool action_matches_event(const Action& action, const EventKind& kind);
+
+std::string describe_action(const Action& action);
+std::string describe_event(const EventKind& kind);
+
+}  // namespace duroxide::orchestration
