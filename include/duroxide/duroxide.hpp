@@ -17,3 +17,7 @@
 #include <duroxide/durable_future.hpp>
 #include <duroxide/orchestration_context.hpp>
 #include <duroxide/task.hpp>
+
+#include <duroxide/activity_context.hpp>
+#include <duroxide/kv_entry.hpp>
+#include <duroxide/registry.hpp>

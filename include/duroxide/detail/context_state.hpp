@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <duroxide/action.hpp>
+#include <duroxide/kv_entry.hpp>
 #include <duroxide/result.hpp>
 
 namespace duroxide {
@@ -32,13 +33,6 @@ struct TraceRecord {
   std::string orchestration_version;
 };
 using TraceSink = std::function<void(const TraceRecord&)>;
-
-/// A KV entry as seen by a turn: value and the wall-clock ms of its last update.
-struct KvEntry {
-  std::string value;
-  std::uint64_t last_updated_at_ms = 0;
-  bool operator==(const KvEntry&) const = default;
-};
 
 namespace detail {
 
