@@ -21,3 +21,5 @@
 #include <duroxide/activity_context.hpp>
 #include <duroxide/kv_entry.hpp>
 #include <duroxide/registry.hpp>
+#include <duroxide/runtime_options.hpp>
+#include <duroxide/tag_filter.hpp>
