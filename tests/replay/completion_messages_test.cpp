@@ -95,14 +95,30 @@ TEST(ReplayCompletionMessages, MultipleCompletionsInOneBatchAreAllAdded) {
   EXPECT_EQ(completed_output(out), "a,b");
 }
 
-TEST(ReplayCompletionMessages, ActivityFailedDuplicatingPersistedOutcomeIsRecordedPerReferenceQ3) {
-  // spec/02 P2 has no baseline check for ActivityFailed (Q3 kept); replaying it later is ND.
+TEST(ReplayCompletionMessages, LateOutcomeOfOtherKindIsIgnoredFirstOutcomeWinsDesignQ3) {
+  // DESIGN decision on spec/02 Q3 (a fix over the reference): a failure arriving after a persisted
+  // completion, or a completion after a persisted failure, is a duplicate and is dropped.
   TurnDriver driver(activity_then_wait_code);
-  auto history = activity_then_wait();
-  history.push_back(ev(4, events::ActivityCompleted{"first"}, 2));
-  auto out = driver.replay(history, {activity_err(2, "late")});
-  EXPECT_EQ(events_of<events::ActivityFailed>(out.history_delta).size(), 1u);
-  EXPECT_EQ(nd_message(out), "completion without open schedule");
+  auto completed = activity_then_wait();
+  completed.push_back(ev(4, events::ActivityCompleted{"first"}, 2));
+  auto out = driver.replay(completed, {activity_err(2, "late")});
+  EXPECT_TRUE(out.history_delta.empty());
+  EXPECT_TRUE(is_continue(out));
+  auto failed = activity_then_wait();
+  failed.push_back(ev(4, events::ActivityFailed{ErrorDetails::activity_failed("first")}, 2));
+  EXPECT_TRUE(driver.replay(failed, {activity_ok(2, "late")}).history_delta.empty());
+
+  TurnDriver sub([](OrchestrationContext ctx, std::string) -> Task<Result<std::string>> {
+    auto child = ctx.schedule_sub_orchestration("C", "in");
+    co_await ctx.schedule_wait("never");
+    co_return *co_await child;
+  });
+  std::vector<Event> sub_done{started(), ev(2, events::SubOrchestrationScheduled{"C", "sub::2", "in"}),
+                              ev(3, events::ExternalSubscribed{"never"}),
+                              ev(4, events::SubOrchestrationCompleted{"first"}, 2)};
+  EXPECT_TRUE(sub.replay(sub_done, {sub_err(2, "late")}).history_delta.empty());
+  sub_done.back() = ev(4, events::SubOrchestrationFailed{ErrorDetails::orchestration_failed("first")}, 2);
+  EXPECT_TRUE(sub.replay(sub_done, {sub_ok(2, "late")}).history_delta.empty());
 }
 
 TEST(ReplayCompletionMessages, DuplicateCancelInstanceIsNotRecorded) {
@@ -155,6 +171,9 @@ TEST(ReplayEventAllocation, ContinueAsNewConsumesAnIdWithoutEvent) {
   auto out = driver.turn();
   ASSERT_EQ(out.history_delta.size(), 1u);
   EXPECT_EQ(out.history_delta[0].event_id, 3u);  // id 2 went to the continue-as-new action
+  // The detached start stays in pending_actions so the runtime can start it (DESIGN decision Q11).
+  EXPECT_EQ(actions_of<actions::StartOrchestrationDetached>(out.pending_actions).size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<tr::ContinueAsNew>(out.result));
 }
 
 TEST(ReplayFailureHandling, ApplicationErrorReachesCode) {
