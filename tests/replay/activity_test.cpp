@@ -200,5 +200,50 @@ TEST(ReplayActivity, TypedActivityDecodeErrorIsErrForCode) {
   EXPECT_EQ(completed_output(driver.turn({activity_ok(2, "not a number")})), "decode-error");
 }
 
+TEST(ReplayActivity, PartialCompletionOfTimerWaitAndSubOrchestrationContinues) {
+  TurnDriver timer([](OrchestrationContext ctx, std::string) -> Task<Result<std::string>> {
+    co_await ctx.schedule_timer(std::chrono::seconds(1));
+    co_return "";
+  });
+  auto out = timer.replay({started(), ev(2, events::TimerCreated{5})});
+  EXPECT_TRUE(is_continue(out));
+  EXPECT_TRUE(out.pending_actions.empty());
+  TurnDriver wait([](OrchestrationContext ctx, std::string) -> Task<Result<std::string>> {
+    co_return co_await ctx.schedule_wait("E");
+  });
+  out = wait.replay({started(), ev(2, events::ExternalSubscribed{"E"})});
+  EXPECT_TRUE(is_continue(out));
+  EXPECT_TRUE(out.pending_actions.empty());
+  TurnDriver sub([](OrchestrationContext ctx, std::string) -> Task<Result<std::string>> {
+    co_return *co_await ctx.schedule_sub_orchestration("C", "in");
+  });
+  out = sub.replay({started(), ev(2, events::SubOrchestrationScheduled{"C", "sub::2", "in"})});
+  EXPECT_TRUE(is_continue(out));
+  EXPECT_TRUE(out.pending_actions.empty());
+}
+
+TEST(ReplayActivity, ActivityThenTimerAndTimerThenActivity) {
+  TurnDriver activity_first([](OrchestrationContext ctx, std::string) -> Task<Result<std::string>> {
+    co_await ctx.schedule_activity("A", "in");
+    co_await ctx.schedule_timer(std::chrono::seconds(1));
+    co_return "done";
+  });
+  activity_first.turn();
+  auto out = activity_first.turn({activity_ok(2, "r")});
+  ASSERT_EQ(out.pending_actions.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<actions::CreateTimer>(out.pending_actions[0]));
+  EXPECT_EQ(completed_output(activity_first.turn({timer_fired(4)})), "done");
+
+  TurnDriver timer_first([](OrchestrationContext ctx, std::string) -> Task<Result<std::string>> {
+    co_await ctx.schedule_timer(std::chrono::seconds(1));
+    co_return *co_await ctx.schedule_activity("A", "in");
+  });
+  timer_first.turn();
+  out = timer_first.turn({timer_fired(2)});
+  ASSERT_EQ(out.pending_actions.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<actions::CallActivity>(out.pending_actions[0]));
+  EXPECT_EQ(completed_output(timer_first.turn({activity_ok(4, "r")})), "r");
+}
+
 }  // namespace
 }  // namespace duroxide::testing
