@@ -87,7 +87,7 @@ TEST(ReplayActivity, SequentialProgressAcrossTurnsAllocatesContiguousIds) {
   ASSERT_EQ(second.history_delta.size(), 2u);
   EXPECT_EQ(second.history_delta[0].event_id, 3u);  // completion
   EXPECT_EQ(second.history_delta[1].event_id, 4u);  // next schedule
-  EXPECT_EQ(second.history_delta[1].get_if<events::ActivityScheduled>()->input, "b");
+  EXPECT_EQ(kind_of<events::ActivityScheduled>(second.history_delta[1]).input, "b");
   driver.turn({activity_ok(4, "c")});
   auto last = driver.turn({activity_ok(6, "d")});
   EXPECT_EQ(completed_output(last), "d");

@@ -36,16 +36,16 @@ TEST(ReplayCompletionMessages, EachMessageKindConvertsToItsEvent) {
   auto out = inspect.replay(base, {activity_ok(2, "result"), timer_fired(3), sub_ok(4, "child-result"),
                                    raised("MyEvent", "event-data"), queued("q", "qd"), cancel("why")});
   ASSERT_EQ(out.history_delta.size(), 6u);
-  EXPECT_EQ(*out.history_delta[0].get_if<events::ActivityCompleted>(), events::ActivityCompleted{"result"});
+  EXPECT_EQ(kind_of<events::ActivityCompleted>(out.history_delta[0]), events::ActivityCompleted{"result"});
   EXPECT_EQ(out.history_delta[0].source_event_id, 2u);
   EXPECT_TRUE(out.history_delta[1].is<events::TimerFired>());
   EXPECT_EQ(out.history_delta[1].source_event_id, 3u);
-  EXPECT_EQ(*out.history_delta[2].get_if<events::SubOrchestrationCompleted>(),
+  EXPECT_EQ(kind_of<events::SubOrchestrationCompleted>(out.history_delta[2]),
             events::SubOrchestrationCompleted{"child-result"});
-  EXPECT_EQ(*out.history_delta[3].get_if<events::ExternalEvent>(), (events::ExternalEvent{"MyEvent", "event-data"}));
+  EXPECT_EQ(kind_of<events::ExternalEvent>(out.history_delta[3]), (events::ExternalEvent{"MyEvent", "event-data"}));
   EXPECT_FALSE(out.history_delta[3].source_event_id.has_value());
-  EXPECT_EQ(*out.history_delta[4].get_if<events::QueueEventDelivered>(), (events::QueueEventDelivered{"q", "qd"}));
-  EXPECT_EQ(*out.history_delta[5].get_if<events::OrchestrationCancelRequested>(),
+  EXPECT_EQ(kind_of<events::QueueEventDelivered>(out.history_delta[4]), (events::QueueEventDelivered{"q", "qd"}));
+  EXPECT_EQ(kind_of<events::OrchestrationCancelRequested>(out.history_delta[5]),
             events::OrchestrationCancelRequested{"why"});
   for (std::size_t i = 0; i < out.history_delta.size(); ++i) EXPECT_EQ(out.history_delta[i].event_id, 6 + i);
 }
@@ -64,7 +64,7 @@ TEST(ReplayCompletionMessages, DuplicateInSameBatchKeepsFirst) {
   auto out = driver.replay(activity_then_wait(),
                            {activity_ok(2, "first-result"), activity_ok(2, "second"), activity_err(2, "late failure")});
   ASSERT_EQ(out.history_delta.size(), 1u);
-  EXPECT_EQ(out.history_delta[0].get_if<events::ActivityCompleted>()->result, "first-result");
+  EXPECT_EQ(kind_of<events::ActivityCompleted>(out.history_delta[0]).result, "first-result");
 }
 
 TEST(ReplayCompletionMessages, WrongExecutionIsFiltered) {

@@ -41,7 +41,7 @@ TEST(ReplayComposition, Select2TimerWinsAndLoserActivityIsCancelled) {
   EXPECT_EQ(out.cancelled_activity_ids, std::vector<std::uint64_t>{2});
   ASSERT_EQ(out.history_delta.size(), 1u);
   EXPECT_EQ(out.history_delta[0].source_event_id, 2u);
-  EXPECT_EQ(out.history_delta[0].get_if<events::ActivityCancelRequested>()->reason, "dropped_future");
+  EXPECT_EQ(kind_of<events::ActivityCancelRequested>(out.history_delta[0]).reason, "dropped_future");
   EXPECT_EQ(out.history_delta[0].event_id, 5u);
 }
 
