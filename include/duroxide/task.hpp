@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace duroxide {
 
@@ -36,6 +37,19 @@ struct TaskPromiseBase {
   std::suspend_always initial_suspend() noexcept { return {}; }
   std::suspend_always final_suspend() noexcept { return {}; }
   void unhandled_exception() noexcept { exception = std::current_exception(); }
+};
+
+/// Where a Task's result lives: `co_return value;` for Task<T>, plain `co_return;` for Task<void>
+/// (whose awaiters receive std::monostate, so void tasks still compose in join/select).
+template <class T>
+struct TaskResultSlot {
+  std::optional<T> value;
+  void return_value(T v) { value.emplace(std::move(v)); }
+};
+template <>
+struct TaskResultSlot<void> {
+  std::optional<std::monostate> value;
+  void return_void() { value.emplace(); }
 };
 
 /// CRTP mixin turning a pollable (`bool poll()`, `T take()`) into an awaitable for Task coroutines.
@@ -60,18 +74,16 @@ struct PollAwaitable {
 template <class F>
 using PollValue = std::remove_cvref_t<decltype(std::declval<F&>().take())>;
 
-/// A lazily started coroutine producing a T (T must not be void; use std::monostate for "nothing").
+/// A lazily started coroutine producing a T (Task<void> yields std::monostate to its awaiter).
 /// Move-only; destroying it destroys the coroutine frame (and with it any un-awaited futures it
 /// holds, which cancels their work, spec/02 §5).
 template <class T>
 class [[nodiscard]] Task : public detail::PollAwaitable<Task<T>> {
-  static_assert(!std::is_void_v<T>, "Task<void> is not supported; use Task<std::monostate>");
-
  public:
-  struct promise_type : detail::TaskPromiseBase {
-    std::optional<T> value;
+  using value_type = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+  struct promise_type : detail::TaskPromiseBase, detail::TaskResultSlot<T> {
     Task get_return_object() { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
-    void return_value(T v) { value.emplace(std::move(v)); }
   };
 
   Task() = default;
@@ -104,7 +116,7 @@ class [[nodiscard]] Task : public detail::PollAwaitable<Task<T>> {
   }
 
   /// The coroutine's value; only after poll() returned true.
-  T take() {
+  value_type take() {
     auto& promise = handle_.promise();
     if (!promise.value) throw std::logic_error("duroxide::Task: take before completion");
     return std::move(*promise.value);

@@ -175,15 +175,13 @@ class Turn {
       std::visit(Overloaded{
                      [&](const work_items::ActivityCompleted& m) {
                        if (m.execution_id != execution) return;
-                       if (any_baseline(is_kind_from<events::ActivityCompleted>(m.id))) return;
-                       if (activity_outcome_staged(m.id)) return;
+                       if (activity_outcome_recorded(m.id)) return;
                        if (!schedule_check(m.id, Family::Activity)) return;
                        append_event(m.id, events::ActivityCompleted{m.result});
                      },
                      [&](const work_items::ActivityFailed& m) {
                        if (m.execution_id != execution) return;
-                       // Reference quirk Q3 kept: no baseline check for ActivityFailed.
-                       if (activity_outcome_staged(m.id)) return;
+                       if (activity_outcome_recorded(m.id)) return;
                        if (!schedule_check(m.id, Family::Activity)) return;
                        if (is_system_error(m.details)) set_abort(m.details, false);
                        append_event(m.id, events::ActivityFailed{m.details});
@@ -197,15 +195,13 @@ class Turn {
                      },
                      [&](const work_items::SubOrchCompleted& m) {
                        if (m.parent_execution_id != execution) return;
-                       if (any_baseline(is_kind_from<events::SubOrchestrationCompleted>(m.parent_id))) return;
-                       if (sub_orch_outcome_staged(m.parent_id)) return;
+                       if (sub_orch_outcome_recorded(m.parent_id)) return;
                        if (!schedule_check(m.parent_id, Family::SubOrchestration)) return;
                        append_event(m.parent_id, events::SubOrchestrationCompleted{m.result});
                      },
                      [&](const work_items::SubOrchFailed& m) {
                        if (m.parent_execution_id != execution) return;
-                       if (any_baseline(is_kind_from<events::SubOrchestrationFailed>(m.parent_id))) return;
-                       if (sub_orch_outcome_staged(m.parent_id)) return;
+                       if (sub_orch_outcome_recorded(m.parent_id)) return;
                        if (!schedule_check(m.parent_id, Family::SubOrchestration)) return;
                        if (is_system_error(m.details)) set_abort(m.details, false);
                        append_event(m.parent_id, events::SubOrchestrationFailed{m.details});
@@ -230,13 +226,21 @@ class Turn {
     }
   }
 
-  bool activity_outcome_staged(std::uint64_t id) const {
-    return any_delta(is_kind_from<events::ActivityCompleted>(id)) ||
-           any_delta(is_kind_from<events::ActivityFailed>(id));
+  // P2 + P3. DESIGN decision on Q3 (a fix over the reference, which checks the persisted history
+  // per exact kind and never for ActivityFailed): any outcome already recorded for the schedule,
+  // persisted or staged this turn, makes a later one a duplicate. The first outcome wins.
+  bool activity_outcome_recorded(std::uint64_t id) const {
+    auto outcome = [id](const Event& e) {
+      return e.source_event_id == id && (e.is<events::ActivityCompleted>() || e.is<events::ActivityFailed>());
+    };
+    return any_baseline(outcome) || any_delta(outcome);
   }
-  bool sub_orch_outcome_staged(std::uint64_t id) const {
-    return any_delta(is_kind_from<events::SubOrchestrationCompleted>(id)) ||
-           any_delta(is_kind_from<events::SubOrchestrationFailed>(id));
+  bool sub_orch_outcome_recorded(std::uint64_t id) const {
+    auto outcome = [id](const Event& e) {
+      return e.source_event_id == id &&
+             (e.is<events::SubOrchestrationCompleted>() || e.is<events::SubOrchestrationFailed>());
+    };
+    return any_baseline(outcome) || any_delta(outcome);
   }
 
   // ---------------------------------------------------------------- polling

@@ -87,7 +87,7 @@ TEST(ReplayActivity, SequentialProgressAcrossTurnsAllocatesContiguousIds) {
   ASSERT_EQ(second.history_delta.size(), 2u);
   EXPECT_EQ(second.history_delta[0].event_id, 3u);  // completion
   EXPECT_EQ(second.history_delta[1].event_id, 4u);  // next schedule
-  EXPECT_EQ(second.history_delta[1].get_if<events::ActivityScheduled>()->input, "b");
+  EXPECT_EQ(kind_of<events::ActivityScheduled>(second.history_delta[1]).input, "b");
   driver.turn({activity_ok(4, "c")});
   auto last = driver.turn({activity_ok(6, "d")});
   EXPECT_EQ(completed_output(last), "d");
@@ -198,6 +198,51 @@ TEST(ReplayActivity, TypedActivityDecodeErrorIsErrForCode) {
   });
   driver.turn();
   EXPECT_EQ(completed_output(driver.turn({activity_ok(2, "not a number")})), "decode-error");
+}
+
+TEST(ReplayActivity, PartialCompletionOfTimerWaitAndSubOrchestrationContinues) {
+  TurnDriver timer([](OrchestrationContext ctx, std::string) -> Task<Result<std::string>> {
+    co_await ctx.schedule_timer(std::chrono::seconds(1));
+    co_return "";
+  });
+  auto out = timer.replay({started(), ev(2, events::TimerCreated{5})});
+  EXPECT_TRUE(is_continue(out));
+  EXPECT_TRUE(out.pending_actions.empty());
+  TurnDriver wait([](OrchestrationContext ctx, std::string) -> Task<Result<std::string>> {
+    co_return co_await ctx.schedule_wait("E");
+  });
+  out = wait.replay({started(), ev(2, events::ExternalSubscribed{"E"})});
+  EXPECT_TRUE(is_continue(out));
+  EXPECT_TRUE(out.pending_actions.empty());
+  TurnDriver sub([](OrchestrationContext ctx, std::string) -> Task<Result<std::string>> {
+    co_return *co_await ctx.schedule_sub_orchestration("C", "in");
+  });
+  out = sub.replay({started(), ev(2, events::SubOrchestrationScheduled{"C", "sub::2", "in"})});
+  EXPECT_TRUE(is_continue(out));
+  EXPECT_TRUE(out.pending_actions.empty());
+}
+
+TEST(ReplayActivity, ActivityThenTimerAndTimerThenActivity) {
+  TurnDriver activity_first([](OrchestrationContext ctx, std::string) -> Task<Result<std::string>> {
+    co_await ctx.schedule_activity("A", "in");
+    co_await ctx.schedule_timer(std::chrono::seconds(1));
+    co_return "done";
+  });
+  activity_first.turn();
+  auto out = activity_first.turn({activity_ok(2, "r")});
+  ASSERT_EQ(out.pending_actions.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<actions::CreateTimer>(out.pending_actions[0]));
+  EXPECT_EQ(completed_output(activity_first.turn({timer_fired(4)})), "done");
+
+  TurnDriver timer_first([](OrchestrationContext ctx, std::string) -> Task<Result<std::string>> {
+    co_await ctx.schedule_timer(std::chrono::seconds(1));
+    co_return *co_await ctx.schedule_activity("A", "in");
+  });
+  timer_first.turn();
+  out = timer_first.turn({timer_fired(2)});
+  ASSERT_EQ(out.pending_actions.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<actions::CallActivity>(out.pending_actions[0]));
+  EXPECT_EQ(completed_output(timer_first.turn({activity_ok(4, "r")})), "r");
 }
 
 }  // namespace

@@ -36,16 +36,16 @@ TEST(ReplayCompletionMessages, EachMessageKindConvertsToItsEvent) {
   auto out = inspect.replay(base, {activity_ok(2, "result"), timer_fired(3), sub_ok(4, "child-result"),
                                    raised("MyEvent", "event-data"), queued("q", "qd"), cancel("why")});
   ASSERT_EQ(out.history_delta.size(), 6u);
-  EXPECT_EQ(*out.history_delta[0].get_if<events::ActivityCompleted>(), events::ActivityCompleted{"result"});
+  EXPECT_EQ(kind_of<events::ActivityCompleted>(out.history_delta[0]), events::ActivityCompleted{"result"});
   EXPECT_EQ(out.history_delta[0].source_event_id, 2u);
   EXPECT_TRUE(out.history_delta[1].is<events::TimerFired>());
   EXPECT_EQ(out.history_delta[1].source_event_id, 3u);
-  EXPECT_EQ(*out.history_delta[2].get_if<events::SubOrchestrationCompleted>(),
+  EXPECT_EQ(kind_of<events::SubOrchestrationCompleted>(out.history_delta[2]),
             events::SubOrchestrationCompleted{"child-result"});
-  EXPECT_EQ(*out.history_delta[3].get_if<events::ExternalEvent>(), (events::ExternalEvent{"MyEvent", "event-data"}));
+  EXPECT_EQ(kind_of<events::ExternalEvent>(out.history_delta[3]), (events::ExternalEvent{"MyEvent", "event-data"}));
   EXPECT_FALSE(out.history_delta[3].source_event_id.has_value());
-  EXPECT_EQ(*out.history_delta[4].get_if<events::QueueEventDelivered>(), (events::QueueEventDelivered{"q", "qd"}));
-  EXPECT_EQ(*out.history_delta[5].get_if<events::OrchestrationCancelRequested>(),
+  EXPECT_EQ(kind_of<events::QueueEventDelivered>(out.history_delta[4]), (events::QueueEventDelivered{"q", "qd"}));
+  EXPECT_EQ(kind_of<events::OrchestrationCancelRequested>(out.history_delta[5]),
             events::OrchestrationCancelRequested{"why"});
   for (std::size_t i = 0; i < out.history_delta.size(); ++i) EXPECT_EQ(out.history_delta[i].event_id, 6 + i);
 }
@@ -64,7 +64,7 @@ TEST(ReplayCompletionMessages, DuplicateInSameBatchKeepsFirst) {
   auto out = driver.replay(activity_then_wait(),
                            {activity_ok(2, "first-result"), activity_ok(2, "second"), activity_err(2, "late failure")});
   ASSERT_EQ(out.history_delta.size(), 1u);
-  EXPECT_EQ(out.history_delta[0].get_if<events::ActivityCompleted>()->result, "first-result");
+  EXPECT_EQ(kind_of<events::ActivityCompleted>(out.history_delta[0]).result, "first-result");
 }
 
 TEST(ReplayCompletionMessages, WrongExecutionIsFiltered) {
@@ -95,14 +95,30 @@ TEST(ReplayCompletionMessages, MultipleCompletionsInOneBatchAreAllAdded) {
   EXPECT_EQ(completed_output(out), "a,b");
 }
 
-TEST(ReplayCompletionMessages, ActivityFailedDuplicatingPersistedOutcomeIsRecordedPerReferenceQ3) {
-  // spec/02 P2 has no baseline check for ActivityFailed (Q3 kept); replaying it later is ND.
+TEST(ReplayCompletionMessages, LateOutcomeOfOtherKindIsIgnoredFirstOutcomeWinsDesignQ3) {
+  // DESIGN decision on spec/02 Q3 (a fix over the reference): a failure arriving after a persisted
+  // completion, or a completion after a persisted failure, is a duplicate and is dropped.
   TurnDriver driver(activity_then_wait_code);
-  auto history = activity_then_wait();
-  history.push_back(ev(4, events::ActivityCompleted{"first"}, 2));
-  auto out = driver.replay(history, {activity_err(2, "late")});
-  EXPECT_EQ(events_of<events::ActivityFailed>(out.history_delta).size(), 1u);
-  EXPECT_EQ(nd_message(out), "completion without open schedule");
+  auto completed = activity_then_wait();
+  completed.push_back(ev(4, events::ActivityCompleted{"first"}, 2));
+  auto out = driver.replay(completed, {activity_err(2, "late")});
+  EXPECT_TRUE(out.history_delta.empty());
+  EXPECT_TRUE(is_continue(out));
+  auto failed = activity_then_wait();
+  failed.push_back(ev(4, events::ActivityFailed{ErrorDetails::activity_failed("first")}, 2));
+  EXPECT_TRUE(driver.replay(failed, {activity_ok(2, "late")}).history_delta.empty());
+
+  TurnDriver sub([](OrchestrationContext ctx, std::string) -> Task<Result<std::string>> {
+    auto child = ctx.schedule_sub_orchestration("C", "in");
+    co_await ctx.schedule_wait("never");
+    co_return *co_await child;
+  });
+  std::vector<Event> sub_done{started(), ev(2, events::SubOrchestrationScheduled{"C", "sub::2", "in"}),
+                              ev(3, events::ExternalSubscribed{"never"}),
+                              ev(4, events::SubOrchestrationCompleted{"first"}, 2)};
+  EXPECT_TRUE(sub.replay(sub_done, {sub_err(2, "late")}).history_delta.empty());
+  sub_done.back() = ev(4, events::SubOrchestrationFailed{ErrorDetails::orchestration_failed("first")}, 2);
+  EXPECT_TRUE(sub.replay(sub_done, {sub_ok(2, "late")}).history_delta.empty());
 }
 
 TEST(ReplayCompletionMessages, DuplicateCancelInstanceIsNotRecorded) {
@@ -155,6 +171,9 @@ TEST(ReplayEventAllocation, ContinueAsNewConsumesAnIdWithoutEvent) {
   auto out = driver.turn();
   ASSERT_EQ(out.history_delta.size(), 1u);
   EXPECT_EQ(out.history_delta[0].event_id, 3u);  // id 2 went to the continue-as-new action
+  // The detached start stays in pending_actions so the runtime can start it (DESIGN decision Q11).
+  EXPECT_EQ(actions_of<actions::StartOrchestrationDetached>(out.pending_actions).size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<tr::ContinueAsNew>(out.result));
 }
 
 TEST(ReplayFailureHandling, ApplicationErrorReachesCode) {

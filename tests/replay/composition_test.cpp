@@ -41,7 +41,7 @@ TEST(ReplayComposition, Select2TimerWinsAndLoserActivityIsCancelled) {
   EXPECT_EQ(out.cancelled_activity_ids, std::vector<std::uint64_t>{2});
   ASSERT_EQ(out.history_delta.size(), 1u);
   EXPECT_EQ(out.history_delta[0].source_event_id, 2u);
-  EXPECT_EQ(out.history_delta[0].get_if<events::ActivityCancelRequested>()->reason, "dropped_future");
+  EXPECT_EQ(kind_of<events::ActivityCancelRequested>(out.history_delta[0]).reason, "dropped_future");
   EXPECT_EQ(out.history_delta[0].event_id, 5u);
 }
 
@@ -353,6 +353,36 @@ TEST(ReplayUnobservedFutures, DroppedChildAfterScheduleIsCancelledAndEnforcedOnR
     co_return *co_await child;
   });
   EXPECT_TRUE(nd_message(keeping.replay(driver.history())).starts_with("cancellation mismatch (sub-orchestrations)"));
+}
+
+TEST(ReplayComposition, VoidTasksAndJoinOverAVectorOfTasks) {
+  TurnDriver driver([](Ctx ctx, std::string) -> Task<Result<std::string>> {
+    auto notify = [](Ctx c, std::string who) -> Task<void> {
+      co_await c.schedule_activity("Notify", who);
+      co_return;
+    };
+    auto work = [](Ctx c, int i) -> Task<int> {
+      auto r = co_await c.schedule_activity("Work", std::to_string(i));
+      co_return std::stoi(*r);
+    };
+    co_await notify(ctx, "start");
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < 3; ++i) tasks.push_back(work(ctx, i));
+    int sum = 0;
+    for (int value : co_await Ctx::join(std::move(tasks))) sum += value;
+    auto race = co_await Ctx::select2(notify(ctx, "end"), ctx.schedule_timer(seconds(1)));
+    co_return std::to_string(sum) + (race.is_first() ? ":notified" : ":timeout");
+  });
+  driver.turn();
+  auto out = driver.turn({activity_ok(2, "")});
+  // Lazily started tasks emit in argument order during join's first poll.
+  ASSERT_EQ(out.pending_actions.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(std::get<actions::CallActivity>(out.pending_actions[i]).input, std::to_string(i));
+  out = driver.turn({activity_ok(6, "30"), activity_ok(4, "1"), activity_ok(5, "2")});
+  EXPECT_EQ(out.pending_actions.size(), 2u);
+  // The timer is emitted at call time (id 10), the lazy task's activity at select's first poll (11).
+  EXPECT_EQ(completed_output(driver.turn({activity_ok(11, "")})), "33:notified");
 }
 
 }  // namespace

@@ -90,7 +90,7 @@ TEST(ReplayExternalEvents, TypedWaitDecodesAndDecodeFailurePanics) {
   bad.turn();
   auto details = failure(bad.turn({raised("N", "not-json")}));
   ASSERT_TRUE(details);
-  EXPECT_EQ(details->get_if<error::Application>()->kind.code, AppErrorKind::Code::Panicked);
+  EXPECT_EQ(application_error(details).kind.code, AppErrorKind::Code::Panicked);
 }
 
 // ---- persistent queues ----

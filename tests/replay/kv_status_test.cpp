@@ -69,7 +69,7 @@ TEST(ReplayKv, ActionsBecomeEventsWithNullSource) {
   auto out = driver.turn();
   EXPECT_EQ(completed_output(out), "1");
   ASSERT_EQ(out.history_delta.size(), 4u);
-  EXPECT_EQ(*out.history_delta[0].get_if<events::KeyValueSet>(), (events::KeyValueSet{"X", "Y", kClockMs}));
+  EXPECT_EQ(kind_of<events::KeyValueSet>(out.history_delta[0]), (events::KeyValueSet{"X", "Y", kClockMs}));
   EXPECT_TRUE(out.history_delta[1].is<events::KeyValueCleared>());
   EXPECT_TRUE(out.history_delta[2].is<events::KeyValuesCleared>());
   EXPECT_TRUE(out.history_delta[3].is<events::KeyValueSet>());

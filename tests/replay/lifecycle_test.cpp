@@ -61,7 +61,7 @@ TEST(ReplayCancellation, ErrorsWinOverCancellation) {
     co_return "";
   });
   auto out = driver.turn({cancel("stop")});
-  EXPECT_EQ(failure(out)->get_if<error::Application>()->kind.code, AppErrorKind::Code::Panicked);
+  EXPECT_EQ(application_error(failure(out)).kind.code, AppErrorKind::Code::Panicked);
 }
 
 TEST(ReplayContinueAsNew, ContinueAsNewEndsTheTurn) {
@@ -185,7 +185,7 @@ TEST(ReplayPanic, RetryPolicyWithZeroAttemptsIsProgrammingError) {
     RetryPolicy policy(0);
     co_return "";
   });
-  EXPECT_EQ(failure(driver.turn())->get_if<error::Application>()->kind.code, AppErrorKind::Code::Panicked);
+  EXPECT_EQ(application_error(failure(driver.turn())).kind.code, AppErrorKind::Code::Panicked);
 }
 
 // ---- is_replaying (§13) ----

@@ -147,6 +147,16 @@ inline std::string nd_message(const TurnOutput& out) {
   return config && config->message ? *config->message : "";
 }
 
+/// The payload of `event`, which must be of kind K (throws std::bad_variant_access otherwise).
+template <class Kind>
+const Kind& kind_of(const Event& event) {
+  return std::get<Kind>(event.kind);
+}
+/// The Application error of a failure (throws if the details are of another category).
+inline const error::Application& application_error(const std::optional<ErrorDetails>& details) {
+  return std::get<error::Application>(details.value().value);
+}
+
 template <class Kind>
 std::vector<const Kind*> events_of(const std::vector<Event>& events) {
   std::vector<const Kind*> found;
