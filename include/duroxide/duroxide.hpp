@@ -7,6 +7,8 @@
 #include <duroxide/error_details.hpp>
 #include <duroxide/event.hpp>
 #include <duroxide/orchestration_status.hpp>
+#include <duroxide/provider.hpp>
+#include <duroxide/provider_types.hpp>
 #include <duroxide/result.hpp>
 #include <duroxide/retry_policy.hpp>
 #include <duroxide/semver.hpp>

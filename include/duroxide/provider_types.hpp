@@ -1,0 +1,231 @@
+// Types of the storage contract (spec/03 §2): errors, locked items, ack contents, metadata and the
+// management views. Plain values; providers and the runtime exchange them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <duroxide/error_details.hpp>
+#include <duroxide/event.hpp>
+#include <duroxide/kv_entry.hpp>
+#include <duroxide/semver.hpp>
+#include <duroxide/work_item.hpp>
+
+namespace duroxide {
+
+/// A storage failure: which operation, what happened, and whether retrying may help.
+struct ProviderError {
+  std::string operation;
+  std::string message;
+  bool retryable = true;
+
+  /// Transient: a retry may succeed (busy database, lost connection).
+  static ProviderError transient(std::string operation, std::string message) {
+    return {std::move(operation), std::move(message), true};
+  }
+  /// Permanent: retrying cannot help (invalid lock token, duplicate event id, bad input).
+  static ProviderError permanent(std::string operation, std::string message) {
+    return {std::move(operation), std::move(message), false};
+  }
+  /// A bare message: operation "unknown", retryable (duroxide's conversion from a string).
+  static ProviderError from_message(std::string message) { return {"unknown", std::move(message), true}; }
+
+  bool is_retryable() const { return retryable; }
+  /// "<operation>: <message>".
+  std::string to_string() const { return operation + ": " + message; }
+  ErrorDetails to_infrastructure_error() const { return ErrorDetails::infrastructure(operation, message, retryable); }
+
+  bool operator==(const ProviderError&) const = default;
+};
+
+template <class T>
+using ProviderResult = std::expected<T, ProviderError>;
+
+/// One locked batch for one instance (spec/03 §2.3).
+struct OrchestrationItem {
+  std::string instance;
+  std::string orchestration_name;
+  std::uint64_t execution_id = 1;
+  std::string version;  ///< "unknown" when not known
+  /// Events of the current execution by event_id; empty for a new instance or on history_error.
+  std::vector<Event> history;
+  /// The batch, in enqueue order.
+  std::vector<WorkItem> messages;
+  /// Set when the stored history cannot be decoded (history and kv_snapshot are then empty).
+  std::optional<std::string> history_error;
+  /// The committed KV store (values written by earlier executions only).
+  std::map<std::string, KvEntry> kv_snapshot;
+};
+
+struct LockedOrchestrationItem {
+  OrchestrationItem item;
+  std::string lock_token;
+  /// Max attempt count over the batch after this fetch's increment (1 on first delivery).
+  std::uint32_t attempt_count = 0;
+};
+
+/// What the runtime tells the provider about the execution in an ack (spec/03 §2.4).
+struct ExecutionMetadata {
+  std::optional<std::string> status;  ///< "Running", "Completed", "Failed", "ContinuedAsNew"
+  std::optional<std::string> output;
+  std::optional<std::string> orchestration_name;  ///< with orchestration_version: create/update the instance row
+  std::optional<std::string> orchestration_version;
+  std::optional<std::string> parent_instance_id;  ///< stored only when the instance row is created
+  std::optional<Version> pinned_duroxide_version;
+  bool operator==(const ExecutionMetadata&) const = default;
+};
+
+/// Identifies a worker-queue entry to remove (lock stealing).
+struct ScheduledActivityIdentifier {
+  std::string instance;
+  std::uint64_t execution_id = 0;
+  std::uint64_t activity_id = 0;
+  bool operator==(const ScheduledActivityIdentifier&) const = default;
+};
+
+/// Everything one orchestration turn commits atomically (spec/03 §5.3).
+struct OrchestrationAck {
+  std::uint64_t execution_id = 1;
+  std::vector<Event> history_delta;
+  std::vector<WorkItem> worker_items;        ///< ActivityExecute only
+  std::vector<WorkItem> orchestrator_items;  ///< routed per work_item_instance(); TimerFired delayed
+  ExecutionMetadata metadata;
+  std::vector<ScheduledActivityIdentifier> cancelled_activities;
+};
+
+/// Which duroxide versions a dispatcher can replay. Providers use only the first range.
+struct DispatcherCapabilityFilter {
+  std::vector<SemverRange> ranges;
+  bool is_compatible(const Version& v) const {
+    for (const auto& r : ranges) {
+      if (r.contains(v)) return true;
+    }
+    return false;
+  }
+};
+
+/// Session affinity of a worker fetch: who owns the sessions it claims, and the lease length.
+struct SessionFetchConfig {
+  std::string owner_id;
+  std::chrono::milliseconds lock_timeout{30000};
+};
+
+struct LockedWorkItem {
+  WorkItem item;  ///< an ActivityExecute
+  std::string lock_token;
+  std::uint32_t attempt_count = 0;
+};
+
+/// A custom status newer than the version the caller has seen.
+struct CustomStatusSnapshot {
+  std::optional<std::string> status;
+  std::uint64_t version = 0;
+  bool operator==(const CustomStatusSnapshot&) const = default;
+};
+
+/// Size figures of one instance (spec/03 §5.16).
+struct SystemStats {
+  std::uint64_t history_event_count = 0;
+  std::uint64_t history_size_bytes = 0;
+  std::uint64_t queue_pending_count = 0;
+  std::uint64_t kv_user_key_count = 0;
+  std::uint64_t kv_total_value_bytes = 0;
+  bool operator==(const SystemStats&) const = default;
+};
+
+// ---- management views (spec/03 §2.5, §6) ----
+
+struct InstanceInfo {
+  std::string instance_id;
+  std::string orchestration_name;
+  std::string orchestration_version;  ///< "unknown" if not recorded
+  std::uint64_t current_execution_id = 1;
+  std::string status;  ///< current execution's; "Unknown" without an execution row
+  std::optional<std::string> output;
+  std::uint64_t created_at_ms = 0;
+  std::uint64_t updated_at_ms = 0;
+  std::optional<std::string> parent_instance_id;
+  bool operator==(const InstanceInfo&) const = default;
+};
+
+struct ExecutionInfo {
+  std::uint64_t execution_id = 0;
+  std::string status;
+  std::optional<std::string> output;
+  std::uint64_t started_at_ms = 0;
+  std::optional<std::uint64_t> completed_at_ms;
+  std::uint64_t event_count = 0;
+  bool operator==(const ExecutionInfo&) const = default;
+};
+
+struct SystemMetrics {
+  std::uint64_t total_instances = 0;
+  std::uint64_t total_executions = 0;
+  std::uint64_t running_instances = 0;
+  std::uint64_t completed_instances = 0;
+  std::uint64_t failed_instances = 0;
+  std::uint64_t total_events = 0;
+  bool operator==(const SystemMetrics&) const = default;
+};
+
+struct QueueDepths {
+  std::uint64_t orchestrator_queue = 0;
+  std::uint64_t worker_queue = 0;
+  std::uint64_t timer_queue = 0;  ///< always 0: timers live in the orchestrator queue
+  bool operator==(const QueueDepths&) const = default;
+};
+
+/// Selects instances for bulk operations; all criteria are ANDed.
+struct InstanceFilter {
+  std::optional<std::vector<std::string>> instance_ids;  ///< allow-list; empty selects nothing
+  std::optional<std::uint64_t> completed_before_ms;      ///< current execution's completed_at, strict <
+  std::optional<std::size_t> limit;                      ///< default 1000
+};
+
+struct PruneOptions {
+  std::optional<std::size_t> keep_last;  ///< keep the N highest execution ids (0/1/none: only the current)
+  std::optional<std::uint64_t> completed_before_ms;
+};
+
+struct DeleteInstanceResult {
+  std::uint64_t instances_deleted = 0;
+  std::uint64_t executions_deleted = 0;
+  std::uint64_t events_deleted = 0;
+  std::uint64_t queue_messages_deleted = 0;
+  DeleteInstanceResult& operator+=(const DeleteInstanceResult& o) {
+    instances_deleted += o.instances_deleted;
+    executions_deleted += o.executions_deleted;
+    events_deleted += o.events_deleted;
+    queue_messages_deleted += o.queue_messages_deleted;
+    return *this;
+  }
+  bool operator==(const DeleteInstanceResult&) const = default;
+};
+
+struct PruneResult {
+  std::uint64_t instances_processed = 0;
+  std::uint64_t executions_deleted = 0;
+  std::uint64_t events_deleted = 0;
+  PruneResult& operator+=(const PruneResult& o) {
+    instances_processed += o.instances_processed;
+    executions_deleted += o.executions_deleted;
+    events_deleted += o.events_deleted;
+    return *this;
+  }
+  bool operator==(const PruneResult&) const = default;
+};
+
+/// A root and all its descendants.
+struct InstanceTree {
+  std::string root_id;
+  std::vector<std::string> all_ids;  ///< root first, then descendants breadth-first
+  bool is_root_only() const { return all_ids.size() == 1; }
+  std::size_t size() const { return all_ids.size(); }
+};
+
+}  // namespace duroxide
