@@ -1,0 +1,58 @@
+#pragma once
+// Private SQLite plumbing for the SQLite provider: one connection, URL parsing, connection settings
+// (spec/03 §4.2) and forward-only versioned schema migrations. Not thread-safe by itself: the
+// provider serialises access with its write mutex.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "duroxide/provider.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace duroxide::sqlite {
+
+/// Schema version this build writes; stored in PRAGMA user_version.
+inline constexpr int kCurrentSchemaVersion = 1;
+
+/// Path from a "sqlite:PATH" URL (also accepts "sqlite://PATH"); error names the problem.
+ProviderResult<std::string> parse_sqlite_url(std::string_view url);
+
+class Database {
+ public:
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  /// Opens (creating if missing) a file database with WAL and synchronous=NORMAL, then migrates.
+  static ProviderResult<std::unique_ptr<Database>> open_file(const std::string& path);
+  /// Opens a private in-memory database, then migrates.
+  static ProviderResult<std::unique_ptr<Database>> open_in_memory();
+
+  /// Runs SQL without results (may contain several statements).
+  ProviderResult<void> exec(std::string_view operation, const std::string& sql);
+  /// Cached prepared statement, reset and with bindings cleared.
+  ProviderResult<sqlite3_stmt*> prepare(std::string_view operation, const std::string& sql);
+  /// Single integer result of `sql` (first column of first row), nullopt if no row.
+  ProviderResult<std::optional<std::int64_t>> query_int(std::string_view operation, const std::string& sql);
+
+  int schema_version();
+  sqlite3* handle() const { return db_; }
+  /// ProviderError from the connection's last error; busy/locked are retryable.
+  ProviderError error(std::string_view operation, int code) const;
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+  static ProviderResult<std::unique_ptr<Database>> open_with(const std::string& filename, int flags, bool file_backed);
+  ProviderResult<void> migrate();
+
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+}  // namespace duroxide::sqlite

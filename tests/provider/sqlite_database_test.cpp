@@ -1,0 +1,80 @@
+// SQLite plumbing of the SQLite provider: URL parsing, file creation, schema versioning.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "providers/sqlite/sqlite_database.hpp"
+
+namespace duroxide::sqlite {
+namespace {
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / fmt::format("duroxide-sqlite-{}-{}", name, ::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+TEST(ProviderSqliteSetup, UrlParsing) {
+  EXPECT_EQ(parse_sqlite_url("sqlite:/tmp/a.db").value(), "/tmp/a.db");
+  EXPECT_EQ(parse_sqlite_url("sqlite:///tmp/a.db").value(), "/tmp/a.db");
+  auto bad_scheme = parse_sqlite_url("postgres://x");
+  ASSERT_FALSE(bad_scheme.has_value());
+  EXPECT_FALSE(bad_scheme.error().is_retryable());
+  EXPECT_NE(bad_scheme.error().message.find("sqlite:PATH"), std::string::npos);
+  EXPECT_FALSE(parse_sqlite_url("sqlite:").has_value());
+}
+
+TEST(ProviderSqliteSetup, OpenCreatesFileWithCurrentSchemaAndReopens) {
+  const auto dir = fresh_dir("open");
+  const auto path = (dir / "store.db").string();
+  {
+    auto db = Database::open_file(path);
+    ASSERT_TRUE(db.has_value()) << db.error().to_string();
+    EXPECT_EQ((*db)->schema_version(), kCurrentSchemaVersion);
+    auto mode = (*db)->query_int("test", "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'");
+    EXPECT_EQ(mode.value(), 1);
+    ASSERT_TRUE((*db)->exec("test", "INSERT INTO sessions VALUES('s', 'w', 1, 1)").has_value());
+  }
+  EXPECT_TRUE(std::filesystem::exists(path));
+  auto reopened = Database::open_file(path);
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().to_string();
+  EXPECT_EQ((*reopened)->query_int("test", "SELECT count(*) FROM sessions").value(), 1);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ProviderSqliteSetup, RejectsNewerSchema) {
+  const auto dir = fresh_dir("newer");
+  const auto path = (dir / "store.db").string();
+  {
+    auto db = Database::open_file(path);
+    ASSERT_TRUE(db.has_value());
+    ASSERT_TRUE((*db)->exec("test", fmt::format("PRAGMA user_version = {}", kCurrentSchemaVersion + 1)).has_value());
+  }
+  auto reopened = Database::open_file(path);
+  ASSERT_FALSE(reopened.has_value());
+  EXPECT_FALSE(reopened.error().is_retryable());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ProviderSqliteSetup, OpenFailsClearlyForUnwritablePath) {
+  auto db = Database::open_file("/nonexistent-dir-duroxide/x/store.db");
+  ASSERT_FALSE(db.has_value());
+  EXPECT_NE(db.error().message.find("cannot open"), std::string::npos);
+}
+
+TEST(ProviderSqliteSetup, InMemoryDatabasesArePrivate) {
+  auto first = Database::open_in_memory();
+  auto second = Database::open_in_memory();
+  ASSERT_TRUE(first.has_value() && second.has_value());
+  ASSERT_TRUE((*first)->exec("test", "INSERT INTO sessions VALUES('s', 'w', 1, 1)").has_value());
+  EXPECT_EQ((*second)->query_int("test", "SELECT count(*) FROM sessions").value(), 0);
+  EXPECT_EQ((*first)->query_int("test", "SELECT count(*) FROM sessions").value(), 1);
+}
+
+}  // namespace
+}  // namespace duroxide::sqlite
