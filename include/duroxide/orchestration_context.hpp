@@ -56,15 +56,13 @@ class OrchestrationContext {
                                                                   std::string session_id);
   template <class Out, class In>
   DurableFuture<Result<Out>> schedule_activity_typed(std::string name, const In& input) {
-    return schedule_activity(std::move(name), detail::encode_or_throw(input)).map([](Result<std::string> raw) {
-      return detail::decode_result<Out>(std::move(raw));
-    });
+    return schedule_activity(std::move(name), detail::encode_or_throw(input)).map(&detail::decode_result<Out>);
   }
   template <class Out, class In>
   DurableFuture<Result<Out>> schedule_activity_on_session_typed(std::string name, const In& input,
                                                                 std::string session_id) {
     return schedule_activity_on_session(std::move(name), detail::encode_or_throw(input), std::move(session_id))
-        .map([](Result<std::string> raw) { return detail::decode_result<Out>(std::move(raw)); });
+        .map(&detail::decode_result<Out>);
   }
 
   /// Retries per `policy` (spec/01 §8). Lazy: nothing is emitted until first polled.
@@ -118,15 +116,13 @@ class OrchestrationContext {
                                                                                   std::string input);
   template <class Out, class In>
   DurableFuture<Result<Out>> schedule_sub_orchestration_typed(std::string name, const In& input) {
-    return schedule_sub_orchestration(std::move(name), detail::encode_or_throw(input)).map([](Result<std::string> raw) {
-      return detail::decode_result<Out>(std::move(raw));
-    });
+    return schedule_sub_orchestration(std::move(name), detail::encode_or_throw(input)).map(&detail::decode_result<Out>);
   }
   template <class Out, class In>
   DurableFuture<Result<Out>> schedule_sub_orchestration_with_id_typed(std::string name, std::string instance,
                                                                       const In& input) {
     return schedule_sub_orchestration_with_id(std::move(name), std::move(instance), detail::encode_or_throw(input))
-        .map([](Result<std::string> raw) { return detail::decode_result<Out>(std::move(raw)); });
+        .map(&detail::decode_result<Out>);
   }
 
   // ---- detached orchestrations (fire and forget) ----

@@ -66,6 +66,12 @@ std::vector<CarriedEvent> carried_events_from_json(const Json& j, std::string_vi
 OrderedJson event_to_json(const Event& event);
 Event event_from_json(const Json& j);
 
+/// The value, or JSON null when absent (duroxide's "always written, null when absent" fields).
+template <class T>
+OrderedJson nullable(const std::optional<T>& value) {
+  return value ? OrderedJson(*value) : OrderedJson(nullptr);
+}
+
 /// Dumps compactly; invalid UTF-8 becomes U+FFFD instead of throwing.
 std::string dump_compact(const OrderedJson& j);
 

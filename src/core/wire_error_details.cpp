@@ -86,7 +86,7 @@ OrderedJson error_details_to_json(const ErrorDetails& details) {
           },
           [](const error::Configuration& e) {
             OrderedJson body{{"kind", "Nondeterminism"}, {"resource", e.resource}};
-            body["message"] = e.message ? OrderedJson(*e.message) : OrderedJson(nullptr);
+            body["message"] = nullable(e.message);
             return OrderedJson{{"Configuration", std::move(body)}};
           },
           [](const error::Application& e) {

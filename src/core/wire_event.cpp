@@ -14,10 +14,6 @@ template <class T>
 void put_optional(OrderedJson& j, const char* key, const std::optional<T>& value) {
   if (value) j[key] = *value;
 }
-template <class T>
-void put_nullable(OrderedJson& j, const char* key, const std::optional<T>& value) {
-  j[key] = value ? OrderedJson(*value) : OrderedJson(nullptr);
-}
 
 void put_kind_fields(OrderedJson& j, const EventKind& kind) {
   using namespace events;
@@ -26,8 +22,8 @@ void put_kind_fields(OrderedJson& j, const EventKind& kind) {
                    j["name"] = e.name;
                    j["version"] = e.version;
                    j["input"] = e.input;
-                   put_nullable(j, "parent_instance", e.parent_instance);
-                   put_nullable(j, "parent_id", e.parent_id);
+                   j["parent_instance"] = nullable(e.parent_instance);
+                   j["parent_id"] = nullable(e.parent_id);
                    if (!e.carry_forward_events.empty()) {
                      j["carry_forward_events"] = carried_events_to_json(e.carry_forward_events);
                    }
@@ -73,7 +69,7 @@ void put_kind_fields(OrderedJson& j, const EventKind& kind) {
                    j["data"] = e.data;
                  },
                  [&](const QueueSubscriptionCancelled& e) { j["reason"] = e.reason; },
-                 [&](const CustomStatusUpdated& e) { put_nullable(j, "status", e.status); },
+                 [&](const CustomStatusUpdated& e) { j["status"] = nullable(e.status); },
                  [&](const KeyValueSet& e) {
                    j["key"] = e.key;
                    j["value"] = e.value;
@@ -138,7 +134,7 @@ EventKind read_kind(const std::string& type, const FieldReader& r) {
 OrderedJson event_to_json(const Event& event) {
   OrderedJson j = OrderedJson::object();
   j["event_id"] = event.event_id;
-  put_nullable(j, "source_event_id", event.source_event_id);
+  j["source_event_id"] = nullable(event.source_event_id);
   j["instance_id"] = event.instance_id;
   j["execution_id"] = event.execution_id;
   j["timestamp_ms"] = event.timestamp_ms;

@@ -10,11 +10,6 @@ namespace duroxide {
 namespace wire {
 namespace {
 
-template <class T>
-OrderedJson nullable(const std::optional<T>& value) {
-  return value ? OrderedJson(*value) : OrderedJson(nullptr);
-}
-
 OrderedJson work_item_body(const WorkItem& item) {
   using namespace work_items;
   return std::visit(

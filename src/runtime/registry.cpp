@@ -90,9 +90,7 @@ OrchestrationRegistry::Builder& OrchestrationRegistry::Builder::set_policy(std::
 }
 
 OrchestrationRegistry OrchestrationRegistry::Builder::build() const {
-  auto handlers = handlers_;
-  std::erase_if(handlers, [](const auto& entry) { return entry.second.empty(); });
-  return OrchestrationRegistry(std::move(handlers), policies_);
+  return OrchestrationRegistry(handlers_, policies_);
 }
 
 Result<OrchestrationRegistry> OrchestrationRegistry::Builder::build_result() const {
@@ -143,11 +141,7 @@ ActivityRegistry::Builder& ActivityRegistry::Builder::merge(const ActivityRegist
   return *this;
 }
 
-ActivityRegistry ActivityRegistry::Builder::build() const {
-  auto handlers = handlers_;
-  std::erase_if(handlers, [](const auto& entry) { return entry.second.empty(); });
-  return ActivityRegistry(std::move(handlers), {});
-}
+ActivityRegistry ActivityRegistry::Builder::build() const { return ActivityRegistry(handlers_, {}); }
 
 Result<ActivityRegistry> ActivityRegistry::Builder::build_result() const {
   if (!errors_.empty()) return Err(join_errors(errors_));
