@@ -1,0 +1,77 @@
+#pragma once
+// The private state of SqliteProvider: one connection guarded by one mutex (SQLite has a single
+// writer anyway), the wake-up machinery of the long polls, and the helpers the store's translation
+// units share (transactions, clock, lock tokens).
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include <duroxide/sqlite_provider.hpp>
+
+#include "providers/sqlite/sqlite_database.hpp"
+#include "providers/sqlite/sqlite_statement.hpp"
+
+namespace duroxide {
+
+/// Which long-poll waiters a change concerns.
+enum class WakeQueue { Orchestrator, Worker };
+
+struct SqliteProvider::Store {
+  Store(std::unique_ptr<sqlite::Database> database, SqliteOptions opts, bool file_backed);
+
+  std::unique_ptr<sqlite::Database> db;
+  SqliteOptions options;
+  bool file_backed;
+
+  std::mutex mutex;  ///< guards db and the wake-up state below
+  std::condition_variable orchestrator_cv;
+  std::condition_variable worker_cv;
+  std::uint64_t orchestrator_generation = 0;  ///< bumped by every change that may make work visible
+  std::uint64_t worker_generation = 0;
+  bool interrupted = false;
+
+  /// Milliseconds since the Unix epoch: the clock of every stored timestamp.
+  static std::int64_t now_ms();
+  /// A globally unique lock token.
+  std::string new_lock_token();
+
+  /// Records that work may have become visible and wakes the waiters (mutex held).
+  void wake(WakeQueue queue);
+
+  /// Statement on the connection (mutex held).
+  ProviderResult<sqlite::Statement> statement(std::string_view operation, const std::string& sql) {
+    return sqlite::Statement::prepare(*db, operation, sql);
+  }
+
+  // Test hooks (used by the validation suite's corruption checks): take the mutex themselves.
+  ProviderResult<std::int64_t> run_for_tests(const std::string& sql, const std::string& text_param);
+  ProviderResult<std::int64_t> query_int_for_tests(const std::string& sql, const std::string& text_param);
+
+ private:
+  std::uint64_t token_prefix_;
+  std::uint64_t token_counter_ = 0;
+};
+
+/// BEGIN IMMEDIATE ... COMMIT, rolled back on destruction unless committed (mutex held).
+class Transaction {
+ public:
+  static ProviderResult<Transaction> begin(sqlite::Database& db, std::string_view operation);
+  Transaction(Transaction&& other) noexcept : db_(other.db_), operation_(other.operation_) { other.db_ = nullptr; }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  ProviderResult<void> commit();
+
+ private:
+  Transaction(sqlite::Database& db, std::string_view operation) : db_(&db), operation_(operation) {}
+  sqlite::Database* db_;
+  std::string_view operation_;
+};
+
+}  // namespace duroxide

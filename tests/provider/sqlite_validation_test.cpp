@@ -1,0 +1,69 @@
+// Runs the provider validation suite against the SQLite store, on a file and in memory.
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include <duroxide/sqlite_provider.hpp>
+
+#include "provider/validation/validation_suites.hpp"
+#include "providers/sqlite/sqlite_store.hpp"
+
+namespace duroxide::validation {
+namespace {
+
+class SqliteFactory : public ProviderFactory {
+ public:
+  explicit SqliteFactory(bool file_backed) : file_backed_(file_backed) {}
+
+  std::string label() const override { return file_backed_ ? "file" : "memory"; }
+
+  std::shared_ptr<Provider> create_provider() override {
+    if (!file_backed_) return value_or_throw(SqliteProvider::open_in_memory());
+    static std::atomic<int> counter{0};
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("duroxide-validation-{}", ::getpid());
+    std::filesystem::create_directories(dir);
+    const auto path = dir / fmt::format("store-{}.db", counter++);
+    std::filesystem::remove(path);
+    return value_or_throw(SqliteProvider::open("sqlite:" + path.string()));
+  }
+
+  // One second keeps the lock-expiry checks short; the suite waits it out.
+  std::chrono::milliseconds lock_timeout() const override { return std::chrono::seconds(1); }
+  bool is_long_poll() const override { return true; }
+  bool supports_corruption_hooks() const override { return true; }
+
+  void corrupt_instance_history(Provider& provider, const std::string& instance) override {
+    auto& store = dynamic_cast<SqliteProvider&>(provider).store();
+    auto done =
+        store.run_for_tests("UPDATE history SET event_data = 'NOT_VALID_JSON{{{' WHERE instance_id = ?1", instance);
+    if (!done) throw std::runtime_error(done.error().to_string());
+  }
+
+  std::uint32_t get_max_attempt_count(Provider& provider, const std::string& instance) override {
+    auto& store = dynamic_cast<SqliteProvider&>(provider).store();
+    auto value = store.query_int_for_tests(
+        "SELECT COALESCE(MAX(attempt_count), 0) FROM orchestrator_queue WHERE instance_id = ?1", instance);
+    if (!value) throw std::runtime_error(value.error().to_string());
+    return static_cast<std::uint32_t>(*value);
+  }
+
+ private:
+  static std::shared_ptr<Provider> value_or_throw(ProviderResult<std::shared_ptr<SqliteProvider>> opened) {
+    if (!opened) throw std::runtime_error(opened.error().to_string());
+    return *opened;
+  }
+  bool file_backed_;
+};
+
+}  // namespace
+
+std::vector<FactoryParam> registered_factories() {
+  return {std::make_shared<SqliteFactory>(true), std::make_shared<SqliteFactory>(false)};
+}
+
+}  // namespace duroxide::validation

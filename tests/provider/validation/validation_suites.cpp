@@ -1,0 +1,25 @@
+// Instantiates every category of the validation suite with the runner's factories.
+#include "provider/validation/validation_suites.hpp"
+
+#include <stdexcept>
+
+namespace duroxide::validation {
+
+void ProviderFactory::corrupt_instance_history(Provider&, const std::string&) {
+  throw std::logic_error(label() + " factory: corrupt_instance_history is not supported");
+}
+
+std::uint32_t ProviderFactory::get_max_attempt_count(Provider&, const std::string&) {
+  throw std::logic_error(label() + " factory: get_max_attempt_count is not supported");
+}
+
+namespace {
+std::string factory_label(const ::testing::TestParamInfo<FactoryParam>& info) { return info.param->label(); }
+}  // namespace
+
+#define DUROXIDE_INSTANTIATE_PROVIDER_CATEGORY(name) \
+  INSTANTIATE_TEST_SUITE_P(, name, ::testing::ValuesIn(registered_factories()), factory_label);
+DUROXIDE_PROVIDER_VALIDATION_CATEGORIES(DUROXIDE_INSTANTIATE_PROVIDER_CATEGORY)
+#undef DUROXIDE_INSTANTIATE_PROVIDER_CATEGORY
+
+}  // namespace duroxide::validation
