@@ -19,13 +19,17 @@ namespace {
 class SqliteFactory : public ProviderFactory {
  public:
   explicit SqliteFactory(bool file_backed) : file_backed_(file_backed) {}
+  ~SqliteFactory() override {
+    std::error_code ignored;
+    if (file_backed_) std::filesystem::remove_all(directory(), ignored);
+  }
 
   std::string label() const override { return file_backed_ ? "file" : "memory"; }
 
   std::shared_ptr<Provider> create_provider() override {
     if (!file_backed_) return value_or_throw(SqliteProvider::open_in_memory());
     static std::atomic<int> counter{0};
-    const auto dir = std::filesystem::temp_directory_path() / fmt::format("duroxide-validation-{}", ::getpid());
+    const auto dir = directory();
     std::filesystem::create_directories(dir);
     const auto path = dir / fmt::format("store-{}.db", counter++);
     std::filesystem::remove(path);
@@ -53,6 +57,9 @@ class SqliteFactory : public ProviderFactory {
   }
 
  private:
+  static std::filesystem::path directory() {
+    return std::filesystem::temp_directory_path() / fmt::format("duroxide-validation-{}", ::getpid());
+  }
   static std::shared_ptr<Provider> value_or_throw(ProviderResult<std::shared_ptr<SqliteProvider>> opened) {
     if (!opened) throw std::runtime_error(opened.error().to_string());
     return *opened;

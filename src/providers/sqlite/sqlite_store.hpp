@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,18 @@
 
 #include "providers/sqlite/sqlite_database.hpp"
 #include "providers/sqlite/sqlite_statement.hpp"
+
+// Early return of a failed ProviderResult inside a function returning ProviderResult<...>.
+#define DUROXIDE_TRY(expr)                                            \
+  do {                                                                \
+    if (auto duroxide_try_result = (expr); !duroxide_try_result)      \
+      return std::unexpected(std::move(duroxide_try_result.error())); \
+  } while (0)
+// Declares `name` bound to the value of a successful ProviderResult, else returns its error.
+#define DUROXIDE_TRY_ASSIGN(name, expr)                                         \
+  auto name##_result = (expr);                                                  \
+  if (!name##_result) return std::unexpected(std::move(name##_result.error())); \
+  auto& name = *name##_result
 
 namespace duroxide {
 
@@ -51,6 +64,11 @@ struct SqliteProvider::Store {
   // Test hooks (used by the validation suite's corruption checks): take the mutex themselves.
   ProviderResult<std::int64_t> run_for_tests(const std::string& sql, const std::string& text_param);
   ProviderResult<std::int64_t> query_int_for_tests(const std::string& sql, const std::string& text_param);
+
+  /// Waits (mutex held by `lock`) until `queue` may have new work, `due_ms` (epoch ms) passes, the
+  /// cross-process re-check interval elapses or `deadline` is reached.
+  void wait_for_work(std::unique_lock<std::mutex>& lock, WakeQueue queue, std::optional<std::int64_t> due_ms,
+                     std::chrono::steady_clock::time_point deadline);
 
  private:
   std::uint64_t token_prefix_;

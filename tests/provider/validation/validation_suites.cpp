@@ -17,8 +17,10 @@ namespace {
 std::string factory_label(const ::testing::TestParamInfo<FactoryParam>& info) { return info.param->label(); }
 }  // namespace
 
-#define DUROXIDE_INSTANTIATE_PROVIDER_CATEGORY(name) \
-  INSTANTIATE_TEST_SUITE_P(, name, ::testing::ValuesIn(registered_factories()), factory_label);
+// A category without checks in this build (e.g. while it is being written) is not an error.
+#define DUROXIDE_INSTANTIATE_PROVIDER_CATEGORY(name)                                            \
+  INSTANTIATE_TEST_SUITE_P(, name, ::testing::ValuesIn(registered_factories()), factory_label); \
+  GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(name);
 DUROXIDE_PROVIDER_VALIDATION_CATEGORIES(DUROXIDE_INSTANTIATE_PROVIDER_CATEGORY)
 #undef DUROXIDE_INSTANTIATE_PROVIDER_CATEGORY
 

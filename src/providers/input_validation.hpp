@@ -1,0 +1,27 @@
+#pragma once
+// Checks every store applies to what it is asked to write (issue #4 item 5): empty or over-long
+// instance ids and names, oversize payloads, event id 0. Bad input is a permanent ProviderError
+// that names the operation and the problem, raised before anything is written.
+
+#include <cstddef>
+#include <string_view>
+
+#include <duroxide/event.hpp>
+#include <duroxide/provider_types.hpp>
+#include <duroxide/work_item.hpp>
+
+namespace duroxide::providers {
+
+/// Longest instance id, orchestration / activity / event name accepted (bytes).
+inline constexpr std::size_t kMaxIdentifierBytes = 1024;
+
+ProviderResult<void> validate_instance_id(std::string_view operation, std::string_view instance);
+/// Instance id and names of the item.
+ProviderResult<void> validate_work_item(std::string_view operation, const WorkItem& item);
+/// A serialized payload (work item or event) against the store's limit.
+ProviderResult<void> validate_payload_size(std::string_view operation, std::string_view what, std::size_t bytes,
+                                           std::size_t max_bytes);
+/// Event id 0 is a caller bug (spec/03 §1.2).
+ProviderResult<void> validate_event(std::string_view operation, const Event& event);
+
+}  // namespace duroxide::providers

@@ -1,0 +1,325 @@
+// SqliteProvider: committing a turn (spec/03 §5.3) and releasing or renewing an orchestration lock.
+#include <fmt/format.h>
+
+#include <duroxide/wire.hpp>
+
+#include "core/overloaded.hpp"
+#include "providers/input_validation.hpp"
+#include "providers/sqlite/sqlite_history.hpp"
+#include "providers/sqlite/sqlite_store.hpp"
+
+namespace duroxide {
+
+namespace {
+
+constexpr std::string_view kAck = "ack_orchestration_item";
+
+bool is_terminal_status(const std::string& status) {
+  return status == "Completed" || status == "Failed" || status == "ContinuedAsNew";
+}
+
+ProviderResult<std::int64_t> exec(SqliteProvider::Store& s, std::string_view operation, const std::string& sql,
+                                  const std::string& instance) {
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation, sql));
+  stmt.bind(1, instance);
+  return stmt.run();
+}
+
+/// Validates everything the ack would write before the transaction starts: bad input changes nothing.
+ProviderResult<void> validate_ack(const OrchestrationAck& ack, std::size_t max_payload) {
+  for (const auto& item : ack.worker_items) {
+    if (!is_worker_item(item)) {
+      return std::unexpected(ProviderError::permanent(
+          std::string(kAck),
+          fmt::format("worker_items may hold ActivityExecute only, got {}", work_item_type_name(item))));
+    }
+    DUROXIDE_TRY(providers::validate_work_item(kAck, item));
+  }
+  for (const auto& item : ack.orchestrator_items) {
+    if (!is_worker_item(item)) DUROXIDE_TRY(providers::validate_work_item(kAck, item));
+  }
+  if (ack.metadata.output) {
+    DUROXIDE_TRY(providers::validate_payload_size(kAck, "output", ack.metadata.output->size(), max_payload));
+  }
+  if (ack.metadata.orchestration_name) {
+    DUROXIDE_TRY(providers::validate_payload_size(kAck, "orchestration name", ack.metadata.orchestration_name->size(),
+                                                  providers::kMaxIdentifierBytes));
+  }
+  if (ack.metadata.status) {
+    const auto& status = *ack.metadata.status;
+    if (status != "Running" && !is_terminal_status(status)) {
+      return std::unexpected(ProviderError::permanent(std::string(kAck), fmt::format("unknown status '{}'", status)));
+    }
+  }
+  return {};
+}
+
+ProviderResult<void> write_metadata(SqliteProvider::Store& s, const std::string& instance, const OrchestrationAck& ack,
+                                    std::int64_t now) {
+  const auto& meta = ack.metadata;
+  if (meta.orchestration_name && meta.orchestration_version) {
+    DUROXIDE_TRY_ASSIGN(create, s.statement(kAck,
+                                            "INSERT OR IGNORE INTO instances (instance_id, orchestration_name, "
+                                            "orchestration_version, current_execution_id, parent_instance_id, "
+                                            "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"));
+    create.bind(1, instance).bind(2, *meta.orchestration_name).bind(3, *meta.orchestration_version);
+    create.bind(4, ack.execution_id).bind(5, meta.parent_instance_id).bind(6, now);
+    DUROXIDE_TRY(create.run());
+    DUROXIDE_TRY_ASSIGN(update, s.statement(kAck,
+                                            "UPDATE instances SET orchestration_name = ?2, orchestration_version = ?3 "
+                                            "WHERE instance_id = ?1"));
+    update.bind(1, instance).bind(2, *meta.orchestration_name).bind(3, *meta.orchestration_version);
+    DUROXIDE_TRY(update.run());
+  }
+  {
+    DUROXIDE_TRY_ASSIGN(execution, s.statement(kAck,
+                                               "INSERT OR IGNORE INTO executions (instance_id, execution_id, status, "
+                                               "started_at) VALUES (?1, ?2, 'Running', ?3)"));
+    execution.bind(1, instance).bind(2, ack.execution_id).bind(3, now);
+    DUROXIDE_TRY(execution.run());
+  }
+  if (meta.pinned_duroxide_version) {
+    DUROXIDE_TRY_ASSIGN(pin,
+                        s.statement(kAck,
+                                    "UPDATE executions SET duroxide_version_major = ?3, duroxide_version_minor = "
+                                    "?4, duroxide_version_patch = ?5 WHERE instance_id = ?1 AND execution_id = ?2"));
+    pin.bind(1, instance).bind(2, ack.execution_id).bind(3, meta.pinned_duroxide_version->major);
+    pin.bind(4, meta.pinned_duroxide_version->minor).bind(5, meta.pinned_duroxide_version->patch);
+    DUROXIDE_TRY(pin.run());
+  }
+  DUROXIDE_TRY_ASSIGN(current, s.statement(kAck,
+                                           "UPDATE instances SET current_execution_id = MAX(current_execution_id, ?2) "
+                                           "WHERE instance_id = ?1"));
+  current.bind(1, instance).bind(2, ack.execution_id);
+  DUROXIDE_TRY(current.run());
+  return {};
+}
+
+ProviderResult<void> write_status(SqliteProvider::Store& s, const std::string& instance, const OrchestrationAck& ack,
+                                  std::int64_t now) {
+  if (!ack.metadata.status) return {};
+  // Only terminal statuses stamp completed_at (spec/03 §11 Q2).
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(kAck,
+                                        "UPDATE executions SET status = ?3, output = ?4, completed_at = CASE WHEN ?5 "
+                                        "THEN ?6 ELSE completed_at END WHERE instance_id = ?1 AND execution_id = ?2"));
+  stmt.bind(1, instance).bind(2, ack.execution_id).bind(3, *ack.metadata.status).bind(4, ack.metadata.output);
+  stmt.bind(5, is_terminal_status(*ack.metadata.status) ? 1 : 0).bind(6, now);
+  DUROXIDE_TRY(stmt.run());
+  return {};
+}
+
+ProviderResult<void> write_custom_status(SqliteProvider::Store& s, const std::string& instance,
+                                         const std::vector<Event>& delta) {
+  const events::CustomStatusUpdated* last = nullptr;
+  for (const auto& event : delta) {
+    if (const auto* update = event.get_if<events::CustomStatusUpdated>()) last = update;
+  }
+  if (last == nullptr) return {};
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(kAck,
+                                        "UPDATE instances SET custom_status = ?2, custom_status_version = "
+                                        "custom_status_version + 1 WHERE instance_id = ?1"));
+  stmt.bind(1, instance).bind(2, last->status);
+  DUROXIDE_TRY(stmt.run());
+  return {};
+}
+
+ProviderResult<void> write_kv(SqliteProvider::Store& s, const std::string& instance, const std::vector<Event>& delta,
+                              std::int64_t now) {
+  for (const auto& event : delta) {
+    if (const auto* set = event.get_if<events::KeyValueSet>()) {
+      DUROXIDE_TRY_ASSIGN(stmt,
+                          s.statement(kAck,
+                                      "INSERT INTO kv_delta (instance_id, key, value, last_updated_at_ms) "
+                                      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (instance_id, key) DO UPDATE SET "
+                                      "value = excluded.value, last_updated_at_ms = excluded.last_updated_at_ms"));
+      stmt.bind(1, instance).bind(2, set->key).bind(3, set->value).bind(4, set->last_updated_at_ms);
+      DUROXIDE_TRY(stmt.run());
+    } else if (const auto* cleared = event.get_if<events::KeyValueCleared>()) {
+      DUROXIDE_TRY_ASSIGN(stmt, s.statement(kAck,
+                                            "INSERT INTO kv_delta (instance_id, key, value, last_updated_at_ms) "
+                                            "VALUES (?1, ?2, NULL, ?3) ON CONFLICT (instance_id, key) DO UPDATE SET "
+                                            "value = NULL, last_updated_at_ms = excluded.last_updated_at_ms"));
+      stmt.bind(1, instance).bind(2, cleared->key).bind(3, now);
+      DUROXIDE_TRY(stmt.run());
+    } else if (event.is<events::KeyValuesCleared>()) {
+      DUROXIDE_TRY_ASSIGN(tombstone_delta, s.statement(kAck,
+                                                       "UPDATE kv_delta SET value = NULL, last_updated_at_ms = ?2 "
+                                                       "WHERE instance_id = ?1"));
+      tombstone_delta.bind(1, instance).bind(2, now);
+      DUROXIDE_TRY(tombstone_delta.run());
+      DUROXIDE_TRY_ASSIGN(tombstone_store, s.statement(kAck,
+                                                       "INSERT OR IGNORE INTO kv_delta (instance_id, key, value, "
+                                                       "last_updated_at_ms) SELECT instance_id, key, NULL, ?2 FROM "
+                                                       "kv_store WHERE instance_id = ?1"));
+      tombstone_store.bind(1, instance).bind(2, now);
+      DUROXIDE_TRY(tombstone_store.run());
+    }
+  }
+  return {};
+}
+
+/// Terminal status: the execution's KV changes become the committed state (spec/03 §5.3 step 11).
+ProviderResult<void> merge_kv(SqliteProvider::Store& s, const std::string& instance) {
+  DUROXIDE_TRY(exec(s, kAck,
+                    "INSERT INTO kv_store (instance_id, key, value, last_updated_at_ms) SELECT instance_id, key, "
+                    "value, last_updated_at_ms FROM kv_delta WHERE instance_id = ?1 AND value IS NOT NULL "
+                    "ON CONFLICT (instance_id, key) DO UPDATE SET value = excluded.value, "
+                    "last_updated_at_ms = excluded.last_updated_at_ms",
+                    instance));
+  DUROXIDE_TRY(exec(s, kAck,
+                    "DELETE FROM kv_store WHERE instance_id = ?1 AND key IN (SELECT key FROM kv_delta WHERE "
+                    "instance_id = ?1 AND value IS NULL)",
+                    instance));
+  DUROXIDE_TRY(exec(s, kAck, "DELETE FROM kv_delta WHERE instance_id = ?1", instance));
+  return {};
+}
+
+ProviderResult<void> insert_worker_item(SqliteProvider::Store& s, std::string_view operation,
+                                        const work_items::ActivityExecute& activity, const WorkItem& item,
+                                        std::int64_t now) {
+  const std::string json = serialize_work_item(item);
+  DUROXIDE_TRY(providers::validate_payload_size(operation, "work item", json.size(), s.options.max_payload_bytes));
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
+                                        "INSERT INTO worker_queue (work_item, visible_at, attempt_count, instance_id, "
+                                        "execution_id, activity_id, session_id, tag, created_at) VALUES (?1, ?2, 0, "
+                                        "?3, ?4, ?5, ?6, ?7, ?2)"));
+  stmt.bind(1, json).bind(2, now).bind(3, activity.instance).bind(4, activity.execution_id).bind(5, activity.id);
+  stmt.bind(6, activity.session_id).bind(7, activity.tag);
+  DUROXIDE_TRY(stmt.run());
+  return {};
+}
+
+ProviderResult<void> write_queues(SqliteProvider::Store& s, const OrchestrationAck& ack, std::int64_t now) {
+  for (const auto& item : ack.worker_items) {
+    DUROXIDE_TRY(insert_worker_item(s, kAck, std::get<work_items::ActivityExecute>(item), item, now));
+  }
+  // After the inserts, so an activity scheduled and cancelled in the same turn leaves nothing.
+  for (const auto& cancelled : ack.cancelled_activities) {
+    DUROXIDE_TRY_ASSIGN(stmt, s.statement(kAck,
+                                          "DELETE FROM worker_queue WHERE instance_id = ?1 AND execution_id = ?2 AND "
+                                          "activity_id = ?3"));
+    stmt.bind(1, cancelled.instance).bind(2, cancelled.execution_id).bind(3, cancelled.activity_id);
+    DUROXIDE_TRY(stmt.run());
+  }
+  for (const auto& item : ack.orchestrator_items) {
+    if (is_worker_item(item)) continue;
+    const auto* timer = std::get_if<work_items::TimerFired>(&item);
+    const auto visible_at = timer != nullptr ? static_cast<std::int64_t>(timer->fire_at_ms) : now;
+    DUROXIDE_TRY(sqlite_detail::insert_orchestrator_message(s, kAck, item, visible_at));
+  }
+  return {};
+}
+
+}  // namespace
+
+namespace sqlite_detail {
+ProviderResult<void> insert_activity(SqliteProvider::Store& s, std::string_view operation, const WorkItem& item) {
+  return insert_worker_item(s, operation, std::get<work_items::ActivityExecute>(item), item,
+                            SqliteProvider::Store::now_ms());
+}
+}  // namespace sqlite_detail
+
+ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& lock_token,
+                                                            const OrchestrationAck& ack) {
+  DUROXIDE_TRY(validate_ack(ack, store_->options.max_payload_bytes));
+  auto& s = *store_;
+  std::lock_guard lock(s.mutex);
+  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, kAck));
+  const auto now = Store::now_ms();
+
+  std::string instance;
+  {
+    DUROXIDE_TRY_ASSIGN(
+        find, s.statement(kAck, "SELECT instance_id, locked_until FROM instance_locks WHERE lock_token = ?1"));
+    find.bind(1, lock_token);
+    DUROXIDE_TRY_ASSIGN(row, find.step());
+    if (!row) {
+      return std::unexpected(ProviderError::permanent(std::string(kAck), "Invalid lock token: " + lock_token));
+    }
+    instance = find.text(0);
+    // Checked up front rather than at the end: the transaction makes both orders equivalent.
+    if (find.int64(1) <= now) {
+      return std::unexpected(ProviderError::permanent(
+          std::string(kAck), fmt::format("Instance lock expired for instance '{}'", instance)));
+    }
+  }
+
+  {
+    DUROXIDE_TRY_ASSIGN(consume, s.statement(kAck, "DELETE FROM orchestrator_queue WHERE lock_token = ?1"));
+    consume.bind(1, lock_token);
+    DUROXIDE_TRY(consume.run());
+  }
+  DUROXIDE_TRY(write_metadata(s, instance, ack, now));
+  DUROXIDE_TRY(sqlite_detail::append_events(s, kAck, instance, ack.execution_id, ack.history_delta));
+  DUROXIDE_TRY(write_status(s, instance, ack, now));
+  DUROXIDE_TRY(write_custom_status(s, instance, ack.history_delta));
+  DUROXIDE_TRY(write_kv(s, instance, ack.history_delta, now));
+  if (ack.metadata.status && is_terminal_status(*ack.metadata.status)) DUROXIDE_TRY(merge_kv(s, instance));
+  DUROXIDE_TRY(write_queues(s, ack, now));
+
+  DUROXIDE_TRY(exec(s, kAck, "DELETE FROM instance_locks WHERE instance_id = ?1", instance));
+  {
+    DUROXIDE_TRY_ASSIGN(touch, s.statement(kAck, "UPDATE instances SET updated_at = ?2 WHERE instance_id = ?1"));
+    touch.bind(1, instance).bind(2, now);
+    DUROXIDE_TRY(touch.run());
+  }
+  DUROXIDE_TRY(tx.commit());
+  // The instance is unlocked and may have messages that arrived during the turn.
+  s.wake(WakeQueue::Orchestrator);
+  if (!ack.worker_items.empty()) s.wake(WakeQueue::Worker);
+  return {};
+}
+
+ProviderResult<void> SqliteProvider::abandon_orchestration_item(const std::string& lock_token,
+                                                                std::optional<Millis> delay, bool ignore_attempt) {
+  constexpr std::string_view op = "abandon_orchestration_item";
+  auto& s = *store_;
+  std::lock_guard lock(s.mutex);
+  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, op));
+  const auto now = Store::now_ms();
+  std::string instance;
+  {
+    DUROXIDE_TRY_ASSIGN(find, s.statement(op, "SELECT instance_id FROM instance_locks WHERE lock_token = ?1"));
+    find.bind(1, lock_token);
+    DUROXIDE_TRY_ASSIGN(row, find.step());
+    if (!row) return std::unexpected(ProviderError::permanent(std::string(op), "Invalid lock token: " + lock_token));
+    instance = find.text(0);
+  }
+  DUROXIDE_TRY(exec(s, op, "DELETE FROM instance_locks WHERE instance_id = ?1", instance));
+  if (ignore_attempt) {
+    DUROXIDE_TRY_ASSIGN(undo, s.statement(op,
+                                          "UPDATE orchestrator_queue SET attempt_count = MAX(0, attempt_count - 1) "
+                                          "WHERE lock_token = ?1"));
+    undo.bind(1, lock_token);
+    DUROXIDE_TRY(undo.run());
+  }
+  if (delay && delay->count() > 0) {
+    DUROXIDE_TRY_ASSIGN(postpone, s.statement(op,
+                                              "UPDATE orchestrator_queue SET visible_at = ?2 WHERE instance_id = ?1 "
+                                              "AND visible_at <= ?3"));
+    postpone.bind(1, instance).bind(2, now + delay->count()).bind(3, now);
+    DUROXIDE_TRY(postpone.run());
+  }
+  DUROXIDE_TRY(tx.commit());
+  s.wake(WakeQueue::Orchestrator);
+  return {};
+}
+
+ProviderResult<void> SqliteProvider::renew_orchestration_item_lock(const std::string& lock_token, Millis extend_for) {
+  constexpr std::string_view op = "renew_orchestration_item_lock";
+  auto& s = *store_;
+  std::lock_guard lock(s.mutex);
+  const auto now = Store::now_ms();
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(op,
+                                        "UPDATE instance_locks SET locked_until = ?2 WHERE lock_token = ?1 AND "
+                                        "locked_until > ?3"));
+  stmt.bind(1, lock_token).bind(2, now + extend_for.count()).bind(3, now);
+  DUROXIDE_TRY_ASSIGN(changed, stmt.run());
+  if (changed == 0) {
+    return std::unexpected(
+        ProviderError::permanent(std::string(op), "Invalid lock token, lock expired or already acked: " + lock_token));
+  }
+  return {};
+}
+
+}  // namespace duroxide

@@ -1,0 +1,346 @@
+// SqliteProvider: opening, the orchestrator queue's enqueue and fetch, and the long-poll loop.
+// The ack, the worker queue, reads and management live in the sibling sqlite_*.cpp files.
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <duroxide/wire.hpp>
+
+#include "providers/input_validation.hpp"
+#include "providers/sqlite/sqlite_history.hpp"
+#include "providers/sqlite/sqlite_store.hpp"
+
+#include <duroxide/constants.hpp>
+
+namespace duroxide {
+
+using sqlite::Statement;
+
+namespace {
+
+constexpr std::string_view kFetchOrch = "fetch_orchestration_item";
+
+bool is_start_like(const WorkItem& item) {
+  return std::holds_alternative<work_items::StartOrchestration>(item) ||
+         std::holds_alternative<work_items::ContinueAsNew>(item);
+}
+
+/// Name and version a start-like message asks for ("unknown" without a version).
+std::pair<std::string, std::string> start_name_version(const WorkItem& item) {
+  if (const auto* start = std::get_if<work_items::StartOrchestration>(&item)) {
+    return {start->orchestration, start->version.value_or("unknown")};
+  }
+  const auto& can = std::get<work_items::ContinueAsNew>(item);
+  return {can.orchestration, can.version.value_or("unknown")};
+}
+
+// Candidates: the oldest visible messages of instances without a live lock, in enqueue order.
+constexpr const char* kCandidatesSql = R"sql(
+SELECT q.id, q.instance_id FROM orchestrator_queue q
+WHERE q.id > ?2 AND q.visible_at <= ?1
+  AND NOT EXISTS (SELECT 1 FROM instance_locks l WHERE l.instance_id = q.instance_id AND l.locked_until > ?1)
+ORDER BY q.id LIMIT 64)sql";
+
+// The same, restricted to instances whose current execution is unpinned or pinned inside [min, max]
+// (spec/03 §5.2 step 2). Applied before any lock is taken or history decoded.
+constexpr const char* kFilteredCandidatesSql = R"sql(
+SELECT q.id, q.instance_id FROM orchestrator_queue q
+WHERE q.id > ?2 AND q.visible_at <= ?1
+  AND NOT EXISTS (SELECT 1 FROM instance_locks l WHERE l.instance_id = q.instance_id AND l.locked_until > ?1)
+  AND NOT EXISTS (
+    SELECT 1 FROM instances i JOIN executions e
+      ON e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id
+    WHERE i.instance_id = q.instance_id AND e.duroxide_version_major IS NOT NULL
+      AND ((e.duroxide_version_major, e.duroxide_version_minor, e.duroxide_version_patch) < (?3, ?4, ?5)
+        OR (e.duroxide_version_major, e.duroxide_version_minor, e.duroxide_version_patch) > (?6, ?7, ?8)))
+ORDER BY q.id LIMIT 64)sql";
+
+}  // namespace
+
+SqliteProvider::SqliteProvider(std::unique_ptr<Store> store) : store_(std::move(store)) {}
+
+SqliteProvider::~SqliteProvider() = default;
+
+ProviderResult<std::shared_ptr<SqliteProvider>> SqliteProvider::open(std::string_view url, SqliteOptions options) {
+  DUROXIDE_TRY_ASSIGN(path, sqlite::parse_sqlite_url(url));
+  DUROXIDE_TRY_ASSIGN(db, sqlite::Database::open_file(path));
+  return std::shared_ptr<SqliteProvider>(new SqliteProvider(std::make_unique<Store>(std::move(db), options, true)));
+}
+
+ProviderResult<std::shared_ptr<SqliteProvider>> SqliteProvider::open_in_memory(SqliteOptions options) {
+  DUROXIDE_TRY_ASSIGN(db, sqlite::Database::open_in_memory());
+  return std::shared_ptr<SqliteProvider>(new SqliteProvider(std::make_unique<Store>(std::move(db), options, false)));
+}
+
+std::string SqliteProvider::version() const { return DUROXIDE_VERSION_STRING; }
+
+void SqliteProvider::interrupt_waiters() {
+  std::lock_guard lock(store_->mutex);
+  store_->interrupted = true;
+  store_->orchestrator_cv.notify_all();
+  store_->worker_cv.notify_all();
+}
+
+namespace sqlite_detail {
+
+ProviderResult<void> insert_orchestrator_message(SqliteProvider::Store& s, std::string_view operation,
+                                                 const WorkItem& item, std::int64_t visible_at) {
+  const std::string json = serialize_work_item(item);
+  DUROXIDE_TRY(providers::validate_payload_size(operation, "work item", json.size(), s.options.max_payload_bytes));
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
+                                        "INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, "
+                                        "attempt_count, created_at) VALUES (?1, ?2, ?3, 0, ?4)"));
+  stmt.bind(1, work_item_instance(item)).bind(2, json).bind(3, visible_at).bind(4, SqliteProvider::Store::now_ms());
+  DUROXIDE_TRY(stmt.run());
+  return {};
+}
+
+}  // namespace sqlite_detail
+
+ProviderResult<void> SqliteProvider::enqueue_for_orchestrator(const WorkItem& item, std::optional<Millis> delay) {
+  constexpr std::string_view op = "enqueue_for_orchestrator";
+  if (is_worker_item(item)) {
+    return std::unexpected(ProviderError::permanent(
+        std::string(op), "Invalid work item type: ActivityExecute belongs to the worker queue"));
+  }
+  DUROXIDE_TRY(providers::validate_work_item(op, item));
+  std::lock_guard lock(store_->mutex);
+  const auto visible_at = Store::now_ms() + (delay ? std::max<std::int64_t>(0, delay->count()) : 0);
+  DUROXIDE_TRY(sqlite_detail::insert_orchestrator_message(*store_, op, item, visible_at));
+  store_->wake(WakeQueue::Orchestrator);
+  return {};
+}
+
+namespace {
+
+/// Outcome of trying one candidate instance inside the fetch transaction.
+enum class CandidateOutcome { Locked, Skipped };
+
+struct Candidate {
+  std::int64_t first_id;
+  std::string instance;
+};
+
+ProviderResult<std::vector<Candidate>> load_candidates(SqliteProvider::Store& s, std::int64_t now,
+                                                       std::int64_t after_id,
+                                                       const DispatcherCapabilityFilter* filter) {
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(kFetchOrch, filter != nullptr ? kFilteredCandidatesSql : kCandidatesSql));
+  stmt.bind(1, now).bind(2, after_id);
+  if (filter != nullptr) {
+    // Only the first range counts (spec/03 §11 Q7).
+    const auto& range = filter->ranges.front();
+    stmt.bind(3, range.min.major).bind(4, range.min.minor).bind(5, range.min.patch);
+    stmt.bind(6, range.max.major).bind(7, range.max.minor).bind(8, range.max.patch);
+  }
+  std::vector<Candidate> candidates;
+  for (;;) {
+    DUROXIDE_TRY_ASSIGN(row, stmt.step());
+    if (!row) break;
+    candidates.push_back({stmt.int64(0), stmt.text(1)});
+  }
+  return candidates;
+}
+
+ProviderResult<void> run_sql(SqliteProvider::Store& s, const std::string& sql) {
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(kFetchOrch, sql));
+  DUROXIDE_TRY(stmt.run());
+  return {};
+}
+
+/// Locks `instance`, tags its visible messages and builds the item; Skipped when the instance
+/// must not be handed out (nothing visible, or messages for an instance that never started).
+ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const std::string& instance, std::int64_t now,
+                                               Provider::Millis lock_timeout, LockedOrchestrationItem& out) {
+  DUROXIDE_TRY(run_sql(s, "SAVEPOINT fetch_candidate"));
+  bool keep = false;
+  auto release = [&]() -> ProviderResult<void> {
+    if (!keep) DUROXIDE_TRY(run_sql(s, "ROLLBACK TO fetch_candidate"));
+    return run_sql(s, "RELEASE fetch_candidate");
+  };
+
+  const std::string token = s.new_lock_token();
+  {
+    // The candidate query saw no live lock in this same write transaction, so taking over an absent
+    // or expired lock row is safe.
+    DUROXIDE_TRY_ASSIGN(lock_stmt, s.statement(kFetchOrch,
+                                               "INSERT OR REPLACE INTO instance_locks (instance_id, lock_token, "
+                                               "locked_until, locked_at) VALUES (?1, ?2, ?3, ?4)"));
+    lock_stmt.bind(1, instance).bind(2, token).bind(3, now + lock_timeout.count()).bind(4, now);
+    DUROXIDE_TRY(lock_stmt.run());
+  }
+  {
+    DUROXIDE_TRY_ASSIGN(tag, s.statement(kFetchOrch,
+                                         "UPDATE orchestrator_queue SET lock_token = ?1, attempt_count = "
+                                         "attempt_count + 1 WHERE instance_id = ?2 AND visible_at <= ?3"));
+    tag.bind(1, token).bind(2, instance).bind(3, now);
+    DUROXIDE_TRY_ASSIGN(tagged, tag.run());
+    if (tagged == 0) {
+      DUROXIDE_TRY(release());
+      return CandidateOutcome::Skipped;
+    }
+  }
+
+  OrchestrationItem item;
+  item.instance = instance;
+  std::uint32_t attempts = 0;
+  bool only_queue_messages = true;
+  {
+    DUROXIDE_TRY_ASSIGN(batch, s.statement(kFetchOrch,
+                                           "SELECT id, work_item, attempt_count FROM orchestrator_queue "
+                                           "WHERE lock_token = ?1 ORDER BY id"));
+    batch.bind(1, token);
+    for (;;) {
+      DUROXIDE_TRY_ASSIGN(row, batch.step());
+      if (!row) break;
+      attempts = std::max(attempts, static_cast<std::uint32_t>(batch.int64(2)));
+      auto message = parse_work_item(batch.text(1));
+      if (!message) {
+        // Left out of the batch, deleted by the ack (spec/03 §11 Q4): it can never be processed.
+        spdlog::error("sqlite: dropping undecodable orchestrator message {} of instance '{}': {}", batch.int64(0),
+                      instance, message.error());
+        continue;
+      }
+      if (!std::holds_alternative<work_items::QueueMessage>(*message)) only_queue_messages = false;
+      item.messages.push_back(std::move(*message));
+    }
+  }
+
+  bool has_metadata = false;
+  {
+    DUROXIDE_TRY_ASSIGN(meta, s.statement(kFetchOrch,
+                                          "SELECT orchestration_name, orchestration_version, current_execution_id "
+                                          "FROM instances WHERE instance_id = ?1"));
+    meta.bind(1, instance);
+    DUROXIDE_TRY_ASSIGN(row, meta.step());
+    if (row) {
+      has_metadata = true;
+      item.orchestration_name = meta.text(0);
+      item.version = meta.optional_text(1).value_or("unknown");
+      item.execution_id = meta.uint64(2);
+    }
+  }
+
+  sqlite_detail::LoadedHistory history;
+  if (has_metadata) {
+    DUROXIDE_TRY_ASSIGN(loaded, sqlite_detail::load_history(s, kFetchOrch, instance, item.execution_id));
+    history = std::move(loaded);
+  } else {
+    // No instance row: an earlier ack without metadata may have left history (spec/03 §5.2 step 7).
+    DUROXIDE_TRY_ASSIGN(latest, sqlite_detail::latest_history_execution(s, kFetchOrch, instance));
+    if (latest) {
+      DUROXIDE_TRY_ASSIGN(loaded, sqlite_detail::load_history(s, kFetchOrch, instance, *latest));
+      const auto started = std::find_if(loaded.events.begin(), loaded.events.end(),
+                                        [](const Event& e) { return e.is<events::OrchestrationStarted>(); });
+      if (started != loaded.events.end()) {
+        const auto& event = *started->get_if<events::OrchestrationStarted>();
+        item.orchestration_name = event.name;
+        item.version = event.version;
+        item.execution_id = kInitialExecutionId;
+        history = std::move(loaded);
+        has_metadata = true;
+      }
+    }
+    if (!has_metadata) {
+      const auto start = std::find_if(item.messages.begin(), item.messages.end(), is_start_like);
+      if (start == item.messages.end()) {
+        if (only_queue_messages) {
+          // Events enqueued before the instance ever started are dropped (spec/03 §5.2 step 8).
+          spdlog::warn("sqlite: dropping {} queue message(s) for instance '{}', which was never started",
+                       item.messages.size(), instance);
+          DUROXIDE_TRY_ASSIGN(drop, s.statement(kFetchOrch, "DELETE FROM orchestrator_queue WHERE lock_token = ?1"));
+          drop.bind(1, token);
+          DUROXIDE_TRY(drop.run());
+          DUROXIDE_TRY_ASSIGN(unlock, s.statement(kFetchOrch, "DELETE FROM instance_locks WHERE lock_token = ?1"));
+          unlock.bind(1, token);
+          DUROXIDE_TRY(unlock.run());
+          keep = true;
+        }
+        // Anything else (completions or events racing a start) stays queued untouched, and must not
+        // keep other instances from being served (spec/03 §11 Q1): skip this candidate.
+        DUROXIDE_TRY(release());
+        return CandidateOutcome::Skipped;
+      }
+      auto [name, version] = start_name_version(*start);
+      item.orchestration_name = std::move(name);
+      item.version = std::move(version);
+      item.execution_id = kInitialExecutionId;
+    }
+  }
+
+  if (history.decode_error) {
+    item.history_error = std::move(history.decode_error);
+  } else {
+    item.history = std::move(history.events);
+    DUROXIDE_TRY_ASSIGN(
+        kv, s.statement(kFetchOrch, "SELECT key, value, last_updated_at_ms FROM kv_store WHERE instance_id = ?1"));
+    kv.bind(1, instance);
+    for (;;) {
+      DUROXIDE_TRY_ASSIGN(row, kv.step());
+      if (!row) break;
+      item.kv_snapshot.emplace(kv.text(0), KvEntry{kv.text(1), kv.uint64(2)});
+    }
+  }
+
+  keep = true;
+  DUROXIDE_TRY(release());
+  out = LockedOrchestrationItem{std::move(item), token, attempts};
+  return CandidateOutcome::Locked;
+}
+
+ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_once(
+    SqliteProvider::Store& s, Provider::Millis lock_timeout, const DispatcherCapabilityFilter* filter) {
+  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, kFetchOrch));
+  const auto now = SqliteProvider::Store::now_ms();
+  std::int64_t after_id = 0;
+  std::vector<std::string> tried;
+  for (;;) {
+    DUROXIDE_TRY_ASSIGN(candidates, load_candidates(s, now, after_id, filter));
+    if (candidates.empty()) break;
+    for (const auto& candidate : candidates) {
+      after_id = candidate.first_id;
+      if (std::find(tried.begin(), tried.end(), candidate.instance) != tried.end()) continue;
+      tried.push_back(candidate.instance);
+      LockedOrchestrationItem locked;
+      DUROXIDE_TRY_ASSIGN(outcome, try_candidate(s, candidate.instance, now, lock_timeout, locked));
+      if (outcome == CandidateOutcome::Locked) {
+        DUROXIDE_TRY(tx.commit());
+        return std::optional<LockedOrchestrationItem>(std::move(locked));
+      }
+    }
+  }
+  // Orphan drops may have deleted messages: keep them deleted.
+  DUROXIDE_TRY(tx.commit());
+  return std::optional<LockedOrchestrationItem>();
+}
+
+/// Earliest future moment an orchestrator message may become fetchable: a delayed message or
+/// an expiring instance lock.
+std::optional<std::int64_t> next_orchestrator_due(SqliteProvider::Store& s) {
+  const auto now = SqliteProvider::Store::now_ms();
+  auto stmt = s.statement(kFetchOrch,
+                          "SELECT MIN(t) FROM (SELECT MIN(visible_at) AS t FROM orchestrator_queue WHERE visible_at > "
+                          "?1 UNION ALL SELECT MIN(locked_until) FROM instance_locks WHERE locked_until > ?1)");
+  if (!stmt) return std::nullopt;
+  stmt->bind(1, now);
+  auto row = stmt->step();
+  if (!row || !*row) return std::nullopt;
+  return stmt->optional_int64(0);
+}
+
+}  // namespace
+
+ProviderResult<std::optional<LockedOrchestrationItem>> SqliteProvider::fetch_orchestration_item(
+    Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) {
+  if (filter != nullptr && filter->ranges.empty()) return std::optional<LockedOrchestrationItem>();
+  const auto deadline = std::chrono::steady_clock::now() + poll_timeout;
+  std::unique_lock lock(store_->mutex);
+  for (;;) {
+    auto result = fetch_orchestration_once(*store_, lock_timeout, filter);
+    if (!result || result->has_value()) return result;
+    if (store_->interrupted || std::chrono::steady_clock::now() >= deadline) return result;
+    store_->wait_for_work(lock, WakeQueue::Orchestrator, next_orchestrator_due(*store_), deadline);
+  }
+}
+
+}  // namespace duroxide

@@ -1,0 +1,171 @@
+// SqliteProvider: history access, custom status, KV reads and per-instance stats (spec/03 §5.13–§5.16).
+#include <fmt/format.h>
+
+#include <duroxide/wire.hpp>
+
+#include "providers/input_validation.hpp"
+#include "providers/sqlite/sqlite_history.hpp"
+#include "providers/sqlite/sqlite_store.hpp"
+
+#include <duroxide/constants.hpp>
+
+namespace duroxide {
+
+namespace sqlite_detail {
+
+/// Highest execution id known for the instance (execution rows or history rows); 1 when none.
+ProviderResult<std::uint64_t> latest_execution(SqliteProvider::Store& s, std::string_view operation,
+                                               const std::string& instance) {
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
+                                        "SELECT MAX(x) FROM (SELECT MAX(execution_id) AS x FROM executions WHERE "
+                                        "instance_id = ?1 UNION ALL SELECT MAX(execution_id) FROM history WHERE "
+                                        "instance_id = ?1)"));
+  stmt.bind(1, instance);
+  DUROXIDE_TRY_ASSIGN(row, stmt.step());
+  if (!row || stmt.is_null(0)) return kInitialExecutionId;
+  return stmt.uint64(0);
+}
+
+/// History of one execution; an undecodable row is a permanent error, never a partial list.
+ProviderResult<std::vector<Event>> read_execution(SqliteProvider::Store& s, std::string_view operation,
+                                                  const std::string& instance, std::uint64_t execution_id) {
+  DUROXIDE_TRY_ASSIGN(loaded, load_history(s, operation, instance, execution_id));
+  if (loaded.decode_error) {
+    return std::unexpected(ProviderError::permanent(std::string(operation), std::move(*loaded.decode_error)));
+  }
+  return std::move(loaded.events);
+}
+
+/// Committed KV overlaid with the running execution's delta (spec/03 §5.15).
+ProviderResult<std::map<std::string, std::string>> kv_client_view(SqliteProvider::Store& s, std::string_view operation,
+                                                                  const std::string& instance) {
+  std::map<std::string, std::string> values;
+  {
+    DUROXIDE_TRY_ASSIGN(store, s.statement(operation, "SELECT key, value FROM kv_store WHERE instance_id = ?1"));
+    store.bind(1, instance);
+    for (;;) {
+      DUROXIDE_TRY_ASSIGN(row, store.step());
+      if (!row) break;
+      values[store.text(0)] = store.text(1);
+    }
+  }
+  DUROXIDE_TRY_ASSIGN(delta, s.statement(operation, "SELECT key, value FROM kv_delta WHERE instance_id = ?1"));
+  delta.bind(1, instance);
+  for (;;) {
+    DUROXIDE_TRY_ASSIGN(row, delta.step());
+    if (!row) break;
+    if (delta.is_null(1)) {
+      values.erase(delta.text(0));
+    } else {
+      values[delta.text(0)] = delta.text(1);
+    }
+  }
+  return values;
+}
+
+}  // namespace sqlite_detail
+
+ProviderResult<std::vector<Event>> SqliteProvider::read(const std::string& instance) {
+  constexpr std::string_view op = "read";
+  std::lock_guard lock(store_->mutex);
+  DUROXIDE_TRY_ASSIGN(execution, sqlite_detail::latest_execution(*store_, op, instance));
+  return sqlite_detail::read_execution(*store_, op, instance, execution);
+}
+
+ProviderResult<std::vector<Event>> SqliteProvider::read_with_execution(const std::string& instance,
+                                                                       std::uint64_t execution_id) {
+  std::lock_guard lock(store_->mutex);
+  return sqlite_detail::read_execution(*store_, "read_with_execution", instance, execution_id);
+}
+
+ProviderResult<void> SqliteProvider::append_with_execution(const std::string& instance, std::uint64_t execution_id,
+                                                           const std::vector<Event>& events) {
+  constexpr std::string_view op = "append_with_execution";
+  DUROXIDE_TRY(providers::validate_instance_id(op, instance));
+  std::lock_guard lock(store_->mutex);
+  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*store_->db, op));
+  DUROXIDE_TRY(sqlite_detail::append_events(*store_, op, instance, execution_id, events));
+  return tx.commit();
+}
+
+ProviderResult<std::optional<CustomStatusSnapshot>> SqliteProvider::get_custom_status(const std::string& instance,
+                                                                                      std::uint64_t last_seen_version) {
+  constexpr std::string_view op = "get_custom_status";
+  std::lock_guard lock(store_->mutex);
+  DUROXIDE_TRY_ASSIGN(stmt, store_->statement(op,
+                                              "SELECT custom_status, custom_status_version FROM instances WHERE "
+                                              "instance_id = ?1 AND custom_status_version > ?2"));
+  stmt.bind(1, instance).bind(2, last_seen_version);
+  DUROXIDE_TRY_ASSIGN(row, stmt.step());
+  if (!row) return std::optional<CustomStatusSnapshot>();
+  return std::optional<CustomStatusSnapshot>(CustomStatusSnapshot{stmt.optional_text(0), stmt.uint64(1)});
+}
+
+ProviderResult<std::optional<std::string>> SqliteProvider::get_kv_value(const std::string& instance,
+                                                                        const std::string& key) {
+  constexpr std::string_view op = "get_kv_value";
+  std::lock_guard lock(store_->mutex);
+  {
+    DUROXIDE_TRY_ASSIGN(delta, store_->statement(op, "SELECT value FROM kv_delta WHERE instance_id = ?1 AND key = ?2"));
+    delta.bind(1, instance).bind(2, key);
+    DUROXIDE_TRY_ASSIGN(row, delta.step());
+    if (row) return delta.optional_text(0);  // NULL is a tombstone: cleared in this execution
+  }
+  DUROXIDE_TRY_ASSIGN(committed,
+                      store_->statement(op, "SELECT value FROM kv_store WHERE instance_id = ?1 AND key = ?2"));
+  committed.bind(1, instance).bind(2, key);
+  DUROXIDE_TRY_ASSIGN(row, committed.step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(committed.text(0));
+}
+
+ProviderResult<std::map<std::string, std::string>> SqliteProvider::get_kv_all_values(const std::string& instance) {
+  std::lock_guard lock(store_->mutex);
+  return sqlite_detail::kv_client_view(*store_, "get_kv_all_values", instance);
+}
+
+ProviderResult<std::optional<SystemStats>> SqliteProvider::get_instance_stats(const std::string& instance) {
+  constexpr std::string_view op = "get_instance_stats";
+  std::lock_guard lock(store_->mutex);
+  std::uint64_t execution = 0;
+  {
+    DUROXIDE_TRY_ASSIGN(row_stmt, store_->statement(op,
+                                                    "SELECT current_execution_id FROM instances WHERE "
+                                                    "instance_id = ?1"));
+    row_stmt.bind(1, instance);
+    DUROXIDE_TRY_ASSIGN(row, row_stmt.step());
+    if (!row) return std::optional<SystemStats>();
+    execution = row_stmt.uint64(0);
+  }
+  SystemStats stats;
+  {
+    DUROXIDE_TRY_ASSIGN(size, store_->statement(op,
+                                                "SELECT COUNT(*), COALESCE(SUM(LENGTH(CAST(event_data AS BLOB))), 0) "
+                                                "FROM history WHERE instance_id = ?1 AND execution_id = ?2"));
+    size.bind(1, instance).bind(2, execution);
+    DUROXIDE_TRY(size.step());
+    stats.history_event_count = size.uint64(0);
+    stats.history_size_bytes = size.uint64(1);
+  }
+  {
+    DUROXIDE_TRY_ASSIGN(first, store_->statement(op,
+                                                 "SELECT event_data FROM history WHERE instance_id = ?1 AND "
+                                                 "execution_id = ?2 AND event_id = 1"));
+    first.bind(1, instance).bind(2, execution);
+    DUROXIDE_TRY_ASSIGN(row, first.step());
+    if (row) {
+      // A corrupt first event only loses this figure; the stats stay readable.
+      if (auto event = parse_event(first.text(0))) {
+        if (const auto* started = event->get_if<events::OrchestrationStarted>()) {
+          stats.queue_pending_count = started->carry_forward_events.size();
+        }
+      }
+    }
+  }
+  DUROXIDE_TRY_ASSIGN(kv, sqlite_detail::kv_client_view(*store_, op, instance));
+  stats.kv_user_key_count = kv.size();
+  for (const auto& [key, value] : kv) stats.kv_total_value_bytes += value.size();
+  return std::optional<SystemStats>(stats);
+}
+
+}  // namespace duroxide

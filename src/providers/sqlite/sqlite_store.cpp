@@ -1,0 +1,98 @@
+#include "providers/sqlite/sqlite_store.hpp"
+
+#include <random>
+
+#include <fmt/format.h>
+
+namespace duroxide {
+
+SqliteProvider::Store::Store(std::unique_ptr<sqlite::Database> database, SqliteOptions opts, bool backed_by_file)
+    : db(std::move(database)), options(opts), file_backed(backed_by_file) {
+  // Tokens must be unique across processes sharing a file: a random prefix per store plus a counter.
+  std::random_device device;
+  token_prefix_ = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+}
+
+std::int64_t SqliteProvider::Store::now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string SqliteProvider::Store::new_lock_token() {
+  return fmt::format("{:016x}-{:x}", token_prefix_, ++token_counter_);
+}
+
+void SqliteProvider::Store::wake(WakeQueue queue) {
+  if (queue == WakeQueue::Orchestrator) {
+    ++orchestrator_generation;
+    orchestrator_cv.notify_all();
+  } else {
+    ++worker_generation;
+    worker_cv.notify_all();
+  }
+}
+
+ProviderResult<std::int64_t> SqliteProvider::Store::run_for_tests(const std::string& sql,
+                                                                  const std::string& text_param) {
+  std::lock_guard lock(mutex);
+  auto stmt = statement("test_hook", sql);
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, text_param);
+  return stmt->run();
+}
+
+ProviderResult<std::int64_t> SqliteProvider::Store::query_int_for_tests(const std::string& sql,
+                                                                        const std::string& text_param) {
+  std::lock_guard lock(mutex);
+  auto stmt = statement("test_hook", sql);
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, text_param);
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  return *row ? stmt->int64(0) : 0;
+}
+
+ProviderResult<Transaction> Transaction::begin(sqlite::Database& db, std::string_view operation) {
+  // IMMEDIATE takes the write lock up front, so a read-then-write inside the transaction cannot be
+  // interleaved with another process's write (no upgrade deadlock, no lost update).
+  auto stmt = sqlite::Statement::prepare(db, operation, "BEGIN IMMEDIATE");
+  if (!stmt) return std::unexpected(stmt.error());
+  if (auto done = stmt->run(); !done) return std::unexpected(done.error());
+  return Transaction(db, operation);
+}
+
+Transaction::~Transaction() {
+  if (db_ == nullptr) return;
+  if (auto stmt = sqlite::Statement::prepare(*db_, operation_, "ROLLBACK")) (void)stmt->run();
+}
+
+ProviderResult<void> Transaction::commit() {
+  auto stmt = sqlite::Statement::prepare(*db_, operation_, "COMMIT");
+  if (!stmt) return std::unexpected(stmt.error());
+  if (auto done = stmt->run(); !done) return std::unexpected(done.error());
+  db_ = nullptr;
+  return {};
+}
+
+}  // namespace duroxide
+
+namespace duroxide {
+
+void SqliteProvider::Store::wait_for_work(std::unique_lock<std::mutex>& lock, WakeQueue queue,
+                                          std::optional<std::int64_t> due_ms,
+                                          std::chrono::steady_clock::time_point deadline) {
+  const auto now = std::chrono::steady_clock::now();
+  auto wake_at = deadline;
+  if (due_ms) {
+    // One extra millisecond: visibility compares whole milliseconds.
+    const auto until_due = std::chrono::milliseconds(std::max<std::int64_t>(0, *due_ms - now_ms()) + 1);
+    wake_at = std::min(wake_at, now + until_due);
+  }
+  if (file_backed) wake_at = std::min(wake_at, now + options.cross_process_poll_interval);
+  auto& cv = queue == WakeQueue::Orchestrator ? orchestrator_cv : worker_cv;
+  const auto& generation = queue == WakeQueue::Orchestrator ? orchestrator_generation : worker_generation;
+  const auto seen = generation;
+  cv.wait_until(lock, wake_at, [&] { return generation != seen || interrupted; });
+}
+
+}  // namespace duroxide

@@ -1,0 +1,277 @@
+// SqliteProvider: the worker queue (spec/03 §5.6–§5.10) and session leases (§5.11–§5.12).
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <duroxide/wire.hpp>
+
+#include "providers/input_validation.hpp"
+#include "providers/sqlite/sqlite_history.hpp"
+#include "providers/sqlite/sqlite_store.hpp"
+
+namespace duroxide {
+
+namespace {
+
+constexpr std::string_view kFetchWork = "fetch_work_item";
+
+/// The WHERE fragment for a tag filter, binding tags from parameter `first_param` on.
+std::string tag_clause(const TagFilter& tags, int first_param) {
+  std::string list;
+  for (std::size_t i = 0; i < tags.tag_set().size(); ++i) {
+    list += fmt::format("{}?{}", i == 0 ? "" : ", ", first_param + static_cast<int>(i));
+  }
+  switch (tags.kind()) {
+    case TagFilter::Kind::DefaultOnly:
+      return "w.tag IS NULL";
+    case TagFilter::Kind::Tags:
+      return fmt::format("w.tag IN ({})", list);
+    case TagFilter::Kind::DefaultAnd:
+      return fmt::format("(w.tag IS NULL OR w.tag IN ({}))", list);
+    case TagFilter::Kind::Any:
+      return "1";
+    case TagFilter::Kind::None:
+      break;
+  }
+  return "0";
+}
+
+std::string fetch_work_sql(const TagFilter& tags, bool with_session) {
+  // ?1 now, ?2 session owner, ?3.. tags. A session-bound item is eligible when its session has no
+  // live lease or this owner holds it.
+  const std::string session_clause =
+      with_session ? "(w.session_id IS NULL OR NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = "
+                     "w.session_id AND s.locked_until > ?1 AND s.worker_id <> ?2))"
+                   : "w.session_id IS NULL";
+  return fmt::format(
+      "SELECT w.id, w.work_item, w.session_id FROM worker_queue w WHERE w.visible_at <= ?1 AND "
+      "(w.lock_token IS NULL OR w.locked_until <= ?1) AND {} AND {} ORDER BY w.id LIMIT 1",
+      tag_clause(tags, 3), session_clause);
+}
+
+ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::Store& s, Provider::Millis lock_timeout,
+                                                              const std::optional<SessionFetchConfig>& session,
+                                                              const TagFilter& tags) {
+  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, kFetchWork));
+  const auto now = SqliteProvider::Store::now_ms();
+  for (;;) {
+    std::int64_t id = 0;
+    std::string json;
+    std::optional<std::string> session_id;
+    {
+      DUROXIDE_TRY_ASSIGN(select, s.statement(kFetchWork, fetch_work_sql(tags, session.has_value())));
+      select.bind(1, now);
+      if (session) select.bind(2, session->owner_id);
+      int param = 3;
+      for (const auto& tag : tags.tag_set()) select.bind(param++, tag);
+      DUROXIDE_TRY_ASSIGN(row, select.step());
+      if (!row) {
+        DUROXIDE_TRY(tx.commit());  // keeps any undecodable rows deleted above
+        return std::optional<LockedWorkItem>();
+      }
+      id = select.int64(0);
+      json = select.text(1);
+      session_id = select.optional_text(2);
+    }
+    auto item = parse_work_item(json);
+    if (!item || !is_worker_item(*item)) {
+      // A row that cannot be decoded can never run; leaving it would block the queue's head.
+      spdlog::error("sqlite: deleting undecodable worker-queue row {}: {}", id,
+                    item ? std::string("not an ActivityExecute") : item.error());
+      DUROXIDE_TRY_ASSIGN(drop, s.statement(kFetchWork, "DELETE FROM worker_queue WHERE id = ?1"));
+      drop.bind(1, id);
+      DUROXIDE_TRY(drop.run());
+      continue;
+    }
+    if (session_id && session) {
+      // Claim or extend the lease; refused when another owner holds a live lease.
+      DUROXIDE_TRY_ASSIGN(claim, s.statement(kFetchWork,
+                                             "INSERT INTO sessions (session_id, worker_id, locked_until, "
+                                             "last_activity_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (session_id) DO "
+                                             "UPDATE SET worker_id = excluded.worker_id, locked_until = "
+                                             "excluded.locked_until, last_activity_at = excluded.last_activity_at "
+                                             "WHERE sessions.locked_until <= ?4 OR sessions.worker_id = ?2"));
+      claim.bind(1, *session_id).bind(2, session->owner_id).bind(3, now + session->lock_timeout.count()).bind(4, now);
+      DUROXIDE_TRY_ASSIGN(claimed, claim.run());
+      if (claimed == 0) return std::optional<LockedWorkItem>();
+    }
+    const std::string token = s.new_lock_token();
+    DUROXIDE_TRY_ASSIGN(lock, s.statement(kFetchWork,
+                                          "UPDATE worker_queue SET lock_token = ?2, locked_until = ?3, attempt_count = "
+                                          "attempt_count + 1 WHERE id = ?1 RETURNING attempt_count"));
+    lock.bind(1, id).bind(2, token).bind(3, now + lock_timeout.count());
+    DUROXIDE_TRY_ASSIGN(locked, lock.step());
+    if (!locked) return std::unexpected(ProviderError::transient(std::string(kFetchWork), "worker row vanished"));
+    const auto attempts = static_cast<std::uint32_t>(lock.int64(0));
+    DUROXIDE_TRY(lock.run());
+    DUROXIDE_TRY(tx.commit());
+    return std::optional<LockedWorkItem>(LockedWorkItem{std::move(*item), token, attempts});
+  }
+}
+
+std::optional<std::int64_t> next_worker_due(SqliteProvider::Store& s) {
+  const auto now = SqliteProvider::Store::now_ms();
+  auto stmt = s.statement(kFetchWork,
+                          "SELECT MIN(t) FROM (SELECT MIN(visible_at) AS t FROM worker_queue WHERE visible_at > ?1 "
+                          "UNION ALL SELECT MIN(locked_until) FROM worker_queue WHERE locked_until > ?1 "
+                          "UNION ALL SELECT MIN(locked_until) FROM sessions WHERE locked_until > ?1)");
+  if (!stmt) return std::nullopt;
+  stmt->bind(1, now);
+  auto row = stmt->step();
+  if (!row || !*row) return std::nullopt;
+  return stmt->optional_int64(0);
+}
+
+}  // namespace
+
+ProviderResult<void> SqliteProvider::enqueue_for_worker(const WorkItem& item) {
+  constexpr std::string_view op = "enqueue_for_worker";
+  if (!is_worker_item(item)) {
+    return std::unexpected(ProviderError::permanent(
+        std::string(op),
+        fmt::format("Invalid work item type: {} belongs to the orchestrator queue", work_item_type_name(item))));
+  }
+  DUROXIDE_TRY(providers::validate_work_item(op, item));
+  std::lock_guard lock(store_->mutex);
+  DUROXIDE_TRY(sqlite_detail::insert_activity(*store_, op, item));
+  store_->wake(WakeQueue::Worker);
+  return {};
+}
+
+ProviderResult<std::optional<LockedWorkItem>> SqliteProvider::fetch_work_item(
+    Millis lock_timeout, Millis poll_timeout, const std::optional<SessionFetchConfig>& session, const TagFilter& tags) {
+  if (tags.kind() == TagFilter::Kind::None) return std::optional<LockedWorkItem>();
+  const auto deadline = std::chrono::steady_clock::now() + poll_timeout;
+  std::unique_lock lock(store_->mutex);
+  for (;;) {
+    auto result = fetch_work_once(*store_, lock_timeout, session, tags);
+    if (!result || result->has_value()) return result;
+    if (store_->interrupted || std::chrono::steady_clock::now() >= deadline) return result;
+    store_->wait_for_work(lock, WakeQueue::Worker, next_worker_due(*store_), deadline);
+  }
+}
+
+ProviderResult<void> SqliteProvider::ack_work_item(const std::string& lock_token,
+                                                   const std::optional<WorkItem>& completion) {
+  constexpr std::string_view op = "ack_work_item";
+  if (completion) {
+    if (!std::holds_alternative<work_items::ActivityCompleted>(*completion) &&
+        !std::holds_alternative<work_items::ActivityFailed>(*completion)) {
+      return std::unexpected(ProviderError::permanent(
+          std::string(op), fmt::format("a completion must be ActivityCompleted or ActivityFailed, got {}",
+                                       work_item_type_name(*completion))));
+    }
+    DUROXIDE_TRY(providers::validate_work_item(op, *completion));
+  }
+  auto& s = *store_;
+  std::lock_guard lock(s.mutex);
+  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, op));
+  const auto now = Store::now_ms();
+  std::optional<std::string> session_id;
+  {
+    DUROXIDE_TRY_ASSIGN(remove, s.statement(op,
+                                            "DELETE FROM worker_queue WHERE lock_token = ?1 AND locked_until > ?2 "
+                                            "RETURNING session_id"));
+    remove.bind(1, lock_token).bind(2, now);
+    DUROXIDE_TRY_ASSIGN(row, remove.step());
+    if (!row) {
+      return std::unexpected(ProviderError::permanent(
+          std::string(op), "Invalid lock token, lock expired or activity cancelled: " + lock_token));
+    }
+    session_id = remove.optional_text(0);
+    DUROXIDE_TRY(remove.run());
+  }
+  if (session_id) {
+    DUROXIDE_TRY_ASSIGN(touch, s.statement(op,
+                                           "UPDATE sessions SET last_activity_at = ?2 WHERE session_id = ?1 AND "
+                                           "locked_until > ?2"));
+    touch.bind(1, *session_id).bind(2, now);
+    DUROXIDE_TRY(touch.run());
+  }
+  if (completion) DUROXIDE_TRY(sqlite_detail::insert_orchestrator_message(s, op, *completion, now));
+  DUROXIDE_TRY(tx.commit());
+  if (completion) s.wake(WakeQueue::Orchestrator);
+  return {};
+}
+
+ProviderResult<void> SqliteProvider::abandon_work_item(const std::string& lock_token, std::optional<Millis> delay,
+                                                       bool ignore_attempt) {
+  constexpr std::string_view op = "abandon_work_item";
+  auto& s = *store_;
+  std::lock_guard lock(s.mutex);
+  const auto now = Store::now_ms();
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(op,
+                                        "UPDATE worker_queue SET lock_token = NULL, locked_until = NULL, visible_at = "
+                                        "?2, attempt_count = CASE WHEN ?3 THEN MAX(0, attempt_count - 1) ELSE "
+                                        "attempt_count END WHERE lock_token = ?1"));
+  stmt.bind(1, lock_token).bind(2, now + (delay ? std::max<std::int64_t>(0, delay->count()) : 0));
+  stmt.bind(3, ignore_attempt ? 1 : 0);
+  DUROXIDE_TRY_ASSIGN(changed, stmt.run());
+  if (changed == 0) {
+    return std::unexpected(
+        ProviderError::permanent(std::string(op), "Invalid lock token or already acked: " + lock_token));
+  }
+  s.wake(WakeQueue::Worker);
+  return {};
+}
+
+ProviderResult<void> SqliteProvider::renew_work_item_lock(const std::string& lock_token, Millis extend_for) {
+  constexpr std::string_view op = "renew_work_item_lock";
+  auto& s = *store_;
+  std::lock_guard lock(s.mutex);
+  const auto now = Store::now_ms();
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(op,
+                                        "UPDATE worker_queue SET locked_until = ?2 WHERE lock_token = ?1 AND "
+                                        "locked_until > ?3 RETURNING session_id"));
+  stmt.bind(1, lock_token).bind(2, now + extend_for.count()).bind(3, now);
+  DUROXIDE_TRY_ASSIGN(row, stmt.step());
+  if (!row) {
+    return std::unexpected(ProviderError::permanent(
+        std::string(op), "Invalid lock token, lock expired or activity cancelled: " + lock_token));
+  }
+  const auto session_id = stmt.optional_text(0);
+  DUROXIDE_TRY(stmt.run());
+  if (session_id) {
+    DUROXIDE_TRY_ASSIGN(touch, s.statement(op,
+                                           "UPDATE sessions SET last_activity_at = ?2 WHERE session_id = ?1 AND "
+                                           "locked_until > ?2"));
+    touch.bind(1, *session_id).bind(2, now);
+    DUROXIDE_TRY(touch.run());
+  }
+  return {};
+}
+
+ProviderResult<std::size_t> SqliteProvider::renew_session_lock(const std::vector<std::string>& owner_ids,
+                                                               Millis extend_for, Millis idle_timeout) {
+  constexpr std::string_view op = "renew_session_lock";
+  if (owner_ids.empty()) return std::size_t{0};
+  auto& s = *store_;
+  std::lock_guard lock(s.mutex);
+  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, op));
+  const auto now = Store::now_ms();
+  std::size_t renewed = 0;
+  for (const auto& owner : owner_ids) {
+    // Idle sessions (no activity within idle_timeout) are left to expire: that is how they unpin.
+    DUROXIDE_TRY_ASSIGN(stmt, s.statement(op,
+                                          "UPDATE sessions SET locked_until = ?2 WHERE worker_id = ?1 AND "
+                                          "locked_until > ?3 AND last_activity_at > ?4"));
+    stmt.bind(1, owner).bind(2, now + extend_for.count()).bind(3, now).bind(4, now - idle_timeout.count());
+    DUROXIDE_TRY_ASSIGN(changed, stmt.run());
+    renewed += static_cast<std::size_t>(changed);
+  }
+  DUROXIDE_TRY(tx.commit());
+  return renewed;
+}
+
+ProviderResult<std::size_t> SqliteProvider::cleanup_orphaned_sessions(Millis /*idle_timeout*/) {
+  constexpr std::string_view op = "cleanup_orphaned_sessions";
+  auto& s = *store_;
+  std::lock_guard lock(s.mutex);
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(op,
+                                        "DELETE FROM sessions WHERE locked_until < ?1 AND NOT EXISTS (SELECT 1 FROM "
+                                        "worker_queue w WHERE w.session_id = sessions.session_id)"));
+  stmt.bind(1, Store::now_ms());
+  DUROXIDE_TRY_ASSIGN(changed, stmt.run());
+  return static_cast<std::size_t>(changed);
+}
+
+}  // namespace duroxide
