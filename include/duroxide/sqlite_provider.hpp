@@ -18,7 +18,7 @@ struct SqliteOptions {
   /// How often a waiting fetch re-checks the file for work enqueued by another process.
   std::chrono::milliseconds cross_process_poll_interval{100};
   /// Largest serialized work item or event accepted (bytes); larger ones are a permanent error.
-  std::size_t max_payload_bytes = 16 * 1024 * 1024;
+  std::size_t max_payload_bytes = 16 * 1024 * 1024;  // = providers::kDefaultMaxPayloadBytes
 };
 
 class SqliteProvider final : public Provider, public ProviderAdmin {

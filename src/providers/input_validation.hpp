@@ -14,6 +14,8 @@ namespace duroxide::providers {
 
 /// Longest instance id, orchestration / activity / event name accepted (bytes).
 inline constexpr std::size_t kMaxIdentifierBytes = 1024;
+/// Default limit for one serialized work item or event (bytes).
+inline constexpr std::size_t kDefaultMaxPayloadBytes = 16 * 1024 * 1024;
 
 ProviderResult<void> validate_instance_id(std::string_view operation, std::string_view instance);
 /// Instance id and names of the item.
