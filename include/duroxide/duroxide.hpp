@@ -24,4 +24,5 @@
 #include <duroxide/kv_entry.hpp>
 #include <duroxide/registry.hpp>
 #include <duroxide/runtime_options.hpp>
+#include <duroxide/sqlite_provider.hpp>
 #include <duroxide/tag_filter.hpp>
