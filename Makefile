@@ -25,7 +25,7 @@ build: deps
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 demo: build
-	@$(BUILD_DIR)/examples/print_history
+	@$(BUILD_DIR)/examples/hello_world sqlite:$(DEMO_DB)
 
 test: build
 	@ctest --test-dir $(BUILD_DIR) $(CTEST_FLAGS)

@@ -32,9 +32,7 @@ T check(ProviderResult<T> result, const char* what) {
   if constexpr (!std::is_void_v<T>) return std::move(*result);
 }
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 void print(const std::string& name, int n, double per_second, std::optional<double> raw) {
   nlohmann::json line = {{"benchmark", name}, {"n", n}, {"per_second", per_second}};
@@ -65,10 +63,9 @@ double raw_commit_rate(const std::string& path, int n) {
 double orchestration_rate(const std::string& path, int n) {
   auto store = check(SqliteProvider::open("sqlite:" + path), "open");
   for (int i = 0; i < n; ++i) {
-    check(store->enqueue_for_orchestrator(
-              work_items::StartOrchestration{fmt::format("inst-{}", i), "Bench", "{}", "1.0.0", std::nullopt,
-                                             std::nullopt, 1},
-              std::nullopt),
+    check(store->enqueue_for_orchestrator(work_items::StartOrchestration{fmt::format("inst-{}", i), "Bench", "{}",
+                                                                         "1.0.0", std::nullopt, std::nullopt, 1},
+                                          std::nullopt),
           "enqueue");
   }
   const auto start = Clock::now();
@@ -105,8 +102,8 @@ double activity_rate(const std::string& path, int n) {
                       "fetch");
     if (!item) throw std::runtime_error("queue drained early");
     const auto& activity = std::get<work_items::ActivityExecute>(item->item);
-    check(store->ack_work_item(item->lock_token, WorkItem{work_items::ActivityCompleted{activity.instance, 1, 2,
-                                                                                         "\"ok\""}}),
+    check(store->ack_work_item(item->lock_token,
+                               WorkItem{work_items::ActivityCompleted{activity.instance, 1, 2, "\"ok\""}}),
           "ack");
   }
   return n / seconds_since(start);

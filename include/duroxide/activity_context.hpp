@@ -4,10 +4,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
 #include <utility>
+
+#include <duroxide/client.hpp>
 
 namespace duroxide {
 
@@ -38,8 +42,9 @@ class ActivityContext {
 
   /// Built by the runtime; tests may build one directly. `stop` is triggered when the activity
   /// should stop (its orchestration ended, its lock was stolen, or the runtime shuts down).
-  explicit ActivityContext(Info info, std::stop_token stop = {}, TraceSink sink = {})
-      : info_(std::move(info)), stop_(std::move(stop)), sink_(std::move(sink)) {}
+  explicit ActivityContext(Info info, std::stop_token stop = {}, TraceSink sink = {},
+                           std::shared_ptr<Provider> store = nullptr)
+      : info_(std::move(info)), stop_(std::move(stop)), sink_(std::move(sink)), store_(std::move(store)) {}
 
   const std::string& instance_id() const { return info_.instance_id; }
   std::uint64_t execution_id() const { return info_.execution_id; }
@@ -57,6 +62,13 @@ class ActivityContext {
   /// True once the activity has been asked to stop. Long-running activities should check it (or
   /// wait on stop_token()) and return early; their result is discarded anyway.
   bool is_cancelled() const { return stop_.stop_requested(); }
+
+  /// A client over the runtime's store (e.g. to start another orchestration or read KV).
+  /// Throws std::logic_error for a context made without a store (unit tests).
+  Client get_client() const {
+    if (!store_) throw std::logic_error("ActivityContext has no store: it was not created by a runtime");
+    return Client(store_);
+  }
   /// For std::stop_callback or std::condition_variable_any waits.
   std::stop_token stop_token() const { return stop_; }
 
@@ -73,6 +85,7 @@ class ActivityContext {
   Info info_;
   std::stop_token stop_;
   TraceSink sink_;
+  std::shared_ptr<Provider> store_;
 };
 
 }  // namespace duroxide

@@ -21,8 +21,11 @@
 #include <duroxide/task.hpp>
 
 #include <duroxide/activity_context.hpp>
+#include <duroxide/client.hpp>
 #include <duroxide/kv_entry.hpp>
+#include <duroxide/metrics.hpp>
 #include <duroxide/registry.hpp>
+#include <duroxide/runtime.hpp>
 #include <duroxide/runtime_options.hpp>
 #include <duroxide/sqlite_provider.hpp>
 #include <duroxide/tag_filter.hpp>

@@ -108,6 +108,13 @@ class Provider {
   /// Size figures of the instance; nothing for an unknown instance.
   virtual ProviderResult<std::optional<SystemStats>> get_instance_stats(const std::string& instance) = 0;
 
+  // ---- lifecycle ----
+
+  /// Makes fetches that are waiting for work right now return (with nothing) promptly; fetches
+  /// started afterwards wait normally. A runtime calls it at shutdown so its slots can exit without
+  /// waiting out a long poll. Short-poll providers need not override it.
+  virtual void wake_waiters() {}
+
   // ---- identity ----
 
   virtual std::string name() const { return "unknown"; }

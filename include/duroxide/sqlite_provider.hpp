@@ -32,9 +32,6 @@ class SqliteProvider final : public Provider, public ProviderAdmin {
   SqliteProvider(const SqliteProvider&) = delete;
   SqliteProvider& operator=(const SqliteProvider&) = delete;
 
-  /// Wakes every waiting fetch and makes later waits return at once (used at shutdown).
-  void interrupt_waiters();
-
   // Provider
   ProviderResult<void> enqueue_for_orchestrator(const WorkItem& item, std::optional<Millis> delay) override;
   ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
@@ -64,6 +61,7 @@ class SqliteProvider final : public Provider, public ProviderAdmin {
   ProviderResult<std::optional<std::string>> get_kv_value(const std::string& instance, const std::string& key) override;
   ProviderResult<std::map<std::string, std::string>> get_kv_all_values(const std::string& instance) override;
   ProviderResult<std::optional<SystemStats>> get_instance_stats(const std::string& instance) override;
+  void wake_waiters() override;
   std::string name() const override { return "sqlite"; }
   std::string version() const override;
   ProviderAdmin* as_management_capability() override { return this; }

@@ -75,9 +75,9 @@ ProviderResult<std::shared_ptr<SqliteProvider>> SqliteProvider::open_in_memory(S
 
 std::string SqliteProvider::version() const { return DUROXIDE_VERSION_STRING; }
 
-void SqliteProvider::interrupt_waiters() {
+void SqliteProvider::wake_waiters() {
   std::lock_guard lock(store_->mutex);
-  store_->interrupted = true;
+  ++store_->wake_epoch;
   store_->orchestrator_cv.notify_all();
   store_->worker_cv.notify_all();
 }
@@ -335,10 +335,11 @@ ProviderResult<std::optional<LockedOrchestrationItem>> SqliteProvider::fetch_orc
   if (filter != nullptr && filter->ranges.empty()) return std::optional<LockedOrchestrationItem>();
   const auto deadline = std::chrono::steady_clock::now() + poll_timeout;
   std::unique_lock lock(store_->mutex);
+  const auto epoch = store_->wake_epoch;
   for (;;) {
     auto result = fetch_orchestration_once(*store_, lock_timeout, filter);
     if (!result || result->has_value()) return result;
-    if (store_->interrupted || std::chrono::steady_clock::now() >= deadline) return result;
+    if (store_->wake_epoch != epoch || std::chrono::steady_clock::now() >= deadline) return result;
     store_->wait_for_work(lock, WakeQueue::Orchestrator, next_orchestrator_due(*store_), deadline);
   }
 }

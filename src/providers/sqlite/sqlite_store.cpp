@@ -92,7 +92,8 @@ void SqliteProvider::Store::wait_for_work(std::unique_lock<std::mutex>& lock, Wa
   auto& cv = queue == WakeQueue::Orchestrator ? orchestrator_cv : worker_cv;
   const auto& generation = queue == WakeQueue::Orchestrator ? orchestrator_generation : worker_generation;
   const auto seen = generation;
-  cv.wait_until(lock, wake_at, [&] { return generation != seen || interrupted; });
+  const auto epoch = wake_epoch;
+  cv.wait_until(lock, wake_at, [&] { return generation != seen || wake_epoch != epoch; });
 }
 
 }  // namespace duroxide

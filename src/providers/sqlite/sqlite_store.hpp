@@ -46,7 +46,7 @@ struct SqliteProvider::Store {
   std::condition_variable worker_cv;
   std::uint64_t orchestrator_generation = 0;  ///< bumped by every change that may make work visible
   std::uint64_t worker_generation = 0;
-  bool interrupted = false;
+  std::uint64_t wake_epoch = 0;  ///< bumped by wake_waiters(): waits that began earlier end
 
   /// Milliseconds since the Unix epoch: the clock of every stored timestamp.
   static std::int64_t now_ms();

@@ -142,10 +142,11 @@ ProviderResult<std::optional<LockedWorkItem>> SqliteProvider::fetch_work_item(
   if (tags.kind() == TagFilter::Kind::None) return std::optional<LockedWorkItem>();
   const auto deadline = std::chrono::steady_clock::now() + poll_timeout;
   std::unique_lock lock(store_->mutex);
+  const auto epoch = store_->wake_epoch;
   for (;;) {
     auto result = fetch_work_once(*store_, lock_timeout, session, tags);
     if (!result || result->has_value()) return result;
-    if (store_->interrupted || std::chrono::steady_clock::now() >= deadline) return result;
+    if (store_->wake_epoch != epoch || std::chrono::steady_clock::now() >= deadline) return result;
     store_->wait_for_work(lock, WakeQueue::Worker, next_worker_due(*store_), deadline);
   }
 }

@@ -1,0 +1,184 @@
+// Client: the control plane (spec/05). Starts, signals, cancels, observes and administers
+// instances through the store alone, so it works in any process, with or without a runtime.
+// Every call blocks and returns std::expected<T, ClientError>; copies share the store.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <duroxide/codec.hpp>
+#include <duroxide/orchestration_status.hpp>
+#include <duroxide/provider.hpp>
+
+namespace duroxide {
+
+/// Why a client call failed (spec/05 §2).
+struct ClientError {
+  enum class Kind {
+    Provider,                      ///< the store failed; see `provider`
+    ManagementNotAvailable,        ///< the store has no ProviderAdmin
+    InvalidInput,                  ///< typed encode/decode failed
+    Timeout,                       ///< a wait_* deadline passed
+    InstanceStillRunning,          ///< delete without force of a running instance
+    CannotDeleteSubOrchestration,  ///< delete of a child instance: delete its root
+    InstanceNotFound,
+  };
+  Kind kind = Kind::Provider;
+  std::optional<ProviderError> provider;
+  std::string message;      ///< InvalidInput text
+  std::string instance_id;  ///< for the instance kinds
+
+  ClientError() = default;
+  ClientError(ProviderError error)  // NOLINT(google-explicit-constructor): spec/05 §2 implicit conversion
+      : kind(Kind::Provider), provider(std::move(error)) {}
+  static ClientError of(Kind kind, std::string instance_id = {}, std::string message = {});
+  static ClientError invalid_input(std::string message) { return of(Kind::InvalidInput, {}, std::move(message)); }
+
+  bool is_retryable() const;
+  std::string to_string() const;
+};
+
+template <class T>
+using ClientResult = std::expected<T, ClientError>;
+
+class Client {
+ public:
+  explicit Client(std::shared_ptr<Provider> store);
+
+  // ---- send ----
+  ClientResult<void> start_orchestration(const std::string& instance, const std::string& name,
+                                         const std::string& input) const;
+  ClientResult<void> start_orchestration_versioned(const std::string& instance, const std::string& name,
+                                                   const std::string& version, const std::string& input) const;
+  template <class T>
+  ClientResult<void> start_orchestration_typed(const std::string& instance, const std::string& name,
+                                               const T& input) const {
+    auto encoded = encode_input(input);
+    if (!encoded) return std::unexpected(encoded.error());
+    return start_orchestration(instance, name, *encoded);
+  }
+  template <class T>
+  ClientResult<void> start_orchestration_versioned_typed(const std::string& instance, const std::string& name,
+                                                         const std::string& version, const T& input) const {
+    auto encoded = encode_input(input);
+    if (!encoded) return std::unexpected(encoded.error());
+    return start_orchestration_versioned(instance, name, version, *encoded);
+  }
+  /// Positional event: delivered to a waiting schedule_wait(name), else dropped.
+  ClientResult<void> raise_event(const std::string& instance, const std::string& event, const std::string& data) const;
+  template <class T>
+  ClientResult<void> raise_event_typed(const std::string& instance, const std::string& event, const T& data) const {
+    auto encoded = encode_input(data);
+    if (!encoded) return std::unexpected(encoded.error());
+    return raise_event(instance, event, *encoded);
+  }
+  /// Persistent FIFO mailbox message, consumed by dequeue_event(queue). Start the instance first.
+  ClientResult<void> enqueue_event(const std::string& instance, const std::string& queue,
+                                   const std::string& data) const;
+  template <class T>
+  ClientResult<void> enqueue_event_typed(const std::string& instance, const std::string& queue, const T& data) const {
+    auto encoded = encode_input(data);
+    if (!encoded) return std::unexpected(encoded.error());
+    return enqueue_event(instance, queue, *encoded);
+  }
+  [[deprecated("use enqueue_event")]] ClientResult<void> raise_event_persistent(const std::string& instance,
+                                                                                const std::string& queue,
+                                                                                const std::string& data) const {
+    return enqueue_event(instance, queue, data);
+  }
+  ClientResult<void> cancel_instance(const std::string& instance, const std::string& reason) const;
+
+  // ---- status and waiting ----
+  ClientResult<OrchestrationStatus> get_orchestration_status(const std::string& instance) const;
+  /// Polls (5 ms growing to 100 ms) until Completed or Failed; Timeout otherwise.
+  ClientResult<OrchestrationStatus> wait_for_orchestration(const std::string& instance,
+                                                           std::chrono::milliseconds timeout) const;
+  /// Completed → the decoded output; Failed → the failure's display message.
+  template <class Out>
+  ClientResult<std::expected<Out, std::string>> wait_for_orchestration_typed(const std::string& instance,
+                                                                             std::chrono::milliseconds timeout) const {
+    auto status = wait_for_orchestration(instance, timeout);
+    if (!status) return std::unexpected(status.error());
+    if (const auto* failed = status->template get_if<status::Failed>()) {
+      return std::expected<Out, std::string>(std::unexpect, failed->details.display_message());
+    }
+    auto decoded = codec::decode<Out>(status->template get_if<status::Completed>()->output);
+    if (!decoded) return std::unexpected(ClientError::invalid_input("decode failed: " + decoded.error()));
+    return std::expected<Out, std::string>(std::move(*decoded));
+  }
+  /// Returns when the custom status version exceeds `last_seen_version` or the instance finishes.
+  ClientResult<OrchestrationStatus> wait_for_status_change(const std::string& instance, std::uint64_t last_seen_version,
+                                                           std::chrono::milliseconds poll_interval,
+                                                           std::chrono::milliseconds timeout) const;
+
+  // ---- KV and stats ----
+  ClientResult<std::optional<std::string>> get_kv_value(const std::string& instance, const std::string& key) const;
+  template <class T>
+  ClientResult<std::optional<T>> get_kv_value_typed(const std::string& instance, const std::string& key) const {
+    auto value = get_kv_value(instance, key);
+    if (!value) return std::unexpected(value.error());
+    if (!*value) return std::optional<T>();
+    auto decoded = decode_strict<T>(**value);
+    if (!decoded) return std::unexpected(decoded.error());
+    return std::optional<T>(std::move(*decoded));
+  }
+  ClientResult<std::map<std::string, std::string>> get_kv_all_values(const std::string& instance) const;
+  ClientResult<std::string> wait_for_kv_value(const std::string& instance, const std::string& key,
+                                              std::chrono::milliseconds timeout) const;
+  template <class T>
+  ClientResult<T> wait_for_kv_value_typed(const std::string& instance, const std::string& key,
+                                          std::chrono::milliseconds timeout) const {
+    auto value = wait_for_kv_value(instance, key, timeout);
+    if (!value) return std::unexpected(value.error());
+    return decode_strict<T>(*value);
+  }
+  ClientResult<std::optional<SystemStats>> get_orchestration_stats(const std::string& instance) const;
+
+  // ---- management (needs the store's ProviderAdmin) ----
+  bool has_management_capability() const;
+  ClientResult<std::vector<std::string>> list_all_instances() const;
+  ClientResult<std::vector<std::string>> list_instances_by_status(const std::string& status) const;
+  ClientResult<InstanceInfo> get_instance_info(const std::string& instance) const;
+  ClientResult<ExecutionInfo> get_execution_info(const std::string& instance, std::uint64_t execution_id) const;
+  ClientResult<std::vector<std::uint64_t>> list_executions(const std::string& instance) const;
+  ClientResult<std::vector<Event>> read_execution_history(const std::string& instance,
+                                                          std::uint64_t execution_id) const;
+  ClientResult<SystemMetrics> get_system_metrics() const;
+  ClientResult<QueueDepths> get_queue_depths() const;
+  ClientResult<InstanceTree> get_instance_tree(const std::string& instance) const;
+  /// Deletes a root instance and its whole tree.
+  ClientResult<DeleteInstanceResult> delete_instance(const std::string& instance, bool force) const;
+  ClientResult<DeleteInstanceResult> delete_instance_bulk(const InstanceFilter& filter) const;
+  ClientResult<PruneResult> prune_executions(const std::string& instance, const PruneOptions& options) const;
+  ClientResult<PruneResult> prune_executions_bulk(const InstanceFilter& filter, const PruneOptions& options) const;
+
+  const std::shared_ptr<Provider>& store() const { return store_; }
+
+ private:
+  template <class T>
+  static ClientResult<std::string> encode_input(const T& value) {
+    auto encoded = codec::encode(value);
+    if (!encoded) return std::unexpected(ClientError::invalid_input("encode: " + encoded.error()));
+    return std::move(*encoded);
+  }
+  template <class T>
+  static ClientResult<T> decode_strict(const std::string& text) {
+    try {
+      return nlohmann::json::parse(text).template get<T>();
+    } catch (const std::exception& e) {
+      return std::unexpected(ClientError::invalid_input(std::string("KV deserialization error: ") + e.what()));
+    }
+  }
+  ClientResult<ProviderAdmin*> admin() const;
+
+  std::shared_ptr<Provider> store_;
+};
+
+}  // namespace duroxide

@@ -1,0 +1,263 @@
+#include <duroxide/client.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace duroxide {
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+/// Client polling backoff (spec/05 §3): 5 ms doubling to a 100 ms cap.
+class Backoff {
+ public:
+  void sleep() {
+    std::this_thread::sleep_for(delay_);
+    delay_ = std::min(delay_ * 2, std::chrono::milliseconds(100));
+  }
+
+ private:
+  std::chrono::milliseconds delay_{5};
+};
+
+template <class T>
+ClientResult<T> lift(ProviderResult<T> result) {
+  if (!result) return std::unexpected(ClientError(std::move(result.error())));
+  if constexpr (std::is_void_v<T>) {
+    return {};
+  } else {
+    return std::move(*result);
+  }
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+}  // namespace
+
+ClientError ClientError::of(Kind kind, std::string instance_id, std::string message) {
+  ClientError error;
+  error.kind = kind;
+  error.instance_id = std::move(instance_id);
+  error.message = std::move(message);
+  return error;
+}
+
+bool ClientError::is_retryable() const {
+  switch (kind) {
+    case Kind::Provider:
+      return provider && provider->is_retryable();
+    case Kind::Timeout:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string ClientError::to_string() const {
+  switch (kind) {
+    case Kind::Provider:
+      return provider ? provider->to_string() : "provider error";
+    case Kind::ManagementNotAvailable:
+      return "Management operations are not available: the provider does not implement ProviderAdmin";
+    case Kind::InvalidInput:
+      return "Invalid input: " + message;
+    case Kind::Timeout:
+      return "Operation timed out";
+    case Kind::InstanceStillRunning:
+      return fmt::format("Instance {} is still running; use force=true or cancel it first", instance_id);
+    case Kind::CannotDeleteSubOrchestration:
+      return fmt::format("Instance {} is a sub-orchestration; delete the root instance instead", instance_id);
+    case Kind::InstanceNotFound:
+      return fmt::format("Instance {} not found", instance_id);
+  }
+  return "unknown client error";
+}
+
+Client::Client(std::shared_ptr<Provider> store) : store_(std::move(store)) {}
+
+ClientResult<void> Client::start_orchestration(const std::string& instance, const std::string& name,
+                                               const std::string& input) const {
+  return lift(store_->enqueue_for_orchestrator(
+      work_items::StartOrchestration{instance, name, input, std::nullopt, std::nullopt, std::nullopt, 1},
+      std::nullopt));
+}
+
+ClientResult<void> Client::start_orchestration_versioned(const std::string& instance, const std::string& name,
+                                                         const std::string& version, const std::string& input) const {
+  return lift(store_->enqueue_for_orchestrator(
+      work_items::StartOrchestration{instance, name, input, version, std::nullopt, std::nullopt, 1}, std::nullopt));
+}
+
+ClientResult<void> Client::raise_event(const std::string& instance, const std::string& event,
+                                       const std::string& data) const {
+  return lift(store_->enqueue_for_orchestrator(work_items::ExternalRaised{instance, event, data}, std::nullopt));
+}
+
+ClientResult<void> Client::enqueue_event(const std::string& instance, const std::string& queue,
+                                         const std::string& data) const {
+  return lift(store_->enqueue_for_orchestrator(work_items::QueueMessage{instance, queue, data}, std::nullopt));
+}
+
+ClientResult<void> Client::cancel_instance(const std::string& instance, const std::string& reason) const {
+  return lift(store_->enqueue_for_orchestrator(work_items::CancelInstance{instance, reason}, std::nullopt));
+}
+
+ClientResult<OrchestrationStatus> Client::get_orchestration_status(const std::string& instance) const {
+  auto history = store_->read(instance);
+  if (!history) return std::unexpected(ClientError(std::move(history.error())));
+  std::optional<std::string> custom_status;
+  std::uint64_t custom_version = 0;
+  if (auto snapshot = store_->get_custom_status(instance, 0); snapshot && *snapshot) {
+    custom_status = (*snapshot)->status;
+    custom_version = (*snapshot)->version;
+  }
+  for (auto it = history->rbegin(); it != history->rend(); ++it) {
+    if (const auto* completed = it->get_if<events::OrchestrationCompleted>()) {
+      return OrchestrationStatus{status::Completed{completed->output, custom_status, custom_version}};
+    }
+    if (const auto* failed = it->get_if<events::OrchestrationFailed>()) {
+      return OrchestrationStatus{status::Failed{failed->details, custom_status, custom_version}};
+    }
+  }
+  const bool started = std::any_of(history->begin(), history->end(),
+                                   [](const Event& e) { return e.is<events::OrchestrationStarted>(); });
+  if (started) return OrchestrationStatus{status::Running{custom_status, custom_version}};
+  return OrchestrationStatus{status::NotFound{}};
+}
+
+ClientResult<OrchestrationStatus> Client::wait_for_orchestration(const std::string& instance,
+                                                                 std::chrono::milliseconds timeout) const {
+  const auto deadline = Clock::now() + timeout;
+  Backoff backoff;
+  for (;;) {
+    auto status = get_orchestration_status(instance);
+    if (!status || status->is_terminal()) return status;
+    if (Clock::now() >= deadline) return std::unexpected(ClientError::of(ClientError::Kind::Timeout));
+    backoff.sleep();
+  }
+}
+
+ClientResult<OrchestrationStatus> Client::wait_for_status_change(const std::string& instance,
+                                                                 std::uint64_t last_seen_version,
+                                                                 std::chrono::milliseconds poll_interval,
+                                                                 std::chrono::milliseconds timeout) const {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    auto changed = store_->get_custom_status(instance, last_seen_version);
+    if (!changed) return std::unexpected(ClientError(std::move(changed.error())));
+    auto status = get_orchestration_status(instance);
+    if (!status) return status;
+    if (*changed || status->is_terminal()) return status;
+    const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    std::this_thread::sleep_for(std::max(std::chrono::milliseconds(0), std::min(poll_interval, remaining)));
+  }
+  return std::unexpected(ClientError::of(ClientError::Kind::Timeout));
+}
+
+ClientResult<std::optional<std::string>> Client::get_kv_value(const std::string& instance,
+                                                              const std::string& key) const {
+  return lift(store_->get_kv_value(instance, key));
+}
+
+ClientResult<std::map<std::string, std::string>> Client::get_kv_all_values(const std::string& instance) const {
+  return lift(store_->get_kv_all_values(instance));
+}
+
+ClientResult<std::string> Client::wait_for_kv_value(const std::string& instance, const std::string& key,
+                                                    std::chrono::milliseconds timeout) const {
+  const auto deadline = Clock::now() + timeout;
+  Backoff backoff;
+  for (;;) {
+    auto value = store_->get_kv_value(instance, key);
+    if (!value) return std::unexpected(ClientError(std::move(value.error())));
+    if (*value) return std::move(**value);
+    if (Clock::now() >= deadline) return std::unexpected(ClientError::of(ClientError::Kind::Timeout));
+    backoff.sleep();
+  }
+}
+
+ClientResult<std::optional<SystemStats>> Client::get_orchestration_stats(const std::string& instance) const {
+  return lift(store_->get_instance_stats(instance));
+}
+
+bool Client::has_management_capability() const { return store_->as_management_capability() != nullptr; }
+
+ClientResult<ProviderAdmin*> Client::admin() const {
+  auto* view = store_->as_management_capability();
+  if (view == nullptr) return std::unexpected(ClientError::of(ClientError::Kind::ManagementNotAvailable));
+  return view;
+}
+
+#define DUROXIDE_ADMIN_CALL(call)                             \
+  auto view = admin();                                        \
+  if (!view) return std::unexpected(std::move(view.error())); \
+  return lift((*view)->call)
+
+ClientResult<std::vector<std::string>> Client::list_all_instances() const { DUROXIDE_ADMIN_CALL(list_instances()); }
+ClientResult<std::vector<std::string>> Client::list_instances_by_status(const std::string& status) const {
+  DUROXIDE_ADMIN_CALL(list_instances_by_status(status));
+}
+ClientResult<InstanceInfo> Client::get_instance_info(const std::string& instance) const {
+  DUROXIDE_ADMIN_CALL(get_instance_info(instance));
+}
+ClientResult<ExecutionInfo> Client::get_execution_info(const std::string& instance, std::uint64_t execution_id) const {
+  DUROXIDE_ADMIN_CALL(get_execution_info(instance, execution_id));
+}
+ClientResult<std::vector<std::uint64_t>> Client::list_executions(const std::string& instance) const {
+  DUROXIDE_ADMIN_CALL(list_executions(instance));
+}
+ClientResult<std::vector<Event>> Client::read_execution_history(const std::string& instance,
+                                                                std::uint64_t execution_id) const {
+  DUROXIDE_ADMIN_CALL(read_history_with_execution_id(instance, execution_id));
+}
+ClientResult<SystemMetrics> Client::get_system_metrics() const { DUROXIDE_ADMIN_CALL(get_system_metrics()); }
+ClientResult<QueueDepths> Client::get_queue_depths() const { DUROXIDE_ADMIN_CALL(get_queue_depths()); }
+ClientResult<InstanceTree> Client::get_instance_tree(const std::string& instance) const {
+  DUROXIDE_ADMIN_CALL(get_instance_tree(instance));
+}
+ClientResult<DeleteInstanceResult> Client::delete_instance_bulk(const InstanceFilter& filter) const {
+  DUROXIDE_ADMIN_CALL(delete_instance_bulk(filter));
+}
+ClientResult<PruneResult> Client::prune_executions(const std::string& instance, const PruneOptions& options) const {
+  DUROXIDE_ADMIN_CALL(prune_executions(instance, options));
+}
+ClientResult<PruneResult> Client::prune_executions_bulk(const InstanceFilter& filter,
+                                                        const PruneOptions& options) const {
+  DUROXIDE_ADMIN_CALL(prune_executions_bulk(filter, options));
+}
+#undef DUROXIDE_ADMIN_CALL
+
+ClientResult<DeleteInstanceResult> Client::delete_instance(const std::string& instance, bool force) const {
+  auto view = admin();
+  if (!view) return std::unexpected(std::move(view.error()));
+  auto deleted = (*view)->delete_instance(instance, force);
+  if (deleted) {
+    spdlog::info("deleted instance {}: {} instances, {} executions, {} events, {} queue messages", instance,
+                 deleted->instances_deleted, deleted->executions_deleted, deleted->events_deleted,
+                 deleted->queue_messages_deleted);
+    return *deleted;
+  }
+  // Classify by the store's message (spec/05 §10.4b), first match wins.
+  const std::string text = lower(deleted.error().message);
+  if (text.find("not found") != std::string::npos) {
+    return std::unexpected(ClientError::of(ClientError::Kind::InstanceNotFound, instance));
+  }
+  if (text.find("still running") != std::string::npos) {
+    return std::unexpected(ClientError::of(ClientError::Kind::InstanceStillRunning, instance));
+  }
+  if (text.find("sub-orchestration") != std::string::npos || text.find("delete the root") != std::string::npos) {
+    return std::unexpected(ClientError::of(ClientError::Kind::CannotDeleteSubOrchestration, instance));
+  }
+  return std::unexpected(ClientError(std::move(deleted.error())));
+}
+
+}  // namespace duroxide

@@ -1,0 +1,22 @@
+#pragma once
+// Logging of the runtime (spec/04 §8.1): three spdlog loggers named after duroxide's targets,
+// sharing one stderr sink. Default filter: warn for the runtime, ObservabilityConfig::log_level for
+// user traces (orchestration and activity). DUROXIDE_LOG (or RUST_LOG) overrides it with
+// "level" or "target=level" directives separated by commas.
+
+#include <string_view>
+
+#include <spdlog/logger.h>
+
+#include <duroxide/runtime_options.hpp>
+
+namespace duroxide::runtime {
+
+/// Sets up the loggers once per process; later calls (other runtimes) keep the first set-up.
+void init_logging(const ObservabilityConfig& config);
+
+spdlog::logger& runtime_log();        ///< target duroxide::runtime
+spdlog::logger& orchestration_log();  ///< target duroxide::orchestration (user traces)
+spdlog::logger& activity_log();       ///< target duroxide::activity (user traces)
+
+}  // namespace duroxide::runtime

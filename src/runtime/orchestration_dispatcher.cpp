@@ -1,0 +1,209 @@
+// The orchestration dispatcher's slot loop (spec/04 §3): fetch a locked batch, plan the turn,
+// commit it with one ack (retrying transient failures), and record what happened.
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include <duroxide/constants.hpp>
+
+#include "runtime/observability.hpp"
+#include "runtime/runtime_state.hpp"
+#include "runtime/turn_planner.hpp"
+
+namespace duroxide::runtime {
+
+namespace {
+
+using namespace std::chrono_literals;
+using State = Runtime::State;
+
+std::uint64_t wall_ms() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+/// Backoff after a failed fetch: retryable errors grow 200 ms … 3 s, permanent ones wait 100 ms.
+std::chrono::milliseconds fetch_error_backoff(const ProviderError& error, int& consecutive) {
+  if (!error.is_retryable()) {
+    consecutive = 0;
+    return 100ms;
+  }
+  ++consecutive;
+  return std::chrono::milliseconds(std::min<std::int64_t>(100LL << std::min(consecutive, 5), 3000));
+}
+
+/// The parent's execution waiting for this child, read from the store (spec/04 §3.4.7, Q10).
+std::optional<std::uint64_t> parent_execution(Provider& store, const std::string& parent, std::uint64_t parent_id,
+                                              const std::string& child) {
+  auto history = store.read(parent);
+  if (!history || history->empty()) return std::nullopt;
+  for (const auto& event : *history) {
+    const auto* scheduled = event.get_if<events::SubOrchestrationScheduled>();
+    if (scheduled != nullptr && event.event_id == parent_id &&
+        build_child_instance_id(parent, scheduled->instance) == child) {
+      return event.execution_id;
+    }
+  }
+  runtime_log().warn("child {} finished but parent {} no longer waits for it (event {}); notification dropped", child,
+                     parent, parent_id);
+  return std::nullopt;
+}
+
+void log_trace(const TraceRecord& record) {
+  const auto level = spdlog::level::from_str(record.level);
+  orchestration_log().log(level == spdlog::level::off ? spdlog::level::trace : level,
+                          "{} instance_id={} execution_id={} orchestration_name={} orchestration_version={}",
+                          record.message, record.instance_id, record.execution_id, record.orchestration_name,
+                          record.orchestration_version);
+}
+
+/// Ack with in-place retries for transient errors (10, 20, 40, 80, 160 ms).
+ProviderResult<void> ack_with_retries(State& state, const std::string& token, const OrchestrationAck& ack) {
+  auto result = state.store->ack_orchestration_item(token, ack);
+  for (int retry = 0; !result && result.error().is_retryable() && retry < 5; ++retry) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 << retry));
+    result = state.store->ack_orchestration_item(token, ack);
+  }
+  return result;
+}
+
+void record_outcome(State& state, const TurnPlan& plan, const std::string& instance, const std::string& worker_id) {
+  auto& m = state.metrics;
+  if (plan.started_execution) ++m.orch_starts;
+  switch (plan.outcome) {
+    case TurnOutcome::Completed:
+      ++m.orch_completions;
+      runtime_log().debug("Orchestration completed instance_id={} orchestration_name={} version={} worker_id={}",
+                          instance, plan.orchestration_name, plan.orchestration_version, worker_id);
+      break;
+    case TurnOutcome::ContinuedAsNew:
+      ++m.orch_continue_as_new;
+      runtime_log().debug("Orchestration continued as new instance_id={} orchestration_name={}", instance,
+                          plan.orchestration_name);
+      break;
+    case TurnOutcome::Failed: {
+      ++m.orch_failures;
+      const auto category = plan.failure ? plan.failure->category() : std::string_view("unknown");
+      if (category == "application") {
+        ++m.orch_application_errors;
+        runtime_log().warn("Orchestration failed instance_id={} orchestration_name={} error_type=app_error error={}",
+                           instance, plan.orchestration_name, plan.failure->display_message());
+      } else {
+        if (category == "configuration") {
+          ++m.orch_configuration_errors;
+        } else {
+          ++m.orch_infrastructure_errors;
+        }
+        runtime_log().error("Orchestration failed instance_id={} orchestration_name={} error_type={} error={}",
+                            instance, plan.orchestration_name, category,
+                            plan.failure ? plan.failure->display_message() : "");
+      }
+      break;
+    }
+    case TurnOutcome::Poisoned:
+      ++m.orch_poison;
+      ++m.orch_failures;
+      runtime_log().warn("Orchestration poisoned instance_id={} error={}", instance,
+                         plan.failure ? plan.failure->display_message() : "");
+      break;
+    case TurnOutcome::Continued:
+    case TurnOutcome::Dropped:
+    case TurnOutcome::Abandoned:
+      break;
+  }
+}
+
+void process_item(State& state, LockedOrchestrationItem locked, const std::string& worker_id) {
+  const auto& options = state.options;
+  const std::string instance = locked.item.instance;
+  const std::string token = locked.lock_token;
+
+  // P2: keep the lock alive while the turn runs.
+  auto store = state.store;
+  const auto renewal = state.renewer.add(
+      lock_renewal_interval(options.orchestrator_lock_timeout, options.orchestrator_lock_renewal_buffer),
+      [store, token, timeout = options.orchestrator_lock_timeout] {
+        return store->renew_orchestration_item_lock(token, timeout).has_value();
+      });
+
+  PlannerContext context{state.orchestrations, options,
+                         [&state](const std::string& parent, std::uint64_t parent_id, const std::string& child) {
+                           return parent_execution(*state.store, parent, parent_id, child);
+                         },
+                         wall_ms, log_trace};
+  TurnPlan plan = plan_turn(locked, context);
+
+  if (plan.outcome == TurnOutcome::Abandoned) {
+    state.renewer.remove(renewal);
+    runtime_log().warn("abandoning orchestration batch instance_id={} attempt_count={} delay_ms={}: {}", instance,
+                       locked.attempt_count, plan.abandon_delay.count(), plan.reason);
+    if (auto abandoned = state.store->abandon_orchestration_item(token, plan.abandon_delay, false); !abandoned) {
+      runtime_log().warn("abandon failed instance_id={}: {}", instance, abandoned.error().to_string());
+    }
+    return;
+  }
+  if (plan.outcome == TurnOutcome::Dropped) {
+    runtime_log().warn("dropping {} message(s) instance_id={}: {}", locked.item.messages.size(), instance, plan.reason);
+  }
+
+  auto acked = ack_with_retries(state, token, plan.ack);
+  state.renewer.remove(renewal);
+  if (acked) {
+    record_outcome(state, plan, instance, worker_id);
+    return;
+  }
+
+  // The turn could not be committed.
+  ++state.metrics.orch_infrastructure_errors;
+  runtime_log().warn("ack of orchestration turn failed instance_id={}: {}", instance, acked.error().to_string());
+  if (acked.error().is_retryable()) {
+    (void)state.store->abandon_orchestration_item(token, 50ms, false);
+    return;
+  }
+  // Permanent: the failed ack rolled back and the lock is still ours; fail the instance instead.
+  auto fallback = infrastructure_failure_ack(plan, acked.error(), plan.ack.execution_id);
+  if (auto failed = state.store->ack_orchestration_item(token, fallback); !failed) {
+    runtime_log().warn("infrastructure-failure ack failed instance_id={}: {}", instance, failed.error().to_string());
+    (void)state.store->abandon_orchestration_item(token, 50ms, false);
+    return;
+  }
+  ++state.metrics.orch_failures;
+}
+
+}  // namespace
+
+void run_orchestration_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) {
+  State& state = *state_ptr;
+  const auto& options = state.options;
+  const std::string worker_id = fmt::format("orch-{}-{}", slot, state.runtime_id);
+  int consecutive_errors = 0;
+  while (!state.stop.stop_requested()) {
+    const auto cycle_start = std::chrono::steady_clock::now();
+    auto fetched = state.store->fetch_orchestration_item(options.orchestrator_lock_timeout,
+                                                         options.dispatcher_long_poll_timeout, &state.filter);
+    if (!fetched) {
+      ++state.metrics.provider_errors;
+      const auto delay = fetch_error_backoff(fetched.error(), consecutive_errors);
+      runtime_log().warn("fetch_orchestration_item failed ({} ms backoff): {}", delay.count(),
+                         fetched.error().to_string());
+      state.sleep_for(delay);
+      continue;
+    }
+    consecutive_errors = 0;
+    if (!fetched->has_value()) {
+      // An empty poll that returned early (short-poll store) waits out the minimum interval.
+      const auto elapsed = std::chrono::steady_clock::now() - cycle_start;
+      if (elapsed < options.dispatcher_min_poll_interval) {
+        state.sleep_for(
+            std::chrono::duration_cast<std::chrono::milliseconds>(options.dispatcher_min_poll_interval - elapsed));
+      }
+      continue;
+    }
+    ++state.metrics.orch_dispatcher_items_fetched;
+    process_item(state, std::move(**fetched), worker_id);
+  }
+}
+
+}  // namespace duroxide::runtime

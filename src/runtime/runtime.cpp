@@ -1,0 +1,207 @@
+// Runtime lifecycle (spec/04 §2): validation, set-up, the dispatcher and maintenance threads, and
+// a shutdown that returns as soon as every thread has stopped.
+#include <duroxide/runtime.hpp>
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "runtime/observability.hpp"
+#include "runtime/runtime_state.hpp"
+
+namespace duroxide {
+
+namespace runtime {
+
+MetricsSnapshot Metrics::snapshot() const {
+  MetricsSnapshot s;
+  s.orch_starts = orch_starts;
+  s.orch_completions = orch_completions;
+  s.orch_failures = orch_failures;
+  s.orch_application_errors = orch_application_errors;
+  s.orch_infrastructure_errors = orch_infrastructure_errors;
+  s.orch_configuration_errors = orch_configuration_errors;
+  s.orch_poison = orch_poison;
+  s.orch_continue_as_new = orch_continue_as_new;
+  s.activity_success = activity_success;
+  s.activity_app_errors = activity_app_errors;
+  s.activity_infra_errors = activity_infra_errors;
+  s.activity_config_errors = activity_config_errors;
+  s.activity_poison = activity_poison;
+  s.activity_cancelled = activity_cancelled;
+  s.orch_dispatcher_items_fetched = orch_dispatcher_items_fetched;
+  s.worker_dispatcher_items_fetched = worker_dispatcher_items_fetched;
+  s.suborchestration_calls = suborchestration_calls;
+  s.provider_errors = provider_errors;
+  return s;
+}
+
+std::size_t SessionTracker::distinct() const {
+  std::lock_guard lock(mutex_);
+  return in_flight_.size();
+}
+
+std::size_t SessionTracker::acquire(const std::string& session) {
+  std::lock_guard lock(mutex_);
+  ++in_flight_[session];
+  return in_flight_.size();
+}
+
+void SessionTracker::release(const std::string& session) {
+  std::lock_guard lock(mutex_);
+  auto it = in_flight_.find(session);
+  if (it != in_flight_.end() && --it->second == 0) in_flight_.erase(it);
+}
+
+namespace {
+
+std::string make_runtime_id() {
+  const auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return fmt::format("{:04x}", static_cast<std::uint16_t>(ns));
+}
+
+/// Runs `body` on a thread that the state counts, so shutdown can wait for it with a deadline.
+void spawn(const std::shared_ptr<Runtime::State>& state, std::function<void()> body) {
+  {
+    std::lock_guard lock(state->threads_mutex);
+    ++state->running_threads;
+  }
+  state->threads.emplace_back([state, body = std::move(body)] {
+    try {
+      body();
+    } catch (const std::exception& e) {
+      runtime_log().error("runtime thread stopped by an exception: {}", e.what());
+    }
+    std::lock_guard lock(state->threads_mutex);
+    --state->running_threads;
+    state->threads_cv.notify_all();
+  });
+}
+
+void add_session_chores(const std::shared_ptr<Runtime::State>& state) {
+  const auto& options = state->options;
+  if (options.worker_concurrency == 0 || options.worker_tag_filter.kind() == TagFilter::Kind::None) return;
+  std::weak_ptr<Runtime::State> weak = state;
+  state->renewer.add(lock_renewal_interval(options.session_lock_timeout, options.session_lock_renewal_buffer), [weak] {
+    if (auto s = weak.lock()) {
+      auto renewed = s->store->renew_session_lock(s->session_owners, s->options.session_lock_timeout,
+                                                  s->options.session_idle_timeout);
+      if (!renewed) runtime_log().warn("session heartbeat failed: {}", renewed.error().to_string());
+    }
+    return true;
+  });
+  state->renewer.add(options.session_cleanup_interval, [weak] {
+    if (auto s = weak.lock()) {
+      auto cleaned = s->store->cleanup_orphaned_sessions(s->options.session_idle_timeout);
+      if (!cleaned) runtime_log().warn("session cleanup failed: {}", cleaned.error().to_string());
+    }
+    return true;
+  });
+}
+
+}  // namespace
+}  // namespace runtime
+
+bool Runtime::State::sleep_for(std::chrono::milliseconds duration) {
+  std::unique_lock lock(sleep_mutex_);
+  return !sleep_cv_.wait_for(lock, stop.get_token(), duration, [] { return false; });
+}
+
+Runtime::Runtime(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+std::shared_ptr<Runtime> Runtime::start(std::shared_ptr<Provider> store, ActivityRegistry activities,
+                                        OrchestrationRegistry orchestrations, RuntimeOptions options) {
+  if (!store) throw std::invalid_argument("Runtime::start: store is null");
+  if (auto valid = options.validate(); !valid) throw std::invalid_argument("Runtime::start: " + valid.error());
+  runtime::init_logging(options.observability);
+
+  auto state = std::make_shared<State>();
+  state->store = store;
+  state->activities = runtime::with_system_activities(activities, store);
+  state->orchestrations = std::move(orchestrations);
+  state->options = std::move(options);
+  state->runtime_id = runtime::make_runtime_id();
+  state->filter.ranges = {state->options.replay_versions()};
+  const auto& opts = state->options;
+  runtime::runtime_log().info("duroxide runtime starting version={} provider={} provider_version={}",
+                              DUROXIDE_VERSION_STRING, store->name(), store->version());
+  runtime::runtime_log().info("capability filter configured supported_range=>={}, <={}",
+                              state->filter.ranges.front().min.to_string(),
+                              state->filter.ranges.front().max.to_string());
+
+  const bool run_workers = opts.worker_tag_filter.kind() != TagFilter::Kind::None;
+  for (std::size_t slot = 0; run_workers && slot < opts.worker_concurrency; ++slot) {
+    const auto owner = opts.worker_node_id.value_or(fmt::format("work-{}-{}", slot, state->runtime_id));
+    if (std::find(state->session_owners.begin(), state->session_owners.end(), owner) == state->session_owners.end()) {
+      state->session_owners.push_back(owner);
+    }
+  }
+  runtime::add_session_chores(state);
+
+  std::weak_ptr<State> weak = state;
+  runtime::spawn(state, [weak, token = state->stop.get_token()] {
+    if (auto s = weak.lock()) s->renewer.run(token);
+  });
+  for (std::size_t slot = 0; slot < opts.orchestration_concurrency; ++slot) {
+    runtime::spawn(state, [state_ptr = state.get(), weak, slot] {
+      if (auto s = weak.lock()) runtime::run_orchestration_slot(s, slot);
+      (void)state_ptr;
+    });
+  }
+  for (std::size_t slot = 0; run_workers && slot < opts.worker_concurrency; ++slot) {
+    runtime::spawn(state, [weak, slot] {
+      if (auto s = weak.lock()) runtime::run_worker_slot(s, slot);
+    });
+  }
+  return std::shared_ptr<Runtime>(new Runtime(std::move(state)));
+}
+
+void Runtime::shutdown(std::chrono::milliseconds timeout) {
+  auto& state = *state_;
+  {
+    std::lock_guard lock(state.threads_mutex);
+    if (state.shut_down) return;
+    state.shut_down = true;
+  }
+  state.stop.request_stop();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock lock(state.threads_mutex);
+  while (state.running_threads > 0 && std::chrono::steady_clock::now() < deadline) {
+    // Repeated: a slot may begin a fetch just after an earlier wake-up.
+    state.store->wake_waiters();
+    state.threads_cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return state.running_threads == 0; });
+  }
+  const bool all_stopped = state.running_threads == 0;
+  lock.unlock();
+  for (auto& thread : state.threads) {
+    if (all_stopped) {
+      thread.join();
+    } else {
+      // Still busy past the deadline (a long activity or turn): it keeps the state alive and ends
+      // on its own; its locks expire if it never acks.
+      thread.detach();
+    }
+  }
+  state.threads.clear();
+  if (!all_stopped) runtime::runtime_log().warn("runtime shutdown deadline passed; some work was abandoned");
+}
+
+Runtime::~Runtime() { shutdown(); }
+
+MetricsSnapshot Runtime::metrics_snapshot() const { return state_->metrics.snapshot(); }
+
+const std::string& Runtime::runtime_id() const { return state_->runtime_id; }
+
+std::optional<OrchestrationDescriptor> Runtime::get_orchestration_descriptor(const std::string& instance) const {
+  auto history = state_->store->read(instance);
+  if (!history) return std::nullopt;
+  for (auto it = history->rbegin(); it != history->rend(); ++it) {
+    if (const auto* started = it->get_if<events::OrchestrationStarted>()) {
+      return OrchestrationDescriptor{started->name, started->version, started->parent_instance, started->parent_id};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace duroxide

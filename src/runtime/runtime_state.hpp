@@ -1,0 +1,104 @@
+#pragma once
+// The shared state of a running Runtime: what every dispatcher thread needs, kept alive by the
+// threads themselves (shared_ptr) so a thread still finishing after shutdown's deadline is safe.
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <duroxide/metrics.hpp>
+#include <duroxide/runtime.hpp>
+
+#include "runtime/lock_renewer.hpp"
+
+namespace duroxide::runtime {
+
+/// MetricsSnapshot's counters as atomics.
+struct Metrics {
+#define DUROXIDE_METRIC(name) std::atomic<std::uint64_t> name{0};
+  DUROXIDE_METRIC(orch_starts)
+  DUROXIDE_METRIC(orch_completions)
+  DUROXIDE_METRIC(orch_failures)
+  DUROXIDE_METRIC(orch_application_errors)
+  DUROXIDE_METRIC(orch_infrastructure_errors)
+  DUROXIDE_METRIC(orch_configuration_errors)
+  DUROXIDE_METRIC(orch_poison)
+  DUROXIDE_METRIC(orch_continue_as_new)
+  DUROXIDE_METRIC(activity_success)
+  DUROXIDE_METRIC(activity_app_errors)
+  DUROXIDE_METRIC(activity_infra_errors)
+  DUROXIDE_METRIC(activity_config_errors)
+  DUROXIDE_METRIC(activity_poison)
+  DUROXIDE_METRIC(activity_cancelled)
+  DUROXIDE_METRIC(orch_dispatcher_items_fetched)
+  DUROXIDE_METRIC(worker_dispatcher_items_fetched)
+  DUROXIDE_METRIC(suborchestration_calls)
+  DUROXIDE_METRIC(provider_errors)
+#undef DUROXIDE_METRIC
+  MetricsSnapshot snapshot() const;
+};
+
+/// Distinct sessions with in-flight activities across this runtime's worker slots (spec/04 §4.2).
+class SessionTracker {
+ public:
+  std::size_t distinct() const;
+  /// Counts one more activity of `session`; returns the distinct count afterwards.
+  std::size_t acquire(const std::string& session);
+  void release(const std::string& session);
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::size_t> in_flight_;
+};
+
+}  // namespace duroxide::runtime
+
+namespace duroxide {
+
+struct Runtime::State {
+  std::shared_ptr<Provider> store;
+  ActivityRegistry activities;
+  OrchestrationRegistry orchestrations;
+  RuntimeOptions options;
+  std::string runtime_id;
+  DispatcherCapabilityFilter filter;
+  std::vector<std::string> session_owners;
+
+  runtime::Metrics metrics;
+  runtime::SessionTracker sessions;
+  runtime::LockRenewer renewer;
+
+  std::stop_source stop;  ///< shutdown requested
+  /// Sleeps up to `duration`; returns early (false) when shutdown is requested.
+  bool sleep_for(std::chrono::milliseconds duration);
+
+  // Thread bookkeeping for shutdown's bounded join.
+  std::mutex threads_mutex;
+  std::condition_variable threads_cv;
+  std::size_t running_threads = 0;
+  std::vector<std::thread> threads;
+  bool shut_down = false;
+
+ private:
+  std::mutex sleep_mutex_;
+  std::condition_variable_any sleep_cv_;
+};
+
+}  // namespace duroxide
+
+namespace duroxide::runtime {
+
+/// Thread bodies (orchestration_dispatcher.cpp, worker_dispatcher.cpp).
+void run_orchestration_slot(const std::shared_ptr<Runtime::State>& state, std::size_t slot);
+void run_worker_slot(const std::shared_ptr<Runtime::State>& state, std::size_t slot);
+
+/// The built-in system activities (spec/04 §6), added to a copy of `user` (syscall_activities.cpp).
+ActivityRegistry with_system_activities(const ActivityRegistry& user, std::weak_ptr<Provider> store);
+
+}  // namespace duroxide::runtime

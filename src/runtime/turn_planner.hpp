@@ -1,0 +1,67 @@
+#pragma once
+// The orchestration dispatcher's decision for one locked batch (spec/04 §3.2–§3.6, spec/02 §2, §9,
+// §15, §17): either abandon it (with a delay) or ack it with exactly this turn's writes. Pure apart
+// from the injected lookups, so every rule is testable without threads or storage.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <duroxide/detail/context_state.hpp>
+#include <duroxide/provider_types.hpp>
+#include <duroxide/registry.hpp>
+#include <duroxide/runtime_options.hpp>
+
+namespace duroxide::runtime {
+
+struct PlannerContext {
+  const OrchestrationRegistry& registry;
+  const RuntimeOptions& options;
+  /// The execution id of `parent` that is waiting for child `child_instance` (scheduled as event
+  /// `parent_id`), or nothing when the parent has moved on (spec/04 §3.4.7, Q10).
+  std::function<std::optional<std::uint64_t>(const std::string& parent, std::uint64_t parent_id,
+                                             const std::string& child_instance)>
+      parent_execution;
+  std::function<std::uint64_t()> now_ms;
+  TraceSink trace_sink;
+};
+
+enum class TurnOutcome {
+  Abandoned,  ///< batch released for later (delay below)
+  Dropped,    ///< messages consumed without a turn (terminal instance, never-started instance)
+  Continued,  ///< the turn ran; the instance is still running
+  Completed,
+  Failed,
+  ContinuedAsNew,
+  Poisoned,
+};
+
+struct TurnPlan {
+  TurnOutcome outcome = TurnOutcome::Dropped;
+  /// Why the batch was abandoned or dropped (for the log).
+  std::string reason;
+  std::chrono::milliseconds abandon_delay{0};
+  OrchestrationAck ack;
+  std::string orchestration_name;
+  std::string orchestration_version;
+  /// Set for Failed / Poisoned.
+  std::optional<ErrorDetails> failure;
+  /// The turn appended OrchestrationStarted (a new execution began).
+  bool started_execution = false;
+  bool started_by_continue_as_new = false;
+  /// The stored history of the execution (for the infrastructure-failure fallback ack).
+  std::vector<Event> loaded_history;
+  std::size_t history_events = 0;  ///< history length after the turn
+};
+
+TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& context);
+
+/// The fallback when the turn's ack failed permanently: the loaded history plus
+/// OrchestrationFailed{Infrastructure} (spec/04 §3.5.7).
+OrchestrationAck infrastructure_failure_ack(const TurnPlan& plan, const ProviderError& error,
+                                            std::uint64_t execution_id);
+
+}  // namespace duroxide::runtime

@@ -1,0 +1,275 @@
+// The worker dispatcher's slot loop (spec/04 §4): fetch an activity, run it on its own thread while
+// the renewer keeps its lock, and ack its result. A failed renewal (the orchestration ended and the
+// ack deleted the row, or the lock was lost) cancels the activity cooperatively; after the grace
+// period its result is discarded and the slot moves on.
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <duroxide/activity_context.hpp>
+#include <duroxide/wire.hpp>
+
+#include "runtime/observability.hpp"
+#include "runtime/runtime_state.hpp"
+
+namespace duroxide::runtime {
+
+namespace {
+
+using namespace std::chrono_literals;
+using State = Runtime::State;
+using Clock = std::chrono::steady_clock;
+
+/// Where a running activity's result lands; shared with its thread, which may outlive the slot's
+/// interest in it (cancelled past the grace period).
+struct ActivityRun {
+  std::mutex mutex;
+  std::condition_variable_any cv;
+  bool done = false;
+  Result<std::string> result = Err("activity did not finish");
+};
+
+std::pair<std::string, std::string> orchestration_of(Provider& store, const std::string& instance) {
+  auto history = store.read(instance);
+  if (history) {
+    for (auto it = history->rbegin(); it != history->rend(); ++it) {
+      if (const auto* started = it->get_if<events::OrchestrationStarted>()) return {started->name, started->version};
+    }
+  }
+  return {"unknown", "unknown"};
+}
+
+void ack_or_abandon(State& state, const std::string& token, const WorkItem& completion, const std::string& what) {
+  if (auto acked = state.store->ack_work_item(token, completion); !acked) {
+    ++state.metrics.activity_infra_errors;
+    runtime_log().warn("ack of {} failed, abandoning: {}", what, acked.error().to_string());
+    (void)state.store->abandon_work_item(token, 100ms, false);
+  }
+}
+
+void poison_activity(State& state, const LockedWorkItem& locked, const work_items::ActivityExecute& activity) {
+  ErrorDetails details =
+      error::Poison{locked.attempt_count, state.options.max_attempts,
+                    poison::Activity{activity.instance, activity.execution_id, activity.name, activity.id},
+                    serialize_work_item(locked.item)};
+  ++state.metrics.activity_poison;
+  runtime_log().warn("Activity poisoned instance_id={} activity_name={} activity_id={} attempt_count={}",
+                     activity.instance, activity.name, activity.id, locked.attempt_count);
+  ack_or_abandon(state, locked.lock_token,
+                 work_items::ActivityFailed{activity.instance, activity.execution_id, activity.id, details},
+                 "poisoned activity");
+}
+
+void execute_activity(State& state, const LockedWorkItem& locked, const work_items::ActivityExecute& activity,
+                      const std::string& worker_id) {
+  const auto& options = state.options;
+  const std::string token = locked.lock_token;
+
+  auto handler = state.activities.resolve_handler(activity.name);
+  if (!handler) {
+    const auto delay =
+        std::chrono::duration_cast<std::chrono::milliseconds>(options.unregistered_backoff.delay(locked.attempt_count));
+    runtime_log().warn(
+        "activity '{}' is not registered; abandoning with backoff attempt_count={} max_attempts={} "
+        "backoff_ms={}",
+        activity.name, locked.attempt_count, options.max_attempts, delay.count());
+    (void)state.store->abandon_work_item(token, delay, false);
+    return;
+  }
+
+  auto cancel = std::make_shared<std::stop_source>();
+  auto store = state.store;
+  const auto renewal = state.renewer.add(
+      lock_renewal_interval(options.worker_lock_timeout, options.worker_lock_renewal_buffer),
+      [store, token, timeout = options.worker_lock_timeout] {
+        return store->renew_work_item_lock(token, timeout).has_value();
+      },
+      [cancel, token] {
+        runtime_log().info("activity lock lost (orchestration ended or lock expired); cancelling lock_token={}", token);
+        cancel->request_stop();
+      });
+
+  auto [orchestration_name, orchestration_version] = orchestration_of(*state.store, activity.instance);
+  ActivityContext::Info info{activity.instance,
+                             activity.execution_id,
+                             std::move(orchestration_name),
+                             std::move(orchestration_version),
+                             activity.name,
+                             activity.id,
+                             worker_id,
+                             activity.session_id,
+                             activity.tag};
+  auto run = std::make_shared<ActivityRun>();
+  const auto started_at = Clock::now();
+  runtime_log().debug("Activity started instance_id={} activity_name={} activity_id={} worker_id={}", activity.instance,
+                      activity.name, activity.id, worker_id);
+  std::thread worker(
+      [run, fn = handler->handler, info, input = activity.input, stop = cancel->get_token(), store = state.store] {
+        ActivityContext context(
+            info, stop,
+            [](const ActivityContext::Info& i, const ActivityTraceRecord& record) {
+              const auto level = spdlog::level::from_str(record.level);
+              activity_log().log(level,
+                                 "{} instance_id={} execution_id={} orchestration_name={} activity_name={} "
+                                 "activity_id={} worker_id={}",
+                                 record.message, i.instance_id, i.execution_id, i.orchestration_name, i.activity_name,
+                                 i.activity_id, i.worker_id);
+            },
+            store);
+        Result<std::string> result = Err("activity did not finish");
+        try {
+          result = fn(context, input);
+        } catch (const std::exception& e) {
+          result = Err(fmt::format("activity threw: {}", e.what()));
+        } catch (...) {
+          result = Err("activity threw a non-standard exception");
+        }
+        std::lock_guard lock(run->mutex);
+        run->result = std::move(result);
+        run->done = true;
+        run->cv.notify_all();
+      });
+
+  // Wait for the result, a lost lock, or shutdown (which also asks the activity to stop).
+  std::stop_callback on_shutdown(state.stop.get_token(), [cancel] { cancel->request_stop(); });
+  const auto cancel_token = cancel->get_token();
+  bool finished = false;
+  {
+    std::unique_lock lock(run->mutex);
+    run->cv.wait(lock, cancel_token, [&] { return run->done; });
+    finished = run->done;
+  }
+  if (!finished && !state.stop.stop_requested()) {
+    // The orchestration no longer wants this result: give the activity its grace period.
+    runtime_log().info(
+        "Orchestration terminated, waiting for activity grace period instance_id={} "
+        "activity_name={} grace_ms={}",
+        activity.instance, activity.name, options.activity_cancellation_grace_period.count());
+    std::unique_lock lock(run->mutex);
+    run->cv.wait_for(lock, options.activity_cancellation_grace_period, [&] { return run->done; });
+    finished = false;  // its result is discarded either way
+  } else if (!finished) {
+    // Shutdown: wait for the activity to finish (the runtime's shutdown deadline bounds this
+    // thread) so its result is not lost.
+    std::unique_lock lock(run->mutex);
+    run->cv.wait(lock, [&] { return run->done; });
+    finished = true;
+  }
+  state.renewer.remove(renewal);
+  bool joined = false;
+  {
+    std::lock_guard lock(run->mutex);
+    joined = run->done;
+  }
+  if (joined) {
+    worker.join();
+  } else {
+    worker.detach();  // past its grace period; it keeps running outside the slot budget
+  }
+
+  if (!finished) {
+    ++state.metrics.activity_cancelled;
+    // Usually fails: the ack that ended the orchestration deleted the row. Expected, not counted.
+    (void)state.store->ack_work_item(token, std::nullopt);
+    return;
+  }
+  const auto duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at).count();
+  if (run->result) {
+    runtime_log().debug("Activity completed instance_id={} activity_name={} duration_ms={} result_size={}",
+                        activity.instance, activity.name, duration_ms, run->result->size());
+    if (state.store->ack_work_item(token, work_items::ActivityCompleted{activity.instance, activity.execution_id,
+                                                                        activity.id, *run->result})) {
+      ++state.metrics.activity_success;
+      return;
+    }
+    ++state.metrics.activity_infra_errors;
+    runtime_log().warn("ack of completed activity failed instance_id={} activity_name={}", activity.instance,
+                       activity.name);
+    (void)state.store->abandon_work_item(token, 100ms, false);
+    return;
+  }
+  runtime_log().warn("Activity failed (application error) instance_id={} activity_name={} duration_ms={} error={}",
+                     activity.instance, activity.name, duration_ms, run->result.error());
+  if (state.store->ack_work_item(token,
+                                 work_items::ActivityFailed{activity.instance, activity.execution_id, activity.id,
+                                                            ErrorDetails::activity_failed(run->result.error())})) {
+    ++state.metrics.activity_app_errors;
+    return;
+  }
+  ++state.metrics.activity_infra_errors;
+  (void)state.store->abandon_work_item(token, 100ms, false);
+}
+
+std::chrono::milliseconds fetch_error_backoff(const ProviderError& error, int& consecutive) {
+  if (!error.is_retryable()) {
+    consecutive = 0;
+    return 100ms;
+  }
+  ++consecutive;
+  return std::chrono::milliseconds(std::min<std::int64_t>(100LL << std::min(consecutive, 5), 3000));
+}
+
+}  // namespace
+
+void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) {
+  State& state = *state_ptr;
+  const auto& options = state.options;
+  const std::string worker_id = fmt::format("work-{}-{}", slot, options.worker_node_id.value_or(state.runtime_id));
+  const std::string session_owner = options.worker_node_id.value_or(worker_id);
+  int consecutive_errors = 0;
+  while (!state.stop.stop_requested()) {
+    const auto cycle_start = Clock::now();
+    std::optional<SessionFetchConfig> session;
+    if (state.sessions.distinct() < options.max_sessions_per_runtime) {
+      session = SessionFetchConfig{session_owner, options.session_lock_timeout};
+    }
+    auto fetched = state.store->fetch_work_item(options.worker_lock_timeout, options.dispatcher_long_poll_timeout,
+                                                session, options.worker_tag_filter);
+    if (!fetched) {
+      ++state.metrics.provider_errors;
+      const auto delay = fetch_error_backoff(fetched.error(), consecutive_errors);
+      runtime_log().warn("fetch_work_item failed ({} ms backoff): {}", delay.count(), fetched.error().to_string());
+      state.sleep_for(delay);
+      continue;
+    }
+    consecutive_errors = 0;
+    if (!fetched->has_value()) {
+      const auto elapsed = Clock::now() - cycle_start;
+      if (elapsed < options.dispatcher_min_poll_interval) {
+        state.sleep_for(
+            std::chrono::duration_cast<std::chrono::milliseconds>(options.dispatcher_min_poll_interval - elapsed));
+      }
+      continue;
+    }
+    ++state.metrics.worker_dispatcher_items_fetched;
+    const LockedWorkItem& locked = **fetched;
+    const auto* activity = std::get_if<work_items::ActivityExecute>(&locked.item);
+    if (activity == nullptr) {
+      runtime_log().error("worker queue delivered a {} item; abandoning it", work_item_type_name(locked.item));
+      (void)state.store->abandon_work_item(locked.lock_token, std::nullopt, false);
+      continue;
+    }
+    std::optional<std::string> session_id = activity->session_id;
+    if (session_id) {
+      if (state.sessions.acquire(*session_id) > options.max_sessions_per_runtime) {
+        // Another slot claimed a session meanwhile: give this one back untouched.
+        state.sessions.release(*session_id);
+        runtime_log().debug("session capacity exceeded after fetch session_id={} worker_id={}", *session_id, worker_id);
+        (void)state.store->abandon_work_item(locked.lock_token, 100ms, true);
+        continue;
+      }
+    }
+    if (locked.attempt_count > options.max_attempts) {
+      poison_activity(state, locked, *activity);
+    } else {
+      execute_activity(state, locked, *activity, worker_id);
+    }
+    if (session_id) state.sessions.release(*session_id);
+  }
+}
+
+}  // namespace duroxide::runtime
