@@ -1,0 +1,138 @@
+// Shared set-up of the end-to-end suites: a store, a runtime and a client in one object, fast
+// runtime options, and bounded waits on conditions (never sleeps as synchronisation).
+#pragma once
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <duroxide/duroxide.hpp>
+
+namespace duroxide::testing {
+
+using namespace std::chrono_literals;
+
+/// Options for tests: 10 ms idle polling so nothing waits on default intervals.
+inline RuntimeOptions fast_options() {
+  RuntimeOptions options;
+  options.dispatcher_min_poll_interval = std::chrono::milliseconds(10);
+  return options;
+}
+
+inline std::shared_ptr<SqliteProvider> memory_store() {
+  auto store = SqliteProvider::open_in_memory();
+  if (!store) throw std::runtime_error(store.error().to_string());
+  return *store;
+}
+
+/// A temporary directory removed with the object.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = std::filesystem::temp_directory_path() / fmt::format("duroxide-e2e-{}-{}", ::getpid(), counter++);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string url(const std::string& name = "store.db") const { return "sqlite:" + (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::shared_ptr<SqliteProvider> disk_store(const std::string& url) {
+  auto store = SqliteProvider::open(url);
+  if (!store) throw std::runtime_error(store.error().to_string());
+  return *store;
+}
+
+/// Polls `condition` every few milliseconds until it holds or `timeout` passes; returns whether it held.
+inline bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
+/// Waits until the instance's latest history has an event satisfying `predicate`.
+inline bool wait_for_history_event(Provider& store, const std::string& instance,
+                                   const std::function<bool(const Event&)>& predicate,
+                                   std::chrono::milliseconds timeout = 10s) {
+  return wait_until(
+      [&] {
+        auto history = store.read(instance);
+        if (!history) return false;
+        for (const auto& event : *history) {
+          if (predicate(event)) return true;
+        }
+        return false;
+      },
+      timeout);
+}
+
+template <class Kind>
+bool wait_for_event_kind(Provider& store, const std::string& instance, std::chrono::milliseconds timeout = 10s) {
+  return wait_for_history_event(
+      store, instance, [](const Event& e) { return e.is<Kind>(); }, timeout);
+}
+
+/// A store, a runtime over it and a client: the usual shape of an end-to-end test.
+struct E2eEnv {
+  std::shared_ptr<Provider> store;
+  std::shared_ptr<Runtime> runtime;
+  Client client;
+
+  E2eEnv(std::shared_ptr<Provider> s, ActivityRegistry activities, OrchestrationRegistry orchestrations,
+         RuntimeOptions options = fast_options())
+      : store(std::move(s)),
+        runtime(Runtime::start(store, std::move(activities), std::move(orchestrations), std::move(options))),
+        client(store) {}
+  E2eEnv(ActivityRegistry activities, OrchestrationRegistry orchestrations, RuntimeOptions options = fast_options())
+      : E2eEnv(memory_store(), std::move(activities), std::move(orchestrations), std::move(options)) {}
+  ~E2eEnv() {
+    if (runtime) runtime->shutdown(5s);
+  }
+
+  /// Waits for a terminal status; fails the test on timeout or error.
+  OrchestrationStatus wait(const std::string& instance, std::chrono::milliseconds timeout = 10s) {
+    auto status = client.wait_for_orchestration(instance, timeout);
+    if (!status) {
+      ADD_FAILURE() << "wait_for_orchestration(" << instance << "): " << status.error().to_string();
+      return OrchestrationStatus{status::NotFound{}};
+    }
+    return *status;
+  }
+  /// The output of a Completed instance ("" and a test failure otherwise).
+  std::string output_of(const std::string& instance, std::chrono::milliseconds timeout = 10s) {
+    auto status = wait(instance, timeout);
+    if (const auto* completed = status.get_if<status::Completed>()) return completed->output;
+    ADD_FAILURE() << instance << " did not complete: " << status.name()
+                  << (status.is_failed() ? " " + status.get_if<status::Failed>()->details.display_message() : "");
+    return "";
+  }
+  std::vector<Event> history(const std::string& instance) {
+    auto events = store->read(instance);
+    if (!events) ADD_FAILURE() << "read(" << instance << "): " << events.error().to_string();
+    return events ? *events : std::vector<Event>{};
+  }
+};
+
+}  // namespace duroxide::testing

@@ -1,0 +1,139 @@
+// Fault-injecting store decorators (spec/06 "Fault injection and test hooks"): one-shot failures,
+// forced attempt counts for poison tests, and a capability-filter bypass.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+
+#include "support/forwarding_provider.hpp"
+
+namespace duroxide::testing {
+
+/// One-shot failures: fetches fail retryably, acks fail permanently.
+class FailingProvider : public ForwardingProvider {
+ public:
+  using ForwardingProvider::ForwardingProvider;
+
+  void fail_next_fetch_orchestration_item() { fail_fetch_orchestration_ = true; }
+  void fail_next_fetch_work_item() { fail_fetch_work_ = true; }
+  void fail_next_ack_orchestration_item() { fail_ack_orchestration_ = true; }
+  void fail_next_ack_work_item() { fail_ack_work_ = true; }
+  /// A failing orchestration ack still goes through when its delta holds OrchestrationFailed (so
+  /// the runtime's infrastructure-failure commit lands).
+  void set_allow_failure_commits(bool allow) { allow_failure_commits_ = allow; }
+  /// Work-item acks are performed, then reported as failed.
+  void set_ack_then_fail(bool enabled) { ack_then_fail_ = enabled; }
+
+  ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
+      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) override {
+    if (fail_fetch_orchestration_.exchange(false)) return std::unexpected(transient("fetch_orchestration_item"));
+    return ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, filter);
+  }
+  ProviderResult<std::optional<LockedWorkItem>> fetch_work_item(Millis lock_timeout, Millis poll_timeout,
+                                                                const std::optional<SessionFetchConfig>& session,
+                                                                const TagFilter& tags) override {
+    if (fail_fetch_work_.exchange(false)) return std::unexpected(transient("fetch_work_item"));
+    return ForwardingProvider::fetch_work_item(lock_timeout, poll_timeout, session, tags);
+  }
+  ProviderResult<void> ack_orchestration_item(const std::string& token, const OrchestrationAck& ack) override {
+    const bool is_failure_commit = std::any_of(ack.history_delta.begin(), ack.history_delta.end(),
+                                               [](const Event& e) { return e.is<events::OrchestrationFailed>(); });
+    if (!(allow_failure_commits_ && is_failure_commit) && fail_ack_orchestration_.exchange(false)) {
+      return std::unexpected(permanent("ack_orchestration_item"));
+    }
+    return ForwardingProvider::ack_orchestration_item(token, ack);
+  }
+  ProviderResult<void> ack_work_item(const std::string& token, const std::optional<WorkItem>& completion) override {
+    if (ack_then_fail_) {
+      (void)ForwardingProvider::ack_work_item(token, completion);
+      return std::unexpected(permanent("ack_work_item"));
+    }
+    if (fail_ack_work_.exchange(false)) return std::unexpected(permanent("ack_work_item"));
+    return ForwardingProvider::ack_work_item(token, completion);
+  }
+
+ private:
+  static ProviderError transient(const char* op) {
+    return ProviderError::transient(op, "simulated transient infrastructure failure");
+  }
+  static ProviderError permanent(const char* op) {
+    return ProviderError::permanent(op, "simulated infrastructure failure");
+  }
+  std::atomic<bool> fail_fetch_orchestration_{false};
+  std::atomic<bool> fail_fetch_work_{false};
+  std::atomic<bool> fail_ack_orchestration_{false};
+  std::atomic<bool> fail_ack_work_{false};
+  std::atomic<bool> allow_failure_commits_{false};
+  std::atomic<bool> ack_then_fail_{false};
+};
+
+/// Replaces the attempt count fetches report: one-shot, persistent, or after skipping N fetches.
+class PoisonInjectingProvider : public ForwardingProvider {
+ public:
+  using ForwardingProvider::ForwardingProvider;
+
+  void inject_orchestration_poison(std::uint32_t attempts) { set(orchestration_, attempts, false, 0); }
+  void inject_orchestration_poison_persistent(std::uint32_t attempts) { set(orchestration_, attempts, true, 0); }
+  void inject_orchestration_poison_after_skip(std::uint32_t skip, std::uint32_t attempts) {
+    set(orchestration_, attempts, false, skip);
+  }
+  void inject_worker_poison(std::uint32_t attempts) { set(worker_, attempts, false, 0); }
+  void inject_worker_poison_persistent(std::uint32_t attempts) { set(worker_, attempts, true, 0); }
+  void clear_injections() {
+    std::lock_guard lock(mutex_);
+    orchestration_ = {};
+    worker_ = {};
+  }
+
+  ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
+      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) override {
+    auto result = ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, filter);
+    if (result && *result) apply(orchestration_, (*result)->attempt_count);
+    return result;
+  }
+  ProviderResult<std::optional<LockedWorkItem>> fetch_work_item(Millis lock_timeout, Millis poll_timeout,
+                                                                const std::optional<SessionFetchConfig>& session,
+                                                                const TagFilter& tags) override {
+    auto result = ForwardingProvider::fetch_work_item(lock_timeout, poll_timeout, session, tags);
+    if (result && *result) apply(worker_, (*result)->attempt_count);
+    return result;
+  }
+
+ private:
+  struct Injection {
+    std::optional<std::uint32_t> attempts;
+    bool persistent = false;
+    std::uint32_t skip = 0;
+  };
+  void set(Injection& injection, std::uint32_t attempts, bool persistent, std::uint32_t skip) {
+    std::lock_guard lock(mutex_);
+    injection = {attempts, persistent, skip};
+  }
+  void apply(Injection& injection, std::uint32_t& attempt_count) {
+    std::lock_guard lock(mutex_);
+    if (!injection.attempts) return;
+    if (injection.skip > 0) {
+      --injection.skip;
+      return;
+    }
+    attempt_count = *injection.attempts;
+    if (!injection.persistent) injection.attempts.reset();
+  }
+  std::mutex mutex_;
+  Injection orchestration_;
+  Injection worker_;
+};
+
+/// Ignores the capability filter, so incompatible items reach the runtime's own check.
+class FilterBypassProvider : public ForwardingProvider {
+ public:
+  using ForwardingProvider::ForwardingProvider;
+  ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
+      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter*) override {
+    return ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, nullptr);
+  }
+};
+
+}  // namespace duroxide::testing
