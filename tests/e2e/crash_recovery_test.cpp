@@ -1,0 +1,200 @@
+// Crash recovery (issue #5 item 8): a runtime in a child process is SIGKILLed at random moments
+// while 200 instances of a mixed workflow run, restarted each time, and finally left to finish.
+// Every instance must complete with the right output, and every history must be well formed: no
+// activity scheduled twice, no completion lost or recorded twice.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "crash_worker/mixed_workflow.hpp"
+#include "support/e2e_support.hpp"
+
+namespace duroxide::testing {
+namespace {
+
+constexpr int kInstances = 200;
+constexpr int kMinKills = 5;
+constexpr int kMaxKills = 20;
+
+/// The crash_worker child process; its stdin is a pipe whose closing asks it to stop.
+class WorkerProcess {
+ public:
+  explicit WorkerProcess(const std::string& url) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      ::dup2(fds[0], STDIN_FILENO);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      ::execl(DUROXIDE_CRASH_WORKER, DUROXIDE_CRASH_WORKER, url.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(fds[0]);
+    stdin_ = fds[1];
+  }
+  ~WorkerProcess() {
+    if (pid_ > 0) kill_hard();
+  }
+  WorkerProcess(const WorkerProcess&) = delete;
+  WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+  void kill_hard() {
+    ::kill(pid_, SIGKILL);
+    reap();
+  }
+  /// Asks the worker to shut down, killing it if it has not exited within 10 s.
+  void stop() {
+    ::close(stdin_);
+    stdin_ = -1;
+    if (!wait_until([&] { return ::waitpid(pid_, nullptr, WNOHANG) == pid_; }, 10s)) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    pid_ = -1;
+  }
+
+ private:
+  void reap() {
+    ::waitpid(pid_, nullptr, 0);
+    if (stdin_ >= 0) ::close(stdin_);
+    stdin_ = -1;
+    pid_ = -1;
+  }
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+};
+
+std::string instance_id(int i) { return "crash-" + std::to_string(i); }
+
+/// Raises the event to every instance that waits for it and has not received it yet.
+void raise_pending_events(Provider& store, Client& client) {
+  for (int i = 0; i < kInstances; ++i) {
+    auto history = store.read(instance_id(i));
+    if (!history) continue;
+    bool subscribed = false;
+    bool received = false;
+    for (const auto& event : *history) {
+      subscribed = subscribed || event.is<events::ExternalSubscribed>();
+      received = received || event.is<events::ExternalEvent>();
+    }
+    if (subscribed && !received) (void)client.raise_event(instance_id(i), crash::kEvent, "go");
+  }
+}
+
+int completed_count(Client& client) {
+  int done = 0;
+  for (int i = 0; i < kInstances; ++i) {
+    auto status = client.get_orchestration_status(instance_id(i));
+    if (status && status->is_terminal()) ++done;
+  }
+  return done;
+}
+
+bool all_completed(Client& client) { return completed_count(client) == kInstances; }
+
+/// Checks one execution's history: ids increase, one start first, one terminal last, every
+/// scheduled step resolved exactly once.
+void expect_well_formed(const std::string& instance, const std::vector<Event>& history, std::size_t activities,
+                        std::size_t timers, std::size_t children) {
+  SCOPED_TRACE(instance);
+  ASSERT_FALSE(history.empty());
+  EXPECT_TRUE(history.front().is<events::OrchestrationStarted>());
+  EXPECT_TRUE(history.back().is<events::OrchestrationCompleted>());
+  std::map<std::string, std::size_t> scheduled;
+  std::map<std::uint64_t, int> completions_by_source;
+  std::set<std::uint64_t> schedule_ids;
+  std::uint64_t previous = 0;
+  for (const auto& event : history) {
+    EXPECT_GT(event.event_id, previous) << "event ids must increase";
+    previous = event.event_id;
+    if (event.is<events::OrchestrationStarted>() && event.event_id != 1) ADD_FAILURE() << "second OrchestrationStarted";
+    if (event.is<events::ActivityScheduled>() || event.is<events::TimerCreated>() ||
+        event.is<events::SubOrchestrationScheduled>()) {
+      ++scheduled[std::string(event.type_name())];
+      schedule_ids.insert(event.event_id);
+    }
+    if (event.is<events::ActivityCompleted>() || event.is<events::ActivityFailed>() || event.is<events::TimerFired>() ||
+        event.is<events::SubOrchestrationCompleted>() || event.is<events::SubOrchestrationFailed>()) {
+      ASSERT_TRUE(event.source_event_id.has_value());
+      ++completions_by_source[*event.source_event_id];
+    }
+  }
+  EXPECT_EQ(scheduled["ActivityScheduled"], activities);
+  EXPECT_EQ(scheduled["TimerCreated"], timers);
+  EXPECT_EQ(scheduled["SubOrchestrationScheduled"], children);
+  for (auto id : schedule_ids) EXPECT_EQ(completions_by_source[id], 1) << "schedule event " << id;
+  EXPECT_EQ(completions_by_source.size(), schedule_ids.size()) << "completion without a schedule";
+}
+
+TEST(E2eCrashRecovery, RandomKillsLoseNothingAndDuplicateNothing) {
+  TempDir dir;
+  const auto url = dir.url();
+  auto store = disk_store(url);
+  Client client(store);
+  for (int i = 0; i < kInstances; ++i) {
+    ASSERT_TRUE(client.start_orchestration(instance_id(i), crash::kOrchestration, std::to_string(i)));
+  }
+
+  const auto seed = std::random_device{}();
+  SCOPED_TRACE("kill schedule seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> run_ms(50, 400);
+  std::vector<int> completed_at_kill;
+  // At least kMinKills kills, and more while work remains, so kills land on work in progress.
+  for (int round = 0; round < kMaxKills; ++round) {
+    if (round >= kMinKills && completed_at_kill.back() == kInstances) break;
+    WorkerProcess worker(url);
+    // The kill moment is what is being randomised; nothing waits on it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(run_ms(rng));
+    while (std::chrono::steady_clock::now() < deadline) {
+      raise_pending_events(*store, client);
+      std::this_thread::sleep_for(20ms);
+    }
+    worker.kill_hard();
+    completed_at_kill.push_back(completed_count(client));
+  }
+  // The kills must have hit work in progress, or the test proves nothing.
+  ASSERT_LT(completed_at_kill.front(), kInstances) << "the workload finished before the first kill";
+  std::string progress;
+  for (int done : completed_at_kill) progress += std::to_string(done) + " ";
+  RecordProperty("completed_at_each_kill", progress);
+
+  WorkerProcess survivor(url);
+  const bool finished = wait_until(
+      [&] {
+        raise_pending_events(*store, client);
+        return all_completed(client);
+      },
+      120s);
+  survivor.stop();
+  ASSERT_TRUE(finished) << "not every instance completed after the restarts";
+
+  for (int i = 0; i < kInstances; ++i) {
+    const auto id = instance_id(i);
+    auto status = client.get_orchestration_status(id);
+    ASSERT_TRUE(status && status->is_completed()) << id;
+    EXPECT_EQ(status->get_if<status::Completed>()->output, crash::expected_output(i, "go")) << id;
+    auto history = store->read(id);
+    ASSERT_TRUE(history) << id;
+    expect_well_formed(id, *history, 2, 1, 1);
+    for (const auto& event : *history) {
+      if (const auto* sub = event.get_if<events::SubOrchestrationScheduled>()) {
+        const auto child_id = build_child_instance_id(id, sub->instance);
+        auto child_history = store->read(child_id);
+        ASSERT_TRUE(child_history) << child_id;
+        expect_well_formed(child_id, *child_history, 1, 0, 0);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace duroxide::testing
