@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ class ProviderValidationTest : public ::testing::TestWithParam<FactoryParam> {
   class name : public ProviderValidationTest {};
 DUROXIDE_PROVIDER_VALIDATION_CATEGORIES(DUROXIDE_DECLARE_PROVIDER_FIXTURE)
 #undef DUROXIDE_DECLARE_PROVIDER_FIXTURE
+
+/// Test parameters print as the factory's label.
+inline void PrintTo(const FactoryParam& factory, std::ostream* os) { *os << factory->label(); }
 
 /// Defined by each store's runner: the factories every category is instantiated with. The suite
 /// instantiates itself (validation_suites.cpp), so tests are named ProviderKv.SetAndGet/<label>.
