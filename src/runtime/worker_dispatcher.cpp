@@ -154,10 +154,19 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
     finished = false;  // its result is discarded either way
   } else if (!finished) {
     // Shutdown: wait for the activity to finish (the runtime's shutdown deadline bounds this
-    // thread) so its result is not lost.
+    // thread) so a result it still produces is not lost.
     std::unique_lock lock(run->mutex);
     run->cv.wait(lock, [&] { return run->done; });
     finished = true;
+    if (!run->result) {
+      // Most likely the stop request made it fail: hand it back untouched (spec/04 §2.2) instead
+      // of recording a failure the orchestration would act on.
+      lock.unlock();
+      state.renewer.remove(renewal);
+      worker.join();
+      (void)state.store->abandon_work_item(token, std::nullopt, true);
+      return;
+    }
   }
   state.renewer.remove(renewal);
   bool joined = false;

@@ -168,3 +168,46 @@ TEST(E2eRuntimeBasics, RestartOnTheSameFileResumesTheInstance) {
 
 }  // namespace
 }  // namespace duroxide::testing
+
+namespace duroxide::testing {
+namespace {
+
+std::atomic<bool> g_stoppable_running{false};
+
+Task<Result<std::string>> one_stoppable(OrchestrationContext ctx, std::string) {
+  auto r = co_await ctx.schedule_activity("Work", "");
+  if (!r) co_return Err(r.error());
+  co_return *r;
+}
+
+TEST(E2eRuntimeBasics, ActivityStoppedByShutdownIsRetriedNotFailed) {
+  TempDir dir;
+  auto orchestrations = OrchestrationRegistry::builder().add("One", one_stoppable).build();
+  {
+    auto stoppable = ActivityRegistry::builder()
+                         .add("Work",
+                              [](ActivityContext& ctx, std::string) -> Result<std::string> {
+                                g_stoppable_running = true;
+                                while (!ctx.is_cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                                return Err("stopped");
+                              })
+                         .build();
+    E2eEnv first(disk_store(dir.url()), stoppable, orchestrations);
+    ASSERT_TRUE(first.client.start_orchestration("stop", "One", ""));
+    ASSERT_TRUE(wait_until([] { return g_stoppable_running.load(); }));
+    first.runtime->shutdown(std::chrono::seconds(5));
+    const auto history = first.history("stop");
+    EXPECT_EQ(
+        std::count_if(history.begin(), history.end(), [](const Event& e) { return e.is<events::ActivityFailed>(); }),
+        0);
+  }
+  auto working =
+      ActivityRegistry::builder()
+          .add("Work", [](ActivityContext&, std::string) -> Result<std::string> { return std::string("done"); })
+          .build();
+  E2eEnv second(disk_store(dir.url()), working, orchestrations);
+  EXPECT_EQ(second.output_of("stop"), "done");
+}
+
+}  // namespace
+}  // namespace duroxide::testing
