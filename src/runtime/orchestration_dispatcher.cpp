@@ -7,6 +7,7 @@
 
 #include <duroxide/constants.hpp>
 
+#include "runtime/dispatcher_backoff.hpp"
 #include "runtime/observability.hpp"
 #include "runtime/runtime_state.hpp"
 #include "runtime/test_hooks.hpp"
@@ -23,16 +24,6 @@ std::uint64_t wall_ms() {
   return static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
-}
-
-/// Backoff after a failed fetch: retryable errors grow 200 ms … 3 s, permanent ones wait 100 ms.
-std::chrono::milliseconds fetch_error_backoff(const ProviderError& error, int& consecutive) {
-  if (!error.is_retryable()) {
-    consecutive = 0;
-    return 100ms;
-  }
-  ++consecutive;
-  return std::chrono::milliseconds(std::min<std::int64_t>(100LL << std::min(consecutive, 5), 3000));
 }
 
 /// The parent's execution waiting for this child, read from the store (spec/04 §3.4.7, Q10).
@@ -196,12 +187,7 @@ void run_orchestration_slot(const std::shared_ptr<State>& state_ptr, std::size_t
     }
     consecutive_errors = 0;
     if (!fetched->has_value()) {
-      // An empty poll that returned early (short-poll store) waits out the minimum interval.
-      const auto elapsed = std::chrono::steady_clock::now() - cycle_start;
-      if (elapsed < options.dispatcher_min_poll_interval) {
-        state.sleep_for(
-            std::chrono::duration_cast<std::chrono::milliseconds>(options.dispatcher_min_poll_interval - elapsed));
-      }
+      wait_out_min_poll(state, cycle_start);
       continue;
     }
     ++state.metrics.orch_dispatcher_items_fetched;

@@ -13,6 +13,7 @@
 #include <duroxide/activity_context.hpp>
 #include <duroxide/wire.hpp>
 
+#include "runtime/dispatcher_backoff.hpp"
 #include "runtime/observability.hpp"
 #include "runtime/runtime_state.hpp"
 
@@ -213,15 +214,6 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
   (void)state.store->abandon_work_item(token, 100ms, false);
 }
 
-std::chrono::milliseconds fetch_error_backoff(const ProviderError& error, int& consecutive) {
-  if (!error.is_retryable()) {
-    consecutive = 0;
-    return 100ms;
-  }
-  ++consecutive;
-  return std::chrono::milliseconds(std::min<std::int64_t>(100LL << std::min(consecutive, 5), 3000));
-}
-
 }  // namespace
 
 void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) {
@@ -247,11 +239,7 @@ void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) 
     }
     consecutive_errors = 0;
     if (!fetched->has_value()) {
-      const auto elapsed = Clock::now() - cycle_start;
-      if (elapsed < options.dispatcher_min_poll_interval) {
-        state.sleep_for(
-            std::chrono::duration_cast<std::chrono::milliseconds>(options.dispatcher_min_poll_interval - elapsed));
-      }
+      wait_out_min_poll(state, cycle_start);
       continue;
     }
     ++state.metrics.worker_dispatcher_items_fetched;

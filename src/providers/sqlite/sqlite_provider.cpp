@@ -316,32 +316,17 @@ ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_once(
 
 /// Earliest future moment an orchestrator message may become fetchable: a delayed message or
 /// an expiring instance lock.
-std::optional<std::int64_t> next_orchestrator_due(SqliteProvider::Store& s) {
-  const auto now = SqliteProvider::Store::now_ms();
-  auto stmt = s.statement(kFetchOrch,
-                          "SELECT MIN(t) FROM (SELECT MIN(visible_at) AS t FROM orchestrator_queue WHERE visible_at > "
-                          "?1 UNION ALL SELECT MIN(locked_until) FROM instance_locks WHERE locked_until > ?1)");
-  if (!stmt) return std::nullopt;
-  stmt->bind(1, now);
-  auto row = stmt->step();
-  if (!row || !*row) return std::nullopt;
-  return stmt->optional_int64(0);
-}
+const std::string kOrchestratorDueSql =
+    "SELECT MIN(t) FROM (SELECT MIN(visible_at) AS t FROM orchestrator_queue WHERE visible_at > ?1 "
+    "UNION ALL SELECT MIN(locked_until) FROM instance_locks WHERE locked_until > ?1)";
 
 }  // namespace
 
 ProviderResult<std::optional<LockedOrchestrationItem>> SqliteProvider::fetch_orchestration_item(
     Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) {
   if (filter != nullptr && filter->ranges.empty()) return std::optional<LockedOrchestrationItem>();
-  const auto deadline = std::chrono::steady_clock::now() + poll_timeout;
-  std::unique_lock lock(store_->mutex);
-  const auto epoch = store_->wake_epoch;
-  for (;;) {
-    auto result = fetch_orchestration_once(*store_, lock_timeout, filter);
-    if (!result || result->has_value()) return result;
-    if (store_->wake_epoch != epoch || std::chrono::steady_clock::now() >= deadline) return result;
-    store_->wait_for_work(lock, WakeQueue::Orchestrator, next_orchestrator_due(*store_), deadline);
-  }
+  return store_->long_poll(WakeQueue::Orchestrator, poll_timeout, kFetchOrch, kOrchestratorDueSql,
+                           [&] { return fetch_orchestration_once(*store_, lock_timeout, filter); });
 }
 
 }  // namespace duroxide

@@ -96,4 +96,14 @@ void SqliteProvider::Store::wait_for_work(std::unique_lock<std::mutex>& lock, Wa
   cv.wait_until(lock, wake_at, [&] { return generation != seen || wake_epoch != epoch; });
 }
 
+std::optional<std::int64_t> SqliteProvider::Store::earliest_due(std::string_view operation,
+                                                                const std::string& due_sql) {
+  auto stmt = statement(operation, due_sql);
+  if (!stmt) return std::nullopt;
+  stmt->bind(1, now_ms());
+  auto row = stmt->step();
+  if (!row || !*row) return std::nullopt;
+  return stmt->optional_int64(0);
+}
+
 }  // namespace duroxide

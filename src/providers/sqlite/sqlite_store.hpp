@@ -70,6 +70,27 @@ struct SqliteProvider::Store {
   void wait_for_work(std::unique_lock<std::mutex>& lock, WakeQueue queue, std::optional<std::int64_t> due_ms,
                      std::chrono::steady_clock::time_point deadline);
 
+  /// The single value `due_sql` (with ?1 bound to now) returns: the earliest future moment work may
+  /// become fetchable, or nothing (mutex held).
+  std::optional<std::int64_t> earliest_due(std::string_view operation, const std::string& due_sql);
+
+  /// A long poll (spec/03 §9): runs `try_once` (a transaction, mutex held) until it yields an item
+  /// or an error, waiting for wake-ups in between, until `poll_timeout` passes or wake_waiters()
+  /// is called. `due_sql` finds when waiting work comes due.
+  template <class TryOnce>
+  auto long_poll(WakeQueue queue, std::chrono::milliseconds poll_timeout, std::string_view operation,
+                 const std::string& due_sql, TryOnce try_once) -> decltype(try_once()) {
+    const auto deadline = std::chrono::steady_clock::now() + poll_timeout;
+    std::unique_lock lock(mutex);
+    const auto epoch = wake_epoch;
+    for (;;) {
+      auto result = try_once();
+      if (!result || result->has_value()) return result;
+      if (wake_epoch != epoch || std::chrono::steady_clock::now() >= deadline) return result;
+      wait_for_work(lock, queue, earliest_due(operation, due_sql), deadline);
+    }
+  }
+
  private:
   std::uint64_t token_prefix_;
   std::uint64_t token_counter_ = 0;

@@ -108,17 +108,22 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::St
   }
 }
 
-std::optional<std::int64_t> next_worker_due(SqliteProvider::Store& s) {
-  const auto now = SqliteProvider::Store::now_ms();
-  auto stmt = s.statement(kFetchWork,
-                          "SELECT MIN(t) FROM (SELECT MIN(visible_at) AS t FROM worker_queue WHERE visible_at > ?1 "
-                          "UNION ALL SELECT MIN(locked_until) FROM worker_queue WHERE locked_until > ?1 "
-                          "UNION ALL SELECT MIN(locked_until) FROM sessions WHERE locked_until > ?1)");
-  if (!stmt) return std::nullopt;
-  stmt->bind(1, now);
-  auto row = stmt->step();
-  if (!row || !*row) return std::nullopt;
-  return stmt->optional_int64(0);
+/// Earliest future moment a worker item may become fetchable: a delayed item, an expiring item
+/// lock or an expiring session lease.
+const std::string kWorkerDueSql =
+    "SELECT MIN(t) FROM (SELECT MIN(visible_at) AS t FROM worker_queue WHERE visible_at > ?1 "
+    "UNION ALL SELECT MIN(locked_until) FROM worker_queue WHERE locked_until > ?1 "
+    "UNION ALL SELECT MIN(locked_until) FROM sessions WHERE locked_until > ?1)";
+
+/// Best-effort activity heartbeat of a live session lease (spec/03 §5.8 step 2, §5.10 step 3).
+ProviderResult<void> touch_session(SqliteProvider::Store& s, std::string_view operation, const std::string& session_id,
+                                   std::int64_t now) {
+  DUROXIDE_TRY_ASSIGN(touch, s.statement(operation,
+                                         "UPDATE sessions SET last_activity_at = ?2 WHERE session_id = ?1 AND "
+                                         "locked_until > ?2"));
+  touch.bind(1, session_id).bind(2, now);
+  DUROXIDE_TRY(touch.run());
+  return {};
 }
 
 }  // namespace
@@ -140,15 +145,8 @@ ProviderResult<void> SqliteProvider::enqueue_for_worker(const WorkItem& item) {
 ProviderResult<std::optional<LockedWorkItem>> SqliteProvider::fetch_work_item(
     Millis lock_timeout, Millis poll_timeout, const std::optional<SessionFetchConfig>& session, const TagFilter& tags) {
   if (tags.kind() == TagFilter::Kind::None) return std::optional<LockedWorkItem>();
-  const auto deadline = std::chrono::steady_clock::now() + poll_timeout;
-  std::unique_lock lock(store_->mutex);
-  const auto epoch = store_->wake_epoch;
-  for (;;) {
-    auto result = fetch_work_once(*store_, lock_timeout, session, tags);
-    if (!result || result->has_value()) return result;
-    if (store_->wake_epoch != epoch || std::chrono::steady_clock::now() >= deadline) return result;
-    store_->wait_for_work(lock, WakeQueue::Worker, next_worker_due(*store_), deadline);
-  }
+  return store_->long_poll(WakeQueue::Worker, poll_timeout, kFetchWork, kWorkerDueSql,
+                           [&] { return fetch_work_once(*store_, lock_timeout, session, tags); });
 }
 
 ProviderResult<void> SqliteProvider::ack_work_item(const std::string& lock_token,
@@ -182,11 +180,7 @@ ProviderResult<void> SqliteProvider::ack_work_item(const std::string& lock_token
     DUROXIDE_TRY(remove.run());
   }
   if (session_id) {
-    DUROXIDE_TRY_ASSIGN(touch, s.statement(op,
-                                           "UPDATE sessions SET last_activity_at = ?2 WHERE session_id = ?1 AND "
-                                           "locked_until > ?2"));
-    touch.bind(1, *session_id).bind(2, now);
-    DUROXIDE_TRY(touch.run());
+    DUROXIDE_TRY(touch_session(s, op, *session_id, now));
   }
   if (completion) DUROXIDE_TRY(sqlite_detail::insert_orchestrator_message(s, op, *completion, now));
   DUROXIDE_TRY(tx.commit());
@@ -232,11 +226,7 @@ ProviderResult<void> SqliteProvider::renew_work_item_lock(const std::string& loc
   const auto session_id = stmt.optional_text(0);
   DUROXIDE_TRY(stmt.run());
   if (session_id) {
-    DUROXIDE_TRY_ASSIGN(touch, s.statement(op,
-                                           "UPDATE sessions SET last_activity_at = ?2 WHERE session_id = ?1 AND "
-                                           "locked_until > ?2"));
-    touch.bind(1, *session_id).bind(2, now);
-    DUROXIDE_TRY(touch.run());
+    DUROXIDE_TRY(touch_session(s, op, *session_id, now));
   }
   return {};
 }
