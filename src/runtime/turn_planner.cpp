@@ -190,7 +190,7 @@ TurnPlan poison_plan(const LockedOrchestrationItem& locked, const Batch& batch, 
   plan.outcome = TurnOutcome::Poisoned;
   plan.orchestration_name = item.orchestration_name;
   plan.orchestration_version = item.version;
-  plan.loaded_history = item.history;
+  plan.loaded_last_event_id = max_event_id(item.history);
   auto& ack = plan.ack;
   ack.execution_id = item.execution_id;
   const auto max_attempts = context.options.max_attempts;
@@ -268,7 +268,7 @@ TurnPlan drop(const OrchestrationItem& item, std::string reason) {
   plan.outcome = TurnOutcome::Dropped;
   plan.reason = std::move(reason);
   plan.ack.execution_id = item.execution_id;
-  plan.loaded_history = item.history;
+  plan.loaded_last_event_id = max_event_id(item.history);
   return plan;
 }
 
@@ -306,7 +306,8 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   // D6 / D7
   const bool new_execution = is_can(batch.start);
   const std::uint64_t execution_id = new_execution ? item.execution_id + 1 : item.execution_id;
-  const std::vector<Event> history = new_execution ? std::vector<Event>{} : item.history;
+  static const std::vector<Event> kNoHistory;
+  const std::vector<Event>& history = new_execution ? kNoHistory : item.history;
   std::string name;
   std::string input;
   std::optional<std::string> requested_version;
@@ -376,7 +377,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   TurnPlan plan;
   plan.orchestration_name = name;
   plan.orchestration_version = version;
-  plan.loaded_history = history;
+  plan.loaded_last_event_id = max_event_id(history);
   plan.ack.execution_id = execution_id;
   std::vector<Event>& delta = plan.ack.history_delta;
 
@@ -407,7 +408,12 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   orchestration::TurnOutput out = orchestration::run_turn(turn);
   delta.insert(delta.end(), out.history_delta.begin(), out.history_delta.end());
   const auto& started = *last_started(turn.baseline);
-  const std::vector<Event> full_before_terminal = concat(history, delta);
+  // History + delta before any terminal event: only terminal results need it (built once, lazily).
+  std::optional<std::vector<Event>> full_history;
+  auto full_before_terminal = [&]() -> const std::vector<Event>& {
+    if (!full_history) full_history = concat(history, delta);
+    return *full_history;
+  };
   DeltaWriter writer(item.instance, execution_id, history, delta);
   auto& ack = plan.ack;
 
@@ -452,7 +458,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
           },
           [&](const orchestration::turn_result::Completed& completed) {
             plan.outcome = TurnOutcome::Completed;
-            append_breadcrumbs(writer, full_before_terminal);
+            append_breadcrumbs(writer, full_before_terminal());
             writer.append(events::OrchestrationCompleted{completed.output});
             dispatch_detached();
             if (auto n = notify_parent(context, started, item.instance, completed.output)) {
@@ -462,7 +468,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
           [&](const orchestration::turn_result::Failed& failed) {
             plan.outcome = TurnOutcome::Failed;
             plan.failure = failed.details;
-            append_breadcrumbs(writer, full_before_terminal);
+            append_breadcrumbs(writer, full_before_terminal());
             writer.append(events::OrchestrationFailed{failed.details});
             dispatch_detached();
             if (auto n = notify_parent(context, started, item.instance, failed.details)) {
@@ -472,21 +478,21 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
           [&](const orchestration::turn_result::ContinueAsNew& can) {
             plan.outcome = TurnOutcome::ContinuedAsNew;
             // Computed before the breadcrumbs so they do not count as consumption.
-            auto carried = orchestration::unmatched_queue_messages(full_before_terminal);
+            auto carried = orchestration::unmatched_queue_messages(full_before_terminal());
             if (carried.size() > kMaxCarryForwardEvents) carried.resize(kMaxCarryForwardEvents);
-            append_breadcrumbs(writer, full_before_terminal);
+            append_breadcrumbs(writer, full_before_terminal());
             writer.append(events::OrchestrationContinuedAsNew{can.input});
             ack.orchestrator_items.push_back(
                 work_items::ContinueAsNew{item.instance, name, can.input, can.version, std::move(carried),
-                                          orchestration::final_custom_status(full_before_terminal)});
+                                          orchestration::final_custom_status(full_before_terminal())});
           },
           [&](const orchestration::turn_result::Cancelled& cancelled) {
             plan.outcome = TurnOutcome::Failed;
             ErrorDetails details = error::Application{AppErrorKind::cancelled(cancelled.reason), "", false};
             plan.failure = details;
-            append_breadcrumbs(writer, full_before_terminal);
+            append_breadcrumbs(writer, full_before_terminal());
             writer.append(events::OrchestrationFailed{details});
-            for (const auto& child : orchestration::outstanding_children(full_before_terminal)) {
+            for (const auto& child : orchestration::outstanding_children(full_before_terminal())) {
               ack.orchestrator_items.push_back(
                   work_items::CancelInstance{build_child_instance_id(item.instance, child), "parent canceled"});
             }
@@ -544,7 +550,7 @@ OrchestrationAck infrastructure_failure_ack(const TurnPlan& plan, const Provider
   }
   ErrorDetails details = error.to_infrastructure_error();
   ack.history_delta.push_back(runtime_event(instance, execution_id,
-                                            max_event_id(plan.loaded_history, ack.history_delta) + 1,
+                                            std::max(plan.loaded_last_event_id, max_event_id(ack.history_delta)) + 1,
                                             events::OrchestrationFailed{details}));
   ack.metadata = metadata_from_delta(ack.history_delta);
   return ack;

@@ -52,8 +52,9 @@ struct TurnPlan {
   /// The turn appended OrchestrationStarted (a new execution began).
   bool started_execution = false;
   bool started_by_continue_as_new = false;
-  /// The stored history of the execution (for the infrastructure-failure fallback ack).
-  std::vector<Event> loaded_history;
+  /// Highest event id of the stored history of the execution (for the infrastructure-failure
+  /// fallback ack, which appends after it).
+  std::uint64_t loaded_last_event_id = 0;
   std::size_t history_events = 0;  ///< history length after the turn
 };
 

@@ -159,15 +159,6 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
     std::unique_lock lock(run->mutex);
     run->cv.wait(lock, [&] { return run->done; });
     finished = true;
-    if (!run->result) {
-      // Most likely the stop request made it fail: hand it back untouched (spec/04 §2.2) instead
-      // of recording a failure the orchestration would act on.
-      lock.unlock();
-      state.renewer.remove(renewal);
-      worker.join();
-      (void)state.store->abandon_work_item(token, std::nullopt, true);
-      return;
-    }
   }
   state.renewer.remove(renewal);
   bool joined = false;
@@ -181,6 +172,12 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
     worker.detach();  // past its grace period; it keeps running outside the slot budget
   }
 
+  if (finished && !run->result && state.stop.stop_requested()) {
+    // Failed while shutdown asked it to stop, most likely because of that request: hand it back
+    // untouched (spec/04 §2.2) instead of recording a failure the orchestration would act on.
+    (void)state.store->abandon_work_item(token, std::nullopt, true);
+    return;
+  }
   if (!finished) {
     ++state.metrics.activity_cancelled;
     // Usually fails: the ack that ended the orchestration deleted the row. Expected, not counted.
