@@ -190,6 +190,11 @@ void run_orchestration_slot(const std::shared_ptr<State>& state_ptr, std::size_t
       wait_out_min_poll(state, cycle_start);
       continue;
     }
+    if (state.stop.stop_requested()) {
+      // Fetched while shutting down: give it back untouched for the next runtime.
+      (void)state.store->abandon_orchestration_item((*fetched)->lock_token, std::nullopt, true);
+      break;
+    }
     ++state.metrics.orch_dispatcher_items_fetched;
     process_item(state, std::move(**fetched), worker_id);
   }

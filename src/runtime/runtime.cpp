@@ -165,6 +165,7 @@ void Runtime::shutdown(std::chrono::milliseconds timeout) {
     state.shut_down = true;
   }
   state.stop.request_stop();
+  state.store->wake_waiters();
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock lock(state.threads_mutex);
   while (state.running_threads > 0 && std::chrono::steady_clock::now() < deadline) {

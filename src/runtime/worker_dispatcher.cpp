@@ -239,6 +239,11 @@ void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) 
       wait_out_min_poll(state, cycle_start);
       continue;
     }
+    if (state.stop.stop_requested()) {
+      // Fetched while shutting down: give it back untouched for the next runtime.
+      (void)state.store->abandon_work_item((*fetched)->lock_token, std::nullopt, true);
+      break;
+    }
     ++state.metrics.worker_dispatcher_items_fetched;
     const LockedWorkItem& locked = **fetched;
     const auto* activity = std::get_if<work_items::ActivityExecute>(&locked.item);
