@@ -1,0 +1,494 @@
+// spec/06 cancellation_tests.rs: instance cancellation and its cascade to children, lock stealing
+// of in-flight activities (cooperative cancellation with a grace period), dropped futures, and
+// positional event matching around cancelled subscriptions.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "support/e2e_support.hpp"
+
+namespace duroxide::testing {
+namespace {
+
+std::atomic<bool> g_saw_cancellation{false};
+std::atomic<int> g_stubborn_attempts{0};
+std::atomic<int> g_slow_finished{0};
+std::atomic<int> g_a_runs{0};
+
+bool is_cancelled_with(const OrchestrationStatus& status, const std::string& reason) {
+  const auto* failed = status.get_if<status::Failed>();
+  if (failed == nullptr) return false;
+  const auto* app = failed->details.get_if<error::Application>();
+  return app != nullptr && app->kind == AppErrorKind::cancelled(reason);
+}
+
+template <class Kind>
+std::size_t count_of(const std::vector<Event>& history) {
+  return static_cast<std::size_t>(
+      std::count_if(history.begin(), history.end(), [](const Event& e) { return e.is<Kind>(); }));
+}
+
+ActivityRegistry activities() {
+  return ActivityRegistry::builder()
+      .add("UntilCancelled",
+           [](ActivityContext& ctx, std::string) -> Result<std::string> {
+             const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+             while (!ctx.is_cancelled() && std::chrono::steady_clock::now() < deadline) {
+               std::this_thread::sleep_for(std::chrono::milliseconds(5));
+             }
+             if (ctx.is_cancelled()) g_saw_cancellation = true;
+             return Err("cancelled");
+           })
+      .add("Stubborn",
+           [](ActivityContext&, std::string) -> Result<std::string> {
+             ++g_stubborn_attempts;
+             std::this_thread::sleep_for(std::chrono::seconds(3));  // ignores its stop token
+             return std::string("stubborn done");
+           })
+      .add("Slow",
+           [](ActivityContext&, std::string) -> Result<std::string> {
+             std::this_thread::sleep_for(std::chrono::milliseconds(300));
+             ++g_slow_finished;
+             return std::string("slow done");
+           })
+      .add("A",
+           [](ActivityContext&, std::string) -> Result<std::string> {
+             ++g_a_runs;
+             return std::string("a");
+           })
+      .add("Quick", [](ActivityContext&, std::string) -> Result<std::string> { return std::string("quick"); })
+      .build();
+}
+
+Task<Result<std::string>> waits_go(OrchestrationContext ctx, std::string) {
+  auto data = co_await ctx.schedule_wait("Go");
+  co_return data;
+}
+Task<Result<std::string>> awaits_child(OrchestrationContext ctx, std::string) {
+  auto r = co_await ctx.schedule_sub_orchestration("WaitsGo", "");
+  if (!r) co_return "child_err:" + r.error();
+  co_return *r;
+}
+Task<Result<std::string>> five_children(OrchestrationContext ctx, std::string) {
+  std::vector<DurableFuture<Result<std::string>>> children;
+  for (int i = 0; i < 5; ++i) children.push_back(ctx.schedule_sub_orchestration("WaitsGo", ""));
+  (void)co_await OrchestrationContext::join(std::move(children));
+  co_return "all";
+}
+Task<Result<std::string>> returns_ok(OrchestrationContext, std::string) { co_return "ok"; }
+Task<Result<std::string>> can_then_wait(OrchestrationContext ctx, std::string input) {
+  if (input != "second") co_await ctx.continue_as_new("second");
+  auto data = co_await ctx.schedule_wait("Go");
+  co_return data;
+}
+Task<Result<std::string>> drops_activity_and_returns(OrchestrationContext ctx, std::string input) {
+  { auto dropped = ctx.schedule_activity("Slow", ""); }
+  if (input == "fail") co_return Err("boom");
+  co_return "done";
+}
+Task<Result<std::string>> runs_until_cancelled(OrchestrationContext ctx, std::string) {
+  auto r = co_await ctx.schedule_activity("UntilCancelled", "");
+  co_return r.value_or("err");
+}
+Task<Result<std::string>> select_long_activity(OrchestrationContext ctx, std::string) {
+  auto race = co_await OrchestrationContext::select2(ctx.schedule_activity("UntilCancelled", ""),
+                                                     ctx.schedule_timer(std::chrono::seconds(1)));
+  co_return race.is_second() ? "timer_won" : "activity_won";
+}
+Task<Result<std::string>> slow_then_done(OrchestrationContext ctx, std::string) {
+  auto r = co_await ctx.schedule_activity("Slow", "");
+  co_return r.value_or("err");
+}
+Task<Result<std::string>> schedules_a_then_waits(OrchestrationContext ctx, std::string) {
+  auto a = ctx.schedule_activity("A", "");
+  auto data = co_await ctx.schedule_wait("Go");
+  (void)co_await std::move(a);
+  co_return data;
+}
+Task<Result<std::string>> stubborn(OrchestrationContext ctx, std::string) {
+  auto r = co_await ctx.schedule_activity("Stubborn", "");
+  co_return r.value_or("err");
+}
+Task<Result<std::string>> explicit_drop_activity(OrchestrationContext ctx, std::string input) {
+  std::optional<DurableFuture<Result<std::string>>> activity;
+  activity.emplace(ctx.schedule_activity("UntilCancelled", ""));
+  co_await ctx.schedule_timer(std::chrono::milliseconds(500));  // the activity gets fetched and runs
+  activity.reset();                                             // dropped: the runtime cancels it
+  co_await ctx.schedule_timer(std::chrono::milliseconds(50));
+  co_return input == "scope" ? "completed_without_await" : "completed_after_drop";
+}
+Task<Result<std::string>> select_child_forever(OrchestrationContext ctx, std::string input) {
+  auto child = input == "explicit" ? ctx.schedule_sub_orchestration_with_id("WaitsGo", "my-explicit-child-id", "")
+                                   : ctx.schedule_sub_orchestration("WaitsGo", "");
+  auto race =
+      co_await OrchestrationContext::select2(std::move(child), ctx.schedule_timer(std::chrono::milliseconds(100)));
+  co_return race.is_second() ? "timer_won" : "child_won";
+}
+Task<Result<std::string>> drops_child(OrchestrationContext ctx, std::string input) {
+  { auto child = ctx.schedule_sub_orchestration("WaitsGo", ""); }
+  co_await ctx.schedule_timer(std::chrono::milliseconds(50));
+  co_return input == "scope" ? "parent_completed_without_await" : "parent_completed_after_drop";
+}
+Task<Result<std::string>> early_positional(OrchestrationContext ctx, std::string) {
+  co_await ctx.schedule_timer(std::chrono::seconds(1));
+  auto race = co_await OrchestrationContext::select2(ctx.schedule_wait("MyEvent"),
+                                                     ctx.schedule_timer(std::chrono::milliseconds(500)));
+  co_return race.is_first() ? "event" : "timeout";
+}
+Task<Result<std::string>> cancelled_then_new_wait(OrchestrationContext ctx, std::string) {
+  auto first = co_await OrchestrationContext::select2(ctx.schedule_wait("Signal"),
+                                                      ctx.schedule_timer(std::chrono::milliseconds(50)));
+  if (first.is_first()) co_return "unexpected:" + first.first_value();
+  auto data = co_await ctx.schedule_wait("Signal");
+  co_return "got:" + data;
+}
+Task<Result<std::string>> two_waits(OrchestrationContext ctx, std::string input) {
+  const std::string name = input.empty() ? "Data" : input;
+  auto a = co_await ctx.schedule_wait(name);
+  auto b = co_await ctx.schedule_wait(name);
+  co_return a + "," + b;
+}
+
+OrchestrationRegistry orchestrations() {
+  return OrchestrationRegistry::builder()
+      .add("WaitsGo", waits_go)
+      .add("AwaitsChild", awaits_child)
+      .add("FiveChildren", five_children)
+      .add("ReturnsOk", returns_ok)
+      .add("CanThenWait", can_then_wait)
+      .add("DropsActivity", drops_activity_and_returns)
+      .add("RunsUntilCancelled", runs_until_cancelled)
+      .add("SelectLongActivity", select_long_activity)
+      .add("SlowThenDone", slow_then_done)
+      .add("SchedulesAThenWaits", schedules_a_then_waits)
+      .add("Stubborn", stubborn)
+      .add("ExplicitDropActivity", explicit_drop_activity)
+      .add("SelectChildForever", select_child_forever)
+      .add("DropsChild", drops_child)
+      .add("EarlyPositional", early_positional)
+      .add("CancelledThenNewWait", cancelled_then_new_wait)
+      .add("TwoWaits", two_waits)
+      .build();
+}
+
+RuntimeOptions cancel_options() {
+  RuntimeOptions options = fast_options();
+  options.worker_lock_timeout = std::chrono::seconds(2);  // lock stealing is seen within ~1 s
+  options.worker_lock_renewal_buffer = std::chrono::seconds(1);
+  options.activity_cancellation_grace_period = std::chrono::seconds(5);
+  options.session_idle_timeout = std::chrono::seconds(600);
+  return options;
+}
+
+/// The children (instance ids containing "::") of `parent` per the store's tree.
+std::vector<std::string> children_of(const Client& client, const std::string& parent) {
+  std::vector<std::string> out;
+  const auto tree = client.get_instance_tree(parent).value();
+  for (const auto& id : tree.all_ids) {
+    if (id != parent) out.push_back(id);
+  }
+  return out;
+}
+
+TEST(E2eCancellation, cancel_parent_down_propagates_to_child) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("parent", "AwaitsChild", ""));
+  ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, "parent::sub::2"));
+  ASSERT_TRUE(env.client.cancel_instance("parent", "by_test"));
+  EXPECT_TRUE(is_cancelled_with(env.wait("parent"), "by_test"));
+  EXPECT_EQ(count_of<events::OrchestrationCancelRequested>(env.history("parent")), 1u);
+  for (const auto& child : children_of(env.client, "parent")) {
+    EXPECT_TRUE(is_cancelled_with(env.wait(child, std::chrono::seconds(5)), "parent canceled")) << child;
+    EXPECT_EQ(count_of<events::OrchestrationCancelRequested>(env.history(child)), 1u);
+  }
+}
+
+TEST(E2eCancellation, cancel_after_completion_is_noop) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("done", "ReturnsOk", ""));
+  EXPECT_EQ(env.output_of("done"), "ok");
+  ASSERT_TRUE(env.client.cancel_instance("done", "late"));
+  ASSERT_TRUE(wait_until([&] { return env.client.get_queue_depths().value().orchestrator_queue == 0; }));
+  const auto history = env.history("done");
+  EXPECT_TRUE(history.back().is<events::OrchestrationCompleted>());
+  EXPECT_EQ(count_of<events::OrchestrationCancelRequested>(history), 0u);
+}
+
+TEST(E2eCancellation, cancel_child_directly_signals_parent) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("inst-chdirect", "AwaitsChild", ""));
+  ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, "inst-chdirect::sub::2"));
+  ASSERT_TRUE(env.client.cancel_instance("inst-chdirect::sub::2", "by_test_child"));
+  const auto output = env.output_of("inst-chdirect");
+  EXPECT_TRUE(output.starts_with("child_err:canceled: by_test_child")) << output;
+  const auto history = env.history("inst-chdirect");
+  const auto failed = std::find_if(history.begin(), history.end(),
+                                   [](const Event& e) { return e.is<events::SubOrchestrationFailed>(); });
+  ASSERT_NE(failed, history.end());
+  EXPECT_EQ(failed->source_event_id, 2u);
+  const auto* app = failed->get_if<events::SubOrchestrationFailed>()->details.get_if<error::Application>();
+  ASSERT_NE(app, nullptr);
+  EXPECT_EQ(app->kind, AppErrorKind::cancelled("by_test_child"));
+}
+
+TEST(E2eCancellation, cancel_continue_as_new_second_exec) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("can", "CanThenWait", "first"));
+  ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, "can"));
+  ASSERT_TRUE(env.client.cancel_instance("can", "by_test_can"));
+  EXPECT_TRUE(is_cancelled_with(env.wait("can"), "by_test_can"));
+  EXPECT_EQ(count_of<events::OrchestrationCancelRequested>(env.history("can")), 1u);
+  EXPECT_EQ(env.history("can").front().execution_id, 2u);
+}
+
+void terminal_before_activity(const std::string& input, bool expect_completed) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("t", "DropsActivity", input));
+  const auto status = env.wait("t");
+  EXPECT_EQ(status.is_completed(), expect_completed);
+  const auto before = env.history("t");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // past when the activity would finish
+  EXPECT_EQ(env.history("t"), before) << "nothing may be recorded after the terminal event";
+  std::size_t terminals =
+      count_of<events::OrchestrationCompleted>(before) + count_of<events::OrchestrationFailed>(before);
+  EXPECT_EQ(terminals, 1u);
+}
+
+TEST(E2eCancellation, orchestration_completes_before_activity_finishes) { terminal_before_activity("ok", true); }
+TEST(E2eCancellation, orchestration_fails_before_activity_finishes) { terminal_before_activity("fail", false); }
+
+TEST(E2eCancellation, cancel_parent_with_multiple_children) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("multi", "FiveChildren", ""));
+  ASSERT_TRUE(wait_until([&] { return children_of(env.client, "multi").size() == 5; }));
+  for (const auto& child : children_of(env.client, "multi")) {
+    ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, child));
+  }
+  ASSERT_TRUE(env.client.cancel_instance("multi", "multi_test"));
+  EXPECT_TRUE(is_cancelled_with(env.wait("multi"), "multi_test"));
+  const auto children = children_of(env.client, "multi");
+  EXPECT_EQ(children.size(), 5u);
+  for (const auto& child : children) EXPECT_TRUE(is_cancelled_with(env.wait(child), "parent canceled")) << child;
+}
+
+TEST(E2eCancellation, activity_receives_cancellation_signal) {
+  g_saw_cancellation = false;
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("sig", "RunsUntilCancelled", ""));
+  ASSERT_TRUE(wait_for_event_kind<events::ActivityScheduled>(*env.store, "sig"));
+  ASSERT_TRUE(wait_until([&] { return env.client.get_queue_depths().value().worker_queue == 0; }));  // running
+  ASSERT_TRUE(env.client.cancel_instance("sig", "stop it"));
+  EXPECT_TRUE(is_cancelled_with(env.wait("sig"), "stop it"));
+  EXPECT_TRUE(wait_until([] { return g_saw_cancellation.load(); }, std::chrono::seconds(10)));
+}
+
+TEST(E2eCancellation, select2_loser_activity_receives_cancellation_signal) {
+  g_saw_cancellation = false;
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("loser", "SelectLongActivity", ""));
+  EXPECT_EQ(env.output_of("loser"), "timer_won");
+  EXPECT_TRUE(wait_until([] { return g_saw_cancellation.load(); }, std::chrono::seconds(10)));
+  const auto history = env.history("loser");
+  const auto request = std::find_if(history.begin(), history.end(),
+                                    [](const Event& e) { return e.is<events::ActivityCancelRequested>(); });
+  ASSERT_NE(request, history.end());
+  EXPECT_EQ(request->get_if<events::ActivityCancelRequested>()->reason, "dropped_future");
+  EXPECT_EQ(request->source_event_id, 2u);
+}
+
+TEST(E2eCancellation, activity_result_dropped_when_orchestration_cancelled) {
+  const int before = g_slow_finished;
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("drop", "SlowThenDone", ""));
+  ASSERT_TRUE(wait_for_event_kind<events::ActivityScheduled>(*env.store, "drop"));
+  ASSERT_TRUE(env.client.cancel_instance("drop", "cancel"));
+  EXPECT_TRUE(is_cancelled_with(env.wait("drop"), "cancel"));
+  EXPECT_TRUE(wait_until([&] { return g_slow_finished > before; }));  // it still ran to its end
+}
+
+TEST(E2eCancellation, activity_skipped_when_orchestration_terminal_at_fetch) {
+  auto store = memory_store();
+  const int before = g_a_runs;
+  {
+    RuntimeOptions no_workers = cancel_options();
+    no_workers.worker_concurrency = 0;
+    E2eEnv phase1(store, activities(), orchestrations(), no_workers);
+    ASSERT_TRUE(phase1.client.start_orchestration("skip", "SchedulesAThenWaits", ""));
+    ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*store, "skip"));
+    ASSERT_TRUE(phase1.client.cancel_instance("skip", "early"));
+    EXPECT_TRUE(phase1.wait("skip").is_failed());
+  }
+  E2eEnv phase2(store, activities(), orchestrations(), cancel_options());
+  EXPECT_EQ(phase2.client.get_queue_depths().value().worker_queue, 0u);
+  EXPECT_EQ(g_a_runs, before);
+  EXPECT_EQ(count_of<events::ActivityCompleted>(phase2.history("skip")), 0u);
+}
+
+TEST(E2eCancellation, activity_aborted_after_cancellation_grace) {
+  RuntimeOptions options = cancel_options();
+  options.activity_cancellation_grace_period = std::chrono::milliseconds(500);
+  const int before = g_stubborn_attempts;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    E2eEnv env(activities(), orchestrations(), options);
+    ASSERT_TRUE(env.client.start_orchestration("stubborn", "Stubborn", ""));
+    ASSERT_TRUE(wait_until([&] { return g_stubborn_attempts > before; }));
+    ASSERT_TRUE(env.client.cancel_instance("stubborn", "go away"));
+    EXPECT_TRUE(is_cancelled_with(env.wait("stubborn"), "go away"));
+    EXPECT_EQ(count_of<events::ActivityCompleted>(env.history("stubborn")), 0u);
+  }
+  EXPECT_EQ(g_stubborn_attempts - before, 1);
+  // The slot gave up after the grace period instead of waiting for the 3 s activity.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3) + std::chrono::milliseconds(2500));
+}
+
+TEST(E2eCancellation, cancel_nonexistent_instance_is_noop) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  EXPECT_TRUE(env.client.cancel_instance("does-not-exist", "nothing"));
+  ASSERT_TRUE(env.client.start_orchestration("other", "ReturnsOk", ""));
+  EXPECT_EQ(env.output_of("other"), "ok");
+}
+
+TEST(E2eCancellation, multiple_cancel_calls_are_idempotent) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("many", "WaitsGo", ""));
+  ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, "many"));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(env.client.cancel_instance("many", "cancel-" + std::to_string(i)));
+  EXPECT_TRUE(is_cancelled_with(env.wait("many"), "cancel-0"));
+  const auto history = env.history("many");
+  ASSERT_EQ(count_of<events::OrchestrationCancelRequested>(history), 1u);
+}
+
+TEST(E2eCancellation, cancel_before_orchestration_starts) {
+  auto store = memory_store();
+  Client client(store);
+  ASSERT_TRUE(client.start_orchestration("early", "WaitsGo", ""));
+  ASSERT_TRUE(client.cancel_instance("early", "early_cancel"));
+  E2eEnv env(store, activities(), orchestrations(), cancel_options());
+  EXPECT_TRUE(is_cancelled_with(env.wait("early"), "early_cancel"));
+}
+
+TEST(E2eCancellation, explicit_drop_activity_triggers_cancellation) {
+  g_saw_cancellation = false;
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("drop", "ExplicitDropActivity", "explicit"));
+  EXPECT_EQ(env.output_of("drop"), "completed_after_drop");
+  EXPECT_TRUE(wait_until([] { return g_saw_cancellation.load(); }, std::chrono::seconds(10)));
+}
+
+TEST(E2eCancellation, activity_out_of_scope_triggers_cancellation) {
+  g_saw_cancellation = false;
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("scope", "ExplicitDropActivity", "scope"));
+  EXPECT_EQ(env.output_of("scope"), "completed_without_await");
+  EXPECT_TRUE(wait_until([] { return g_saw_cancellation.load(); }, std::chrono::seconds(10)));
+}
+
+void expect_child_cancelled(E2eEnv& env, const std::string& child) {
+  const auto status = env.wait(child);
+  EXPECT_TRUE(status.is_failed()) << child << " " << status.name();
+  EXPECT_FALSE(status.is_completed());
+}
+
+TEST(E2eCancellation, select2_loser_sub_orchestration_cancelled) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("p", "SelectChildForever", ""));
+  EXPECT_EQ(env.output_of("p"), "timer_won");
+  expect_child_cancelled(env, "p::sub::2");
+}
+
+TEST(E2eCancellation, select2_loser_sub_orchestration_explicit_id_cancelled) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("p", "SelectChildForever", "explicit"));
+  EXPECT_EQ(env.output_of("p"), "timer_won");
+  const auto history = env.history("p");
+  const auto scheduled = std::find_if(history.begin(), history.end(),
+                                      [](const Event& e) { return e.is<events::SubOrchestrationScheduled>(); });
+  ASSERT_NE(scheduled, history.end());
+  EXPECT_EQ(scheduled->get_if<events::SubOrchestrationScheduled>()->instance, "my-explicit-child-id");
+  expect_child_cancelled(env, "my-explicit-child-id");
+}
+
+TEST(E2eCancellation, explicit_drop_sub_orchestration_cancelled) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("p", "DropsChild", "explicit"));
+  EXPECT_EQ(env.output_of("p"), "parent_completed_after_drop");
+  expect_child_cancelled(env, "p::sub::2");
+}
+
+TEST(E2eCancellation, user_cancel_instance_and_dropped_future_both_enqueue_cancelinstance_for_child) {
+  // Without the reference's recording store: the user's cancel and the runtime's dropped-future
+  // cancel both reach the child, which ends cancelled once; the parent records the drop.
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("combo", "DropsChild", "explicit"));
+  ASSERT_TRUE(env.client.cancel_instance("combo::sub::2", "user_cancel"));
+  EXPECT_EQ(env.output_of("combo"), "parent_completed_after_drop");
+  expect_child_cancelled(env, "combo::sub::2");
+  EXPECT_EQ(count_of<events::OrchestrationCancelRequested>(env.history("combo::sub::2")), 1u);
+  const auto history = env.history("combo");
+  const auto dropped = std::find_if(history.begin(), history.end(),
+                                    [](const Event& e) { return e.is<events::SubOrchestrationCancelRequested>(); });
+  ASSERT_NE(dropped, history.end());
+  EXPECT_EQ(dropped->get_if<events::SubOrchestrationCancelRequested>()->reason, "dropped_future");
+}
+
+TEST(E2eCancellation, sub_orchestration_out_of_scope_cancelled) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("p", "DropsChild", "scope"));
+  EXPECT_EQ(env.output_of("p"), "parent_completed_without_await");
+  expect_child_cancelled(env, "p::sub::2");
+}
+
+TEST(E2eCancellation, positional_arrival_before_sub_outstanding) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("early", "EarlyPositional", ""));
+  ASSERT_TRUE(wait_for_event_kind<events::TimerCreated>(*env.store, "early"));
+  ASSERT_TRUE(env.client.raise_event("early", "MyEvent", "too soon"));  // before the wait exists
+  EXPECT_EQ(env.output_of("early"), "timeout");
+  const auto history = env.history("early");
+  const auto cancelled = std::find_if(history.begin(), history.end(),
+                                      [](const Event& e) { return e.is<events::ExternalSubscribedCancelled>(); });
+  ASSERT_NE(cancelled, history.end());
+  EXPECT_EQ(cancelled->get_if<events::ExternalSubscribedCancelled>()->reason, "dropped_future");
+}
+
+TEST(E2eCancellation, cancelled_subscription_does_not_steal_future_event) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("steal", "CancelledThenNewWait", ""));
+  ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribedCancelled>(*env.store, "steal"));
+  ASSERT_TRUE(wait_until([&] {
+    auto history = env.store->read("steal");
+    return history && count_of<events::ExternalSubscribed>(*history) == 2;
+  }));
+  ASSERT_TRUE(env.client.raise_event("steal", "Signal", "hello"));
+  EXPECT_EQ(env.output_of("steal"), "got:hello");
+}
+
+TEST(E2eCancellation, positional_matching_fifo_without_cancellation) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("fifo", "TwoWaits", "Data"));
+  ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, "fifo"));
+  ASSERT_TRUE(env.client.raise_event("fifo", "Data", "first"));
+  ASSERT_TRUE(wait_until([&] {
+    auto history = env.store->read("fifo");
+    return history && count_of<events::ExternalSubscribed>(*history) == 2;
+  }));
+  ASSERT_TRUE(env.client.raise_event("fifo", "Data", "second"));
+  EXPECT_EQ(env.output_of("fifo"), "first,second");
+}
+
+TEST(E2eCancellation, duplicate_external_events_not_deduplicated) {
+  E2eEnv env(activities(), orchestrations(), cancel_options());
+  ASSERT_TRUE(env.client.start_orchestration("dup", "TwoWaits", "Dup"));
+  ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, "dup"));
+  ASSERT_TRUE(env.client.raise_event("dup", "Dup", "same_payload"));
+  ASSERT_TRUE(wait_until([&] {
+    auto history = env.store->read("dup");
+    return history && count_of<events::ExternalSubscribed>(*history) == 2;
+  }));
+  ASSERT_TRUE(env.client.raise_event("dup", "Dup", "same_payload"));
+  EXPECT_EQ(env.output_of("dup"), "same_payload,same_payload");
+}
+
+}  // namespace
+}  // namespace duroxide::testing
