@@ -1,0 +1,256 @@
+// spec/06 provider_atomic_tests.rs and sqlite_tests.rs: the SQLite store through the Provider API
+// (the instrumented-wrapper rows of sqlite_tests.rs belong to issue #6's instrumented store).
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include <duroxide/sqlite_provider.hpp>
+
+#include "provider/validation/validation_helpers.hpp"
+#include "support/e2e_support.hpp"
+
+namespace duroxide::validation {
+namespace {
+
+using testing::TempDir;
+
+std::shared_ptr<SqliteProvider> open_memory() { return testing::memory_store(); }
+
+/// Seeds `instance` with these events (through a start → fetch → ack), leaving no queued message.
+void seed(Provider& p, const std::string& instance, std::vector<Event> events,
+          ExecutionMetadata metadata = instance_metadata()) {
+  must(p.enqueue_for_orchestrator(start_item(instance), std::nullopt), "enqueue");
+  auto item = must_fetch_orchestration(p, 5s);
+  must(p.ack_orchestration_item(item.lock_token, make_ack(1, std::move(events), std::move(metadata))), "ack");
+}
+
+// ---- provider_atomic_tests.rs ----
+
+TEST(ProviderSqliteAtomic, test_ignore_work_after_terminal_event) {
+  auto p = open_memory();
+  seed(*p, "done", {started_event("done"), completed_event("done", 1, 2, "ok")},
+       instance_metadata("TestOrch", "1.0.0", "Completed", "ok"));
+  must(p->enqueue_for_orchestrator(external_item("done"), std::nullopt), "enqueue");
+  auto item = must_fetch_orchestration(*p, 5s);
+  EXPECT_EQ(item.item.messages.size(), 1u);
+  must(p->ack_orchestration_item(item.lock_token, make_ack(1, {})), "empty ack");
+  EXPECT_FALSE(fetch_orchestration(*p, 5s).has_value());
+  EXPECT_EQ(must(p->read("done"), "read").size(), 2u);
+}
+
+TEST(ProviderSqliteAtomic, test_fetch_orchestration_item_new_instance) {
+  auto p = open_memory();
+  must(p->enqueue_for_orchestrator(start_item("new"), std::nullopt), "enqueue");
+  auto item = must_fetch_orchestration(*p, 5s);
+  EXPECT_EQ(item.item.instance, "new");
+  EXPECT_EQ(item.item.orchestration_name, "TestOrch");
+  EXPECT_EQ(item.item.version, "1.0.0");
+  EXPECT_EQ(item.item.execution_id, 1u);
+  EXPECT_TRUE(item.item.history.empty());
+  EXPECT_EQ(item.item.messages.size(), 1u);
+}
+
+TEST(ProviderSqliteAtomic, test_fetch_orchestration_item_existing_instance) {
+  auto p = open_memory();
+  seed(*p, "inst", {started_event("inst"), activity_scheduled_event("inst", 1, 2)});
+  must(p->enqueue_for_orchestrator(activity_completed_item("inst", 1, 2), std::nullopt), "completion");
+  auto item = must_fetch_orchestration(*p, 5s);
+  EXPECT_EQ(item.item.history.size(), 2u);
+  ASSERT_EQ(item.item.messages.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<work_items::ActivityCompleted>(item.item.messages[0]));
+}
+
+TEST(ProviderSqliteAtomic, test_fetch_orchestration_item_no_work) {
+  auto p = open_memory();
+  EXPECT_FALSE(fetch_orchestration(*p, 5s).has_value());
+}
+
+TEST(ProviderSqliteAtomic, test_ack_orchestration_item_atomic) {
+  auto p = open_memory();
+  must(p->enqueue_for_orchestrator(start_item("inst"), std::nullopt), "enqueue");
+  auto item = must_fetch_orchestration(*p, 5s);
+  OrchestrationAck ack =
+      make_ack(1, {started_event("inst"), activity_scheduled_event("inst", 1, 2)}, instance_metadata());
+  ack.worker_items.push_back(activity_execute_item("inst", 1, 2));
+  must(p->ack_orchestration_item(item.lock_token, ack), "ack");
+  EXPECT_EQ(must(p->read("inst"), "read").size(), 2u);
+  EXPECT_TRUE(fetch_work(*p, 5s).has_value());
+  EXPECT_FALSE(fetch_orchestration(*p, 5s).has_value());
+}
+
+TEST(ProviderSqliteAtomic, test_ack_orchestration_item_error_handling) {
+  auto p = open_memory();
+  auto error = must_fail(p->ack_orchestration_item("bogus", make_ack(1, {})), "ack");
+  EXPECT_NE(error.message.find("Invalid lock token"), std::string::npos);
+}
+
+TEST(ProviderSqliteAtomic, test_abandon_orchestration_item) {
+  auto p = open_memory();
+  must(p->enqueue_for_orchestrator(start_item("inst"), std::nullopt), "enqueue");
+  auto item = must_fetch_orchestration(*p, 5s);
+  must(p->abandon_orchestration_item(item.lock_token, std::nullopt, false), "abandon");
+  EXPECT_TRUE(fetch_orchestration(*p, 5s).has_value());
+}
+
+TEST(ProviderSqliteAtomic, test_abandon_orchestration_item_with_delay) {
+  auto p = open_memory();
+  must(p->enqueue_for_orchestrator(start_item("inst"), std::nullopt), "enqueue");
+  auto item = must_fetch_orchestration(*p, 5s);
+  must(p->abandon_orchestration_item(item.lock_token, 300ms, false), "abandon");
+  EXPECT_FALSE(fetch_orchestration(*p, 5s).has_value());
+  wait_past(300ms);
+  EXPECT_TRUE(fetch_orchestration(*p, 5s).has_value());
+}
+
+TEST(ProviderSqliteAtomic, test_abandon_orchestration_item_error_handling) {
+  auto p = open_memory();
+  must_fail(p->abandon_orchestration_item("bogus", std::nullopt, false), "abandon");
+}
+
+TEST(ProviderSqliteAtomic, test_in_memory_provider_atomic_operations) {
+  auto p = open_memory();
+  must(p->enqueue_for_orchestrator(start_item("inst"), std::nullopt), "enqueue");
+  auto item = must_fetch_orchestration(*p, 5s);
+  must(p->ack_orchestration_item(item.lock_token, make_ack(1, {started_event("inst")}, instance_metadata())), "ack");
+  EXPECT_EQ(must(p->read("inst"), "read").size(), 1u);
+  auto next = poke(*p, "inst", 5s);
+  must(p->abandon_orchestration_item(next.lock_token, std::nullopt, false), "abandon");
+  EXPECT_TRUE(fetch_orchestration(*p, 5s).has_value());
+}
+
+// ---- sqlite_tests.rs ----
+
+TEST(ProviderSqliteStore, test_sqlite_provider_basic) {
+  auto p = open_memory();
+  must(p->enqueue_for_orchestrator(start_item("basic"), std::nullopt), "enqueue");
+  auto item = must_fetch_orchestration(*p, 5s);
+  EXPECT_EQ(item.item.orchestration_name, "TestOrch");
+  EXPECT_EQ(item.item.version, "1.0.0");
+  EXPECT_EQ(item.item.execution_id, 1u);
+  EXPECT_EQ(item.item.messages.size(), 1u);
+  EXPECT_TRUE(item.item.history.empty());
+  must(p->ack_orchestration_item(
+           item.lock_token,
+           make_ack(1, {started_event("basic"), activity_scheduled_event("basic", 1, 2)}, instance_metadata())),
+       "ack");
+  EXPECT_EQ(must(p->read("basic"), "read").size(), 2u);
+}
+
+TEST(ProviderSqliteStore, test_execution_status_completed) {
+  auto p = open_memory();
+  seed(*p, "ok", {started_event("ok"), completed_event("ok", 1, 2, "Success")},
+       instance_metadata("TestOrch", "1.0.0", "Completed", "Success"));
+  EXPECT_EQ(must(p->list_executions("ok"), "list"), std::vector<std::uint64_t>{1});
+  const auto info = must(p->get_execution_info("ok", 1), "info");
+  EXPECT_EQ(info.status, "Completed");
+  EXPECT_EQ(info.output, "Success");
+}
+
+TEST(ProviderSqliteStore, test_execution_status_failed) {
+  auto p = open_memory();
+  seed(*p, "bad", {started_event("bad"), failed_event("bad", 1, 2, "Error occurred")},
+       instance_metadata("TestOrch", "1.0.0", "Failed", "Error occurred"));
+  const auto info = must(p->get_execution_info("bad", 1), "info");
+  EXPECT_EQ(info.status, "Failed");
+  EXPECT_EQ(info.output, "Error occurred");
+}
+
+TEST(ProviderSqliteStore, test_sqlite_basic_persistence) {
+  TempDir dir;
+  {
+    auto p = testing::disk_store(dir.url());
+    must(p->enqueue_for_worker(activity_execute_item("inst", 1, 1, "First", "one")), "enqueue 1");
+    must(p->enqueue_for_worker(activity_execute_item("inst", 1, 2, "Second", "two")), "enqueue 2");
+  }
+  auto p = testing::disk_store(dir.url());
+  auto first = must_fetch_work(*p, 5s);
+  EXPECT_EQ(activity_of(first).name, "First");
+  EXPECT_EQ(activity_of(first).input, "one");
+  must(p->ack_work_item(first.lock_token, std::nullopt), "ack");
+  auto second = must_fetch_work(*p, 5s);
+  EXPECT_EQ(activity_of(second).name, "Second");
+  must(p->ack_work_item(second.lock_token, std::nullopt), "ack");
+  EXPECT_FALSE(fetch_work(*p, 5s).has_value());
+}
+
+TEST(ProviderSqliteStore, test_sqlite_file_concurrent_access) {
+  TempDir dir;
+  auto p = testing::disk_store(dir.url());
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 10; ++i) {
+    threads.emplace_back(
+        [&, i] { must(p->enqueue_for_orchestrator(start_item("c" + std::to_string(i)), std::nullopt), "enqueue"); });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 10; ++i) {
+    auto item = must_fetch_orchestration(*p, 5s);
+    must(p->ack_orchestration_item(item.lock_token,
+                                   make_ack(1, {started_event(item.item.instance)}, instance_metadata())),
+         "ack");
+  }
+  EXPECT_EQ(must(p->list_instances(), "list").size(), 10u);
+}
+
+Task<Result<std::string>> timer_then_post(OrchestrationContext ctx, std::string) {
+  co_await ctx.schedule_timer(std::chrono::milliseconds(500));
+  auto r = co_await ctx.schedule_activity("PostTimer", "");
+  co_return "Timer fired, then: " + r.value_or("?");
+}
+
+TEST(ProviderSqliteStore, timer_recovery_after_crash_before_fire) {
+  TempDir dir;
+  auto orchestrations = OrchestrationRegistry::builder().add("TimerThenPost", timer_then_post).build();
+  auto post =
+      ActivityRegistry::builder()
+          .add("PostTimer", [](ActivityContext&, std::string) -> Result<std::string> { return std::string("done"); })
+          .build();
+  {
+    testing::E2eEnv first(testing::disk_store(dir.url()), post, orchestrations);
+    ASSERT_TRUE(first.client.start_orchestration("timer", "TimerThenPost", ""));
+    ASSERT_TRUE(testing::wait_for_event_kind<events::TimerCreated>(*first.store, "timer"));
+  }
+  testing::E2eEnv second(testing::disk_store(dir.url()), post, orchestrations);
+  EXPECT_EQ(second.output_of("timer"), "Timer fired, then: done");
+}
+
+TEST(ProviderSqliteStore, test_sqlite_provider_transactional) {
+  auto p = open_memory();
+  must(p->enqueue_for_orchestrator(start_item("tx"), std::nullopt), "enqueue");
+  auto item = must_fetch_orchestration(*p, 5s);
+  OrchestrationAck ack = make_ack(1, {started_event("tx")}, instance_metadata());
+  for (std::uint64_t id = 2; id <= 4; ++id) {
+    ack.history_delta.push_back(activity_scheduled_event("tx", 1, id));
+    ack.worker_items.push_back(activity_execute_item("tx", 1, id));
+  }
+  must(p->ack_orchestration_item(item.lock_token, ack), "ack");
+  EXPECT_EQ(must(p->read("tx"), "read").size(), 4u);
+  int fetched = 0;
+  while (fetch_work(*p, 5s)) ++fetched;
+  EXPECT_EQ(fetched, 3);
+}
+
+TEST(ProviderSqliteStore, test_sqlite_provider_timer_queue) {
+  auto p = open_memory();
+  seed(*p, "timer", {started_event("timer")});
+  EXPECT_EQ(must(p->read("timer"), "read").size(), 1u);
+}
+
+TEST(ProviderSqliteStore, test_execution_status_running) {
+  auto p = open_memory();
+  seed(*p, "running", {started_event("running")});
+  EXPECT_EQ(must(p->list_executions("running"), "list"), std::vector<std::uint64_t>{1});
+  EXPECT_EQ(must(p->get_execution_info("running", 1), "info").status, "Running");
+}
+
+TEST(ProviderSqliteStore, test_execution_output_captured_on_continue_as_new) {
+  auto p = open_memory();
+  seed(*p, "can", {started_event("can"), continued_as_new_event("can", 1, 2)},
+       instance_metadata("TestOrch", "1.0.0", "ContinuedAsNew", "next-input"));
+  EXPECT_EQ(must(p->list_executions("can"), "list"), std::vector<std::uint64_t>{1});
+  const auto info = must(p->get_execution_info("can", 1), "info");
+  EXPECT_EQ(info.status, "ContinuedAsNew");
+  EXPECT_EQ(info.output, "next-input");
+}
+
+}  // namespace
+}  // namespace duroxide::validation
