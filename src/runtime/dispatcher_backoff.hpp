@@ -4,9 +4,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <string_view>
 
 #include <duroxide/provider_types.hpp>
 
+#include "runtime/observability.hpp"
 #include "runtime/runtime_state.hpp"
 
 namespace duroxide::runtime {
@@ -30,6 +33,38 @@ inline void wait_out_min_poll(Runtime::State& state, std::chrono::steady_clock::
     state.sleep_for(
         std::chrono::duration_cast<std::chrono::milliseconds>(state.options.dispatcher_min_poll_interval - elapsed));
   }
+}
+
+/// What a slot does with the result of a fetch.
+enum class FetchTriage {
+  Retry,    ///< failed or found nothing; the backoff or idle wait has already been taken
+  Stop,     ///< fetched while shutting down; the item was handed back untouched
+  Process,  ///< an item to process
+};
+
+/// The shared part of both slot loops after a fetch (spec/04 §3.1 steps 3–4, §4.1 step 3):
+/// error backoff, idle wait, and handing back an item fetched during shutdown via `give_back`.
+template <class Item, class GiveBack>
+FetchTriage triage_fetch(Runtime::State& state, const ProviderResult<std::optional<Item>>& fetched,
+                         std::string_view operation, int& consecutive_errors,
+                         std::chrono::steady_clock::time_point cycle_start, GiveBack give_back) {
+  if (!fetched) {
+    ++state.metrics.provider_errors;
+    const auto delay = fetch_error_backoff(fetched.error(), consecutive_errors);
+    runtime_log().warn("{} failed ({} ms backoff): {}", operation, delay.count(), fetched.error().to_string());
+    state.sleep_for(delay);
+    return FetchTriage::Retry;
+  }
+  consecutive_errors = 0;
+  if (!fetched->has_value()) {
+    wait_out_min_poll(state, cycle_start);
+    return FetchTriage::Retry;
+  }
+  if (state.stop.stop_requested()) {
+    give_back((*fetched)->lock_token);
+    return FetchTriage::Stop;
+  }
+  return FetchTriage::Process;
 }
 
 }  // namespace duroxide::runtime

@@ -177,24 +177,11 @@ void run_orchestration_slot(const std::shared_ptr<State>& state_ptr, std::size_t
     const auto cycle_start = std::chrono::steady_clock::now();
     auto fetched = state.store->fetch_orchestration_item(options.orchestrator_lock_timeout,
                                                          options.dispatcher_long_poll_timeout, &state.filter);
-    if (!fetched) {
-      ++state.metrics.provider_errors;
-      const auto delay = fetch_error_backoff(fetched.error(), consecutive_errors);
-      runtime_log().warn("fetch_orchestration_item failed ({} ms backoff): {}", delay.count(),
-                         fetched.error().to_string());
-      state.sleep_for(delay);
-      continue;
-    }
-    consecutive_errors = 0;
-    if (!fetched->has_value()) {
-      wait_out_min_poll(state, cycle_start);
-      continue;
-    }
-    if (state.stop.stop_requested()) {
-      // Fetched while shutting down: give it back untouched for the next runtime.
-      (void)state.store->abandon_orchestration_item((*fetched)->lock_token, std::nullopt, true);
-      break;
-    }
+    const auto triage = triage_fetch(
+        state, fetched, "fetch_orchestration_item", consecutive_errors, cycle_start,
+        [&](const std::string& token) { (void)state.store->abandon_orchestration_item(token, std::nullopt, true); });
+    if (triage == FetchTriage::Stop) break;
+    if (triage == FetchTriage::Retry) continue;
     ++state.metrics.orch_dispatcher_items_fetched;
     process_item(state, std::move(**fetched), worker_id);
   }

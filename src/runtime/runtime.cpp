@@ -157,6 +157,23 @@ std::shared_ptr<Runtime> Runtime::start(std::shared_ptr<Provider> store, Activit
   return std::shared_ptr<Runtime>(new Runtime(std::move(state)));
 }
 
+namespace runtime {
+namespace {
+
+/// Waits until every runtime thread has exited or `deadline` passes; true when all have.
+bool wait_for_threads(Runtime::State& state, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(state.threads_mutex);
+  while (state.running_threads > 0 && std::chrono::steady_clock::now() < deadline) {
+    // Repeated: a slot may begin a fetch just after an earlier wake-up.
+    state.store->wake_waiters();
+    state.threads_cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return state.running_threads == 0; });
+  }
+  return state.running_threads == 0;
+}
+
+}  // namespace
+}  // namespace runtime
+
 void Runtime::shutdown(std::chrono::milliseconds timeout) {
   auto& state = *state_;
   {
@@ -166,26 +183,16 @@ void Runtime::shutdown(std::chrono::milliseconds timeout) {
   }
   state.stop.request_stop();
   state.store->wake_waiters();
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::unique_lock lock(state.threads_mutex);
-  while (state.running_threads > 0 && std::chrono::steady_clock::now() < deadline) {
-    // Repeated: a slot may begin a fetch just after an earlier wake-up.
-    state.store->wake_waiters();
-    state.threads_cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return state.running_threads == 0; });
+  if (!runtime::wait_for_threads(state, std::chrono::steady_clock::now() + timeout)) {
+    // Past the deadline the slots stop waiting for their activities (which keep running on their
+    // own threads, results dropped, locks left to expire). Every runtime thread then returns
+    // promptly and is joined: none may outlive shutdown and touch a destroyed store or static.
+    runtime::runtime_log().warn("runtime shutdown deadline passed; abandoning the work still in progress");
+    state.abandon.request_stop();
+    runtime::wait_for_threads(state, std::chrono::steady_clock::time_point::max());
   }
-  const bool all_stopped = state.running_threads == 0;
-  lock.unlock();
-  for (auto& thread : state.threads) {
-    if (all_stopped) {
-      thread.join();
-    } else {
-      // Still busy past the deadline (a long activity or turn): it keeps the state alive and ends
-      // on its own; its locks expire if it never acks.
-      thread.detach();
-    }
-  }
+  for (auto& thread : state.threads) thread.join();
   state.threads.clear();
-  if (!all_stopped) runtime::runtime_log().warn("runtime shutdown deadline passed; some work was abandoned");
 }
 
 Runtime::~Runtime() { shutdown(); }

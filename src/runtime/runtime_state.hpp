@@ -1,6 +1,6 @@
 #pragma once
 // The shared state of a running Runtime: what every dispatcher thread needs, kept alive by the
-// threads themselves (shared_ptr) so a thread still finishing after shutdown's deadline is safe.
+// threads themselves (shared_ptr) so an activity thread still running after shutdown is safe.
 
 #include <atomic>
 #include <condition_variable>
@@ -74,7 +74,8 @@ struct Runtime::State {
   runtime::SessionTracker sessions;
   runtime::LockRenewer renewer;
 
-  std::stop_source stop;  ///< shutdown requested
+  std::stop_source stop;     ///< shutdown requested
+  std::stop_source abandon;  ///< shutdown's deadline passed: stop waiting for activities, let their locks expire
   /// Sleeps up to `duration`; returns early (false) when shutdown is requested.
   bool sleep_for(std::chrono::milliseconds duration);
 

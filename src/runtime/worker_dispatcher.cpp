@@ -144,6 +144,7 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
     run->cv.wait(lock, cancel_token, [&] { return run->done; });
     finished = run->done;
   }
+  const auto abandon_token = state.abandon.get_token();
   if (!finished && !state.stop.stop_requested()) {
     // The orchestration no longer wants this result: give the activity its grace period.
     runtime_log().info(
@@ -151,14 +152,13 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
         "activity_name={} grace_ms={}",
         activity.instance, activity.name, options.activity_cancellation_grace_period.count());
     std::unique_lock lock(run->mutex);
-    run->cv.wait_for(lock, options.activity_cancellation_grace_period, [&] { return run->done; });
+    run->cv.wait_for(lock, abandon_token, options.activity_cancellation_grace_period, [&] { return run->done; });
     finished = false;  // its result is discarded either way
   } else if (!finished) {
-    // Shutdown: wait for the activity to finish (the runtime's shutdown deadline bounds this
-    // thread) so a result it still produces is not lost.
+    // Shutdown: wait for the activity until shutdown's deadline so a result it still produces is
+    // not lost.
     std::unique_lock lock(run->mutex);
-    run->cv.wait(lock, [&] { return run->done; });
-    finished = true;
+    finished = run->cv.wait(lock, abandon_token, [&] { return run->done; });
   }
   state.renewer.remove(renewal);
   bool joined = false;
@@ -169,9 +169,18 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
   if (joined) {
     worker.join();
   } else {
-    worker.detach();  // past its grace period; it keeps running outside the slot budget
+    worker.detach();  // past its grace period or shutdown's deadline; it ends on its own
   }
 
+  if (!finished && state.stop.stop_requested() && !joined) {
+    // Abandoned at shutdown's deadline while still running: leave the row locked; the lock
+    // expires and the next runtime runs it again.
+    runtime_log().warn(
+        "activity still running at shutdown deadline; its lock will expire instance_id={} "
+        "activity_name={}",
+        activity.instance, activity.name);
+    return;
+  }
   if (finished && !run->result && state.stop.stop_requested()) {
     // Failed while shutdown asked it to stop, most likely because of that request: hand it back
     // untouched (spec/04 §2.2) instead of recording a failure the orchestration would act on.
@@ -227,23 +236,11 @@ void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) 
     }
     auto fetched = state.store->fetch_work_item(options.worker_lock_timeout, options.dispatcher_long_poll_timeout,
                                                 session, options.worker_tag_filter);
-    if (!fetched) {
-      ++state.metrics.provider_errors;
-      const auto delay = fetch_error_backoff(fetched.error(), consecutive_errors);
-      runtime_log().warn("fetch_work_item failed ({} ms backoff): {}", delay.count(), fetched.error().to_string());
-      state.sleep_for(delay);
-      continue;
-    }
-    consecutive_errors = 0;
-    if (!fetched->has_value()) {
-      wait_out_min_poll(state, cycle_start);
-      continue;
-    }
-    if (state.stop.stop_requested()) {
-      // Fetched while shutting down: give it back untouched for the next runtime.
-      (void)state.store->abandon_work_item((*fetched)->lock_token, std::nullopt, true);
-      break;
-    }
+    const auto triage = triage_fetch(
+        state, fetched, "fetch_work_item", consecutive_errors, cycle_start,
+        [&](const std::string& token) { (void)state.store->abandon_work_item(token, std::nullopt, true); });
+    if (triage == FetchTriage::Stop) break;
+    if (triage == FetchTriage::Retry) continue;
     ++state.metrics.worker_dispatcher_items_fetched;
     const LockedWorkItem& locked = **fetched;
     const auto* activity = std::get_if<work_items::ActivityExecute>(&locked.item);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "support/e2e_support.hpp"
+#include "support/forwarding_provider.hpp"
 
 namespace duroxide::testing {
 namespace {
@@ -207,6 +208,66 @@ TEST(E2eRuntimeBasics, ActivityStoppedByShutdownIsRetriedNotFailed) {
           .build();
   E2eEnv second(disk_store(dir.url()), working, orchestrations);
   EXPECT_EQ(second.output_of("stop"), "done");
+}
+
+/// Counts the calls the runtime makes on the store once `armed`.
+class CallCountingProvider : public ForwardingProvider {
+ public:
+  using ForwardingProvider::ForwardingProvider;
+  std::atomic<int> calls_after_arming{0};
+  std::atomic<bool> armed{false};
+
+  ProviderResult<void> ack_work_item(const std::string& token, const std::optional<WorkItem>& completion) override {
+    if (armed) ++calls_after_arming;
+    return ForwardingProvider::ack_work_item(token, completion);
+  }
+  ProviderResult<void> abandon_work_item(const std::string& token, std::optional<Millis> delay,
+                                         bool ignore_attempt) override {
+    if (armed) ++calls_after_arming;
+    return ForwardingProvider::abandon_work_item(token, delay, ignore_attempt);
+  }
+};
+
+std::atomic<bool> g_stubborn_running{false};
+std::atomic<bool> g_stubborn_release{false};
+std::atomic<bool> g_stubborn_returned{false};
+
+TEST(E2eRuntimeBasics, ShutdownDeadlineJoinsEveryRuntimeThreadAndLeavesTheActivityLocked) {
+  TempDir dir;
+  auto orchestrations = OrchestrationRegistry::builder().add("One", one_stoppable).build();
+  {
+    // Ignores cancellation until the test releases it: still running at shutdown's deadline.
+    auto stubborn = ActivityRegistry::builder()
+                        .add("Work",
+                             [](ActivityContext&, std::string) -> Result<std::string> {
+                               g_stubborn_running = true;
+                               while (!g_stubborn_release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                               g_stubborn_returned = true;
+                               return std::string("late");
+                             })
+                        .build();
+    auto counting = std::make_shared<CallCountingProvider>(disk_store(dir.url()));
+    RuntimeOptions options = fast_options();
+    options.worker_lock_timeout = std::chrono::seconds(1);
+    options.worker_lock_renewal_buffer = std::chrono::milliseconds(500);
+    E2eEnv first(counting, stubborn, orchestrations, options);
+    ASSERT_TRUE(first.client.start_orchestration("stubborn", "One", ""));
+    ASSERT_TRUE(wait_until([] { return g_stubborn_running.load(); }));
+    counting->armed = true;
+    first.runtime->shutdown(std::chrono::milliseconds(0));
+    // Every runtime thread has been joined: when the activity now returns, nobody acks its result.
+    g_stubborn_release = true;
+    ASSERT_TRUE(wait_until([] { return g_stubborn_returned.load(); }));
+    EXPECT_FALSE(wait_until([&] { return counting->calls_after_arming > 0; }, std::chrono::milliseconds(300)));
+    EXPECT_TRUE(first.history("stubborn").back().is<events::ActivityScheduled>());
+  }
+  // The abandoned activity's lock expires and the next runtime runs it again.
+  auto working =
+      ActivityRegistry::builder()
+          .add("Work", [](ActivityContext&, std::string) -> Result<std::string> { return std::string("done"); })
+          .build();
+  E2eEnv second(disk_store(dir.url()), working, orchestrations);
+  EXPECT_EQ(second.output_of("stubborn"), "done");
 }
 
 }  // namespace

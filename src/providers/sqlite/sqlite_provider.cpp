@@ -316,7 +316,7 @@ ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_once(
 
 /// Earliest future moment an orchestrator message may become fetchable: a delayed message or
 /// an expiring instance lock.
-const std::string kOrchestratorDueSql =
+constexpr const char* kOrchestratorDueSql =
     "SELECT MIN(t) FROM (SELECT MIN(visible_at) AS t FROM orchestrator_queue WHERE visible_at > ?1 "
     "UNION ALL SELECT MIN(locked_until) FROM instance_locks WHERE locked_until > ?1)";
 

@@ -110,7 +110,7 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::St
 
 /// Earliest future moment a worker item may become fetchable: a delayed item, an expiring item
 /// lock or an expiring session lease.
-const std::string kWorkerDueSql =
+constexpr const char* kWorkerDueSql =
     "SELECT MIN(t) FROM (SELECT MIN(visible_at) AS t FROM worker_queue WHERE visible_at > ?1 "
     "UNION ALL SELECT MIN(locked_until) FROM worker_queue WHERE locked_until > ?1 "
     "UNION ALL SELECT MIN(locked_until) FROM sessions WHERE locked_until > ?1)";
