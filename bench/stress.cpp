@@ -1,0 +1,390 @@
+// stress: the peer workloads of shared/bench (W1–W4) on a file SQLite store in a fresh temp dir,
+// through the public API only (Runtime, Client). Prints one JSON line per (workload, config) with
+// the fields of the peer harness; progress goes to stderr.
+//
+//   stress [--workload all|w1|w2|w3|w4] [--config all|defaults|4x4] [--dir PATH]
+//          [--w1-instances 500] [--w1-fanout 5] [--w2-instances 100]
+//          [--w3-lengths 50,100,200,400,800] [--w4-instances 200] [--w4-timers 5] [--w4-timer-ms 10]
+//
+// Every instance's output is checked; a wrong or missing output counts as a failure.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <numeric>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <duroxide/duroxide.hpp>
+
+namespace {
+
+using namespace duroxide;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+struct Settings {
+  std::string workload = "all";
+  std::string config = "all";
+  std::filesystem::path dir;
+  int w1_instances = 500;
+  int w1_fanout = 5;
+  int w2_instances = 100;
+  std::vector<int> w3_lengths{50, 100, 200, 400, 800};
+  int w4_instances = 200;
+  int w4_timers = 5;
+  int w4_timer_ms = 10;
+};
+
+struct Config {
+  std::string name;
+  std::size_t orchestration_concurrency;
+  std::size_t worker_concurrency;
+};
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return tv(usage.ru_utime) + tv(usage.ru_stime);
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+// --- the workloads' orchestrations -------------------------------------------------------------
+
+Task<Result<std::string>> fan_out(OrchestrationContext ctx, std::string input) {
+  const int width = std::stoi(input);
+  std::vector<DurableFuture<Result<std::string>>> calls;
+  for (int i = 0; i < width; ++i) calls.push_back(ctx.schedule_activity("Noop", std::to_string(i)));
+  auto results = co_await OrchestrationContext::join(std::move(calls));
+  int ok = 0;
+  for (const auto& r : results) ok += r ? 1 : 0;
+  co_return std::to_string(ok);
+}
+
+Task<Result<std::string>> hello(OrchestrationContext ctx, std::string input) {
+  auto greeting = co_await ctx.schedule_activity("Noop", input);
+  if (!greeting) co_return Err(greeting.error());
+  co_return *greeting;
+}
+
+Task<Result<std::string>> chain(OrchestrationContext ctx, std::string input) {
+  const int length = std::stoi(input);
+  for (int i = 0; i < length; ++i) {
+    auto step = co_await ctx.schedule_activity("Noop", std::to_string(i));
+    if (!step) co_return Err(step.error());
+  }
+  co_return std::to_string(length);
+}
+
+Task<Result<std::string>> timers(OrchestrationContext ctx, std::string input) {
+  const auto comma = input.find(',');
+  const int count = std::stoi(input.substr(0, comma));
+  const auto delay = std::chrono::milliseconds(std::stoi(input.substr(comma + 1)));
+  for (int i = 0; i < count; ++i) co_await ctx.schedule_timer(delay);
+  co_return std::to_string(count);
+}
+
+// --- one run: a fresh store and runtime --------------------------------------------------------
+
+class Run {
+ public:
+  Run(const Settings& settings, const Config& config, const std::string& label) {
+    dir_ = settings.dir / fmt::format("{}-{}-{}", label, config.name, getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto opened = SqliteProvider::open("sqlite:" + (dir_ / "stress.db").string());
+    if (!opened) throw std::runtime_error("cannot open store: " + opened.error().to_string());
+    store_ = *opened;
+    auto activities = ActivityRegistry::builder()
+                          .add("Noop", [](ActivityContext&, std::string input) -> Result<std::string> { return input; })
+                          .build();
+    auto orchestrations = OrchestrationRegistry::builder()
+                              .add("FanOut", fan_out)
+                              .add("Hello", hello)
+                              .add("Chain", chain)
+                              .add("Timers", timers)
+                              .build();
+    RuntimeOptions options;
+    options.orchestration_concurrency = config.orchestration_concurrency;
+    options.worker_concurrency = config.worker_concurrency;
+    runtime_ = Runtime::start(store_, activities, orchestrations, options);
+    client_.emplace(store_);
+  }
+  ~Run() {
+    runtime_->shutdown(5s);
+    runtime_.reset();
+    client_.reset();
+    store_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  Client& client() { return *client_; }
+  Provider& store() { return *store_; }
+  const Runtime& runtime() const { return *runtime_; }
+
+  void start(const std::string& instance, const std::string& name, const std::string& input) {
+    if (auto started = client_->start_orchestration(instance, name, input); !started) {
+      throw std::runtime_error("start " + instance + ": " + started.error().to_string());
+    }
+  }
+
+  /// Waits for `instance`; true when it completed with `expected`.
+  bool completes_with(const std::string& instance, const std::string& expected, std::chrono::milliseconds timeout) {
+    auto status = client_->wait_for_orchestration(instance, timeout);
+    if (!status) {
+      std::cerr << "stress: " << instance << ": " << status.error().to_string() << "\n";
+      return false;
+    }
+    const auto* done = status->get_if<status::Completed>();
+    if (done == nullptr || done->output != expected) {
+      std::cerr << "stress: " << instance << " ended " << status->name() << "\n";
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::shared_ptr<SqliteProvider> store_;
+  std::shared_ptr<Runtime> runtime_;
+  std::optional<Client> client_;
+};
+
+nlohmann::json result_line(const std::string& workload, const Config& config) {
+  return {{"workload", workload},
+          {"config", config.name},
+          {"orchestration_concurrency", config.orchestration_concurrency},
+          {"worker_concurrency", config.worker_concurrency},
+          {"store", "sqlite-file"}};
+}
+
+void emit(nlohmann::json line) {
+  line["peak_rss_mb"] = peak_rss_mb();
+  std::cout << line.dump() << std::endl;
+}
+
+void progress(const std::string& what) { std::cerr << "stress: " << what << std::endl; }
+
+// W1: start all instances at once, then wait for every one; wall time first start → all done.
+void run_w1(const Settings& s, const Config& config) {
+  progress(fmt::format("W1 fan-out {} x {} ({})", s.w1_instances, s.w1_fanout, config.name));
+  Run run(s, config, "w1");
+  const double cpu_before = cpu_seconds();
+  const auto start = Clock::now();
+  for (int i = 0; i < s.w1_instances; ++i) run.start(fmt::format("w1-{}", i), "FanOut", std::to_string(s.w1_fanout));
+  int failures = 0;
+  for (int i = 0; i < s.w1_instances; ++i) {
+    if (!run.completes_with(fmt::format("w1-{}", i), std::to_string(s.w1_fanout), 300s)) ++failures;
+  }
+  const double wall = seconds_since(start);
+  auto line = result_line("W1_fanout", config);
+  line["instances"] = s.w1_instances;
+  line["fanout"] = s.w1_fanout;
+  line["wall_s"] = wall;
+  line["orch_per_s"] = s.w1_instances / wall;
+  line["activities_per_s"] = s.w1_instances * s.w1_fanout / wall;
+  line["cpu_s"] = cpu_seconds() - cpu_before;
+  line["failures"] = failures;
+  emit(line);
+}
+
+// W2: sequential hello-world instances; client-observed start → completed latency.
+void run_w2(const Settings& s, const Config& config) {
+  progress(fmt::format("W2 latency {} sequential instances ({})", s.w2_instances, config.name));
+  Run run(s, config, "w2");
+  std::vector<double> latencies_ms;
+  int failures = 0;
+  const double cpu_before = cpu_seconds();
+  for (int i = 0; i < s.w2_instances; ++i) {
+    const auto instance = fmt::format("w2-{}", i);
+    const auto start = Clock::now();
+    run.start(instance, "Hello", "hi");
+    if (!run.completes_with(instance, "hi", 30s)) ++failures;
+    latencies_ms.push_back(seconds_since(start) * 1000.0);
+  }
+  auto line = result_line("W2_latency", config);
+  line["instances"] = s.w2_instances;
+  line["p50_ms"] = percentile(latencies_ms, 0.50);
+  line["p95_ms"] = percentile(latencies_ms, 0.95);
+  line["max_ms"] = *std::max_element(latencies_ms.begin(), latencies_ms.end());
+  line["mean_ms"] = std::accumulate(latencies_ms.begin(), latencies_ms.end(), 0.0) / latencies_ms.size();
+  line["cpu_s"] = cpu_seconds() - cpu_before;
+  line["failures"] = failures;
+  emit(line);
+}
+
+// W3: one orchestration awaiting N activities one after another, for each N.
+void run_w3(const Settings& s, const Config& config) {
+  for (const int n : s.w3_lengths) {
+    progress(fmt::format("W3 chain of {} ({})", n, config.name));
+    Run run(s, config, fmt::format("w3-{}", n));
+    const double cpu_before = cpu_seconds();
+    const auto start = Clock::now();
+    run.start("w3", "Chain", std::to_string(n));
+    const int failures = run.completes_with("w3", std::to_string(n), 600s) ? 0 : 1;
+    const double wall = seconds_since(start);
+    const double cpu = cpu_seconds() - cpu_before;
+    auto line = result_line("W3_chain", config);
+    line["n"] = n;
+    line["wall_s"] = wall;
+    line["s_per_activity"] = wall / n;
+    line["activities_per_s"] = n / wall;
+    line["cpu_s"] = cpu;
+    line["cpu_s_per_activity"] = cpu / n;
+    line["failures"] = failures;
+    emit(line);
+  }
+}
+
+// W4: instances each awaiting sequential timers; lateness = when the fired timer was recorded
+// minus when it was due.
+void run_w4(const Settings& s, const Config& config) {
+  progress(fmt::format("W4 timers {} x {} x {} ms ({})", s.w4_instances, s.w4_timers, s.w4_timer_ms, config.name));
+  Run run(s, config, "w4");
+  const double cpu_before = cpu_seconds();
+  const auto start = Clock::now();
+  const auto input = fmt::format("{},{}", s.w4_timers, s.w4_timer_ms);
+  for (int i = 0; i < s.w4_instances; ++i) run.start(fmt::format("w4-{}", i), "Timers", input);
+  int failures = 0;
+  for (int i = 0; i < s.w4_instances; ++i) {
+    if (!run.completes_with(fmt::format("w4-{}", i), std::to_string(s.w4_timers), 300s)) ++failures;
+  }
+  const double wall = seconds_since(start);
+  std::vector<double> lateness_ms;
+  for (int i = 0; i < s.w4_instances; ++i) {
+    auto history = run.store().read(fmt::format("w4-{}", i));
+    if (!history) continue;
+    for (const auto& event : *history) {
+      if (const auto* fired = event.get_if<events::TimerFired>()) {
+        lateness_ms.push_back(static_cast<double>(event.timestamp_ms) - static_cast<double>(fired->fire_at_ms));
+      }
+    }
+  }
+  auto line = result_line("W4_timers", config);
+  line["instances"] = s.w4_instances;
+  line["timers_per_instance"] = s.w4_timers;
+  line["timer_ms"] = s.w4_timer_ms;
+  line["wall_s"] = wall;
+  line["orch_per_s"] = s.w4_instances / wall;
+  line["timer_late_avg_ms"] =
+      lateness_ms.empty() ? 0.0 : std::accumulate(lateness_ms.begin(), lateness_ms.end(), 0.0) / lateness_ms.size();
+  line["timer_late_p95_ms"] = percentile(lateness_ms, 0.95);
+  line["timer_late_max_ms"] = lateness_ms.empty() ? 0.0 : *std::max_element(lateness_ms.begin(), lateness_ms.end());
+  line["cpu_s"] = cpu_seconds() - cpu_before;
+  line["failures"] = failures;
+  emit(line);
+}
+
+std::vector<int> parse_lengths(const std::string& text) {
+  std::vector<int> lengths;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) lengths.push_back(std::stoi(item));
+  if (lengths.empty()) throw std::invalid_argument("--w3-lengths needs at least one length");
+  return lengths;
+}
+
+Settings parse(int argc, char** argv) {
+  Settings s;
+  s.dir = std::filesystem::temp_directory_path() / "duroxide-stress";
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << "usage: stress [--workload all|w1|w2|w3|w4] [--config all|defaults|4x4] [--dir PATH]\n"
+                   "              [--w1-instances N] [--w1-fanout N] [--w2-instances N] [--w3-lengths N,N,...]\n"
+                   "              [--w4-instances N] [--w4-timers N] [--w4-timer-ms MS]\n";
+      std::exit(0);
+    }
+    if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
+    const std::string value = argv[++i];
+    const auto positive = [&] {
+      const int n = std::stoi(value);
+      if (n <= 0) throw std::invalid_argument(flag + " must be positive");
+      return n;
+    };
+    if (flag == "--workload") {
+      s.workload = value;
+    } else if (flag == "--config") {
+      s.config = value;
+    } else if (flag == "--dir") {
+      s.dir = value;
+    } else if (flag == "--w1-instances") {
+      s.w1_instances = positive();
+    } else if (flag == "--w1-fanout") {
+      s.w1_fanout = positive();
+    } else if (flag == "--w2-instances") {
+      s.w2_instances = positive();
+    } else if (flag == "--w3-lengths") {
+      s.w3_lengths = parse_lengths(value);
+    } else if (flag == "--w4-instances") {
+      s.w4_instances = positive();
+    } else if (flag == "--w4-timers") {
+      s.w4_timers = positive();
+    } else if (flag == "--w4-timer-ms") {
+      s.w4_timer_ms = positive();
+    } else {
+      throw std::invalid_argument("unknown option " + flag + " (try --help)");
+    }
+  }
+  const std::vector<std::string> workloads{"all", "w1", "w2", "w3", "w4"};
+  if (std::find(workloads.begin(), workloads.end(), s.workload) == workloads.end()) {
+    throw std::invalid_argument("unknown workload " + s.workload);
+  }
+  if (s.config != "all" && s.config != "defaults" && s.config != "4x4") {
+    throw std::invalid_argument("unknown config " + s.config);
+  }
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const Settings settings = parse(argc, argv);
+    std::vector<Config> configs;
+    const RuntimeOptions defaults;
+    if (settings.config != "4x4") {
+      configs.push_back({"defaults", defaults.orchestration_concurrency, defaults.worker_concurrency});
+    }
+    if (settings.config != "defaults") configs.push_back({"4x4", 4, 4});
+    const auto wants = [&](const char* w) { return settings.workload == "all" || settings.workload == w; };
+    for (const auto& config : configs) {
+      if (wants("w1")) run_w1(settings, config);
+      if (wants("w2")) run_w2(settings, config);
+      if (wants("w3")) run_w3(settings, config);
+      if (wants("w4")) run_w4(settings, config);
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "stress: " << e.what() << "\n";
+    return 2;
+  }
+}
