@@ -10,9 +10,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <duroxide/provider_types.hpp>
@@ -114,6 +116,20 @@ class Provider {
   /// started afterwards wait normally. A runtime calls it at shutdown so its slots can exit without
   /// waiting out a long poll. Short-poll providers need not override it.
   virtual void wake_waiters() {}
+
+  /// A counter that grows whenever an orchestration turn is committed through this provider object,
+  /// i.e. whenever an instance's history, status, custom status or KV may have changed. Clients
+  /// waiting for such a change read it before looking, then call wait_for_change(). Providers
+  /// that cannot tell return 0.
+  virtual std::uint64_t change_epoch() { return 0; }
+
+  /// Returns once change_epoch() differs from `seen`, or after `timeout`. Changes made by another
+  /// process are not signalled, so callers keep a bounded timeout and look again. The default
+  /// waits out the timeout (plain polling).
+  virtual void wait_for_change(std::uint64_t seen, Millis timeout) {
+    (void)seen;
+    std::this_thread::sleep_for(timeout);
+  }
 
   // ---- identity ----
 

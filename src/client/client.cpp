@@ -15,14 +15,26 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 /// Client polling backoff (spec/05 §3): 5 ms doubling to a 100 ms cap.
-class Backoff {
+/// Waits between looks at the store: returns as soon as a turn commits through the same provider
+/// object (in-process runtime), otherwise after a delay that grows 5 → 100 ms, never past the
+/// caller's deadline (another process's changes are only seen by looking again).
+class ChangeWait {
  public:
-  void sleep() {
-    std::this_thread::sleep_for(delay_);
+  ChangeWait(Provider& store, Clock::time_point deadline) : store_(store), deadline_(deadline) {}
+
+  /// The epoch to wait from: read before looking, so a change made while looking is not missed.
+  void mark() { seen_ = store_.change_epoch(); }
+
+  void wait() {
+    const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+    store_.wait_for_change(seen_, std::max(std::chrono::milliseconds(0), std::min(remaining, delay_)));
     delay_ = std::min(delay_ * 2, std::chrono::milliseconds(100));
   }
 
  private:
+  Provider& store_;
+  Clock::time_point deadline_;
+  std::uint64_t seen_ = 0;
   std::chrono::milliseconds delay_{5};
 };
 
@@ -137,12 +149,13 @@ ClientResult<OrchestrationStatus> Client::get_orchestration_status(const std::st
 ClientResult<OrchestrationStatus> Client::wait_for_orchestration(const std::string& instance,
                                                                  std::chrono::milliseconds timeout) const {
   const auto deadline = Clock::now() + timeout;
-  Backoff backoff;
+  ChangeWait change(*store_, deadline);
   for (;;) {
+    change.mark();
     auto status = get_orchestration_status(instance);
     if (!status || status->is_terminal()) return status;
     if (Clock::now() >= deadline) return std::unexpected(ClientError::of(ClientError::Kind::Timeout));
-    backoff.sleep();
+    change.wait();
   }
 }
 
@@ -152,13 +165,15 @@ ClientResult<OrchestrationStatus> Client::wait_for_status_change(const std::stri
                                                                  std::chrono::milliseconds timeout) const {
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
+    const auto seen = store_->change_epoch();
     auto changed = store_->get_custom_status(instance, last_seen_version);
     if (!changed) return std::unexpected(ClientError(std::move(changed.error())));
     auto status = get_orchestration_status(instance);
     if (!status) return status;
     if (*changed || status->is_terminal()) return status;
     const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    std::this_thread::sleep_for(std::max(std::chrono::milliseconds(0), std::min(poll_interval, remaining)));
+    // Wakes early when a turn commits in this process; `poll_interval` bounds the wait for others.
+    store_->wait_for_change(seen, std::max(std::chrono::milliseconds(0), std::min(remaining, poll_interval)));
   }
   return std::unexpected(ClientError::of(ClientError::Kind::Timeout));
 }
@@ -175,13 +190,14 @@ ClientResult<std::map<std::string, std::string>> Client::get_kv_all_values(const
 ClientResult<std::string> Client::wait_for_kv_value(const std::string& instance, const std::string& key,
                                                     std::chrono::milliseconds timeout) const {
   const auto deadline = Clock::now() + timeout;
-  Backoff backoff;
+  ChangeWait change(*store_, deadline);
   for (;;) {
+    change.mark();
     auto value = store_->get_kv_value(instance, key);
     if (!value) return std::unexpected(ClientError(std::move(value.error())));
     if (*value) return std::move(**value);
     if (Clock::now() >= deadline) return std::unexpected(ClientError::of(ClientError::Kind::Timeout));
-    backoff.sleep();
+    change.wait();
   }
 }
 

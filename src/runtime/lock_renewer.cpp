@@ -7,9 +7,14 @@ namespace duroxide::runtime {
 std::uint64_t LockRenewer::add(std::chrono::milliseconds interval, Renew renew, OnFailure on_failure) {
   std::lock_guard lock(mutex_);
   const auto id = next_id_++;
-  entries_.emplace(id, Entry{interval, Clock::now() + interval, std::move(renew), std::move(on_failure)});
-  ++additions_;
-  cv_.notify_all();
+  const auto due = Clock::now() + interval;
+  entries_.emplace(id, Entry{interval, due, std::move(renew), std::move(on_failure)});
+  // Wake the thread only when it would otherwise look too late: one activity or turn after
+  // another adds an entry, and waking the thread for each costs more than the renewal.
+  if (due < planned_wake_) {
+    ++additions_;
+    cv_.notify_all();
+  }
   return id;
 }
 
@@ -24,7 +29,9 @@ void LockRenewer::run(std::stop_token stop) {
     auto wake_at = Clock::now() + std::chrono::seconds(5);
     for (const auto& [id, entry] : entries_) wake_at = std::min(wake_at, entry.due);
     const auto seen = additions_;
+    planned_wake_ = wake_at;
     cv_.wait_until(lock, stop, wake_at, [&] { return additions_ != seen; });
+    planned_wake_ = Clock::time_point::min();  // awake: entries added now are seen on the next pass
     if (stop.stop_requested()) break;
 
     const auto now = Clock::now();

@@ -39,7 +39,8 @@ class LockRenewer {
   std::condition_variable_any cv_;
   std::map<std::uint64_t, Entry> entries_;
   std::uint64_t next_id_ = 1;
-  std::uint64_t additions_ = 0;  ///< wakes the thread: a new entry may be due sooner
+  std::uint64_t additions_ = 0;  ///< wakes the thread: a new entry is due before it planned to wake
+  Clock::time_point planned_wake_ = Clock::time_point::min();  ///< when the thread will next look
 };
 
 }  // namespace duroxide::runtime

@@ -142,6 +142,10 @@ void process_item(State& state, LockedOrchestrationItem locked, const std::strin
     runtime_log().warn("dropping {} message(s) instance_id={}: {}", locked.item.messages.size(), instance, plan.reason);
   }
 
+  if (!plan.ack.worker_items.empty()) {
+    state.execution_names.remember(instance, plan.ack.execution_id, plan.orchestration_name,
+                                   plan.orchestration_version);
+  }
   auto acked = ack_with_retries(state, token, plan.ack);
   state.renewer.remove(renewal);
   if (acked) {

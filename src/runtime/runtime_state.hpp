@@ -15,6 +15,7 @@
 #include <duroxide/metrics.hpp>
 #include <duroxide/runtime.hpp>
 
+#include "runtime/execution_names.hpp"
 #include "runtime/lock_renewer.hpp"
 
 namespace duroxide::runtime {
@@ -73,6 +74,7 @@ struct Runtime::State {
   runtime::Metrics metrics;
   runtime::SessionTracker sessions;
   runtime::LockRenewer renewer;
+  runtime::ExecutionNames execution_names;
 
   std::stop_source stop;     ///< shutdown requested
   std::stop_source abandon;  ///< shutdown's deadline passed: stop waiting for activities, let their locks expire

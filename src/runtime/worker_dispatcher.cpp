@@ -1,4 +1,4 @@
-// The worker dispatcher's slot loop (spec/04 §4): fetch an activity, run it on its own thread while
+// The worker dispatcher's slot loop (spec/04 §4): fetch an activity, run it on the slot's activity thread while
 // the renewer keeps its lock, and ack its result. A failed renewal (the orchestration ended and the
 // ack deleted the row, or the lock was lost) cancels the activity cooperatively; after the grace
 // period its result is discarded and the slot moves on.
@@ -13,6 +13,7 @@
 #include <duroxide/activity_context.hpp>
 #include <duroxide/wire.hpp>
 
+#include "runtime/activity_thread.hpp"
 #include "runtime/dispatcher_backoff.hpp"
 #include "runtime/observability.hpp"
 #include "runtime/runtime_state.hpp"
@@ -34,8 +35,13 @@ struct ActivityRun {
   Result<std::string> result = Err("activity did not finish");
 };
 
-std::pair<std::string, std::string> orchestration_of(Provider& store, const std::string& instance) {
-  auto history = store.read(instance);
+/// The orchestration an activity belongs to: remembered from the turn that scheduled it, else read
+/// from the stored history.
+std::pair<std::string, std::string> orchestration_of(State& state, const work_items::ActivityExecute& activity) {
+  if (auto known = state.execution_names.find(activity.instance, activity.execution_id)) {
+    return {std::move(known->name), std::move(known->version)};
+  }
+  auto history = state.store->read(activity.instance);
   if (history) {
     for (auto it = history->rbegin(); it != history->rend(); ++it) {
       if (const auto* started = it->get_if<events::OrchestrationStarted>()) return {started->name, started->version};
@@ -66,7 +72,7 @@ void poison_activity(State& state, const LockedWorkItem& locked, const work_item
 }
 
 void execute_activity(State& state, const LockedWorkItem& locked, const work_items::ActivityExecute& activity,
-                      const std::string& worker_id) {
+                      const std::string& worker_id, ActivityThread& worker) {
   const auto& options = state.options;
   const std::string token = locked.lock_token;
 
@@ -94,7 +100,7 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
         cancel->request_stop();
       });
 
-  auto [orchestration_name, orchestration_version] = orchestration_of(*state.store, activity.instance);
+  auto [orchestration_name, orchestration_version] = orchestration_of(state, activity);
   ActivityContext::Info info{activity.instance,
                              activity.execution_id,
                              std::move(orchestration_name),
@@ -108,7 +114,7 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
   const auto started_at = Clock::now();
   runtime_log().debug("Activity started instance_id={} activity_name={} activity_id={} worker_id={}", activity.instance,
                       activity.name, activity.id, worker_id);
-  std::thread worker(
+  worker.run(
       [run, fn = handler->handler, info, input = activity.input, stop = cancel->get_token(), store = state.store] {
         ActivityContext context(
             info, stop,
@@ -166,11 +172,7 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
     std::lock_guard lock(run->mutex);
     joined = run->done;
   }
-  if (joined) {
-    worker.join();
-  } else {
-    worker.detach();  // past its grace period or shutdown's deadline; it ends on its own
-  }
+  if (!joined) worker.release();  // past its grace period or shutdown's deadline; it ends on its own
 
   if (!finished && state.stop.stop_requested() && !joined) {
     // Abandoned at shutdown's deadline while still running: leave the row locked; the lock
@@ -228,6 +230,7 @@ void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) 
   const std::string worker_id = fmt::format("work-{}-{}", slot, options.worker_node_id.value_or(state.runtime_id));
   const std::string session_owner = options.worker_node_id.value_or(worker_id);
   int consecutive_errors = 0;
+  ActivityThread activity_thread;
   while (!state.stop.stop_requested()) {
     const auto cycle_start = Clock::now();
     std::optional<SessionFetchConfig> session;
@@ -262,7 +265,7 @@ void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) 
     if (locked.attempt_count > options.max_attempts) {
       poison_activity(state, locked, *activity);
     } else {
-      execute_activity(state, locked, *activity, worker_id);
+      execute_activity(state, locked, *activity, worker_id, activity_thread);
     }
     if (session_id) state.sessions.release(*session_id);
   }

@@ -270,5 +270,25 @@ TEST(E2eRuntimeBasics, ShutdownDeadlineJoinsEveryRuntimeThreadAndLeavesTheActivi
   EXPECT_EQ(second.output_of("stubborn"), "done");
 }
 
+/// Never polls: a change wait lasts until the store signals a committed turn (or a minute).
+class SignalOnlyProvider : public ForwardingProvider {
+ public:
+  using ForwardingProvider::ForwardingProvider;
+  void wait_for_change(std::uint64_t seen, Millis) override {
+    ForwardingProvider::wait_for_change(seen, std::chrono::minutes(1));
+  }
+};
+
+TEST(E2eRuntimeBasics, ClientWaitIsWokenByTheCommittedTurnNotByPolling) {
+  auto store = std::make_shared<SignalOnlyProvider>(memory_store());
+  E2eEnv env(store, echo_activities(), OrchestrationRegistry::builder().add("Chain", chain).build());
+  ASSERT_TRUE(env.client.start_orchestration("woken", "Chain", "abc"));
+  const auto start = std::chrono::steady_clock::now();
+  auto status = env.client.wait_for_orchestration("woken", std::chrono::seconds(20));
+  ASSERT_TRUE(status);
+  ASSERT_TRUE(status->is_completed());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
+}
+
 }  // namespace
 }  // namespace duroxide::testing

@@ -263,9 +263,21 @@ ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& l
     touch.bind(1, instance).bind(2, now);
     DUROXIDE_TRY(touch.run());
   }
+  // Waking the orchestrator waiters costs each of them a fetch transaction: only when this ack
+  // enqueued something or the now unlocked instance has messages that arrived during the turn.
+  bool orchestrator_work = !ack.orchestrator_items.empty();
+  if (!orchestrator_work) {
+    DUROXIDE_TRY_ASSIGN(pending, s.statement(kAck,
+                                             "SELECT EXISTS (SELECT 1 FROM orchestrator_queue WHERE instance_id = ?1 "
+                                             "AND visible_at <= ?2)"));
+    pending.bind(1, instance).bind(2, now);
+    DUROXIDE_TRY_ASSIGN(row, pending.step());
+    orchestrator_work = row && pending.int64(0) != 0;
+  }
   DUROXIDE_TRY(tx.commit());
-  // The instance is unlocked and may have messages that arrived during the turn.
-  s.wake(WakeQueue::Orchestrator);
+  ++s.change_epoch;
+  s.change_cv.notify_all();
+  if (orchestrator_work) s.wake(WakeQueue::Orchestrator);
   if (!ack.worker_items.empty()) s.wake(WakeQueue::Worker);
   return {};
 }

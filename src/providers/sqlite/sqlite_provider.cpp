@@ -82,6 +82,16 @@ void SqliteProvider::wake_waiters() {
   store_->worker_cv.notify_all();
 }
 
+std::uint64_t SqliteProvider::change_epoch() {
+  std::lock_guard lock(store_->mutex);
+  return store_->change_epoch;
+}
+
+void SqliteProvider::wait_for_change(std::uint64_t seen, Millis timeout) {
+  std::unique_lock lock(store_->mutex);
+  store_->change_cv.wait_for(lock, timeout, [&] { return store_->change_epoch != seen; });
+}
+
 namespace sqlite_detail {
 
 ProviderResult<void> insert_orchestrator_message(SqliteProvider::Store& s, std::string_view operation,

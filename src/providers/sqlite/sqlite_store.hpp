@@ -47,6 +47,8 @@ struct SqliteProvider::Store {
   std::uint64_t orchestrator_generation = 0;  ///< bumped by every change that may make work visible
   std::uint64_t worker_generation = 0;
   std::uint64_t wake_epoch = 0;  ///< bumped by wake_waiters(): waits that began earlier end
+  std::condition_variable change_cv;
+  std::uint64_t change_epoch = 0;  ///< bumped by every committed orchestration turn (Provider::change_epoch)
 
   /// Milliseconds since the Unix epoch: the clock of every stored timestamp.
   static std::int64_t now_ms();

@@ -116,5 +116,54 @@ TEST_P(ProviderWakeUp, WakeWaitersEndsWaitingFetchesOnly) {
   EXPECT_GE(Clock::now() - start, 300ms);
 }
 
+TEST_P(ProviderWakeUp, MessageArrivedDuringTurnWakesFetchAfterAck) {
+  if (!factory().is_long_poll()) GTEST_SKIP() << "short-poll store";
+  auto p = create_provider();
+  must(p->enqueue_for_orchestrator(start_item("inst"), std::nullopt), "enqueue");
+  auto item = must_fetch_orchestration(*p, factory().lock_timeout());
+  // Arrives while the instance is locked: not fetchable until the turn's ack unlocks it.
+  must(p->enqueue_for_orchestrator(external_item("inst", "go", "now"), std::nullopt), "enqueue event");
+  auto [latency, got] = fetch_after(
+      [&] { return fetch_orchestration(*p, factory().lock_timeout(), kLongPoll).has_value(); },
+      [&] {
+        must(p->ack_orchestration_item(item.lock_token, make_ack(1, {started_event("inst")}, instance_metadata())),
+             "ack");
+      });
+  EXPECT_TRUE(got);
+  EXPECT_LT(latency, kPrompt);
+}
+
+/// Provider::change_epoch / wait_for_change: how an in-process client learns of a committed turn
+/// without polling.
+TEST_P(ProviderWakeUp, AckedTurnWakesChangeWaiter) {
+  auto p = create_provider();
+  const auto initial = p->change_epoch();
+  must(p->enqueue_for_orchestrator(start_item("inst"), std::nullopt), "enqueue");
+  auto first = must_fetch_orchestration(*p, factory().lock_timeout());
+  EXPECT_EQ(p->change_epoch(), initial) << "an enqueue or a fetch is not a committed turn";
+  must(p->ack_orchestration_item(first.lock_token, make_ack(1, {started_event("inst")}, instance_metadata())), "ack");
+  if (p->change_epoch() == initial) GTEST_SKIP() << "store does not signal changes (clients poll)";
+
+  const auto before = p->change_epoch();
+  must(p->enqueue_for_orchestrator(external_item("inst"), std::nullopt), "enqueue event");
+  auto second = must_fetch_orchestration(*p, factory().lock_timeout());
+  std::latch about_to_wait(1);
+  Clock::time_point returned;
+  std::thread waiter([&] {
+    about_to_wait.count_down();
+    p->wait_for_change(before, kLongPoll);
+    returned = Clock::now();
+  });
+  about_to_wait.wait();
+  const auto acked = Clock::now();
+  must(p->ack_orchestration_item(second.lock_token, make_ack(1, {}, instance_metadata())), "ack");
+  waiter.join();
+  EXPECT_LT(std::chrono::duration_cast<Millis>(returned - acked), kPrompt);
+  // A wait from the current epoch waits out its timeout.
+  const auto start = Clock::now();
+  p->wait_for_change(p->change_epoch(), 200ms);
+  EXPECT_GE(Clock::now() - start, 200ms);
+}
+
 }  // namespace
 }  // namespace duroxide::validation
