@@ -61,33 +61,65 @@ ProviderResult<void> ack_with_retries(State& state, const std::string& token, co
   return result;
 }
 
-void record_outcome(State& state, const TurnPlan& plan, const std::string& instance, const std::string& worker_id) {
+/// The outcome counters of a turn, added (`sign` +1) before its ack so that a client woken by
+/// the commit already sees them, and taken back (-1) when the ack fails.
+void count_outcome(State& state, const TurnPlan& plan, int sign) {
   auto& m = state.metrics;
-  if (plan.started_execution) ++m.orch_starts;
+  const auto add = [sign](std::atomic<std::uint64_t>& counter) {
+    if (sign > 0) {
+      counter.fetch_add(1);
+    } else {
+      counter.fetch_sub(1);
+    }
+  };
+  if (plan.started_execution) add(m.orch_starts);
   switch (plan.outcome) {
     case TurnOutcome::Completed:
-      ++m.orch_completions;
+      add(m.orch_completions);
+      break;
+    case TurnOutcome::ContinuedAsNew:
+      add(m.orch_continue_as_new);
+      break;
+    case TurnOutcome::Failed: {
+      add(m.orch_failures);
+      const auto category = plan.failure ? plan.failure->category() : std::string_view("unknown");
+      if (category == "application") {
+        add(m.orch_application_errors);
+      } else if (category == "configuration") {
+        add(m.orch_configuration_errors);
+      } else {
+        add(m.orch_infrastructure_errors);
+      }
+      break;
+    }
+    case TurnOutcome::Poisoned:
+      add(m.orch_poison);
+      add(m.orch_failures);
+      break;
+    case TurnOutcome::Continued:
+    case TurnOutcome::Dropped:
+    case TurnOutcome::Abandoned:
+      break;
+  }
+}
+
+/// The log line of a committed turn's outcome.
+void log_outcome(const TurnPlan& plan, const std::string& instance, const std::string& worker_id) {
+  switch (plan.outcome) {
+    case TurnOutcome::Completed:
       runtime_log().debug("Orchestration completed instance_id={} orchestration_name={} version={} worker_id={}",
                           instance, plan.orchestration_name, plan.orchestration_version, worker_id);
       break;
     case TurnOutcome::ContinuedAsNew:
-      ++m.orch_continue_as_new;
       runtime_log().debug("Orchestration continued as new instance_id={} orchestration_name={}", instance,
                           plan.orchestration_name);
       break;
     case TurnOutcome::Failed: {
-      ++m.orch_failures;
       const auto category = plan.failure ? plan.failure->category() : std::string_view("unknown");
       if (category == "application") {
-        ++m.orch_application_errors;
         runtime_log().warn("Orchestration failed instance_id={} orchestration_name={} error_type=app_error error={}",
                            instance, plan.orchestration_name, plan.failure->display_message());
       } else {
-        if (category == "configuration") {
-          ++m.orch_configuration_errors;
-        } else {
-          ++m.orch_infrastructure_errors;
-        }
         runtime_log().error("Orchestration failed instance_id={} orchestration_name={} error_type={} error={}",
                             instance, plan.orchestration_name, category,
                             plan.failure ? plan.failure->display_message() : "");
@@ -95,8 +127,6 @@ void record_outcome(State& state, const TurnPlan& plan, const std::string& insta
       break;
     }
     case TurnOutcome::Poisoned:
-      ++m.orch_poison;
-      ++m.orch_failures;
       runtime_log().warn("Orchestration poisoned instance_id={} error={}", instance,
                          plan.failure ? plan.failure->display_message() : "");
       break;
@@ -146,12 +176,14 @@ void process_item(State& state, LockedOrchestrationItem locked, const std::strin
     state.execution_names.remember(instance, plan.ack.execution_id, plan.orchestration_name,
                                    plan.orchestration_version);
   }
+  count_outcome(state, plan, +1);
   auto acked = ack_with_retries(state, token, plan.ack);
   state.renewer.remove(renewal);
   if (acked) {
-    record_outcome(state, plan, instance, worker_id);
+    log_outcome(plan, instance, worker_id);
     return;
   }
+  count_outcome(state, plan, -1);
 
   // The turn could not be committed.
   ++state.metrics.orch_infrastructure_errors;

@@ -199,11 +199,12 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
   if (run->result) {
     runtime_log().debug("Activity completed instance_id={} activity_name={} duration_ms={} result_size={}",
                         activity.instance, activity.name, duration_ms, run->result->size());
+    ++state.metrics.activity_success;  // before the ack: whoever sees its effect sees the count
     if (state.store->ack_work_item(token, work_items::ActivityCompleted{activity.instance, activity.execution_id,
                                                                         activity.id, *run->result})) {
-      ++state.metrics.activity_success;
       return;
     }
+    --state.metrics.activity_success;
     ++state.metrics.activity_infra_errors;
     runtime_log().warn("ack of completed activity failed instance_id={} activity_name={}", activity.instance,
                        activity.name);
@@ -212,12 +213,13 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
   }
   runtime_log().warn("Activity failed (application error) instance_id={} activity_name={} duration_ms={} error={}",
                      activity.instance, activity.name, duration_ms, run->result.error());
+  ++state.metrics.activity_app_errors;
   if (state.store->ack_work_item(token,
                                  work_items::ActivityFailed{activity.instance, activity.execution_id, activity.id,
                                                             ErrorDetails::activity_failed(run->result.error())})) {
-    ++state.metrics.activity_app_errors;
     return;
   }
+  --state.metrics.activity_app_errors;
   ++state.metrics.activity_infra_errors;
   (void)state.store->abandon_work_item(token, 100ms, false);
 }

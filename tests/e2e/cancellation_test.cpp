@@ -12,6 +12,7 @@ namespace {
 
 std::atomic<bool> g_saw_cancellation{false};
 std::atomic<int> g_stubborn_attempts{0};
+std::atomic<int> g_slow_started{0};
 std::atomic<int> g_slow_finished{0};
 std::atomic<int> g_a_runs{0};
 
@@ -47,6 +48,7 @@ ActivityRegistry activities() {
            })
       .add("Slow",
            [](ActivityContext&, std::string) -> Result<std::string> {
+             ++g_slow_started;
              std::this_thread::sleep_for(std::chrono::milliseconds(300));
              ++g_slow_finished;
              return std::string("slow done");
@@ -298,9 +300,11 @@ TEST(E2eCancellation, select2_loser_activity_receives_cancellation_signal) {
 
 TEST(E2eCancellation, activity_result_dropped_when_orchestration_cancelled) {
   const int before = g_slow_finished;
+  const int started_before = g_slow_started;
   E2eEnv env(activities(), orchestrations(), cancel_options());
   ASSERT_TRUE(env.client.start_orchestration("drop", "SlowThenDone", ""));
-  ASSERT_TRUE(wait_for_event_kind<events::ActivityScheduled>(*env.store, "drop"));
+  // Cancel while the activity runs (not before a worker has fetched it).
+  ASSERT_TRUE(wait_until([&] { return g_slow_started > started_before; }));
   ASSERT_TRUE(env.client.cancel_instance("drop", "cancel"));
   EXPECT_TRUE(is_cancelled_with(env.wait("drop"), "cancel"));
   EXPECT_TRUE(wait_until([&] { return g_slow_finished > before; }));  // it still ran to its end

@@ -10,25 +10,60 @@
 
 namespace duroxide::sqlite_detail {
 
+namespace {
+
+/// True when the cached entry's last row is still the one it was built from.
+ProviderResult<bool> cached_prefix_intact(SqliteProvider::Store& s, std::string_view operation,
+                                          const std::string& instance, std::uint64_t execution_id,
+                                          const HistoryCache::Entry& entry) {
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
+                                        "SELECT created_at, event_data FROM history WHERE instance_id = ?1 AND "
+                                        "execution_id = ?2 AND event_id = ?3"));
+  stmt.bind(1, instance).bind(2, execution_id).bind(3, entry.last_event_id);
+  DUROXIDE_TRY_ASSIGN(row, stmt.step());
+  return row && stmt.int64(0) == entry.last_created_at && stmt.text(1) == entry.last_event_data;
+}
+
+}  // namespace
+
 ProviderResult<LoadedHistory> load_history(SqliteProvider::Store& s, std::string_view operation,
                                            const std::string& instance, std::uint64_t execution_id) {
+  HistoryCache::Entry fresh;
+  HistoryCache::Entry* entry = s.history_cache.find(instance, execution_id);
+  if (entry != nullptr) {
+    DUROXIDE_TRY_ASSIGN(intact, cached_prefix_intact(s, operation, instance, execution_id, *entry));
+    if (!intact) {
+      s.history_cache.erase(instance, execution_id);
+      entry = nullptr;
+    }
+  }
+  if (entry == nullptr) entry = &fresh;
+
   DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
-                                        "SELECT event_id, event_data FROM history WHERE instance_id = ?1 AND "
-                                        "execution_id = ?2 ORDER BY event_id"));
-  stmt.bind(1, instance).bind(2, execution_id);
-  LoadedHistory loaded;
+                                        "SELECT event_id, event_data, created_at FROM history WHERE instance_id = ?1 "
+                                        "AND execution_id = ?2 AND event_id > ?3 ORDER BY event_id"));
+  stmt.bind(1, instance).bind(2, execution_id).bind(3, entry->last_event_id);
+  const bool cached = entry != &fresh;
   for (;;) {
     DUROXIDE_TRY_ASSIGN(row, stmt.step());
     if (!row) break;
-    auto event = parse_event(stmt.text(1));
+    std::string text = stmt.text(1);
+    auto event = parse_event(text);
     if (!event) {
-      loaded.events.clear();
-      loaded.decode_error = fmt::format("history deserialization failed for instance '{}' execution {} event {}: {}",
+      if (cached) s.history_cache.erase(instance, execution_id);
+      LoadedHistory failed;
+      failed.decode_error = fmt::format("history deserialization failed for instance '{}' execution {} event {}: {}",
                                         instance, execution_id, stmt.int64(0), event.error());
-      break;
+      return failed;
     }
-    loaded.events.push_back(std::move(*event));
+    entry->events.push_back(std::move(*event));
+    entry->last_event_id = stmt.uint64(0);
+    entry->last_created_at = stmt.int64(2);
+    entry->last_event_data = std::move(text);
   }
+  LoadedHistory loaded;
+  loaded.events = entry->events;
+  if (!cached && !fresh.events.empty()) s.history_cache.put(instance, execution_id, std::move(fresh));
   return loaded;
 }
 

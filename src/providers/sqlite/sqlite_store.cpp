@@ -35,6 +35,7 @@ void SqliteProvider::Store::wake(WakeQueue queue) {
 ProviderResult<std::int64_t> SqliteProvider::Store::run_for_tests(const std::string& sql,
                                                                   const std::string& text_param) {
   std::lock_guard lock(mutex);
+  history_cache.clear();  // the hook may rewrite history rows
   auto stmt = statement("test_hook", sql);
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, text_param);

@@ -15,6 +15,7 @@
 #include <duroxide/sqlite_provider.hpp>
 
 #include "providers/sqlite/sqlite_database.hpp"
+#include "providers/sqlite/sqlite_history_cache.hpp"
 #include "providers/sqlite/sqlite_statement.hpp"
 
 // Early return of a failed ProviderResult inside a function returning ProviderResult<...>.
@@ -48,7 +49,8 @@ struct SqliteProvider::Store {
   std::uint64_t worker_generation = 0;
   std::uint64_t wake_epoch = 0;  ///< bumped by wake_waiters(): waits that began earlier end
   std::condition_variable change_cv;
-  std::uint64_t change_epoch = 0;  ///< bumped by every committed orchestration turn (Provider::change_epoch)
+  std::uint64_t change_epoch = 0;             ///< bumped by every committed orchestration turn (Provider::change_epoch)
+  sqlite_detail::HistoryCache history_cache;  ///< parsed histories (mutex held)
 
   /// Milliseconds since the Unix epoch: the clock of every stored timestamp.
   static std::int64_t now_ms();
