@@ -22,6 +22,7 @@
 
 #include <duroxide/activity_context.hpp>
 #include <duroxide/client.hpp>
+#include <duroxide/instrumented_provider.hpp>
 #include <duroxide/kv_entry.hpp>
 #include <duroxide/metrics.hpp>
 #include <duroxide/registry.hpp>

@@ -4,9 +4,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include <duroxide/metrics.hpp>
 #include <duroxide/result.hpp>
 #include <duroxide/semver.hpp>
 #include <duroxide/tag_filter.hpp>
@@ -25,7 +27,9 @@ struct UnregisteredBackoffConfig {
   Millis delay(std::uint32_t attempt) const;
 };
 
-enum class LogFormat { Json, Pretty, Compact };
+/// Log line format. A value-initialised LogFormat is Compact (as duroxide's default); the runtime's
+/// ObservabilityConfig defaults to Pretty.
+enum class LogFormat { Compact, Pretty, Json };
 
 struct ObservabilityConfig {
   /// Log line format. Default Pretty.
@@ -36,6 +40,9 @@ struct ObservabilityConfig {
   std::optional<std::string> service_version;
   /// Period of the gauge refresher (active orchestrations, queue depths). Default 60 s.
   Millis gauge_poll_interval{60000};
+  /// Receives the labelled metrics of spec/04 §8.3 (e.g. a MetricsRegistry for Prometheus).
+  /// None by default: only Runtime::metrics_snapshot() counts.
+  std::shared_ptr<MetricsSink> metrics_sink;
 };
 
 struct RuntimeOptions {

@@ -94,4 +94,11 @@ spdlog::logger& activity_log() {
   return *g_loggers.activity;
 }
 
+void add_log_sink_for_tests(const std::shared_ptr<spdlog::sinks::sink>& sink) {
+  ensure_loggers(nullptr);
+  for (auto* logger : {&g_loggers.runtime, &g_loggers.orchestration, &g_loggers.activity}) {
+    (*logger)->sinks().push_back(sink);
+  }
+}
+
 }  // namespace duroxide::runtime

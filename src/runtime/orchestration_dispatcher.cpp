@@ -73,6 +73,9 @@ void count_outcome(State& state, const TurnPlan& plan, int sign) {
     }
   };
   if (plan.started_execution) add(m.orch_starts);
+  for (const auto& e : plan.ack.history_delta) {
+    if (e.is<events::SubOrchestrationScheduled>()) add(m.suborchestration_calls);
+  }
   switch (plan.outcome) {
     case TurnOutcome::Completed:
       add(m.orch_completions);
@@ -137,6 +140,47 @@ void log_outcome(const TurnPlan& plan, const std::string& instance, const std::s
   }
 }
 
+/// The labelled metrics of a committed turn (spec/04 §8.3).
+void report_turn(State& state, const TurnPlan& plan, const LockedOrchestrationItem& locked) {
+  auto& telemetry = *state.telemetry;
+  if (!telemetry.enabled()) return;
+  const auto& instance = locked.item.instance;
+  telemetry.turn_committed(instance);
+  if (plan.started_execution) {
+    telemetry.execution_started(plan.orchestration_name, plan.orchestration_version, plan.started_by_continue_as_new);
+  }
+  std::string_view status;
+  switch (plan.outcome) {
+    case TurnOutcome::Completed:
+      status = "success";
+      break;
+    case TurnOutcome::ContinuedAsNew:
+      status = "continuedAsNew";
+      break;
+    case TurnOutcome::Poisoned:
+      telemetry.orchestration_poisoned();
+      status = "failed";
+      break;
+    case TurnOutcome::Failed:
+      status = "failed";
+      break;
+    default:
+      return;
+  }
+  // Duration from the execution's OrchestrationStarted (stored, or appended by this very turn).
+  std::uint64_t started_ms = 0;
+  for (const auto* events : {&locked.item.history, &plan.ack.history_delta}) {
+    for (const auto& e : *events) {
+      if (e.is<events::OrchestrationStarted>()) started_ms = e.timestamp_ms;
+    }
+    if (started_ms != 0) break;
+  }
+  const auto now = static_cast<std::uint64_t>(wall_ms());
+  const double duration_s = started_ms != 0 && now > started_ms ? static_cast<double>(now - started_ms) / 1000.0 : 0.0;
+  telemetry.execution_ended(instance, plan.orchestration_name, plan.orchestration_version, status, duration_s,
+                            plan.history_events, plan.failure ? &*plan.failure : nullptr, plan.ack.execution_id);
+}
+
 void process_item(State& state, LockedOrchestrationItem locked, const std::string& worker_id) {
   const auto& options = state.options;
   const std::string instance = locked.item.instance;
@@ -181,6 +225,7 @@ void process_item(State& state, LockedOrchestrationItem locked, const std::strin
   state.renewer.remove(renewal);
   if (acked) {
     log_outcome(plan, instance, worker_id);
+    report_turn(state, plan, locked);
     return;
   }
   count_outcome(state, plan, -1);
@@ -194,12 +239,16 @@ void process_item(State& state, LockedOrchestrationItem locked, const std::strin
   }
   // Permanent: the failed ack rolled back and the lock is still ours; fail the instance instead.
   auto fallback = infrastructure_failure_ack(plan, acked.error(), plan.ack.execution_id);
+  // Counted before the commit, like every outcome; the fallback commits the start too.
+  if (plan.started_execution) ++state.metrics.orch_starts;
+  ++state.metrics.orch_failures;
   if (auto failed = state.store->ack_orchestration_item(token, fallback); !failed) {
+    if (plan.started_execution) --state.metrics.orch_starts;
+    --state.metrics.orch_failures;
     runtime_log().warn("infrastructure-failure ack failed instance_id={}: {}", instance, failed.error().to_string());
     (void)state.store->abandon_orchestration_item(token, 50ms, false);
     return;
   }
-  ++state.metrics.orch_failures;
 }
 
 }  // namespace

@@ -100,6 +100,26 @@ void add_session_chores(const std::shared_ptr<Runtime::State>& state) {
   });
 }
 
+/// Reads the gauges' sources from the store's management view: at start and every
+/// gauge_poll_interval (spec/04 §8.4). Errors are ignored; the next refresh tries again.
+void add_gauge_refresher(const std::shared_ptr<Runtime::State>& state) {
+  if (!state->telemetry->enabled() || state->store->as_management_capability() == nullptr) return;
+  std::weak_ptr<Runtime::State> weak = state;
+  auto refresh = [weak] {
+    auto s = weak.lock();
+    if (!s) return true;
+    auto* admin = s->store->as_management_capability();
+    auto system = admin->get_system_metrics();
+    auto depths = admin->get_queue_depths();
+    if (system && depths) {
+      s->telemetry->set_gauges(system->running_instances, depths->orchestrator_queue, depths->worker_queue);
+    }
+    return true;
+  };
+  refresh();
+  state->renewer.add(state->options.observability.gauge_poll_interval, refresh);
+}
+
 }  // namespace
 }  // namespace runtime
 
@@ -137,7 +157,9 @@ std::shared_ptr<Runtime> Runtime::start(std::shared_ptr<Provider> store, Activit
       state->session_owners.push_back(owner);
     }
   }
+  state->telemetry = std::make_unique<runtime::Telemetry>(state->options.observability.metrics_sink);
   runtime::add_session_chores(state);
+  runtime::add_gauge_refresher(state);
 
   std::weak_ptr<State> weak = state;
   runtime::spawn(state, [weak, token = state->stop.get_token()] {

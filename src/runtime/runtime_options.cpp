@@ -21,6 +21,10 @@ Result<void> RuntimeOptions::validate() const {
         "interval (worker_lock_timeout - worker_lock_renewal_buffer = {:.3f} s)",
         static_cast<double>(session_idle_timeout.count()) / 1000.0, static_cast<double>(renewal.count()) / 1000.0));
   }
+  if (observability.metrics_sink && observability.gauge_poll_interval <= Millis(0)) {
+    return Err(fmt::format("invalid RuntimeOptions: observability.gauge_poll_interval ({} ms) must be positive",
+                           observability.gauge_poll_interval.count()));
+  }
   return {};
 }
 

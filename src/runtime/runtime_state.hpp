@@ -17,6 +17,7 @@
 
 #include "runtime/execution_names.hpp"
 #include "runtime/lock_renewer.hpp"
+#include "runtime/telemetry.hpp"
 
 namespace duroxide::runtime {
 
@@ -75,6 +76,7 @@ struct Runtime::State {
   runtime::SessionTracker sessions;
   runtime::LockRenewer renewer;
   runtime::ExecutionNames execution_names;
+  std::unique_ptr<runtime::Telemetry> telemetry;  ///< set at start from options.observability.metrics_sink
 
   std::stop_source stop;     ///< shutdown requested
   std::stop_source abandon;  ///< shutdown's deadline passed: stop waiting for activities, let their locks expire

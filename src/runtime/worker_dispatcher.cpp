@@ -50,9 +50,11 @@ std::pair<std::string, std::string> orchestration_of(State& state, const work_it
   return {"unknown", "unknown"};
 }
 
-void ack_or_abandon(State& state, const std::string& token, const WorkItem& completion, const std::string& what) {
+void ack_or_abandon(State& state, const std::string& token, const WorkItem& completion, const std::string& what,
+                    const std::string& activity_name) {
   if (auto acked = state.store->ack_work_item(token, completion); !acked) {
     ++state.metrics.activity_infra_errors;
+    state.telemetry->activity_infrastructure_error(activity_name);
     runtime_log().warn("ack of {} failed, abandoning: {}", what, acked.error().to_string());
     (void)state.store->abandon_work_item(token, 100ms, false);
   }
@@ -64,11 +66,12 @@ void poison_activity(State& state, const LockedWorkItem& locked, const work_item
                     poison::Activity{activity.instance, activity.execution_id, activity.name, activity.id},
                     serialize_work_item(locked.item)};
   ++state.metrics.activity_poison;
+  state.telemetry->activity_poisoned();
   runtime_log().warn("Activity poisoned instance_id={} activity_name={} activity_id={} attempt_count={}",
                      activity.instance, activity.name, activity.id, locked.attempt_count);
   ack_or_abandon(state, locked.lock_token,
                  work_items::ActivityFailed{activity.instance, activity.execution_id, activity.id, details},
-                 "poisoned activity");
+                 "poisoned activity", activity.name);
 }
 
 void execute_activity(State& state, const LockedWorkItem& locked, const work_items::ActivityExecute& activity,
@@ -189,8 +192,11 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
     (void)state.store->abandon_work_item(token, std::nullopt, true);
     return;
   }
+  const auto elapsed_s = std::chrono::duration<double>(Clock::now() - started_at).count();
+  const std::string tag = activity.tag.value_or("");
   if (!finished) {
     ++state.metrics.activity_cancelled;
+    state.telemetry->activity_finished(activity.name, "cancelled", tag, elapsed_s);
     // Usually fails: the ack that ended the orchestration deleted the row. Expected, not counted.
     (void)state.store->ack_work_item(token, std::nullopt);
     return;
@@ -202,10 +208,12 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
     ++state.metrics.activity_success;  // before the ack: whoever sees its effect sees the count
     if (state.store->ack_work_item(token, work_items::ActivityCompleted{activity.instance, activity.execution_id,
                                                                         activity.id, *run->result})) {
+      state.telemetry->activity_finished(activity.name, "success", tag, elapsed_s);
       return;
     }
     --state.metrics.activity_success;
     ++state.metrics.activity_infra_errors;
+    state.telemetry->activity_infrastructure_error(activity.name);
     runtime_log().warn("ack of completed activity failed instance_id={} activity_name={}", activity.instance,
                        activity.name);
     (void)state.store->abandon_work_item(token, 100ms, false);
@@ -217,10 +225,12 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
   if (state.store->ack_work_item(token,
                                  work_items::ActivityFailed{activity.instance, activity.execution_id, activity.id,
                                                             ErrorDetails::activity_failed(run->result.error())})) {
+    state.telemetry->activity_finished(activity.name, "app_error", tag, elapsed_s);
     return;
   }
   --state.metrics.activity_app_errors;
   ++state.metrics.activity_infra_errors;
+  state.telemetry->activity_infrastructure_error(activity.name);
   (void)state.store->abandon_work_item(token, 100ms, false);
 }
 
