@@ -1,9 +1,10 @@
-// spec/06 provider_atomic_tests.rs and sqlite_tests.rs: the SQLite store through the Provider API
-// (the instrumented-wrapper rows of sqlite_tests.rs belong to issue #6's instrumented store).
+// spec/06 provider_atomic_tests.rs and sqlite_tests.rs: the SQLite store through the Provider API,
+// directly and through the InstrumentedProvider wrapper.
 #include <gtest/gtest.h>
 
 #include <thread>
 
+#include <duroxide/instrumented_provider.hpp>
 #include <duroxide/sqlite_provider.hpp>
 
 #include "provider/validation/validation_helpers.hpp"
@@ -250,6 +251,43 @@ TEST(ProviderSqliteStore, test_execution_output_captured_on_continue_as_new) {
   const auto info = must(p->get_execution_info("can", 1), "info");
   EXPECT_EQ(info.status, "ContinuedAsNew");
   EXPECT_EQ(info.output, "next-input");
+}
+
+TEST(ProviderSqliteStore, test_instrumented_provider_semantic_equivalence) {
+  auto registry = std::make_shared<MetricsRegistry>();
+  InstrumentedProvider p(open_memory(), registry);
+  must(p.enqueue_for_orchestrator(start_item("wrapped"), std::nullopt), "enqueue");
+  auto item = must_fetch_orchestration(p, 5s);
+  EXPECT_EQ(item.attempt_count, 1u);
+  EXPECT_EQ(item.item.instance, "wrapped");
+  must(p.ack_orchestration_item(item.lock_token, make_ack(1, {started_event("wrapped")}, instance_metadata())), "ack");
+  EXPECT_EQ(must(p.read("wrapped"), "read").size(), 1u);
+  EXPECT_EQ(registry->counter_sum("duroxide_provider_errors_total"), 0);
+  EXPECT_EQ(registry->histogram_count("duroxide_provider_operation_duration_seconds",
+                                      {{"operation", "ack_orchestration_item"}, {"status", "success"}}),
+            1u);
+}
+
+TEST(ProviderSqliteStore, test_instrumented_provider_error_paths) {
+  auto registry = std::make_shared<MetricsRegistry>();
+  InstrumentedProvider p(open_memory(), registry);
+  auto acked = p.ack_orchestration_item("no-such-token", make_ack(1, {started_event("x")}, instance_metadata()));
+  ASSERT_FALSE(acked);
+  EXPECT_FALSE(acked.error().is_retryable());
+  EXPECT_GE(registry->counter_sum("duroxide_provider_errors_total", {{"operation", "ack_orchestration_item"}}), 1);
+  EXPECT_EQ(registry->histogram_count("duroxide_provider_operation_duration_seconds",
+                                      {{"operation", "ack_orchestration_item"}, {"status", "error"}}),
+            1u);
+}
+
+TEST(ProviderSqliteStore, test_instrumented_provider_management_passthrough) {
+  auto inner = open_memory();
+  InstrumentedProvider p(inner, std::make_shared<MetricsRegistry>());
+  ASSERT_NE(p.as_management_capability(), nullptr);
+  EXPECT_EQ(p.as_management_capability(), inner->as_management_capability());
+  EXPECT_TRUE(must(p.as_management_capability()->list_instances(), "list").empty());
+  EXPECT_EQ(p.name(), inner->name());
+  EXPECT_EQ(p.version(), inner->version());
 }
 
 }  // namespace
