@@ -95,10 +95,14 @@ TEST(E2ePoison, worker_attempt_count_increments_on_lock_expiry) {
   auto store = memory_store();
   const work_items::ActivityExecute execute{"attempt-test-2", 1, 1, "TestActivity", "{}", std::nullopt, std::nullopt};
   ASSERT_TRUE(store->enqueue_for_worker(execute));
-  const auto lock = 500ms;
+  const auto lock = 1s;
   auto first = store->fetch_work_item(lock, 0ms, std::nullopt, TagFilter::default_only());
   ASSERT_TRUE(first && first->has_value());
   EXPECT_EQ((*first)->attempt_count, 1u);
+
+  auto while_locked = store->fetch_work_item(lock, 0ms, std::nullopt, TagFilter::default_only());
+  ASSERT_TRUE(while_locked);
+  EXPECT_FALSE(while_locked->has_value()) << "a locked item is not redelivered before its lock expires";
 
   // Neither acked nor abandoned: only the lock's expiry makes it visible again.
   std::optional<LockedWorkItem> second;
