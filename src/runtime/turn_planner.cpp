@@ -290,7 +290,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
     if (auto pinned = Version::parse(started->duroxide_version)) {
       const auto range = context.options.replay_versions();
       if (!range.contains(*pinned)) {
-        return abandon(fmt::format("pinned duroxide version {} is outside the supported range >={}, <={}",
+        return abandon(fmt::format("incompatible version: pinned_version={} supported_range=>={}, <={}",
                                    pinned->to_string(), range.min.to_string(), range.max.to_string()),
                        kRetryLaterDelay);
       }
