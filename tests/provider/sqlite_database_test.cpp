@@ -38,6 +38,8 @@ TEST(ProviderSqliteSetup, OpenCreatesFileWithCurrentSchemaAndReopens) {
     EXPECT_EQ((*db)->schema_version(), kCurrentSchemaVersion);
     auto mode = (*db)->query_int("test", "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'");
     EXPECT_EQ(mode.value(), 1);
+    // New files use 1 KiB pages: a commit writes whole pages to the WAL, and our rows are small.
+    EXPECT_EQ((*db)->query_int("test", "PRAGMA page_size").value(), 1024);
     ASSERT_TRUE((*db)->exec("test", "INSERT INTO sessions VALUES('s', 'w', 1, 1)").has_value());
   }
   EXPECT_TRUE(std::filesystem::exists(path));
