@@ -655,10 +655,17 @@ struct Placement {
   std::map<std::string, std::set<std::string>> runtimes_by_session;
   int a = 0;
   int b = 0;
+  std::condition_variable changed;
   void record(const std::string& runtime, const std::optional<std::string>& session) {
     std::lock_guard lock(mutex);
     (runtime == "A" ? a : b) += 1;
     if (session) runtimes_by_session[*session].insert(runtime);
+    changed.notify_all();
+  }
+  template <class Pred>
+  bool wait(Pred pred, std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, timeout, pred);
   }
 };
 
@@ -717,18 +724,17 @@ TEST(E2eSession, test_multi_worker_complex_orchestration) {
 }
 
 TEST(E2eSession, test_multi_worker_heterogeneous_config) {
+  // Runtime A (max 1 session, 1 s session lock) starts alone; once it runs one session's activity
+  // and its second slot has polled the store without taking another session, runtime B (defaults)
+  // joins and takes the overflow. A's activity holds its session until B has run one.
   auto placement = std::make_shared<Placement>();
-  auto a_probe = std::make_shared<Probe>();  // A's in-flight count: its cap is 1
+  auto a_probe = std::make_shared<Probe>();  // A's in-flight activities and empty polls
   auto a_activities = ActivityRegistry::builder()
                           .add("Work",
                                [placement, a_probe](ActivityContext& ctx, std::string input) -> Result<std::string> {
                                  a_probe->enter(input);
                                  placement->record("A", ctx.session_id());
-                                 // Keep A at its capacity until B has taken overflow work.
-                                 (void)wait_until([&] {
-                                   std::lock_guard lock(placement->mutex);
-                                   return placement->b >= 1;
-                                 });
+                                 (void)placement->wait([&] { return placement->b >= 1; });
                                  a_probe->leave(input);
                                  return "done:" + input;
                                })
@@ -740,8 +746,7 @@ TEST(E2eSession, test_multi_worker_heterogeneous_config) {
                                  return "done:" + input;
                                })
                           .build();
-  RuntimeOptions a_options = fast_options();
-  a_options.worker_concurrency = 2;
+  RuntimeOptions a_options = session_options(2);
   a_options.orchestration_concurrency = 2;
   a_options.worker_node_id = "constrained-node";
   a_options.max_sessions_per_runtime = 1;
@@ -753,10 +758,18 @@ TEST(E2eSession, test_multi_worker_heterogeneous_config) {
   b_options.worker_node_id = "unconstrained-node";
 
   auto store = memory_store();
-  auto rt_a = Runtime::start(store, std::move(a_activities), orchestrations(), a_options);
-  auto rt_b = Runtime::start(store, std::move(b_activities), orchestrations(), b_options);
+  auto rt_a = Runtime::start(std::make_shared<ProbedStore>(store, a_probe), std::move(a_activities), orchestrations(),
+                             a_options);
   Client client(store);
   ASSERT_TRUE(client.start_orchestration("hetero-test", "ThreeSessions", ""));
+  {
+    std::unique_lock lock(a_probe->mutex);
+    ASSERT_TRUE(a_probe->changed.wait_for(lock, 10s, [&] { return a_probe->in_flight >= 1; }));
+    const auto base = a_probe->empty_fetches;
+    ASSERT_TRUE(a_probe->changed.wait_for(lock, 10s, [&] { return a_probe->empty_fetches >= base + kIdlePolls; }));
+    EXPECT_EQ(a_probe->peak, 1) << "runtime A took a second session while at max_sessions_per_runtime 1";
+  }
+  auto rt_b = Runtime::start(store, std::move(b_activities), orchestrations(), b_options);
   auto status = client.wait_for_orchestration("hetero-test", 20s);
   rt_a->shutdown(5s);
   rt_b->shutdown(5s);
@@ -768,7 +781,7 @@ TEST(E2eSession, test_multi_worker_heterogeneous_config) {
   std::lock_guard lock(placement->mutex);
   EXPECT_EQ(placement->a + placement->b, 3) << "A=" << placement->a << " B=" << placement->b;
   EXPECT_GE(placement->b, 1) << "A=" << placement->a << " B=" << placement->b;
-  EXPECT_LE(a_probe->peak_now(), 1) << "runtime A ran more sessions at once than max_sessions_per_runtime";
+  EXPECT_EQ(a_probe->peak_now(), 1) << "runtime A ran more sessions at once than max_sessions_per_runtime";
 }
 
 }  // namespace
