@@ -192,6 +192,13 @@ Task<Result<std::string>> tagged_loses_to_timer(OrchestrationContext ctx, std::s
   co_return "gpu_won:" + *r;
 }
 
+/// Drops a running tagged activity: it waits until the activity itself reports that it started.
+Task<Result<std::string>> drops_running_tagged(OrchestrationContext ctx, std::string) {
+  auto gpu = ctx.schedule_activity("SignalsThenWaits", "").with_tag("gpu");
+  (void)co_await ctx.schedule_wait("activity-started");
+  co_return "dropped";
+}
+
 OrchestrationRegistry orchestrations() {
   return OrchestrationRegistry::builder()
       .add("TagTest", gpu_then_untagged_race)
@@ -202,6 +209,7 @@ OrchestrationRegistry orchestrations() {
       .add("CanTagOrch", can_then_tagged)
       .add("TwoPoolOrch", cpu_then_gpu)
       .add("CancelTagOrch", tagged_loses_to_timer)
+      .add("DropsRunningTagged", drops_running_tagged)
       .build();
 }
 
@@ -218,6 +226,16 @@ ActivityRegistry activities() {
       .add("Work", prefix("done:"))
       .add("EchoTag",
            [](ActivityContext& ctx, std::string) -> Result<std::string> { return ctx.tag().value_or("none"); })
+      .add("SignalsThenWaits",
+           [](ActivityContext& ctx, std::string) -> Result<std::string> {
+             (void)ctx.get_client().raise_event(ctx.instance_id(), "activity-started", "");
+             std::mutex m;
+             std::condition_variable_any cv;
+             std::unique_lock lock(m);
+             auto stop = ctx.stop_token();
+             (void)cv.wait_for(lock, stop, 20s, [] { return false; });
+             return std::string("finished after stop");
+           })
       .add("SlowGpu",
            [](ActivityContext& ctx, std::string) -> Result<std::string> {
              // Runs until told to stop (the orchestration drops it), bounded so nothing hangs.
@@ -350,6 +368,26 @@ TEST(E2eTag, e2e_dropped_tagged_future_triggers_cancellation) {
     const auto* c = e.get_if<events::ActivityCancelRequested>();
     return c != nullptr && c->reason == "dropped_future" && e.source_event_id == scheduled_id;
   })) << serialize_history(history);
+}
+
+// Regression (not a catalogue row): an activity that honours its stop token returns right after
+// the cancellation; its result must be discarded and the run counted as cancelled, not acked as a
+// completion (which fails on the deleted row and was counted as an infrastructure error).
+TEST(E2eTag, dropped_running_tagged_activity_is_counted_cancelled) {
+  RuntimeOptions options = with_filter(TagFilter::default_and({"gpu"}));
+  options.activity_cancellation_grace_period = 2s;
+  options.worker_lock_timeout = 2s;  // lock stealing is noticed at the next renewal (1 s)
+  E2eEnv env(activities(), orchestrations(), options);
+  ASSERT_TRUE(env.client.start_orchestration("cancel-tag-2", "DropsRunningTagged", ""));
+  EXPECT_EQ(env.output_of("cancel-tag-2"), "dropped");
+  ASSERT_TRUE(wait_until([&] {
+    const auto m = env.runtime->metrics_snapshot();
+    return m.activity_cancelled + m.activity_success + m.activity_infra_errors >= 1;
+  }));
+  const auto m = env.runtime->metrics_snapshot();
+  EXPECT_EQ(m.activity_cancelled, 1u);
+  EXPECT_EQ(m.activity_success, 0u);
+  EXPECT_EQ(m.activity_infra_errors, 0u);
 }
 
 }  // namespace
