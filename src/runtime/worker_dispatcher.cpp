@@ -32,6 +32,9 @@ struct ActivityRun {
   std::mutex mutex;
   std::condition_variable_any cv;
   bool done = false;
+  /// The activity returned after it had been asked to stop: the cancellation came first, so its
+  /// result is discarded like one that arrives after the grace period (spec/04 §4.3).
+  bool stopped_first = false;
   Result<std::string> result = Err("activity did not finish");
 };
 
@@ -140,6 +143,7 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
         }
         std::lock_guard lock(run->mutex);
         run->result = std::move(result);
+        run->stopped_first = stop.stop_requested();
         run->done = true;
         run->cv.notify_all();
       });
@@ -151,7 +155,9 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
   {
     std::unique_lock lock(run->mutex);
     run->cv.wait(lock, cancel_token, [&] { return run->done; });
-    finished = run->done;
+    // An activity that honours its stop token returns right after the cancellation: that still
+    // counts as "cancellation fired first" (below, shutdown keeps such a result).
+    finished = run->done && !run->stopped_first;
   }
   const auto abandon_token = state.abandon.get_token();
   if (!finished && !state.stop.stop_requested()) {
