@@ -48,8 +48,8 @@ class InstrumentedProvider final : public Provider {
   ProviderResult<std::map<std::string, std::string>> get_kv_all_values(const std::string& instance) override;
   ProviderResult<std::optional<SystemStats>> get_instance_stats(const std::string& instance) override;
   void wake_waiters() override;
-  std::uint64_t change_epoch() override;
-  void wait_for_change(std::uint64_t seen, Millis timeout) override;
+  std::uint64_t change_epoch(const std::string& instance) override;
+  void wait_for_change(const std::string& instance, std::uint64_t seen, Millis timeout) override;
   std::string name() const override;
   std::string version() const override;
   ProviderAdmin* as_management_capability() override;

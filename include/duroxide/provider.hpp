@@ -117,16 +117,21 @@ class Provider {
   /// waiting out a long poll. Short-poll providers need not override it.
   virtual void wake_waiters() {}
 
-  /// A counter that grows whenever an orchestration turn is committed through this provider object,
-  /// i.e. whenever an instance's history, status, custom status or KV may have changed. Clients
-  /// waiting for such a change read it before looking, then call wait_for_change(). Providers
-  /// that cannot tell return 0.
-  virtual std::uint64_t change_epoch() { return 0; }
+  /// A counter that grows whenever a turn of `instance` is committed through this provider object,
+  /// i.e. whenever its history, status, custom status or KV may have changed. It may also grow for
+  /// other instances' turns (a provider may share one counter among several instances): it says
+  /// "look again", never what changed. Clients waiting for a change of `instance` read it before
+  /// looking, then call wait_for_change(). Providers that cannot tell return 0.
+  virtual std::uint64_t change_epoch(const std::string& instance) {
+    (void)instance;
+    return 0;
+  }
 
-  /// Returns once change_epoch() differs from `seen`, or after `timeout`. Changes made by another
-  /// process are not signalled, so callers keep a bounded timeout and look again. The default
-  /// waits out the timeout (plain polling).
-  virtual void wait_for_change(std::uint64_t seen, Millis timeout) {
+  /// Returns once change_epoch(instance) differs from `seen`, or after `timeout`. Changes made by
+  /// another process are not signalled, so callers keep a bounded timeout and look again. The
+  /// default waits out the timeout (plain polling).
+  virtual void wait_for_change(const std::string& instance, std::uint64_t seen, Millis timeout) {
+    (void)instance;
     (void)seen;
     std::this_thread::sleep_for(timeout);
   }

@@ -15,24 +15,26 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 /// Client polling backoff (spec/05 §3): 5 ms doubling to a 100 ms cap.
-/// Waits between looks at the store: returns as soon as a turn commits through the same provider
-/// object (in-process runtime), otherwise after a delay that grows 5 → 100 ms, never past the
+/// Waits between looks at `instance` in the store: returns as soon as a turn of it commits through
+/// the same provider object (in-process runtime), otherwise after a delay that grows 5 → 100 ms, never past the
 /// caller's deadline (another process's changes are only seen by looking again).
 class ChangeWait {
  public:
-  ChangeWait(Provider& store, Clock::time_point deadline) : store_(store), deadline_(deadline) {}
+  ChangeWait(Provider& store, const std::string& instance, Clock::time_point deadline)
+      : store_(store), instance_(instance), deadline_(deadline) {}
 
   /// The epoch to wait from: read before looking, so a change made while looking is not missed.
-  void mark() { seen_ = store_.change_epoch(); }
+  void mark() { seen_ = store_.change_epoch(instance_); }
 
   void wait() {
     const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
-    store_.wait_for_change(seen_, std::max(std::chrono::milliseconds(0), std::min(remaining, delay_)));
+    store_.wait_for_change(instance_, seen_, std::max(std::chrono::milliseconds(0), std::min(remaining, delay_)));
     delay_ = std::min(delay_ * 2, std::chrono::milliseconds(100));
   }
 
  private:
   Provider& store_;
+  const std::string& instance_;
   Clock::time_point deadline_;
   std::uint64_t seen_ = 0;
   std::chrono::milliseconds delay_{5};
@@ -149,7 +151,7 @@ ClientResult<OrchestrationStatus> Client::get_orchestration_status(const std::st
 ClientResult<OrchestrationStatus> Client::wait_for_orchestration(const std::string& instance,
                                                                  std::chrono::milliseconds timeout) const {
   const auto deadline = Clock::now() + timeout;
-  ChangeWait change(*store_, deadline);
+  ChangeWait change(*store_, instance, deadline);
   for (;;) {
     change.mark();
     auto status = get_orchestration_status(instance);
@@ -165,7 +167,7 @@ ClientResult<OrchestrationStatus> Client::wait_for_status_change(const std::stri
                                                                  std::chrono::milliseconds timeout) const {
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
-    const auto seen = store_->change_epoch();
+    const auto seen = store_->change_epoch(instance);
     auto changed = store_->get_custom_status(instance, last_seen_version);
     if (!changed) return std::unexpected(ClientError(std::move(changed.error())));
     auto status = get_orchestration_status(instance);
@@ -173,7 +175,7 @@ ClientResult<OrchestrationStatus> Client::wait_for_status_change(const std::stri
     if (*changed || status->is_terminal()) return status;
     const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     // Wakes early when a turn commits in this process; `poll_interval` bounds the wait for others.
-    store_->wait_for_change(seen, std::max(std::chrono::milliseconds(0), std::min(remaining, poll_interval)));
+    store_->wait_for_change(instance, seen, std::max(std::chrono::milliseconds(0), std::min(remaining, poll_interval)));
   }
   return std::unexpected(ClientError::of(ClientError::Kind::Timeout));
 }
@@ -190,7 +192,7 @@ ClientResult<std::map<std::string, std::string>> Client::get_kv_all_values(const
 ClientResult<std::string> Client::wait_for_kv_value(const std::string& instance, const std::string& key,
                                                     std::chrono::milliseconds timeout) const {
   const auto deadline = Clock::now() + timeout;
-  ChangeWait change(*store_, deadline);
+  ChangeWait change(*store_, instance, deadline);
   for (;;) {
     change.mark();
     auto value = store_->get_kv_value(instance, key);

@@ -274,8 +274,8 @@ TEST(E2eRuntimeBasics, ShutdownDeadlineJoinsEveryRuntimeThreadAndLeavesTheActivi
 class SignalOnlyProvider : public ForwardingProvider {
  public:
   using ForwardingProvider::ForwardingProvider;
-  void wait_for_change(std::uint64_t seen, Millis) override {
-    ForwardingProvider::wait_for_change(seen, std::chrono::minutes(1));
+  void wait_for_change(const std::string& instance, std::uint64_t seen, Millis) override {
+    ForwardingProvider::wait_for_change(instance, seen, std::chrono::minutes(1));
   }
 };
 

@@ -8,6 +8,7 @@
 #include <duroxide/sqlite_provider.hpp>
 
 #include "provider/validation/validation_helpers.hpp"
+#include "providers/sqlite/sqlite_store.hpp"
 #include "support/e2e_support.hpp"
 
 namespace duroxide::validation {
@@ -288,6 +289,28 @@ TEST(ProviderSqliteStore, test_instrumented_provider_management_passthrough) {
   EXPECT_TRUE(must(p.as_management_capability()->list_instances(), "list").empty());
   EXPECT_EQ(p.name(), inner->name());
   EXPECT_EQ(p.version(), inner->version());
+}
+
+// ---- change signal (Provider::change_epoch) ----
+
+/// A client waiting for one instance is not woken by the turns of instances in other buckets.
+TEST(ProviderSqliteStore, ChangeEpochOfAnInstanceIgnoresTurnsOfOtherBuckets) {
+  auto p = open_memory();
+  const std::string watched = "watched";
+  std::string other = "other-0";
+  for (int i = 1; SqliteProvider::Store::change_bucket(other) == SqliteProvider::Store::change_bucket(watched); ++i) {
+    other = "other-" + std::to_string(i);
+  }
+  const auto watched_before = p->change_epoch(watched);
+  const auto other_before = p->change_epoch(other);
+  seed(*p, other, {started_event(other)});
+  EXPECT_NE(p->change_epoch(other), other_before) << "a committed turn bumps its own instance's epoch";
+  EXPECT_EQ(p->change_epoch(watched), watched_before) << "a turn of another bucket must not wake this waiter";
+  const auto start = std::chrono::steady_clock::now();
+  p->wait_for_change(watched, watched_before, 50ms);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 50ms) << "nothing changed for the watched instance";
+  seed(*p, watched, {started_event(watched)});
+  EXPECT_NE(p->change_epoch(watched), watched_before);
 }
 
 }  // namespace

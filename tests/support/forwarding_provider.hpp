@@ -76,8 +76,10 @@ class ForwardingProvider : public Provider {
     return inner_->get_instance_stats(instance);
   }
   void wake_waiters() override { inner_->wake_waiters(); }
-  std::uint64_t change_epoch() override { return inner_->change_epoch(); }
-  void wait_for_change(std::uint64_t seen, Millis timeout) override { inner_->wait_for_change(seen, timeout); }
+  std::uint64_t change_epoch(const std::string& instance) override { return inner_->change_epoch(instance); }
+  void wait_for_change(const std::string& instance, std::uint64_t seen, Millis timeout) override {
+    inner_->wait_for_change(instance, seen, timeout);
+  }
   std::string name() const override { return inner_->name(); }
   std::string version() const override { return inner_->version(); }
   ProviderAdmin* as_management_capability() override { return inner_->as_management_capability(); }

@@ -111,9 +111,9 @@ ProviderResult<std::optional<SystemStats>> InstrumentedProvider::get_instance_st
   return inner_->get_instance_stats(instance);
 }
 void InstrumentedProvider::wake_waiters() { inner_->wake_waiters(); }
-std::uint64_t InstrumentedProvider::change_epoch() { return inner_->change_epoch(); }
-void InstrumentedProvider::wait_for_change(std::uint64_t seen, Millis timeout) {
-  inner_->wait_for_change(seen, timeout);
+std::uint64_t InstrumentedProvider::change_epoch(const std::string& instance) { return inner_->change_epoch(instance); }
+void InstrumentedProvider::wait_for_change(const std::string& instance, std::uint64_t seen, Millis timeout) {
+  inner_->wait_for_change(instance, seen, timeout);
 }
 std::string InstrumentedProvider::name() const { return inner_->name(); }
 std::string InstrumentedProvider::version() const { return inner_->version(); }

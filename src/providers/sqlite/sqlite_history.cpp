@@ -77,14 +77,33 @@ ProviderResult<std::optional<std::uint64_t>> latest_history_execution(SqliteProv
   return std::optional<std::uint64_t>(stmt.uint64(0));
 }
 
-ProviderResult<void> append_events(SqliteProvider::Store& s, std::string_view operation, const std::string& instance,
-                                   std::uint64_t execution_id, const std::vector<Event>& events) {
-  const auto now = SqliteProvider::Store::now_ms();
+ProviderResult<std::vector<std::string>> encode_events(std::string_view operation, const std::vector<Event>& events,
+                                                       std::size_t max_payload_bytes) {
+  std::vector<std::string> encoded;
+  encoded.reserve(events.size());
   for (const auto& event : events) {
     DUROXIDE_TRY(providers::validate_event(operation, event));
-    const std::string json = serialize_event(event);
-    DUROXIDE_TRY(providers::validate_payload_size(operation, fmt::format("event {}", event.event_id), json.size(),
-                                                  s.options.max_payload_bytes));
+    encoded.push_back(serialize_event(event));
+    DUROXIDE_TRY(providers::validate_payload_size(operation, fmt::format("event {}", event.event_id),
+                                                  encoded.back().size(), max_payload_bytes));
+  }
+  return encoded;
+}
+
+ProviderResult<std::string> encode_work_item(std::string_view operation, const WorkItem& item,
+                                             std::size_t max_payload_bytes) {
+  std::string json = serialize_work_item(item);
+  DUROXIDE_TRY(providers::validate_payload_size(operation, "work item", json.size(), max_payload_bytes));
+  return json;
+}
+
+ProviderResult<void> append_events(SqliteProvider::Store& s, std::string_view operation, const std::string& instance,
+                                   std::uint64_t execution_id, const std::vector<Event>& events,
+                                   const std::vector<std::string>& encoded) {
+  const auto now = SqliteProvider::Store::now_ms();
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& event = events[i];
+    const auto& json = encoded[i];
     DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
                                           "INSERT INTO history (instance_id, execution_id, event_id, event_type, "
                                           "event_data, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));

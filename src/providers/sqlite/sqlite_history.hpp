@@ -24,14 +24,27 @@ ProviderResult<LoadedHistory> load_history(SqliteProvider::Store& s, std::string
 ProviderResult<std::optional<std::uint64_t>> latest_history_execution(SqliteProvider::Store& s,
                                                                       std::string_view operation,
                                                                       const std::string& instance);
-/// Inserts the events under (instance, execution_id); id 0, a duplicate id or an oversize event is
+// Encoding to JSON is the costliest part of a write and needs no lock: writers encode (and
+// size-check) before they take the store's mutex, then insert the text.
+
+/// The events' JSON, in order; id 0 or an oversize event is a permanent error. No lock needed.
+ProviderResult<std::vector<std::string>> encode_events(std::string_view operation, const std::vector<Event>& events,
+                                                       std::size_t max_payload_bytes);
+/// The work item's JSON; an oversize item is a permanent error. No lock needed.
+ProviderResult<std::string> encode_work_item(std::string_view operation, const WorkItem& item,
+                                             std::size_t max_payload_bytes);
+/// Inserts the events (`json` from encode_events) under (instance, execution_id); a duplicate id is
 /// a permanent error (the caller's transaction rolls back).
 ProviderResult<void> append_events(SqliteProvider::Store& s, std::string_view operation, const std::string& instance,
-                                   std::uint64_t execution_id, const std::vector<Event>& events);
-/// Inserts a message into the orchestrator queue, visible at `visible_at` (epoch ms).
+                                   std::uint64_t execution_id, const std::vector<Event>& events,
+                                   const std::vector<std::string>& json);
+/// Inserts a message (`json` from encode_work_item) into the orchestrator queue, visible at
+/// `visible_at` (epoch ms).
 ProviderResult<void> insert_orchestrator_message(SqliteProvider::Store& s, std::string_view operation,
-                                                 const WorkItem& item, std::int64_t visible_at);
-/// Inserts an ActivityExecute into the worker queue, visible now.
-ProviderResult<void> insert_activity(SqliteProvider::Store& s, std::string_view operation, const WorkItem& item);
+                                                 const WorkItem& item, const std::string& json,
+                                                 std::int64_t visible_at);
+/// Inserts an ActivityExecute (`json` from encode_work_item) into the worker queue, visible now.
+ProviderResult<void> insert_activity(SqliteProvider::Store& s, std::string_view operation, const WorkItem& item,
+                                     const std::string& json);
 
 }  // namespace duroxide::sqlite_detail

@@ -175,10 +175,8 @@ ProviderResult<void> merge_kv(SqliteProvider::Store& s, const std::string& insta
 }
 
 ProviderResult<void> insert_worker_item(SqliteProvider::Store& s, std::string_view operation,
-                                        const work_items::ActivityExecute& activity, const WorkItem& item,
+                                        const work_items::ActivityExecute& activity, const std::string& json,
                                         std::int64_t now) {
-  const std::string json = serialize_work_item(item);
-  DUROXIDE_TRY(providers::validate_payload_size(operation, "work item", json.size(), s.options.max_payload_bytes));
   DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
                                         "INSERT INTO worker_queue (work_item, visible_at, attempt_count, instance_id, "
                                         "execution_id, activity_id, session_id, tag, created_at) VALUES (?1, ?2, 0, "
@@ -189,9 +187,38 @@ ProviderResult<void> insert_worker_item(SqliteProvider::Store& s, std::string_vi
   return {};
 }
 
-ProviderResult<void> write_queues(SqliteProvider::Store& s, const OrchestrationAck& ack, std::int64_t now) {
+/// An ack's JSON, encoded before the lock is taken (sqlite_history.hpp).
+struct EncodedAck {
+  std::vector<std::string> events;
+  std::vector<std::string> worker_items;
+  std::vector<std::string> orchestrator_items;  ///< parallel to ack.orchestrator_items ("" for skipped ones)
+};
+
+ProviderResult<EncodedAck> encode_ack(const OrchestrationAck& ack, std::size_t max_payload) {
+  EncodedAck encoded;
+  DUROXIDE_TRY_ASSIGN(events, sqlite_detail::encode_events(kAck, ack.history_delta, max_payload));
+  encoded.events = std::move(events);
   for (const auto& item : ack.worker_items) {
-    DUROXIDE_TRY(insert_worker_item(s, kAck, std::get<work_items::ActivityExecute>(item), item, now));
+    DUROXIDE_TRY_ASSIGN(json, sqlite_detail::encode_work_item(kAck, item, max_payload));
+    encoded.worker_items.push_back(std::move(json));
+  }
+  for (const auto& item : ack.orchestrator_items) {
+    if (is_worker_item(item)) {
+      encoded.orchestrator_items.emplace_back();
+      continue;
+    }
+    DUROXIDE_TRY_ASSIGN(json, sqlite_detail::encode_work_item(kAck, item, max_payload));
+    encoded.orchestrator_items.push_back(std::move(json));
+  }
+  return encoded;
+}
+
+ProviderResult<void> write_queues(SqliteProvider::Store& s, const OrchestrationAck& ack, const EncodedAck& encoded,
+                                  std::int64_t now) {
+  for (std::size_t i = 0; i < ack.worker_items.size(); ++i) {
+    const auto& item = ack.worker_items[i];
+    DUROXIDE_TRY(
+        insert_worker_item(s, kAck, std::get<work_items::ActivityExecute>(item), encoded.worker_items[i], now));
   }
   // After the inserts, so an activity scheduled and cancelled in the same turn leaves nothing.
   for (const auto& cancelled : ack.cancelled_activities) {
@@ -201,11 +228,12 @@ ProviderResult<void> write_queues(SqliteProvider::Store& s, const OrchestrationA
     stmt.bind(1, cancelled.instance).bind(2, cancelled.execution_id).bind(3, cancelled.activity_id);
     DUROXIDE_TRY(stmt.run());
   }
-  for (const auto& item : ack.orchestrator_items) {
+  for (std::size_t i = 0; i < ack.orchestrator_items.size(); ++i) {
+    const auto& item = ack.orchestrator_items[i];
     if (is_worker_item(item)) continue;
     const auto* timer = std::get_if<work_items::TimerFired>(&item);
     const auto visible_at = timer != nullptr ? static_cast<std::int64_t>(timer->fire_at_ms) : now;
-    DUROXIDE_TRY(sqlite_detail::insert_orchestrator_message(s, kAck, item, visible_at));
+    DUROXIDE_TRY(sqlite_detail::insert_orchestrator_message(s, kAck, item, encoded.orchestrator_items[i], visible_at));
   }
   return {};
 }
@@ -213,8 +241,9 @@ ProviderResult<void> write_queues(SqliteProvider::Store& s, const OrchestrationA
 }  // namespace
 
 namespace sqlite_detail {
-ProviderResult<void> insert_activity(SqliteProvider::Store& s, std::string_view operation, const WorkItem& item) {
-  return insert_worker_item(s, operation, std::get<work_items::ActivityExecute>(item), item,
+ProviderResult<void> insert_activity(SqliteProvider::Store& s, std::string_view operation, const WorkItem& item,
+                                     const std::string& json) {
+  return insert_worker_item(s, operation, std::get<work_items::ActivityExecute>(item), json,
                             SqliteProvider::Store::now_ms());
 }
 }  // namespace sqlite_detail
@@ -222,6 +251,7 @@ ProviderResult<void> insert_activity(SqliteProvider::Store& s, std::string_view 
 ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& lock_token,
                                                             const OrchestrationAck& ack) {
   DUROXIDE_TRY(validate_ack(ack, store_->options.max_payload_bytes));
+  DUROXIDE_TRY_ASSIGN(encoded, encode_ack(ack, store_->options.max_payload_bytes));
   auto& s = *store_;
   std::lock_guard lock(s.mutex);
   DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, kAck));
@@ -250,12 +280,12 @@ ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& l
     DUROXIDE_TRY(consume.run());
   }
   DUROXIDE_TRY(write_metadata(s, instance, ack, now));
-  DUROXIDE_TRY(sqlite_detail::append_events(s, kAck, instance, ack.execution_id, ack.history_delta));
+  DUROXIDE_TRY(sqlite_detail::append_events(s, kAck, instance, ack.execution_id, ack.history_delta, encoded.events));
   DUROXIDE_TRY(write_status(s, instance, ack, now));
   DUROXIDE_TRY(write_custom_status(s, instance, ack.history_delta));
   DUROXIDE_TRY(write_kv(s, instance, ack.history_delta, now));
   if (ack.metadata.status && is_terminal_status(*ack.metadata.status)) DUROXIDE_TRY(merge_kv(s, instance));
-  DUROXIDE_TRY(write_queues(s, ack, now));
+  DUROXIDE_TRY(write_queues(s, ack, encoded, now));
 
   DUROXIDE_TRY(exec(s, kAck, "DELETE FROM instance_locks WHERE instance_id = ?1", instance));
   {
@@ -275,8 +305,9 @@ ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& l
     orchestrator_work = row && pending.int64(0) != 0;
   }
   DUROXIDE_TRY(tx.commit());
-  ++s.change_epoch;
-  s.change_cv.notify_all();
+  const auto bucket = Store::change_bucket(instance);
+  ++s.change_epochs[bucket];
+  s.change_cvs[bucket].notify_all();
   if (orchestrator_work) s.wake(WakeQueue::Orchestrator);
   if (!ack.worker_items.empty()) s.wake(WakeQueue::Worker);
   return {};

@@ -35,12 +35,14 @@ std::pair<std::string, std::string> start_name_version(const WorkItem& item) {
   return {can.orchestration, can.version.value_or("unknown")};
 }
 
-// Candidates: the oldest visible messages of instances without a live lock, in enqueue order.
+// Candidates: the oldest visible messages of instances without a live lock, in enqueue order. A
+// small page: the first candidate is nearly always lockable, and every row costs the lock (and
+// capability) sub-queries; the fetch loop asks for the next page when a whole page is skipped.
 constexpr const char* kCandidatesSql = R"sql(
 SELECT q.id, q.instance_id FROM orchestrator_queue q
 WHERE q.id > ?2 AND q.visible_at <= ?1
   AND NOT EXISTS (SELECT 1 FROM instance_locks l WHERE l.instance_id = q.instance_id AND l.locked_until > ?1)
-ORDER BY q.id LIMIT 64)sql";
+ORDER BY q.id LIMIT 8)sql";
 
 // The same, restricted to instances whose current execution is unpinned or pinned inside [min, max]
 // (spec/03 §5.2 step 2). Applied before any lock is taken or history decoded.
@@ -54,7 +56,7 @@ WHERE q.id > ?2 AND q.visible_at <= ?1
     WHERE i.instance_id = q.instance_id AND e.duroxide_version_major IS NOT NULL
       AND ((e.duroxide_version_major, e.duroxide_version_minor, e.duroxide_version_patch) < (?3, ?4, ?5)
         OR (e.duroxide_version_major, e.duroxide_version_minor, e.duroxide_version_patch) > (?6, ?7, ?8)))
-ORDER BY q.id LIMIT 64)sql";
+ORDER BY q.id LIMIT 8)sql";
 
 }  // namespace
 
@@ -82,22 +84,22 @@ void SqliteProvider::wake_waiters() {
   store_->worker_cv.notify_all();
 }
 
-std::uint64_t SqliteProvider::change_epoch() {
+std::uint64_t SqliteProvider::change_epoch(const std::string& instance) {
   std::lock_guard lock(store_->mutex);
-  return store_->change_epoch;
+  return store_->change_epochs[Store::change_bucket(instance)];
 }
 
-void SqliteProvider::wait_for_change(std::uint64_t seen, Millis timeout) {
+void SqliteProvider::wait_for_change(const std::string& instance, std::uint64_t seen, Millis timeout) {
+  const auto bucket = Store::change_bucket(instance);
   std::unique_lock lock(store_->mutex);
-  store_->change_cv.wait_for(lock, timeout, [&] { return store_->change_epoch != seen; });
+  store_->change_cvs[bucket].wait_for(lock, timeout, [&] { return store_->change_epochs[bucket] != seen; });
 }
 
 namespace sqlite_detail {
 
 ProviderResult<void> insert_orchestrator_message(SqliteProvider::Store& s, std::string_view operation,
-                                                 const WorkItem& item, std::int64_t visible_at) {
-  const std::string json = serialize_work_item(item);
-  DUROXIDE_TRY(providers::validate_payload_size(operation, "work item", json.size(), s.options.max_payload_bytes));
+                                                 const WorkItem& item, const std::string& json,
+                                                 std::int64_t visible_at) {
   DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
                                         "INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, "
                                         "attempt_count, created_at) VALUES (?1, ?2, ?3, 0, ?4)"));
@@ -115,9 +117,10 @@ ProviderResult<void> SqliteProvider::enqueue_for_orchestrator(const WorkItem& it
         std::string(op), "Invalid work item type: ActivityExecute belongs to the worker queue"));
   }
   DUROXIDE_TRY(providers::validate_work_item(op, item));
+  DUROXIDE_TRY_ASSIGN(json, sqlite_detail::encode_work_item(op, item, store_->options.max_payload_bytes));
   std::lock_guard lock(store_->mutex);
   const auto visible_at = Store::now_ms() + (delay ? std::max<std::int64_t>(0, delay->count()) : 0);
-  DUROXIDE_TRY(sqlite_detail::insert_orchestrator_message(*store_, op, item, visible_at));
+  DUROXIDE_TRY(sqlite_detail::insert_orchestrator_message(*store_, op, item, json, visible_at));
   store_->wake(WakeQueue::Orchestrator);
   return {};
 }

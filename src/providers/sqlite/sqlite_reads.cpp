@@ -82,9 +82,10 @@ ProviderResult<void> SqliteProvider::append_with_execution(const std::string& in
                                                            const std::vector<Event>& events) {
   constexpr std::string_view op = "append_with_execution";
   DUROXIDE_TRY(providers::validate_instance_id(op, instance));
+  DUROXIDE_TRY_ASSIGN(json, sqlite_detail::encode_events(op, events, store_->options.max_payload_bytes));
   std::lock_guard lock(store_->mutex);
   DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*store_->db, op));
-  DUROXIDE_TRY(sqlite_detail::append_events(*store_, op, instance, execution_id, events));
+  DUROXIDE_TRY(sqlite_detail::append_events(*store_, op, instance, execution_id, events, json));
   return tx.commit();
 }
 

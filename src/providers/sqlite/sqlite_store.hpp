@@ -3,9 +3,11 @@
 // writer anyway), the wake-up machinery of the long polls, and the helpers the store's translation
 // units share (transactions, clock, lock tokens).
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,8 +50,14 @@ struct SqliteProvider::Store {
   std::uint64_t orchestrator_generation = 0;  ///< bumped by every change that may make work visible
   std::uint64_t worker_generation = 0;
   std::uint64_t wake_epoch = 0;  ///< bumped by wake_waiters(): waits that began earlier end
-  std::condition_variable change_cv;
-  std::uint64_t change_epoch = 0;             ///< bumped by every committed orchestration turn (Provider::change_epoch)
+  // Provider::change_epoch: one counter per bucket of instances, bumped by every committed turn of
+  // an instance in the bucket, so a client waiting for one instance is rarely woken by the others.
+  static constexpr std::size_t kChangeBuckets = 64;
+  std::array<std::uint64_t, kChangeBuckets> change_epochs{};
+  std::array<std::condition_variable, kChangeBuckets> change_cvs;
+  static std::size_t change_bucket(const std::string& instance) {
+    return std::hash<std::string>{}(instance) % kChangeBuckets;
+  }
   sqlite_detail::HistoryCache history_cache;  ///< parsed histories (mutex held)
 
   /// Milliseconds since the Unix epoch: the clock of every stored timestamp.

@@ -136,8 +136,9 @@ ProviderResult<void> SqliteProvider::enqueue_for_worker(const WorkItem& item) {
         fmt::format("Invalid work item type: {} belongs to the orchestrator queue", work_item_type_name(item))));
   }
   DUROXIDE_TRY(providers::validate_work_item(op, item));
+  DUROXIDE_TRY_ASSIGN(json, sqlite_detail::encode_work_item(op, item, store_->options.max_payload_bytes));
   std::lock_guard lock(store_->mutex);
-  DUROXIDE_TRY(sqlite_detail::insert_activity(*store_, op, item));
+  DUROXIDE_TRY(sqlite_detail::insert_activity(*store_, op, item, json));
   store_->wake(WakeQueue::Worker);
   return {};
 }
@@ -161,6 +162,11 @@ ProviderResult<void> SqliteProvider::ack_work_item(const std::string& lock_token
     }
     DUROXIDE_TRY(providers::validate_work_item(op, *completion));
   }
+  std::string completion_json;
+  if (completion) {
+    DUROXIDE_TRY_ASSIGN(json, sqlite_detail::encode_work_item(op, *completion, store_->options.max_payload_bytes));
+    completion_json = std::move(json);
+  }
   auto& s = *store_;
   std::lock_guard lock(s.mutex);
   DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, op));
@@ -182,7 +188,7 @@ ProviderResult<void> SqliteProvider::ack_work_item(const std::string& lock_token
   if (session_id) {
     DUROXIDE_TRY(touch_session(s, op, *session_id, now));
   }
-  if (completion) DUROXIDE_TRY(sqlite_detail::insert_orchestrator_message(s, op, *completion, now));
+  if (completion) DUROXIDE_TRY(sqlite_detail::insert_orchestrator_message(s, op, *completion, completion_json, now));
   DUROXIDE_TRY(tx.commit());
   if (completion) s.wake(WakeQueue::Orchestrator);
   return {};

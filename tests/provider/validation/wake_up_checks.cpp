@@ -137,21 +137,21 @@ TEST_P(ProviderWakeUp, MessageArrivedDuringTurnWakesFetchAfterAck) {
 /// without polling.
 TEST_P(ProviderWakeUp, AckedTurnWakesChangeWaiter) {
   auto p = create_provider();
-  const auto initial = p->change_epoch();
+  const auto initial = p->change_epoch("inst");
   must(p->enqueue_for_orchestrator(start_item("inst"), std::nullopt), "enqueue");
   auto first = must_fetch_orchestration(*p, factory().lock_timeout());
-  EXPECT_EQ(p->change_epoch(), initial) << "an enqueue or a fetch is not a committed turn";
+  EXPECT_EQ(p->change_epoch("inst"), initial) << "an enqueue or a fetch is not a committed turn";
   must(p->ack_orchestration_item(first.lock_token, make_ack(1, {started_event("inst")}, instance_metadata())), "ack");
-  if (p->change_epoch() == initial) GTEST_SKIP() << "store does not signal changes (clients poll)";
+  if (p->change_epoch("inst") == initial) GTEST_SKIP() << "store does not signal changes (clients poll)";
 
-  const auto before = p->change_epoch();
+  const auto before = p->change_epoch("inst");
   must(p->enqueue_for_orchestrator(external_item("inst"), std::nullopt), "enqueue event");
   auto second = must_fetch_orchestration(*p, factory().lock_timeout());
   std::latch about_to_wait(1);
   Clock::time_point returned;
   std::thread waiter([&] {
     about_to_wait.count_down();
-    p->wait_for_change(before, kLongPoll);
+    p->wait_for_change("inst", before, kLongPoll);
     returned = Clock::now();
   });
   about_to_wait.wait();
@@ -161,7 +161,7 @@ TEST_P(ProviderWakeUp, AckedTurnWakesChangeWaiter) {
   EXPECT_LT(std::chrono::duration_cast<Millis>(returned - acked), kPrompt);
   // A wait from the current epoch waits out its timeout.
   const auto start = Clock::now();
-  p->wait_for_change(p->change_epoch(), 200ms);
+  p->wait_for_change("inst", p->change_epoch("inst"), 200ms);
   EXPECT_GE(Clock::now() - start, 200ms);
 }
 
