@@ -5,6 +5,7 @@
 //   stress [--workload all|w1|w2|w3|w4] [--config all|defaults|4x4] [--dir PATH]
 //          [--w1-instances 500] [--w1-fanout 5] [--w2-instances 100]
 //          [--w3-lengths 50,100,200,400,800] [--w4-instances 200] [--w4-timers 5] [--w4-timer-ms 10]
+//          [--durability normal|full]
 //
 // Every instance's output is checked; a wrong or missing output counts as a failure.
 #include <sys/resource.h>
@@ -44,6 +45,7 @@ struct Settings {
   int w4_instances = 200;
   int w4_timers = 5;
   int w4_timer_ms = 10;
+  SqliteDurability durability = SqliteDurability::Normal;
 };
 
 struct Config {
@@ -117,7 +119,7 @@ class Run {
     dir_ = settings.dir / fmt::format("{}-{}-{}", label, config.name, getpid());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    auto opened = SqliteProvider::open("sqlite:" + (dir_ / "stress.db").string());
+    auto opened = SqliteProvider::open("sqlite:" + (dir_ / "stress.db").string(), {.durability = settings.durability});
     if (!opened) throw std::runtime_error("cannot open store: " + opened.error().to_string());
     store_ = *opened;
     auto activities = ActivityRegistry::builder()
@@ -178,12 +180,15 @@ class Run {
   std::optional<Client> client_;
 };
 
+SqliteDurability g_durability = SqliteDurability::Normal;  // of this run, for the result lines
+
 nlohmann::json result_line(const std::string& workload, const Config& config) {
   return {{"workload", workload},
           {"config", config.name},
           {"orchestration_concurrency", config.orchestration_concurrency},
           {"worker_concurrency", config.worker_concurrency},
-          {"store", "sqlite-file"}};
+          {"store", "sqlite-file"},
+          {"synchronous", g_durability == SqliteDurability::Full ? "FULL" : "NORMAL"}};
 }
 
 void emit(nlohmann::json line) {
@@ -320,7 +325,7 @@ Settings parse(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") {
       std::cout << "usage: stress [--workload all|w1|w2|w3|w4] [--config all|defaults|4x4] [--dir PATH]\n"
                    "              [--w1-instances N] [--w1-fanout N] [--w2-instances N] [--w3-lengths N,N,...]\n"
-                   "              [--w4-instances N] [--w4-timers N] [--w4-timer-ms MS]\n";
+                   "              [--w4-instances N] [--w4-timers N] [--w4-timer-ms MS] [--durability normal|full]\n";
       std::exit(0);
     }
     if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
@@ -350,6 +355,9 @@ Settings parse(int argc, char** argv) {
       s.w4_timers = positive();
     } else if (flag == "--w4-timer-ms") {
       s.w4_timer_ms = positive();
+    } else if (flag == "--durability") {
+      if (value != "normal" && value != "full") throw std::invalid_argument("--durability is normal or full");
+      s.durability = value == "full" ? SqliteDurability::Full : SqliteDurability::Normal;
     } else {
       throw std::invalid_argument("unknown option " + flag + " (try --help)");
     }
@@ -369,6 +377,7 @@ Settings parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     const Settings settings = parse(argc, argv);
+    g_durability = settings.durability;
     std::vector<Config> configs;
     const RuntimeOptions defaults;
     if (settings.config != "4x4") {

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs every benchmark program of a release build and appends its JSON lines to $BENCH_OUT.
+# Runs every benchmark program of a release build and appends its JSON lines to $BENCH_OUT: the
+# microbenchmarks (bench_*), then the peer workloads W1-W4 (stress) with both concurrency configs
+# at synchronous=NORMAL, and with the defaults at synchronous=FULL.
 set -euo pipefail
 build_dir=${1:?usage: run-bench.sh BUILD_DIR}
 out=${BENCH_OUT:-$build_dir/bench-results.jsonl}
@@ -12,8 +14,13 @@ for bench in "$build_dir"/bench/bench_*; do
   "$bench" | tee -a "$out"
   ran=$((ran + 1))
 done
-if [[ $ran -eq 0 ]]; then
-  echo "run-bench: no benchmark programs were built in $build_dir/bench" >&2
+if [[ $ran -eq 0 || ! -x "$build_dir/bench/stress" ]]; then
+  echo "run-bench: the benchmark programs were not built in $build_dir/bench" >&2
   exit 1
 fi
+echo "run-bench: stress (W1-W4, defaults and 4x4, synchronous=NORMAL)" >&2
+"$build_dir/bench/stress" --workload all --config all | tee -a "$out"
+echo "run-bench: stress (W1-W4, defaults, synchronous=FULL)" >&2
+"$build_dir/bench/stress" --workload all --config defaults --durability full | tee -a "$out"
+ran=$((ran + 1))
 echo "run-bench: $ran programs; results in $out" >&2

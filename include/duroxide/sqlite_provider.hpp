@@ -14,11 +14,23 @@
 
 namespace duroxide {
 
+/// How hard a file store pushes each commit to disk (SQLite's `synchronous` in WAL mode).
+enum class SqliteDurability {
+  /// synchronous=NORMAL: a commit survives a crash of the process; a power loss may drop the last
+  /// commits (never corrupts). The default, and what duroxide's SQLite store runs with.
+  Normal,
+  /// synchronous=FULL: every commit is on disk before it returns (fsync per commit): survives
+  /// power loss too, at a fraction of the throughput.
+  Full,
+};
+
 struct SqliteOptions {
   /// How often a waiting fetch re-checks the file for work enqueued by another process.
   std::chrono::milliseconds cross_process_poll_interval{100};
   /// Largest serialized work item or event accepted (bytes); larger ones are a permanent error.
   std::size_t max_payload_bytes = 16 * 1024 * 1024;  // = providers::kDefaultMaxPayloadBytes
+  /// Durability of a file store's commits (ignored in memory).
+  SqliteDurability durability = SqliteDurability::Normal;
 };
 
 class SqliteProvider final : public Provider, public ProviderAdmin {

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <duroxide/sqlite_provider.hpp>
+
 #include "providers/sqlite/sqlite_database.hpp"
 
 namespace duroxide::sqlite {
@@ -46,6 +48,22 @@ TEST(ProviderSqliteSetup, OpenCreatesFileWithCurrentSchemaAndReopens) {
   auto reopened = Database::open_file(path);
   ASSERT_TRUE(reopened.has_value()) << reopened.error().to_string();
   EXPECT_EQ((*reopened)->query_int("test", "SELECT count(*) FROM sessions").value(), 1);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ProviderSqliteSetup, DurabilityChoosesSynchronousMode) {
+  const auto dir = fresh_dir("durability");
+  // PRAGMA synchronous: 1 = NORMAL, 2 = FULL.
+  auto normal = Database::open_file((dir / "normal.db").string());
+  ASSERT_TRUE(normal.has_value()) << normal.error().to_string();
+  EXPECT_EQ((*normal)->query_int("test", "PRAGMA synchronous").value(), 1);
+  auto full = Database::open_file((dir / "full.db").string(), true);
+  ASSERT_TRUE(full.has_value()) << full.error().to_string();
+  EXPECT_EQ((*full)->query_int("test", "PRAGMA synchronous").value(), 2);
+  auto store = SqliteProvider::open("sqlite:" + (dir / "store.db").string(), {.durability = SqliteDurability::Full});
+  ASSERT_TRUE(store.has_value()) << store.error().to_string();
+  EXPECT_TRUE((*store)->enqueue_for_orchestrator(
+      work_items::StartOrchestration{"d", "O", "", "1.0.0", std::nullopt, std::nullopt, 1}, std::nullopt));
   std::filesystem::remove_all(dir);
 }
 

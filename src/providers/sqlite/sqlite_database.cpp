@@ -88,8 +88,8 @@ ProviderError Database::error(std::string_view operation, int code) const {
   return ProviderError{std::string(operation), message, retryable};
 }
 
-ProviderResult<std::unique_ptr<Database>> Database::open_with(const std::string& filename, int flags,
-                                                              bool file_backed) {
+ProviderResult<std::unique_ptr<Database>> Database::open_with(const std::string& filename, int flags, bool file_backed,
+                                                              bool fsync_each_commit) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(filename.c_str(), &raw, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -105,21 +105,23 @@ ProviderResult<std::unique_ptr<Database>> Database::open_with(const std::string&
   // page_size applies to new files only (it must precede WAL mode). Each commit writes every page it
   // dirtied to the WAL and our rows are small: 1 KiB pages cut the bytes written per commit.
   const std::string pragmas = file_backed
-                                  ? "PRAGMA page_size=1024; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                                    "PRAGMA wal_autocheckpoint=10000; PRAGMA cache_size=-64000;"
+                                  ? fmt::format(
+                                        "PRAGMA page_size=1024; PRAGMA journal_mode=WAL; PRAGMA synchronous={}; "
+                                        "PRAGMA wal_autocheckpoint=10000; PRAGMA cache_size=-64000;",
+                                        fsync_each_commit ? "FULL" : "NORMAL")
                                   : "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;";
   if (auto ok = db->exec("open", pragmas); !ok) return std::unexpected(ok.error());
   if (auto ok = db->migrate(); !ok) return std::unexpected(ok.error());
   return db;
 }
 
-ProviderResult<std::unique_ptr<Database>> Database::open_file(const std::string& path) {
-  return open_with(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, true);
+ProviderResult<std::unique_ptr<Database>> Database::open_file(const std::string& path, bool fsync_each_commit) {
+  return open_with(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, true, fsync_each_commit);
 }
 
 ProviderResult<std::unique_ptr<Database>> Database::open_in_memory() {
   // A plain ":memory:" database is private to this connection, hence to the provider object.
-  return open_with(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, false);
+  return open_with(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, false, false);
 }
 
 ProviderResult<void> Database::exec(std::string_view operation, const std::string& sql) {

@@ -29,8 +29,9 @@ class Database {
   Database& operator=(const Database&) = delete;
   ~Database();
 
-  /// Opens (creating if missing) a file database with WAL and synchronous=NORMAL, then migrates.
-  static ProviderResult<std::unique_ptr<Database>> open_file(const std::string& path);
+  /// Opens (creating if missing) a file database with WAL and synchronous=NORMAL (FULL when
+  /// `fsync_each_commit`), then migrates.
+  static ProviderResult<std::unique_ptr<Database>> open_file(const std::string& path, bool fsync_each_commit = false);
   /// Opens a private in-memory database, then migrates.
   static ProviderResult<std::unique_ptr<Database>> open_in_memory();
 
@@ -48,7 +49,8 @@ class Database {
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
-  static ProviderResult<std::unique_ptr<Database>> open_with(const std::string& filename, int flags, bool file_backed);
+  static ProviderResult<std::unique_ptr<Database>> open_with(const std::string& filename, int flags, bool file_backed,
+                                                             bool fsync_each_commit);
   ProviderResult<void> migrate();
 
   sqlite3* db_;
