@@ -5,6 +5,7 @@
 //
 //   with_observability [sqlite:PATH]
 #include <cstdio>
+#include <string_view>
 
 #include "example_support.hpp"
 
@@ -34,8 +35,10 @@ int main(int argc, char** argv) {
   auto orchestrations = OrchestrationRegistry::builder().add("Observed", observed).build();
 
   RuntimeOptions options;
-  options.observability.log_format = LogFormat::Compact;  // Json and Pretty also exist
-  options.observability.log_level = "info";               // level of the user traces
+  // Compact by default; `with_observability STORE json` writes one JSON object per line instead.
+  const bool json = argc > 2 && std::string_view(argv[2]) == "json";
+  options.observability.log_format = json ? LogFormat::Json : LogFormat::Compact;  // Pretty also exists
+  options.observability.log_level = "info";                                        // level of the user traces
   auto runtime = Runtime::start(store, activities, orchestrations, options);
   Client client(store);
 

@@ -1,5 +1,7 @@
 #include "runtime/observability.hpp"
 
+#include "runtime/log_format.hpp"
+
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -28,8 +30,7 @@ Loggers g_loggers;
 
 std::string pattern_for(LogFormat format) {
   switch (format) {
-    case LogFormat::Json:
-      return R"({"timestamp":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","target":"%n","message":"%v"})";
+    case LogFormat::Json:  // make_json_formatter() instead; see ensure_loggers
     case LogFormat::Compact:
       return "%Y-%m-%dT%H:%M:%S.%fZ %l %n: %v";
     case LogFormat::Pretty:
@@ -63,7 +64,12 @@ void ensure_loggers(const ObservabilityConfig* config) {
     auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
     auto make = [&](std::string_view name) {
       auto logger = std::make_shared<spdlog::logger>(std::string(name), sink);
-      logger->set_pattern(pattern_for(config != nullptr ? config->log_format : LogFormat::Pretty));
+      const auto format = config != nullptr ? config->log_format : LogFormat::Pretty;
+      if (format == LogFormat::Json) {
+        logger->set_formatter(make_json_formatter());
+      } else {
+        logger->set_pattern(pattern_for(format), spdlog::pattern_time_type::utc);
+      }
       return logger;
     };
     g_loggers = {make(kRuntimeTarget), make(kOrchestrationTarget), make(kActivityTarget)};
