@@ -5,6 +5,9 @@
 //
 //   with_observability [sqlite:PATH]
 #include <cstdio>
+#include <memory>
+#include <sstream>
+#include <string>
 #include <string_view>
 
 #include "example_support.hpp"
@@ -39,6 +42,9 @@ int main(int argc, char** argv) {
   const bool json = argc > 2 && std::string_view(argv[2]) == "json";
   options.observability.log_format = json ? LogFormat::Json : LogFormat::Compact;  // Pretty also exists
   options.observability.log_level = "info";                                        // level of the user traces
+  // Labelled metrics (duroxide's names) kept in memory, ready for a Prometheus scrape.
+  auto registry = std::make_shared<MetricsRegistry>();
+  options.observability.metrics_sink = registry;
   auto runtime = Runtime::start(store, activities, orchestrations, options);
   Client client(store);
 
@@ -54,6 +60,11 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(metrics.orch_failures));
   std::printf("activities succeeded: %llu, failed: %llu\n", static_cast<unsigned long long>(metrics.activity_success),
               static_cast<unsigned long long>(metrics.activity_app_errors));
+  // What a Prometheus scrape of this process would read (one metric family shown).
+  std::istringstream exposition(registry->render_prometheus());
+  for (std::string line; std::getline(exposition, line);) {
+    if (line.find("duroxide_orchestration_completions_total") != std::string::npos) std::printf("%s\n", line.c_str());
+  }
   runtime->shutdown();
   return 0;
 }
