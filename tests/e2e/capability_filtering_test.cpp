@@ -9,14 +9,13 @@
 #include <mutex>
 #include <vector>
 
-#include <spdlog/sinks/base_sink.h>
-
 #include <duroxide/sqlite_provider.hpp>
 
 #include "providers/sqlite/sqlite_store.hpp"
 #include "runtime/observability.hpp"
 #include "support/e2e_support.hpp"
 #include "support/fault_injection.hpp"
+#include "support/log_capture.hpp"
 
 namespace duroxide::testing {
 namespace {
@@ -159,38 +158,10 @@ std::int64_t query_int(SqliteProvider& store, const std::string& sql, const std:
 
 // ---- log capture -------------------------------------------------------------------------------
 
-struct CapturedLine {
-  std::string target;
-  spdlog::level::level_enum level;
-  std::string text;
-};
-
-class CaptureSink : public spdlog::sinks::base_sink<std::mutex> {
- public:
-  std::optional<CapturedLine> find(const std::function<bool(const CapturedLine&)>& predicate) {
-    std::lock_guard lock(mutex_);
-    for (const auto& line : lines_) {
-      if (predicate(line)) return line;
-    }
-    return std::nullopt;
-  }
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    lines_.push_back({std::string(msg.logger_name.begin(), msg.logger_name.end()), msg.level,
-                      std::string(msg.payload.begin(), msg.payload.end())});
-  }
-  void flush_() override {}
-
- private:
-  std::vector<CapturedLine> lines_;
-};
-
 /// Captures every log line from now on; the runtime target at info while the object lives.
 class LogCapture {
  public:
-  LogCapture() : sink_(std::make_shared<CaptureSink>()), saved_(runtime::runtime_log().level()) {
-    runtime::add_log_sink_for_tests(sink_);
+  LogCapture() : sink_(attach_capture_sink()), saved_(runtime::runtime_log().level()) {
     runtime::runtime_log().set_level(spdlog::level::info);
   }
   ~LogCapture() { runtime::runtime_log().set_level(saved_); }

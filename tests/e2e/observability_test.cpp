@@ -6,14 +6,13 @@
 #include <mutex>
 #include <set>
 
-#include <spdlog/sinks/base_sink.h>
-
 #include <duroxide/instrumented_provider.hpp>
 
 #include "runtime/observability.hpp"
 #include "runtime/telemetry.hpp"
 #include "support/e2e_support.hpp"
 #include "support/fault_injection.hpp"
+#include "support/log_capture.hpp"
 
 namespace duroxide::testing {
 namespace {
@@ -22,41 +21,9 @@ using namespace std::chrono_literals;
 
 // ---- log capture -------------------------------------------------------------------------------
 
-struct CapturedLine {
-  std::string target;
-  spdlog::level::level_enum level;
-  std::string text;
-};
-
-class CaptureSink : public spdlog::sinks::base_sink<std::mutex> {
- public:
-  std::vector<CapturedLine> lines() {
-    std::lock_guard lock(mutex_);
-    return lines_;
-  }
-  std::vector<CapturedLine> containing(const std::string& needle) {
-    std::vector<CapturedLine> out;
-    for (auto& line : lines()) {
-      if (line.text.find(needle) != std::string::npos) out.push_back(line);
-    }
-    return out;
-  }
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    lines_.push_back({std::string(msg.logger_name.begin(), msg.logger_name.end()), msg.level,
-                      std::string(msg.payload.begin(), msg.payload.end())});
-  }
-  void flush_() override {}
-
- private:
-  std::vector<CapturedLine> lines_;
-};
-
 /// Captures every log line of this process from now on, user traces down to debug.
 std::shared_ptr<CaptureSink> capture_logs() {
-  auto sink = std::make_shared<CaptureSink>();
-  runtime::add_log_sink_for_tests(sink);
+  auto sink = attach_capture_sink();
   runtime::orchestration_log().set_level(spdlog::level::debug);
   runtime::activity_log().set_level(spdlog::level::debug);
   return sink;
