@@ -106,6 +106,22 @@ void count_outcome(State& state, const TurnPlan& plan, int sign) {
   }
 }
 
+/// How a turn moves the active-orchestrations gauge: +1 when it starts a new instance (not a
+/// continue-as-new), -1 when it ends the instance.
+int active_orchestrations_delta(const TurnPlan& plan) {
+  int delta = plan.started_execution && !plan.started_by_continue_as_new ? 1 : 0;
+  switch (plan.outcome) {
+    case TurnOutcome::Completed:
+    case TurnOutcome::Failed:
+    case TurnOutcome::Poisoned:
+      --delta;
+      break;
+    default:
+      break;
+  }
+  return delta;
+}
+
 /// The log line of a committed turn's outcome.
 void log_outcome(const TurnPlan& plan, const std::string& instance, const std::string& worker_id) {
   switch (plan.outcome) {
@@ -221,6 +237,8 @@ void process_item(State& state, LockedOrchestrationItem locked, const std::strin
                                    plan.orchestration_version);
   }
   count_outcome(state, plan, +1);
+  const int active_delta = active_orchestrations_delta(plan);
+  state.telemetry->adjust_active_orchestrations(active_delta);
   auto acked = ack_with_retries(state, token, plan.ack);
   state.renewer.remove(renewal);
   if (acked) {
@@ -229,6 +247,7 @@ void process_item(State& state, LockedOrchestrationItem locked, const std::strin
     return;
   }
   count_outcome(state, plan, -1);
+  state.telemetry->adjust_active_orchestrations(-active_delta);
 
   // The turn could not be committed.
   ++state.metrics.orch_infrastructure_errors;
@@ -242,9 +261,12 @@ void process_item(State& state, LockedOrchestrationItem locked, const std::strin
   // Counted before the commit, like every outcome; the fallback commits the start too.
   if (plan.started_execution) ++state.metrics.orch_starts;
   ++state.metrics.orch_failures;
+  const int fallback_delta = (plan.started_execution && !plan.started_by_continue_as_new ? 1 : 0) - 1;
+  state.telemetry->adjust_active_orchestrations(fallback_delta);
   if (auto failed = state.store->ack_orchestration_item(token, fallback); !failed) {
     if (plan.started_execution) --state.metrics.orch_starts;
     --state.metrics.orch_failures;
+    state.telemetry->adjust_active_orchestrations(-fallback_delta);
     runtime_log().warn("infrastructure-failure ack failed instance_id={}: {}", instance, failed.error().to_string());
     (void)state.store->abandon_orchestration_item(token, 50ms, false);
     return;

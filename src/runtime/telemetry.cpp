@@ -39,7 +39,11 @@ void Telemetry::execution_started(const std::string& name, const std::string& ve
                       {"version", version},
                       {"initiated_by", by_continue_as_new ? "continueAsNew" : "client"}},
                      1);
-  if (!by_continue_as_new) sink_->add_gauge("duroxide_active_orchestrations", {}, 1);
+}
+
+void Telemetry::adjust_active_orchestrations(int delta) {
+  if (!sink_ || delta == 0) return;
+  sink_->add_gauge("duroxide_active_orchestrations", {}, delta);
 }
 
 void Telemetry::execution_ended(const std::string& instance, const std::string& name, const std::string& version,
@@ -71,7 +75,6 @@ void Telemetry::execution_ended(const std::string& instance, const std::string& 
                        {{"orchestration_name", name}, {"execution_id", std::to_string(execution_id)}}, 1);
     return;
   }
-  sink_->add_gauge("duroxide_active_orchestrations", {}, -1);
   if (status != "failed") return;
   const auto error_type = std::string(error_type_of(failure));
   const auto category = failure != nullptr ? std::string(failure->category()) : std::string("unknown");

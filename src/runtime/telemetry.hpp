@@ -27,6 +27,10 @@ class Telemetry {
   void turn_committed(const std::string& instance);
   /// The first turn of an execution committed.
   void execution_started(const std::string& name, const std::string& version, bool by_continue_as_new);
+  /// Moves the active-orchestrations gauge (never below zero). The dispatcher applies a turn's
+  /// change before its ack and takes it back if the ack fails: turns of one instance are then
+  /// counted in order even when different slots run them.
+  void adjust_active_orchestrations(int delta);
   /// A terminal turn committed: `status` is "success", "failed" or "continuedAsNew".
   void execution_ended(const std::string& instance, const std::string& name, const std::string& version,
                        std::string_view status, double duration_s, std::size_t history_events,

@@ -584,16 +584,20 @@ TEST(E2eObservability, test_metrics_active_orchestrations) {
   auto registry = std::make_shared<MetricsRegistry>();
   runtime::Telemetry telemetry(registry);
   EXPECT_EQ(registry->gauge_value("duroxide_active_orchestrations"), 0);
-  telemetry.execution_started("O", "1.0.0", false);
-  telemetry.execution_started("O", "1.0.0", false);
-  telemetry.execution_started("O", "1.0.0", true);  // continue-as-new: same instance, not counted again
+  // The dispatcher moves the gauge before each ack (+1 for a new instance, -1 at its end).
+  telemetry.adjust_active_orchestrations(1);
+  telemetry.adjust_active_orchestrations(1);
+  telemetry.adjust_active_orchestrations(0);  // a continue-as-new turn: same instance
   EXPECT_EQ(registry->gauge_value("duroxide_active_orchestrations"), 2);
+  telemetry.execution_started("O", "1.0.0", true);
   telemetry.execution_ended("i", "O", "1.0.0", "success", 1.0, 3, nullptr, 1);
+  EXPECT_EQ(registry->gauge_value("duroxide_active_orchestrations"), 2) << "the labelled metrics leave the gauge alone";
+  telemetry.adjust_active_orchestrations(-1);
   EXPECT_EQ(registry->gauge_value("duroxide_active_orchestrations"), 1);
   telemetry.set_gauges(100, 0, 0);
   EXPECT_EQ(registry->gauge_value("duroxide_active_orchestrations"), 100);
   registry->set_gauge("duroxide_active_orchestrations", {}, 0);
-  telemetry.execution_ended("i", "O", "1.0.0", "success", 1.0, 3, nullptr, 1);
+  telemetry.adjust_active_orchestrations(-1);
   EXPECT_EQ(registry->gauge_value("duroxide_active_orchestrations"), 0);  // never below zero
 }
 
