@@ -431,16 +431,24 @@ class Turn {
                                                                {Family::SubOrchestration, "sub-orchestrations"},
                                                                {Family::Positional, "external waits"},
                                                                {Family::Persistent, "persistent waits"}};
+    // One pass finds the dropped-future breadcrumbs; almost every history has none, and then the
+    // per-family schedule sets below are never built.
+    std::map<Family, std::set<std::uint64_t>> breadcrumbs_by_family;
+    for (std::size_t i = 0; i < persisted; ++i) {
+      const Event& e = in_.baseline[i];
+      if (auto crumb = breadcrumb_family(e.kind); crumb && *crumb->second == kDroppedFuture && e.source_event_id)
+        breadcrumbs_by_family[crumb->first].insert(*e.source_event_id);
+    }
+    if (breadcrumbs_by_family.empty()) return std::nullopt;
     for (auto [family, label] : kFamilies) {
-      std::set<std::uint64_t> breadcrumbs, schedules, dropped_now;
+      auto crumbs = breadcrumbs_by_family.find(family);
+      if (crumbs == breadcrumbs_by_family.end()) continue;
+      const std::set<std::uint64_t>& breadcrumbs = crumbs->second;
+      std::set<std::uint64_t> schedules, dropped_now;
       for (std::size_t i = 0; i < persisted; ++i) {
         const Event& e = in_.baseline[i];
-        if (auto crumb = breadcrumb_family(e.kind);
-            crumb && crumb->first == family && *crumb->second == kDroppedFuture && e.source_event_id)
-          breadcrumbs.insert(*e.source_event_id);
         if (schedule_family(e.kind) == family) schedules.insert(e.event_id);
       }
-      if (breadcrumbs.empty()) continue;
       if (auto it = dropped.find(family); it != dropped.end())
         for (auto [token, schedule] : it->second)
           if (schedules.contains(schedule)) dropped_now.insert(schedule);
