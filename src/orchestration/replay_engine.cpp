@@ -76,6 +76,40 @@ Family family_of(FutureKind kind) {
 
 constexpr std::string_view kDroppedFuture = "dropped_future";
 
+/// What the engine knows about one schedule event id this turn.
+struct ScheduleSlot {
+  std::uint64_t token = 0;  ///< the token last bound to this id
+  bool open = false;        ///< matched and not yet completed
+  Family family = Family::Activity;
+};
+
+/// Schedule event id -> slot. Ids are the dense positions of a well-formed history, so they index a
+/// vector; ids past `dense_limit` (only a corrupted history has them) go to a hash map instead.
+class ScheduleTable {
+ public:
+  void set_dense_limit(std::size_t limit) {
+    dense_limit_ = limit;
+    dense_.reserve(limit);
+  }
+  ScheduleSlot& operator[](std::uint64_t id) {
+    if (id >= dense_limit_) return sparse_[id];
+    if (id >= dense_.size()) dense_.resize(id + 1);
+    return dense_[id];
+  }
+  ScheduleSlot* find(std::uint64_t id) {
+    if (id >= dense_limit_) {
+      auto it = sparse_.find(id);
+      return it == sparse_.end() ? nullptr : &it->second;
+    }
+    return id < dense_.size() ? &dense_[id] : nullptr;
+  }
+
+ private:
+  std::size_t dense_limit_ = 0;
+  std::vector<ScheduleSlot> dense_;
+  std::unordered_map<std::uint64_t, ScheduleSlot> sparse_;
+};
+
 class Turn {
  public:
   explicit Turn(const TurnInput& input) : in_(input) {}
@@ -258,8 +292,8 @@ class Turn {
 
   // ---------------------------------------------------------------- applying history (§4.4)
   void bind(std::uint64_t token, std::uint64_t schedule_id) {
-    state_->token_to_schedule[token] = schedule_id;
-    state_->schedule_to_token[schedule_id] = token;
+    state_->bind(token, schedule_id);
+    schedules_[schedule_id].token = token;
   }
 
   std::optional<turn_result::Failed> match_schedule(const Event& event, Family family) {
@@ -272,7 +306,9 @@ class Turn {
     const std::uint64_t bound_token = token;
     queue.pop_front();
     bind(bound_token, event.event_id);
-    open_[event.event_id] = family;
+    ScheduleSlot& slot = schedules_[event.event_id];
+    slot.open = true;
+    slot.family = family;
     if (auto* e = event.get_if<events::ExternalSubscribed>()) state_->register_positional(event.event_id, e->name);
     if (auto* e = event.get_if<events::QueueSubscribed>()) {
       state_->register_persistent(event.event_id, e->name);
@@ -298,12 +334,12 @@ class Turn {
   std::optional<turn_result::Failed> deliver(const Event& event, detail::CompletionValue value,
                                              std::optional<Family> required_family) {
     const std::uint64_t source = *event.source_event_id;
-    auto open = open_.find(source);
-    if (open == open_.end()) return nondeterminism("completion without open schedule");
-    if (required_family && open->second != *required_family)
+    ScheduleSlot* slot = schedules_.find(source);
+    if (slot == nullptr || !slot->open) return nondeterminism("completion without open schedule");
+    if (required_family && slot->family != *required_family)
       return nondeterminism("completion kind mismatch: expected activity");
-    state_->results[state_->schedule_to_token.at(source)] = std::move(value);
-    open_.erase(open);
+    state_->set_result(slot->token, std::move(value));
+    slot->open = false;
     must_poll_ = true;
     return std::nullopt;
   }
@@ -520,6 +556,9 @@ class Turn {
     state_->kv = in_.kv_snapshot;
     state_->custom_status = working(0).get_if<events::OrchestrationStarted>()->initial_custom_status;
     state_->is_replaying = in_.persisted_len > 0;
+    // Roughly one action per two events; the slack covers new actions and messages of this turn.
+    state_->tokens.reserve(working_size() / 2 + 16);
+    schedules_.set_dense_limit(next_event_id_ + working_size() + 1024);
 
     try {
       if (!in_.handler) throw std::logic_error("no orchestration handler");
@@ -593,7 +632,7 @@ class Turn {
   Task<Result<std::string>> root_;
   std::optional<Result<std::string>> output_;
   bool must_poll_ = true;
-  std::unordered_map<std::uint64_t, Family> open_;  // open schedule id -> family
+  ScheduleTable schedules_;
 };
 
 }  // namespace

@@ -77,9 +77,13 @@ class ContextState {
   std::uint64_t next_token = 0;
 
   // --- results and bindings ---
-  std::unordered_map<std::uint64_t, CompletionValue> results;          // token -> delivered result
-  std::unordered_map<std::uint64_t, std::uint64_t> token_to_schedule;  // token -> schedule event id
-  std::unordered_map<std::uint64_t, std::uint64_t> schedule_to_token;
+  /// What the engine knows about one emitted action.
+  struct TokenSlot {
+    std::optional<std::uint64_t> schedule;  ///< the schedule event id it was bound to
+    std::optional<CompletionValue> result;  ///< the delivered result
+  };
+  /// Indexed by token: tokens are dense (1..next_token), so a vector replaces per-token hash nodes.
+  std::vector<TokenSlot> tokens{1};
   std::unordered_map<std::uint64_t, std::string> child_instance_by_token;
 
   // --- positional external events (spec/02 §6.1) ---
@@ -112,6 +116,9 @@ class ContextState {
 
   std::optional<std::uint64_t> schedule_of(std::uint64_t token) const;
   const CompletionValue* result_of(std::uint64_t token) const;
+  /// Binds an emitted token to its schedule event id.
+  void bind(std::uint64_t token, std::uint64_t schedule_id) { tokens[token].schedule = schedule_id; }
+  void set_result(std::uint64_t token, CompletionValue value) { tokens[token].result = std::move(value); }
 
   void register_positional(std::uint64_t schedule_id, const std::string& name);
   /// Slot check for an arriving positional event; true if it was delivered.
