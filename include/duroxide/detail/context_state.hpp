@@ -2,8 +2,8 @@
 // Internal: included by the public templates only; user code never names these types.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -61,6 +61,30 @@ struct PositionalSubscription {
   bool cancelled = false;
 };
 
+/// FIFO of emitted actions. A vector with a read position: replay pushes and pops one action per
+/// schedule event, and a std::deque would allocate and free a block every few actions. Popped
+/// entries are released when the queue drains, which it does whenever replay catches up.
+class ActionQueue {
+ public:
+  using Entry = std::pair<std::uint64_t, Action>;
+
+  bool empty() const { return head_ == entries_.size(); }
+  Entry& front() { return entries_[head_]; }
+  void pop_front() {
+    if (++head_ == entries_.size()) {
+      entries_.clear();
+      head_ = 0;
+    }
+  }
+  void emplace_back(std::uint64_t token, Action&& action) { entries_.emplace_back(token, std::move(action)); }
+  auto begin() { return entries_.begin() + static_cast<std::ptrdiff_t>(head_); }
+  auto end() { return entries_.end(); }
+
+ private:
+  std::vector<Entry> entries_;
+  std::size_t head_ = 0;
+};
+
 class ContextState {
  public:
   // --- identity and environment (set by the engine) ---
@@ -73,7 +97,7 @@ class ContextState {
   TraceSink trace_sink;
 
   // --- emitted actions not yet matched/converted (queue Q of spec/02 §4.3) ---
-  std::deque<std::pair<std::uint64_t, Action>> queue;
+  ActionQueue queue;
   std::uint64_t next_token = 0;
 
   // --- results and bindings ---
