@@ -331,14 +331,15 @@ class Turn {
     return std::nullopt;
   }
 
-  std::optional<turn_result::Failed> deliver(const Event& event, detail::CompletionValue value,
+  template <class Completion>
+  std::optional<turn_result::Failed> deliver(const Event& event, Completion&& value,
                                              std::optional<Family> required_family) {
     const std::uint64_t source = *event.source_event_id;
     ScheduleSlot* slot = schedules_.find(source);
     if (slot == nullptr || !slot->open) return nondeterminism("completion without open schedule");
     if (required_family && slot->family != *required_family)
       return nondeterminism("completion kind mismatch: expected activity");
-    state_->set_result(slot->token, std::move(value));
+    state_->set_result(slot->token, std::forward<Completion>(value));
     slot->open = false;
     must_poll_ = true;
     return std::nullopt;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <variant>
@@ -142,7 +143,11 @@ class ContextState {
   const CompletionValue* result_of(std::uint64_t token) const;
   /// Binds an emitted token to its schedule event id.
   void bind(std::uint64_t token, std::uint64_t schedule_id) { tokens[token].schedule = schedule_id; }
-  void set_result(std::uint64_t token, CompletionValue value) { tokens[token].result = std::move(value); }
+  /// Stores (or replaces) the result of `token`, built in place.
+  template <class Completion>
+  void set_result(std::uint64_t token, Completion&& value) {
+    tokens[token].result.emplace(std::in_place_type<std::remove_cvref_t<Completion>>, std::forward<Completion>(value));
+  }
 
   void register_positional(std::uint64_t schedule_id, const std::string& name);
   /// Slot check for an arriving positional event; true if it was delivered.
