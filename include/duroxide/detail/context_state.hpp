@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -78,6 +79,11 @@ class ActionQueue {
     }
   }
   void emplace_back(std::uint64_t token, Action&& action) { entries_.emplace_back(token, std::move(action)); }
+  template <class A>
+  void emplace_back(std::uint64_t token, A&& action) {
+    entries_.emplace_back(std::piecewise_construct, std::forward_as_tuple(token),
+                          std::forward_as_tuple(std::in_place_type<std::remove_cvref_t<A>>, std::forward<A>(action)));
+  }
   auto begin() { return entries_.begin() + static_cast<std::ptrdiff_t>(head_); }
   auto end() { return entries_.end(); }
 
@@ -133,6 +139,14 @@ class ContextState {
 
   /// Emits an action and returns its token.
   std::uint64_t emit(Action action);
+  /// Same, for one alternative: it is moved straight into the queue, not through an Action.
+  template <class A>
+  requires(!std::is_same_v<std::remove_cvref_t<A>, Action>) std::uint64_t emit(A&& action) {
+    const std::uint64_t token = ++next_token;
+    tokens.resize(token + 1);
+    queue.emplace_back(token, std::forward<A>(action));
+    return token;
+  }
   /// The still-queued action of `token`, or nullptr once it was matched/converted.
   Action* queued_action(std::uint64_t token);
   std::uint64_t wall_clock_ms() const;
