@@ -6,7 +6,7 @@ namespace duroxide::detail {
 
 std::uint64_t ContextState::emit(Action action) {
   const std::uint64_t token = ++next_token;
-  tokens.resize(token + 1);
+  tokens.emplace_back();  // tokens.size() == token: every token is emitted here, in order
   queue.emplace_back(token, std::move(action));
   return token;
 }

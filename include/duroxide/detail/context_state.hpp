@@ -143,7 +143,7 @@ class ContextState {
   template <class A>
   requires(!std::is_same_v<std::remove_cvref_t<A>, Action>) std::uint64_t emit(A&& action) {
     const std::uint64_t token = ++next_token;
-    tokens.resize(token + 1);
+    tokens.emplace_back();  // tokens.size() == token: every token is emitted here, in order
     queue.emplace_back(token, std::forward<A>(action));
     return token;
   }
