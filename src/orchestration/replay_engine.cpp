@@ -112,7 +112,7 @@ class ScheduleTable {
 
 class Turn {
  public:
-  explicit Turn(const TurnInput& input) : in_(input) {}
+  explicit Turn(const TurnInput& input) : in_(input), baseline_(input.baseline_events()) {}
 
   TurnOutput run() {
     try {
@@ -133,13 +133,13 @@ class Turn {
 
  private:
   // ---------------------------------------------------------------- history access
-  std::size_t working_size() const { return in_.baseline.size() + out_.history_delta.size(); }
+  std::size_t working_size() const { return baseline_.size() + out_.history_delta.size(); }
   const Event& working(std::size_t i) const {
-    return i < in_.baseline.size() ? in_.baseline[i] : out_.history_delta[i - in_.baseline.size()];
+    return i < baseline_.size() ? baseline_[i] : out_.history_delta[i - baseline_.size()];
   }
   template <class Pred>
   bool any_baseline(Pred pred) const {
-    return std::any_of(in_.baseline.begin(), in_.baseline.end(), pred);
+    return std::any_of(baseline_.begin(), baseline_.end(), pred);
   }
   template <class Pred>
   bool any_delta(Pred pred) const {
@@ -463,7 +463,7 @@ class Turn {
   std::optional<turn_result::Failed> enforce_dropped_replay(
       const std::map<Family, std::vector<std::pair<std::uint64_t, std::uint64_t>>>& dropped) const {
     if (in_.persisted_len == 0) return std::nullopt;
-    const std::size_t persisted = std::min(in_.persisted_len, in_.baseline.size());
+    const std::size_t persisted = std::min(in_.persisted_len, baseline_.size());
     static const std::pair<Family, const char*> kFamilies[] = {{Family::Activity, "activities"},
                                                                {Family::SubOrchestration, "sub-orchestrations"},
                                                                {Family::Positional, "external waits"},
@@ -472,7 +472,7 @@ class Turn {
     // per-family schedule sets below are never built.
     std::map<Family, std::set<std::uint64_t>> breadcrumbs_by_family;
     for (std::size_t i = 0; i < persisted; ++i) {
-      const Event& e = in_.baseline[i];
+      const Event& e = baseline_[i];
       if (auto crumb = breadcrumb_family(e.kind); crumb && *crumb->second == kDroppedFuture && e.source_event_id)
         breadcrumbs_by_family[crumb->first].insert(*e.source_event_id);
     }
@@ -483,7 +483,7 @@ class Turn {
       const std::set<std::uint64_t>& breadcrumbs = crumbs->second;
       std::set<std::uint64_t> schedules, dropped_now;
       for (std::size_t i = 0; i < persisted; ++i) {
-        const Event& e = in_.baseline[i];
+        const Event& e = baseline_[i];
         if (schedule_family(e.kind) == family) schedules.insert(e.event_id);
       }
       if (auto it = dropped.find(family); it != dropped.end())
@@ -536,7 +536,7 @@ class Turn {
 
   // ---------------------------------------------------------------- the turn
   TurnResult execute() {
-    next_event_id_ = in_.baseline.empty() ? 1 : in_.baseline.back().event_id + 1;
+    next_event_id_ = baseline_.empty() ? 1 : baseline_.back().event_id + 1;
     convert_messages();
 
     // Early exits (§4.1).
@@ -626,6 +626,7 @@ class Turn {
   }
 
   const TurnInput& in_;
+  const std::vector<Event>& baseline_;
   TurnOutput out_;
   std::uint64_t next_event_id_ = 1;
   std::optional<ErrorDetails> abort_error_;
