@@ -6,6 +6,7 @@ namespace duroxide::detail {
 
 std::uint64_t ContextState::emit(Action action) {
   const std::uint64_t token = ++next_token;
+  tokens.emplace_back();  // tokens.size() == token: every token is emitted here, in order
   queue.emplace_back(token, std::move(action));
   return token;
 }
@@ -24,14 +25,12 @@ void ContextState::record_drop(std::uint64_t token, FutureKind kind) {
 }
 
 std::optional<std::uint64_t> ContextState::schedule_of(std::uint64_t token) const {
-  auto it = token_to_schedule.find(token);
-  if (it == token_to_schedule.end()) return std::nullopt;
-  return it->second;
+  return token < tokens.size() ? tokens[token].schedule : std::nullopt;
 }
 
 const CompletionValue* ContextState::result_of(std::uint64_t token) const {
-  auto it = results.find(token);
-  return it == results.end() ? nullptr : &it->second;
+  if (token >= tokens.size() || !tokens[token].result) return nullptr;
+  return &*tokens[token].result;
 }
 
 void ContextState::register_positional(std::uint64_t schedule_id, const std::string& name) {

@@ -23,6 +23,14 @@ std::uint64_t duration_to_ms(Duration d) {
   return ms < 0 ? 0 : static_cast<std::uint64_t>(ms);
 }
 
+template <class Ok, class Error>
+std::optional<Result<std::string>> probe_result(const CompletionValue* value) {
+  if (value == nullptr) return std::nullopt;
+  if (auto* ok = std::get_if<Ok>(value)) return Result<std::string>(ok->result);
+  if (auto* err = std::get_if<Error>(value)) return Result<std::string>(Err(err->message));
+  return std::nullopt;
+}
+
 Task<std::monostate> lazy_timer(OrchestrationContext ctx, Duration delay) {
   co_await ctx.schedule_timer(delay);
   co_return std::monostate{};
@@ -31,22 +39,17 @@ Task<std::monostate> lazy_timer(OrchestrationContext ctx, Duration delay) {
 }  // namespace
 
 DurableFuture<Result<std::string>> OrchestrationContext::make_result_future(std::uint64_t token, FutureKind kind) {
+  // A future accepts only results of its own family (spec/02 §4.4). One probe per family, each
+  // capturing two words, so std::function keeps it inline instead of on the heap.
   auto* state = state_.get();
-  auto probe = [state, token, kind]() -> std::optional<Result<std::string>> {
-    const CompletionValue* value = state->result_of(token);
-    if (value == nullptr) return std::nullopt;
-    // A future accepts only results of its own family (spec/02 §4.4).
-    if (kind == FutureKind::Activity) {
-      if (auto* ok = std::get_if<completion::ActivityOk>(value)) return Result<std::string>(ok->result);
-      if (auto* err = std::get_if<completion::ActivityErr>(value)) return Result<std::string>(Err(err->message));
-    } else {
-      if (auto* ok = std::get_if<completion::SubOrchOk>(value)) return Result<std::string>(ok->result);
-      if (auto* err = std::get_if<completion::SubOrchErr>(value)) return Result<std::string>(Err(err->message));
-    }
-    return std::nullopt;
-  };
-  return DurableFuture<Result<std::string>>(std::make_unique<detail::FutureIdentity>(state_, token, kind),
-                                            std::move(probe));
+  detail::FutureIdentity identity(state_, token, kind);
+  if (kind == FutureKind::Activity)
+    return DurableFuture<Result<std::string>>(std::move(identity), [state, token] {
+      return probe_result<completion::ActivityOk, completion::ActivityErr>(state->result_of(token));
+    });
+  return DurableFuture<Result<std::string>>(std::move(identity), [state, token] {
+    return probe_result<completion::SubOrchOk, completion::SubOrchErr>(state->result_of(token));
+  });
 }
 
 DurableFuture<Result<std::string>> OrchestrationContext::schedule_activity(std::string name, std::string input) {
@@ -111,21 +114,20 @@ DurableFuture<std::monostate> OrchestrationContext::schedule_timer(Duration dela
     if (value != nullptr && std::holds_alternative<completion::TimerFired>(*value)) return std::monostate{};
     return std::nullopt;
   };
-  return DurableFuture<std::monostate>(std::make_unique<detail::FutureIdentity>(state_, token, FutureKind::Timer),
-                                       std::move(probe));
+  return DurableFuture<std::monostate>(detail::FutureIdentity(state_, token, FutureKind::Timer), std::move(probe));
 }
 
 DurableFuture<std::string> OrchestrationContext::schedule_wait(std::string name) {
   const auto token = state_->emit(actions::WaitExternal{0, std::move(name)});
   auto* state = state_.get();
-  return DurableFuture<std::string>(std::make_unique<detail::FutureIdentity>(state_, token, FutureKind::ExternalWait),
+  return DurableFuture<std::string>(detail::FutureIdentity(state_, token, FutureKind::ExternalWait),
                                     [state, token] { return state->resolve_positional(token); });
 }
 
 DurableFuture<std::string> OrchestrationContext::dequeue_event(std::string queue_name) {
   const auto token = state_->emit(actions::DequeueEvent{0, std::move(queue_name)});
   auto* state = state_.get();
-  return DurableFuture<std::string>(std::make_unique<detail::FutureIdentity>(state_, token, FutureKind::QueueDequeue),
+  return DurableFuture<std::string>(detail::FutureIdentity(state_, token, FutureKind::QueueDequeue),
                                     [state, token] { return state->resolve_persistent(token); });
 }
 

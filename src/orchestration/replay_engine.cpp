@@ -76,9 +76,43 @@ Family family_of(FutureKind kind) {
 
 constexpr std::string_view kDroppedFuture = "dropped_future";
 
+/// What the engine knows about one schedule event id this turn.
+struct ScheduleSlot {
+  std::uint64_t token = 0;  ///< the token last bound to this id
+  bool open = false;        ///< matched and not yet completed
+  Family family = Family::Activity;
+};
+
+/// Schedule event id -> slot. Ids are the dense positions of a well-formed history, so they index a
+/// vector; ids past `dense_limit` (only a corrupted history has them) go to a hash map instead.
+class ScheduleTable {
+ public:
+  void set_dense_limit(std::size_t limit) {
+    dense_limit_ = limit;
+    dense_.reserve(limit);
+  }
+  ScheduleSlot& operator[](std::uint64_t id) {
+    if (id >= dense_limit_) return sparse_[id];
+    if (id >= dense_.size()) dense_.resize(id + 1);
+    return dense_[id];
+  }
+  ScheduleSlot* find(std::uint64_t id) {
+    if (id >= dense_limit_) {
+      auto it = sparse_.find(id);
+      return it == sparse_.end() ? nullptr : &it->second;
+    }
+    return id < dense_.size() ? &dense_[id] : nullptr;
+  }
+
+ private:
+  std::size_t dense_limit_ = 0;
+  std::vector<ScheduleSlot> dense_;
+  std::unordered_map<std::uint64_t, ScheduleSlot> sparse_;
+};
+
 class Turn {
  public:
-  explicit Turn(const TurnInput& input) : in_(input) {}
+  explicit Turn(const TurnInput& input) : in_(input), baseline_(input.baseline_events()) {}
 
   TurnOutput run() {
     try {
@@ -99,13 +133,13 @@ class Turn {
 
  private:
   // ---------------------------------------------------------------- history access
-  std::size_t working_size() const { return in_.baseline.size() + out_.history_delta.size(); }
+  std::size_t working_size() const { return baseline_.size() + out_.history_delta.size(); }
   const Event& working(std::size_t i) const {
-    return i < in_.baseline.size() ? in_.baseline[i] : out_.history_delta[i - in_.baseline.size()];
+    return i < baseline_.size() ? baseline_[i] : out_.history_delta[i - baseline_.size()];
   }
   template <class Pred>
   bool any_baseline(Pred pred) const {
-    return std::any_of(in_.baseline.begin(), in_.baseline.end(), pred);
+    return std::any_of(baseline_.begin(), baseline_.end(), pred);
   }
   template <class Pred>
   bool any_delta(Pred pred) const {
@@ -258,8 +292,8 @@ class Turn {
 
   // ---------------------------------------------------------------- applying history (§4.4)
   void bind(std::uint64_t token, std::uint64_t schedule_id) {
-    state_->token_to_schedule[token] = schedule_id;
-    state_->schedule_to_token[schedule_id] = token;
+    state_->bind(token, schedule_id);
+    schedules_[schedule_id].token = token;
   }
 
   std::optional<turn_result::Failed> match_schedule(const Event& event, Family family) {
@@ -272,7 +306,9 @@ class Turn {
     const std::uint64_t bound_token = token;
     queue.pop_front();
     bind(bound_token, event.event_id);
-    open_[event.event_id] = family;
+    ScheduleSlot& slot = schedules_[event.event_id];
+    slot.open = true;
+    slot.family = family;
     if (auto* e = event.get_if<events::ExternalSubscribed>()) state_->register_positional(event.event_id, e->name);
     if (auto* e = event.get_if<events::QueueSubscribed>()) {
       state_->register_persistent(event.event_id, e->name);
@@ -295,15 +331,16 @@ class Turn {
     return std::nullopt;
   }
 
-  std::optional<turn_result::Failed> deliver(const Event& event, detail::CompletionValue value,
+  template <class Completion>
+  std::optional<turn_result::Failed> deliver(const Event& event, Completion&& value,
                                              std::optional<Family> required_family) {
     const std::uint64_t source = *event.source_event_id;
-    auto open = open_.find(source);
-    if (open == open_.end()) return nondeterminism("completion without open schedule");
-    if (required_family && open->second != *required_family)
+    ScheduleSlot* slot = schedules_.find(source);
+    if (slot == nullptr || !slot->open) return nondeterminism("completion without open schedule");
+    if (required_family && slot->family != *required_family)
       return nondeterminism("completion kind mismatch: expected activity");
-    state_->results[state_->schedule_to_token.at(source)] = std::move(value);
-    open_.erase(open);
+    state_->set_result(slot->token, std::forward<Completion>(value));
+    slot->open = false;
     must_poll_ = true;
     return std::nullopt;
   }
@@ -426,21 +463,29 @@ class Turn {
   std::optional<turn_result::Failed> enforce_dropped_replay(
       const std::map<Family, std::vector<std::pair<std::uint64_t, std::uint64_t>>>& dropped) const {
     if (in_.persisted_len == 0) return std::nullopt;
-    const std::size_t persisted = std::min(in_.persisted_len, in_.baseline.size());
+    const std::size_t persisted = std::min(in_.persisted_len, baseline_.size());
     static const std::pair<Family, const char*> kFamilies[] = {{Family::Activity, "activities"},
                                                                {Family::SubOrchestration, "sub-orchestrations"},
                                                                {Family::Positional, "external waits"},
                                                                {Family::Persistent, "persistent waits"}};
+    // One pass finds the dropped-future breadcrumbs; almost every history has none, and then the
+    // per-family schedule sets below are never built.
+    std::map<Family, std::set<std::uint64_t>> breadcrumbs_by_family;
+    for (std::size_t i = 0; i < persisted; ++i) {
+      const Event& e = baseline_[i];
+      if (auto crumb = breadcrumb_family(e.kind); crumb && *crumb->second == kDroppedFuture && e.source_event_id)
+        breadcrumbs_by_family[crumb->first].insert(*e.source_event_id);
+    }
+    if (breadcrumbs_by_family.empty()) return std::nullopt;
     for (auto [family, label] : kFamilies) {
-      std::set<std::uint64_t> breadcrumbs, schedules, dropped_now;
+      auto crumbs = breadcrumbs_by_family.find(family);
+      if (crumbs == breadcrumbs_by_family.end()) continue;
+      const std::set<std::uint64_t>& breadcrumbs = crumbs->second;
+      std::set<std::uint64_t> schedules, dropped_now;
       for (std::size_t i = 0; i < persisted; ++i) {
-        const Event& e = in_.baseline[i];
-        if (auto crumb = breadcrumb_family(e.kind);
-            crumb && crumb->first == family && *crumb->second == kDroppedFuture && e.source_event_id)
-          breadcrumbs.insert(*e.source_event_id);
+        const Event& e = baseline_[i];
         if (schedule_family(e.kind) == family) schedules.insert(e.event_id);
       }
-      if (breadcrumbs.empty()) continue;
       if (auto it = dropped.find(family); it != dropped.end())
         for (auto [token, schedule] : it->second)
           if (schedules.contains(schedule)) dropped_now.insert(schedule);
@@ -491,7 +536,7 @@ class Turn {
 
   // ---------------------------------------------------------------- the turn
   TurnResult execute() {
-    next_event_id_ = in_.baseline.empty() ? 1 : in_.baseline.back().event_id + 1;
+    next_event_id_ = baseline_.empty() ? 1 : baseline_.back().event_id + 1;
     convert_messages();
 
     // Early exits (§4.1).
@@ -512,6 +557,9 @@ class Turn {
     state_->kv = in_.kv_snapshot;
     state_->custom_status = working(0).get_if<events::OrchestrationStarted>()->initial_custom_status;
     state_->is_replaying = in_.persisted_len > 0;
+    // Roughly one action per two events; the slack covers new actions and messages of this turn.
+    state_->tokens.reserve(working_size() / 2 + 16);
+    schedules_.set_dense_limit(next_event_id_ + working_size() + 1024);
 
     try {
       if (!in_.handler) throw std::logic_error("no orchestration handler");
@@ -578,6 +626,7 @@ class Turn {
   }
 
   const TurnInput& in_;
+  const std::vector<Event>& baseline_;
   TurnOutput out_;
   std::uint64_t next_event_id_ = 1;
   std::optional<ErrorDetails> abort_error_;
@@ -585,7 +634,7 @@ class Turn {
   Task<Result<std::string>> root_;
   std::optional<Result<std::string>> output_;
   bool must_poll_ = true;
-  std::unordered_map<std::uint64_t, Family> open_;  // open schedule id -> family
+  ScheduleTable schedules_;
 };
 
 }  // namespace

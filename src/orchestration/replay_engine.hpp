@@ -58,6 +58,10 @@ struct TurnInput {
   std::string input;
   /// Events of the current execution, including a just-created OrchestrationStarted on a first turn.
   std::vector<Event> baseline;
+  /// When set, the baseline is this vector and `baseline` is ignored: the planner points at the
+  /// stored history instead of copying every event of it on every turn. Must outlive the turn.
+  const std::vector<Event>* baseline_view = nullptr;
+  const std::vector<Event>& baseline_events() const { return baseline_view ? *baseline_view : baseline; }
   /// How many baseline events came from storage (0 on the first turn of an execution).
   std::size_t persisted_len = 0;
   /// Completion messages in batch order (carried-forward queue messages first).

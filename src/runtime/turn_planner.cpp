@@ -387,9 +387,10 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   turn.execution_id = execution_id;
   turn.orchestration_name = name;
   turn.orchestration_version = version;
-  turn.baseline = history;
+  turn.baseline_view = &history;
   turn.persisted_len = history.size();
   if (history.empty()) {
+    turn.baseline_view = nullptr;
     events::OrchestrationStarted started{
         name, version, input, parent_instance, parent_id, carry_forward, initial_custom_status};
     Event event = runtime_event(item.instance, execution_id, kInitialEventId, std::move(started));
@@ -398,7 +399,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
     plan.started_execution = true;
     plan.started_by_continue_as_new = new_execution;
   }
-  turn.input = last_started(turn.baseline)->input;
+  turn.input = last_started(turn.baseline_events())->input;
   turn.messages = batch.completions;
   turn.kv_snapshot = item.kv_snapshot;
   turn.handler = resolved->handler;
@@ -407,7 +408,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
 
   orchestration::TurnOutput out = orchestration::run_turn(turn);
   delta.insert(delta.end(), out.history_delta.begin(), out.history_delta.end());
-  const auto& started = *last_started(turn.baseline);
+  const auto& started = *last_started(turn.baseline_events());
   // History + delta before any terminal event: only terminal results need it (built once, lazily).
   std::optional<std::vector<Event>> full_history;
   auto full_before_terminal = [&]() -> const std::vector<Event>& {

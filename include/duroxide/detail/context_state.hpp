@@ -2,13 +2,15 @@
 // Internal: included by the public templates only; user code never names these types.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <variant>
@@ -61,6 +63,35 @@ struct PositionalSubscription {
   bool cancelled = false;
 };
 
+/// FIFO of emitted actions. A vector with a read position: replay pushes and pops one action per
+/// schedule event, and a std::deque would allocate and free a block every few actions. Popped
+/// entries are released when the queue drains, which it does whenever replay catches up.
+class ActionQueue {
+ public:
+  using Entry = std::pair<std::uint64_t, Action>;
+
+  bool empty() const { return head_ == entries_.size(); }
+  Entry& front() { return entries_[head_]; }
+  void pop_front() {
+    if (++head_ == entries_.size()) {
+      entries_.clear();
+      head_ = 0;
+    }
+  }
+  void emplace_back(std::uint64_t token, Action&& action) { entries_.emplace_back(token, std::move(action)); }
+  template <class A>
+  void emplace_back(std::uint64_t token, A&& action) {
+    entries_.emplace_back(std::piecewise_construct, std::forward_as_tuple(token),
+                          std::forward_as_tuple(std::in_place_type<std::remove_cvref_t<A>>, std::forward<A>(action)));
+  }
+  auto begin() { return entries_.begin() + static_cast<std::ptrdiff_t>(head_); }
+  auto end() { return entries_.end(); }
+
+ private:
+  std::vector<Entry> entries_;
+  std::size_t head_ = 0;
+};
+
 class ContextState {
  public:
   // --- identity and environment (set by the engine) ---
@@ -73,13 +104,17 @@ class ContextState {
   TraceSink trace_sink;
 
   // --- emitted actions not yet matched/converted (queue Q of spec/02 §4.3) ---
-  std::deque<std::pair<std::uint64_t, Action>> queue;
+  ActionQueue queue;
   std::uint64_t next_token = 0;
 
   // --- results and bindings ---
-  std::unordered_map<std::uint64_t, CompletionValue> results;          // token -> delivered result
-  std::unordered_map<std::uint64_t, std::uint64_t> token_to_schedule;  // token -> schedule event id
-  std::unordered_map<std::uint64_t, std::uint64_t> schedule_to_token;
+  /// What the engine knows about one emitted action.
+  struct TokenSlot {
+    std::optional<std::uint64_t> schedule;  ///< the schedule event id it was bound to
+    std::optional<CompletionValue> result;  ///< the delivered result
+  };
+  /// Indexed by token: tokens are dense (1..next_token), so a vector replaces per-token hash nodes.
+  std::vector<TokenSlot> tokens{1};
   std::unordered_map<std::uint64_t, std::string> child_instance_by_token;
 
   // --- positional external events (spec/02 §6.1) ---
@@ -104,6 +139,14 @@ class ContextState {
 
   /// Emits an action and returns its token.
   std::uint64_t emit(Action action);
+  /// Same, for one alternative: it is moved straight into the queue, not through an Action.
+  template <class A>
+  requires(!std::is_same_v<std::remove_cvref_t<A>, Action>) std::uint64_t emit(A&& action) {
+    const std::uint64_t token = ++next_token;
+    tokens.emplace_back();  // tokens.size() == token: every token is emitted here, in order
+    queue.emplace_back(token, std::forward<A>(action));
+    return token;
+  }
   /// The still-queued action of `token`, or nullptr once it was matched/converted.
   Action* queued_action(std::uint64_t token);
   std::uint64_t wall_clock_ms() const;
@@ -112,6 +155,13 @@ class ContextState {
 
   std::optional<std::uint64_t> schedule_of(std::uint64_t token) const;
   const CompletionValue* result_of(std::uint64_t token) const;
+  /// Binds an emitted token to its schedule event id.
+  void bind(std::uint64_t token, std::uint64_t schedule_id) { tokens[token].schedule = schedule_id; }
+  /// Stores (or replaces) the result of `token`, built in place.
+  template <class Completion>
+  void set_result(std::uint64_t token, Completion&& value) {
+    tokens[token].result.emplace(std::in_place_type<std::remove_cvref_t<Completion>>, std::forward<Completion>(value));
+  }
 
   void register_positional(std::uint64_t schedule_id, const std::string& name);
   /// Slot check for an arriving positional event; true if it was delivered.
