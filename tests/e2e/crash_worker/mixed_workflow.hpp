@@ -21,7 +21,8 @@ inline Task<Result<std::string>> mixed_child(OrchestrationContext ctx, std::stri
 inline Task<Result<std::string>> mixed(OrchestrationContext ctx, std::string input) {
   auto doubled = co_await ctx.schedule_activity("Double", input);
   if (!doubled) co_return Err(doubled.error());
-  co_await ctx.schedule_timer(std::chrono::milliseconds(10));
+  // Long enough that no instance can finish before the test's first kill (see kFirstKillMaxMs).
+  co_await ctx.schedule_timer(std::chrono::milliseconds(200));
   auto child = co_await ctx.schedule_sub_orchestration(kChild, *doubled);
   if (!child) co_return Err(child.error());
   auto event = co_await ctx.schedule_wait(kEvent);
