@@ -75,6 +75,19 @@ const error::Poison* poison_of(const OrchestrationStatus& status) {
   return poison;
 }
 
+/// The Activity message type of a Poison failure with these counts (nullptr and a test failure
+/// otherwise).
+const poison::Activity* activity_poison_of(const OrchestrationStatus& status, std::uint32_t attempts,
+                                           std::uint32_t max_attempts) {
+  const auto* details = poison_of(status);
+  if (details == nullptr) return nullptr;
+  EXPECT_EQ(details->attempt_count, attempts);
+  EXPECT_EQ(details->max_attempts, max_attempts);
+  const auto* activity = std::get_if<poison::Activity>(&details->message_type);
+  if (activity == nullptr) ADD_FAILURE() << "expected the Activity message type";
+  return activity;
+}
+
 TEST(E2ePoison, orchestration_attempt_count_increments_on_abandon) {
   auto store = memory_store();
   ASSERT_TRUE(store->enqueue_for_orchestrator(
@@ -178,12 +191,8 @@ TEST(E2ePoison, e2e_activity_item_poison_fails_orchestration) {
   const std::string instance = "poison-activity-test-1";
   ASSERT_TRUE(env.client.start_orchestration(instance, "OrchWithActivity", "{}"));
   const auto status = env.wait(instance);
-  const auto* details = poison_of(status);
-  ASSERT_NE(details, nullptr);
-  EXPECT_EQ(details->attempt_count, 11u);
-  EXPECT_EQ(details->max_attempts, 10u);
-  const auto* activity = std::get_if<poison::Activity>(&details->message_type);
-  ASSERT_NE(activity, nullptr) << "expected the Activity message type";
+  const auto* activity = activity_poison_of(status, 11, 10);
+  ASSERT_NE(activity, nullptr);
   EXPECT_EQ(activity->instance, instance);
   EXPECT_EQ(activity->execution_id, 1u);
   EXPECT_EQ(activity->activity_name, "TestActivity");
@@ -264,12 +273,8 @@ TEST(E2ePoison, e2e_activity_poisons_suborchestration_poisons_parent) {
   const std::string instance = "poison-chain-test";
   ASSERT_TRUE(env.client.start_orchestration(instance, "GrandparentOrch", "{}"));
   const auto status = env.wait(instance);
-  const auto* details = poison_of(status);
-  ASSERT_NE(details, nullptr);
-  EXPECT_EQ(details->attempt_count, 11u);
-  EXPECT_EQ(details->max_attempts, 10u);
-  const auto* activity = std::get_if<poison::Activity>(&details->message_type);
-  ASSERT_NE(activity, nullptr) << "the activity's poison propagates unchanged to the grandparent";
+  const auto* activity = activity_poison_of(status, 11, 10);  // propagated unchanged to the grandparent
+  ASSERT_NE(activity, nullptr);
   EXPECT_EQ(activity->activity_name, "ChildActivity");
   EXPECT_NE(activity->instance, instance) << "the poisoned activity belongs to the child";
 }
