@@ -108,8 +108,12 @@ void count_outcome(State& state, const TurnPlan& plan, int sign) {
 
 /// How a turn moves the active-orchestrations gauge: +1 when it starts a new instance (not a
 /// continue-as-new), -1 when it ends the instance.
+int started_instances(const TurnPlan& plan) {
+  return plan.started_execution && !plan.started_by_continue_as_new ? 1 : 0;
+}
+
 int active_orchestrations_delta(const TurnPlan& plan) {
-  int delta = plan.started_execution && !plan.started_by_continue_as_new ? 1 : 0;
+  int delta = started_instances(plan);
   switch (plan.outcome) {
     case TurnOutcome::Completed:
     case TurnOutcome::Failed:
@@ -261,7 +265,7 @@ void process_item(State& state, LockedOrchestrationItem locked, const std::strin
   // Counted before the commit, like every outcome; the fallback commits the start too.
   if (plan.started_execution) ++state.metrics.orch_starts;
   ++state.metrics.orch_failures;
-  const int fallback_delta = (plan.started_execution && !plan.started_by_continue_as_new ? 1 : 0) - 1;
+  const int fallback_delta = started_instances(plan) - 1;  // the fallback ends the instance
   state.telemetry->adjust_active_orchestrations(fallback_delta);
   if (auto failed = state.store->ack_orchestration_item(token, fallback); !failed) {
     if (plan.started_execution) --state.metrics.orch_starts;

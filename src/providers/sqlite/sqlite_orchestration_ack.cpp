@@ -191,7 +191,7 @@ ProviderResult<void> insert_worker_item(SqliteProvider::Store& s, std::string_vi
 struct EncodedAck {
   std::vector<std::string> events;
   std::vector<std::string> worker_items;
-  std::vector<std::string> orchestrator_items;  ///< parallel to ack.orchestrator_items ("" for skipped ones)
+  std::vector<std::string> orchestrator_items;  ///< the non-worker ack.orchestrator_items, in order
 };
 
 ProviderResult<EncodedAck> encode_ack(const OrchestrationAck& ack, std::size_t max_payload) {
@@ -203,10 +203,7 @@ ProviderResult<EncodedAck> encode_ack(const OrchestrationAck& ack, std::size_t m
     encoded.worker_items.push_back(std::move(json));
   }
   for (const auto& item : ack.orchestrator_items) {
-    if (is_worker_item(item)) {
-      encoded.orchestrator_items.emplace_back();
-      continue;
-    }
+    if (is_worker_item(item)) continue;
     DUROXIDE_TRY_ASSIGN(json, sqlite_detail::encode_work_item(kAck, item, max_payload));
     encoded.orchestrator_items.push_back(std::move(json));
   }
@@ -228,12 +225,12 @@ ProviderResult<void> write_queues(SqliteProvider::Store& s, const OrchestrationA
     stmt.bind(1, cancelled.instance).bind(2, cancelled.execution_id).bind(3, cancelled.activity_id);
     DUROXIDE_TRY(stmt.run());
   }
-  for (std::size_t i = 0; i < ack.orchestrator_items.size(); ++i) {
-    const auto& item = ack.orchestrator_items[i];
+  auto json = encoded.orchestrator_items.begin();
+  for (const auto& item : ack.orchestrator_items) {
     if (is_worker_item(item)) continue;
     const auto* timer = std::get_if<work_items::TimerFired>(&item);
     const auto visible_at = timer != nullptr ? static_cast<std::int64_t>(timer->fire_at_ms) : now;
-    DUROXIDE_TRY(sqlite_detail::insert_orchestrator_message(s, kAck, item, encoded.orchestrator_items[i], visible_at));
+    DUROXIDE_TRY(sqlite_detail::insert_orchestrator_message(s, kAck, item, *json++, visible_at));
   }
   return {};
 }
