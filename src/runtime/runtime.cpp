@@ -2,6 +2,7 @@
 // a shutdown that returns as soon as every thread has stopped.
 #include <duroxide/runtime.hpp>
 
+#include <random>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -55,10 +56,12 @@ void SessionTracker::release(const std::string& session) {
 
 namespace {
 
+/// 64 random bits in hex: the id names this process's session owners and lock holders, and two
+/// runtimes sharing a store (often started at the same moment) must not pick the same one.
 std::string make_runtime_id() {
-  const auto ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  return fmt::format("{:04x}", static_cast<std::uint16_t>(ns));
+  std::random_device device;
+  const std::uint64_t id = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  return fmt::format("{:016x}", id);
 }
 
 /// Runs `body` on a thread that the state counts, so shutdown can wait for it with a deadline.

@@ -2,17 +2,13 @@
 // while 200 instances of a mixed workflow run, restarted each time, and finally left to finish.
 // Every instance must complete with the right output, and every history must be well formed: no
 // activity scheduled twice, no completion lost or recorded twice.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <map>
 #include <random>
-#include <set>
 
 #include <gtest/gtest.h>
 
 #include "crash_worker/mixed_workflow.hpp"
+#include "crash_worker/well_formed_history.hpp"
+#include "crash_worker/worker_process.hpp"
 #include "support/e2e_support.hpp"
 
 namespace duroxide::testing {
@@ -25,56 +21,6 @@ constexpr int kMaxKills = 20;
 /// passed the workload's 200 ms timer, so it always lands on work in progress, however fast the
 /// runtime is. Later kills come 50-400 ms apart.
 constexpr int kFirstKillMaxMs = 150;
-
-/// The crash_worker child process; its stdin is a pipe whose closing asks it to stop.
-class WorkerProcess {
- public:
-  explicit WorkerProcess(const std::string& url) {
-    int fds[2];
-    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      ::dup2(fds[0], STDIN_FILENO);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      ::execl(DUROXIDE_CRASH_WORKER, DUROXIDE_CRASH_WORKER, url.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(fds[0]);
-    stdin_ = fds[1];
-  }
-  ~WorkerProcess() {
-    if (pid_ > 0) kill_hard();
-  }
-  WorkerProcess(const WorkerProcess&) = delete;
-  WorkerProcess& operator=(const WorkerProcess&) = delete;
-
-  void kill_hard() {
-    ::kill(pid_, SIGKILL);
-    reap();
-  }
-  /// Asks the worker to shut down, killing it if it has not exited within 10 s.
-  void stop() {
-    ::close(stdin_);
-    stdin_ = -1;
-    if (!wait_until([&] { return ::waitpid(pid_, nullptr, WNOHANG) == pid_; }, 10s)) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    pid_ = -1;
-  }
-
- private:
-  void reap() {
-    ::waitpid(pid_, nullptr, 0);
-    if (stdin_ >= 0) ::close(stdin_);
-    stdin_ = -1;
-    pid_ = -1;
-  }
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-};
 
 std::string instance_id(int i) { return "crash-" + std::to_string(i); }
 
@@ -103,40 +49,6 @@ int completed_count(Client& client) {
 }
 
 bool all_completed(Client& client) { return completed_count(client) == kInstances; }
-
-/// Checks one execution's history: ids increase, one start first, one terminal last, every
-/// scheduled step resolved exactly once.
-void expect_well_formed(const std::string& instance, const std::vector<Event>& history, std::size_t activities,
-                        std::size_t timers, std::size_t children) {
-  SCOPED_TRACE(instance);
-  ASSERT_FALSE(history.empty());
-  EXPECT_TRUE(history.front().is<events::OrchestrationStarted>());
-  EXPECT_TRUE(history.back().is<events::OrchestrationCompleted>());
-  std::map<std::string, std::size_t> scheduled;
-  std::map<std::uint64_t, int> completions_by_source;
-  std::set<std::uint64_t> schedule_ids;
-  std::uint64_t previous = 0;
-  for (const auto& event : history) {
-    EXPECT_GT(event.event_id, previous) << "event ids must increase";
-    previous = event.event_id;
-    if (event.is<events::OrchestrationStarted>() && event.event_id != 1) ADD_FAILURE() << "second OrchestrationStarted";
-    if (event.is<events::ActivityScheduled>() || event.is<events::TimerCreated>() ||
-        event.is<events::SubOrchestrationScheduled>()) {
-      ++scheduled[std::string(event.type_name())];
-      schedule_ids.insert(event.event_id);
-    }
-    if (event.is<events::ActivityCompleted>() || event.is<events::ActivityFailed>() || event.is<events::TimerFired>() ||
-        event.is<events::SubOrchestrationCompleted>() || event.is<events::SubOrchestrationFailed>()) {
-      ASSERT_TRUE(event.source_event_id.has_value());
-      ++completions_by_source[*event.source_event_id];
-    }
-  }
-  EXPECT_EQ(scheduled["ActivityScheduled"], activities);
-  EXPECT_EQ(scheduled["TimerCreated"], timers);
-  EXPECT_EQ(scheduled["SubOrchestrationScheduled"], children);
-  for (auto id : schedule_ids) EXPECT_EQ(completions_by_source[id], 1) << "schedule event " << id;
-  EXPECT_EQ(completions_by_source.size(), schedule_ids.size()) << "completion without a schedule";
-}
 
 TEST(E2eCrashRecovery, RandomKillsLoseNothingAndDuplicateNothing) {
   TempDir dir;

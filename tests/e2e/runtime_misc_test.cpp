@@ -246,5 +246,21 @@ TEST(E2eUnit, orchestration_context_metadata_accessors) {
   EXPECT_EQ(env.output_of("test-instance-123"), "done");
 }
 
+// ---- runtime ids (issue #12 item 11) ----
+
+// The runtime id names the session owners and lock holders of a process; two processes sharing a
+// file must not pick the same one, so it carries 64 random bits (16 hex digits).
+TEST(E2eRuntimeId, RuntimeIdsAreSixteenHexDigitsAndDiffer) {
+  auto first = Runtime::start(memory_store(), activities(), OrchestrationRegistry::builder().build(), fast_options());
+  auto second = Runtime::start(memory_store(), activities(), OrchestrationRegistry::builder().build(), fast_options());
+  for (const auto* id : {&first->runtime_id(), &second->runtime_id()}) {
+    EXPECT_EQ(id->size(), 16u) << *id;
+    EXPECT_EQ(id->find_first_not_of("0123456789abcdef"), std::string::npos) << *id;
+  }
+  EXPECT_NE(first->runtime_id(), second->runtime_id());
+  first->shutdown(5s);
+  second->shutdown(5s);
+}
+
 }  // namespace
 }  // namespace duroxide::testing

@@ -2,9 +2,21 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <random>
+#include <thread>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+// Early return of a failed ProviderResult<void>.
+#define DUROXIDE_SQLITE_TRY(expr)                                   \
+  do {                                                              \
+    if (auto sqlite_try_result = (expr); !sqlite_try_result)        \
+      return std::unexpected(std::move(sqlite_try_result.error())); \
+  } while (0)
 
 namespace duroxide::sqlite {
 
@@ -60,6 +72,40 @@ CREATE TABLE IF NOT EXISTS kv_delta (
 )sql",
 };
 
+/// How long a statement waits for another connection's lock before failing with BUSY.
+constexpr int kBusyTimeoutMs = 60000;
+/// How long the checkpoint after a full store waits for readers of other connections: the write
+/// mutex is held meanwhile, and the checkpoint is only a help.
+constexpr int kCheckpointBusyTimeoutMs = 1000;
+
+// WAL size: SQLite's default autocheckpoint is 1,000 pages, i.e. 4 MiB at its default 4 KiB page.
+// Our pages are 1 KiB, so 4,096 pages keep that 4 MiB bound (the former 10,000 let the WAL reach
+// ~10 MiB before it was copied back, room a nearly full disk does not have). A WAL that grew past
+// the bound anyway (a long reader held it) is cut back to it at its next reset.
+constexpr int kWalAutocheckpointPages = 4096;
+constexpr int kJournalSizeLimitBytes = 4 * 1024 * 1024;
+
+// Opening a NEW file from several processes at once: setting WAL mode and creating the schema take
+// locks whose conflicts SQLite reports as BUSY without consulting the busy handler (it would risk a
+// deadlock), so the open retries itself. Bounded: about 13 s in all before giving up.
+constexpr int kOpenAttempts = 50;
+constexpr std::chrono::milliseconds kOpenFirstBackoff{2};
+constexpr std::chrono::milliseconds kOpenMaxBackoff{320};
+
+bool is_busy(int code) {
+  const int primary = code & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+/// The delay before open attempt `attempt + 1`: doubling, capped, with jitter so that processes
+/// that collided do not collide again in lock step.
+std::chrono::milliseconds open_backoff(int attempt) {
+  thread_local std::minstd_rand jitter(std::random_device{}());
+  const auto base = std::min<std::int64_t>(kOpenFirstBackoff.count() << std::min(attempt, 16), kOpenMaxBackoff.count());
+  return std::chrono::milliseconds(base / 2 +
+                                   static_cast<std::int64_t>(jitter() % static_cast<unsigned>(base / 2 + 1)));
+}
+
 }  // namespace
 
 ProviderResult<std::string> parse_sqlite_url(std::string_view url) {
@@ -81,11 +127,38 @@ Database::~Database() {
   sqlite3_close_v2(db_);
 }
 
-ProviderError Database::error(std::string_view operation, int code) const {
+ProviderError Database::error(std::string_view operation, int code) {
   const int primary = code & 0xff;
-  const bool retryable = primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+  // A full disk or an I/O error is a condition of the machine, not of the data: the same write
+  // succeeds once space is freed or the device recovers, so the runtime retries with backoff
+  // instead of failing the instance (docs/failure-modes-sqlite.md).
+  const bool retryable = is_busy(code) || primary == SQLITE_FULL || primary == SQLITE_IOERR;
+  if (primary == SQLITE_FULL) short_of_space_ = true;
   const char* message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(code);
   return ProviderError{std::string(operation), message, retryable};
+}
+
+void Database::checkpoint_if_short_of_space() {
+  // Inside a transaction the checkpoint could not copy our own pending pages; wait for its end.
+  if (!short_of_space_ || sqlite3_get_autocommit(db_) == 0) return;
+  // A statement still stepping holds a read snapshot that the checkpoint would wait for in vain.
+  for (sqlite3_stmt* stmt = sqlite3_next_stmt(db_, nullptr); stmt != nullptr; stmt = sqlite3_next_stmt(db_, stmt)) {
+    if (sqlite3_stmt_busy(stmt) != 0) return;
+  }
+  short_of_space_ = false;
+  int wal_frames = 0;
+  int copied_frames = 0;
+  sqlite3_busy_timeout(db_, kCheckpointBusyTimeoutMs);
+  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &wal_frames, &copied_frames);
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  ++checkpoints_after_full_;
+  if (rc == SQLITE_OK) {
+    spdlog::warn("sqlite: store is full; checkpointed and truncated the WAL ({} frames)", copied_frames);
+  } else {
+    // Readers in other processes kept part of the WAL: the next full write tries again.
+    spdlog::warn("sqlite: store is full; WAL checkpoint incomplete ({} of {} frames): {}", copied_frames, wal_frames,
+                 sqlite3_errstr(rc));
+  }
 }
 
 ProviderResult<std::unique_ptr<Database>> Database::open_with(const std::string& filename, int flags, bool file_backed,
@@ -101,18 +174,37 @@ ProviderResult<std::unique_ptr<Database>> Database::open_with(const std::string&
   std::unique_ptr<Database> db(new Database(raw));
   sqlite3_extended_result_codes(raw, 1);
   // Busy timeout is only a safety net: the provider serialises writes with its own mutex.
-  sqlite3_busy_timeout(raw, 60000);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  for (int attempt = 0;; ++attempt) {
+    auto ready = db->configure(file_backed, fsync_each_commit);
+    if (ready) ready = db->migrate();
+    if (ready) return db;
+    if (!ready.error().is_retryable() || attempt + 1 >= kOpenAttempts) {
+      ready.error().message = fmt::format("cannot open '{}': {}", filename, ready.error().message);
+      return std::unexpected(ready.error());
+    }
+    std::this_thread::sleep_for(open_backoff(attempt));
+  }
+}
+
+ProviderResult<void> Database::configure(bool file_backed, bool fsync_each_commit) {
   // page_size applies to new files only (it must precede WAL mode). Each commit writes every page it
   // dirtied to the WAL and our rows are small: 1 KiB pages cut the bytes written per commit.
-  const std::string pragmas = file_backed
-                                  ? fmt::format(
-                                        "PRAGMA page_size=1024; PRAGMA journal_mode=WAL; PRAGMA synchronous={}; "
-                                        "PRAGMA wal_autocheckpoint=10000; PRAGMA cache_size=-64000;",
-                                        fsync_each_commit ? "FULL" : "NORMAL")
-                                  : "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;";
-  if (auto ok = db->exec("open", pragmas); !ok) return std::unexpected(ok.error());
-  if (auto ok = db->migrate(); !ok) return std::unexpected(ok.error());
-  return db;
+  const std::string pragmas =
+      file_backed ? fmt::format(
+                        "PRAGMA page_size=1024; PRAGMA journal_mode=WAL; PRAGMA synchronous={}; "
+                        "PRAGMA wal_autocheckpoint={}; PRAGMA journal_size_limit={}; PRAGMA cache_size=-64000;",
+                        fsync_each_commit ? "FULL" : "NORMAL", kWalAutocheckpointPages, kJournalSizeLimitBytes)
+                  : "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;";
+  DUROXIDE_SQLITE_TRY(exec("open", pragmas));
+  if (file_backed) {
+    // journal_mode=WAL reports the mode it ended in rather than failing when it could not switch.
+    auto mode = query_int("open", "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'");
+    if (!mode) return std::unexpected(mode.error());
+    if (mode->value_or(0) != 1)
+      return std::unexpected(ProviderError::transient("open", "could not switch to WAL mode"));
+  }
+  return {};
 }
 
 ProviderResult<std::unique_ptr<Database>> Database::open_file(const std::string& path, bool fsync_each_commit) {
@@ -165,26 +257,43 @@ ProviderResult<std::optional<std::int64_t>> Database::query_int(std::string_view
 }
 
 int Database::schema_version() {
+  auto version = stored_schema_version();
+  return version ? *version : 0;
+}
+
+ProviderResult<int> Database::stored_schema_version() {
   auto version = query_int("schema_version", "PRAGMA user_version");
-  return version && *version ? static_cast<int>(**version) : 0;
+  if (!version) return std::unexpected(version.error());
+  return static_cast<int>(version->value_or(0));
 }
 
 ProviderResult<void> Database::migrate() {
-  const int stored = schema_version();
-  if (stored > kCurrentSchemaVersion) {
-    return std::unexpected(ProviderError::permanent(
-        "open", fmt::format("database schema version {} is newer than this build supports ({})", stored,
-                            kCurrentSchemaVersion)));
-  }
-  for (int version = stored; version < kCurrentSchemaVersion; ++version) {
-    const std::string script = fmt::format("BEGIN IMMEDIATE; {} PRAGMA user_version = {}; COMMIT;",
-                                           kMigrations[static_cast<std::size_t>(version)], version + 1);
-    if (auto ok = exec("migrate", script); !ok) {
+  for (;;) {
+    auto stored = stored_schema_version();
+    if (!stored) return std::unexpected(stored.error());
+    if (*stored > kCurrentSchemaVersion) {
+      return std::unexpected(ProviderError::permanent(
+          "open", fmt::format("database schema version {} is newer than this build supports ({})", *stored,
+                              kCurrentSchemaVersion)));
+    }
+    if (*stored == kCurrentSchemaVersion) return {};
+    // Another process may migrate the same file at the same moment: the version is read again
+    // under the write lock, and only the step from that version is applied.
+    DUROXIDE_SQLITE_TRY(exec("migrate", "BEGIN IMMEDIATE"));
+    auto locked = stored_schema_version();
+    ProviderResult<void> applied;
+    if (!locked) {
+      applied = std::unexpected(locked.error());
+    } else if (*locked == *stored) {
+      applied = exec("migrate", fmt::format("{} PRAGMA user_version = {};",
+                                            kMigrations[static_cast<std::size_t>(*stored)], *stored + 1));
+    }
+    if (applied) applied = exec("migrate", "COMMIT");
+    if (!applied) {
       (void)exec("migrate", "ROLLBACK");
-      return std::unexpected(ok.error());
+      return std::unexpected(applied.error());
     }
   }
-  return {};
 }
 
 }  // namespace duroxide::sqlite

@@ -1,6 +1,6 @@
 #pragma once
 // Private SQLite plumbing for the SQLite provider: one connection, URL parsing, connection settings
-// (spec/03 §4.2) and forward-only versioned schema migrations. Not thread-safe by itself: the
+// (docs/storage.md) and forward-only versioned schema migrations. Not thread-safe by itself: the
 // provider serialises access with its write mutex.
 
 #include <cstdint>
@@ -44,17 +44,29 @@ class Database {
 
   int schema_version();
   sqlite3* handle() const { return db_; }
-  /// ProviderError from the connection's last error; busy/locked are retryable.
-  ProviderError error(std::string_view operation, int code) const;
+  /// ProviderError from the connection's last error. Retryable: busy/locked (another writer),
+  /// full (disk or max_page_count) and I/O errors, which pass once the condition clears.
+  /// A full store is remembered so that the WAL is checkpointed as soon as the connection is out of
+  /// its transaction (checkpoint_if_short_of_space).
+  ProviderError error(std::string_view operation, int code);
+  /// After a SQLITE_FULL, once no transaction is open: copies the WAL into the database and
+  /// truncates it, so the room that deletes free is not eaten by a growing WAL. Best effort.
+  void checkpoint_if_short_of_space();
+  /// How many checkpoints checkpoint_if_short_of_space() has run (for tests and logs).
+  std::uint64_t checkpoints_after_full() const { return checkpoints_after_full_; }
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
   static ProviderResult<std::unique_ptr<Database>> open_with(const std::string& filename, int flags, bool file_backed,
                                                              bool fsync_each_commit);
+  ProviderResult<void> configure(bool file_backed, bool fsync_each_commit);
   ProviderResult<void> migrate();
+  ProviderResult<int> stored_schema_version();
 
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  bool short_of_space_ = false;
+  std::uint64_t checkpoints_after_full_ = 0;
 };
 
 }  // namespace duroxide::sqlite

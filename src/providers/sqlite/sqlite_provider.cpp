@@ -303,8 +303,14 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
 
 ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_once(
     SqliteProvider::Store& s, Provider::Millis lock_timeout, const DispatcherCapabilityFilter* filter) {
-  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, kFetchOrch));
   const auto now = SqliteProvider::Store::now_ms();
+  {
+    // Idle slots poll often: a fetch that finds no candidate ends with this read, without taking
+    // the file's write lock, which other processes with work may need.
+    DUROXIDE_TRY_ASSIGN(probe, load_candidates(s, now, 0, filter));
+    if (probe.empty()) return std::optional<LockedOrchestrationItem>();
+  }
+  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, kFetchOrch));
   std::int64_t after_id = 0;
   std::vector<std::string> tried;
   for (;;) {

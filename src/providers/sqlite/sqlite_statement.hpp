@@ -25,7 +25,11 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
   Statement& operator=(Statement&&) = delete;
   ~Statement() {
-    if (stmt_ != nullptr) sqlite3_reset(stmt_);
+    if (stmt_ == nullptr) return;
+    sqlite3_reset(stmt_);
+    // A write that found the store full is followed, once its transaction is over (this may be
+    // the failed statement itself, or the ROLLBACK), by a WAL checkpoint.
+    db_->checkpoint_if_short_of_space();
   }
 
   Statement& bind(int index, std::string_view text);

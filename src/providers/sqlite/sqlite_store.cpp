@@ -53,6 +53,16 @@ ProviderResult<std::int64_t> SqliteProvider::Store::query_int_for_tests(const st
   return *row ? stmt->int64(0) : 0;
 }
 
+ProviderResult<std::int64_t> SqliteProvider::Store::cap_growth_for_tests(std::int64_t extra_pages) {
+  std::lock_guard lock(mutex);
+  auto current = db->query_int("test_hook", "PRAGMA page_count");
+  if (!current) return std::unexpected(current.error());
+  // A PRAGMA takes no bound parameters; the value is an integer, so formatting it in is safe.
+  auto cap = db->query_int("test_hook", fmt::format("PRAGMA max_page_count = {}", current->value_or(0) + extra_pages));
+  if (!cap) return std::unexpected(cap.error());
+  return cap->value_or(0);
+}
+
 ProviderResult<Transaction> Transaction::begin(sqlite::Database& db, std::string_view operation) {
   // IMMEDIATE takes the write lock up front, so a read-then-write inside the transaction cannot be
   // interleaved with another process's write (no upgrade deadlock, no lost update).

@@ -76,6 +76,10 @@ struct SqliteProvider::Store {
   // Test hooks (used by the validation suite's corruption checks): take the mutex themselves.
   ProviderResult<std::int64_t> run_for_tests(const std::string& sql, const std::string& text_param);
   ProviderResult<std::int64_t> query_int_for_tests(const std::string& sql, const std::string& text_param);
+  /// Test hook (disk-full tests): lets the connection's database grow by `extra_pages` more pages
+  /// only (PRAGMA max_page_count), so that writes needing more fail with SQLITE_FULL as on a full
+  /// disk. Returns the cap in force.
+  ProviderResult<std::int64_t> cap_growth_for_tests(std::int64_t extra_pages);
 
   /// Waits (mutex held by `lock`) until `queue` may have new work, `due_ms` (epoch ms) passes, the
   /// cross-process re-check interval elapses or `deadline` is reached.

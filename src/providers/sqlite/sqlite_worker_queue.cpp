@@ -48,22 +48,36 @@ std::string fetch_work_sql(const TagFilter& tags, bool with_session) {
       tag_clause(tags, 3), session_clause);
 }
 
+/// The first fetchable row (its statement, positioned on it when the result is true).
+ProviderResult<bool> select_fetchable(sqlite::Statement& select, std::int64_t now,
+                                      const std::optional<SessionFetchConfig>& session, const TagFilter& tags) {
+  select.bind(1, now);
+  if (session) select.bind(2, session->owner_id);
+  int param = 3;
+  for (const auto& tag : tags.tag_set()) select.bind(param++, tag);
+  return select.step();
+}
+
 ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::Store& s, Provider::Millis lock_timeout,
                                                               const std::optional<SessionFetchConfig>& session,
                                                               const TagFilter& tags) {
-  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, kFetchWork));
   const auto now = SqliteProvider::Store::now_ms();
+  const std::string select_sql = fetch_work_sql(tags, session.has_value());
+  {
+    // Idle slots poll often: a fetch that finds nothing ends with this read, without taking the
+    // file's write lock, which other processes with work may need.
+    DUROXIDE_TRY_ASSIGN(probe, s.statement(kFetchWork, select_sql));
+    DUROXIDE_TRY_ASSIGN(found, select_fetchable(probe, now, session, tags));
+    if (!found) return std::optional<LockedWorkItem>();
+  }
+  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, kFetchWork));
   for (;;) {
     std::int64_t id = 0;
     std::string json;
     std::optional<std::string> session_id;
     {
-      DUROXIDE_TRY_ASSIGN(select, s.statement(kFetchWork, fetch_work_sql(tags, session.has_value())));
-      select.bind(1, now);
-      if (session) select.bind(2, session->owner_id);
-      int param = 3;
-      for (const auto& tag : tags.tag_set()) select.bind(param++, tag);
-      DUROXIDE_TRY_ASSIGN(row, select.step());
+      DUROXIDE_TRY_ASSIGN(select, s.statement(kFetchWork, select_sql));
+      DUROXIDE_TRY_ASSIGN(row, select_fetchable(select, now, session, tags));
       if (!row) {
         DUROXIDE_TRY(tx.commit());  // keeps any undecodable rows deleted above
         return std::optional<LockedWorkItem>();

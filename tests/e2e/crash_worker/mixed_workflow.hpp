@@ -6,6 +6,8 @@
 
 #include <duroxide/duroxide.hpp>
 
+#include "fan_out_workflow.hpp"
+
 namespace duroxide::testing::crash {
 
 inline constexpr const char* kOrchestration = "Mixed";
@@ -49,7 +51,11 @@ inline ActivityRegistry activities() {
 }
 
 inline OrchestrationRegistry orchestrations() {
-  return OrchestrationRegistry::builder().add(kOrchestration, mixed).add(kChild, mixed_child).build();
+  return OrchestrationRegistry::builder()
+      .add(kOrchestration, mixed)
+      .add(kChild, mixed_child)
+      .add(kFanOut, fan_out)
+      .build();
 }
 
 }  // namespace duroxide::testing::crash
