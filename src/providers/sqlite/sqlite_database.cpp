@@ -153,7 +153,7 @@ void Database::checkpoint_if_short_of_space() {
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   ++checkpoints_after_full_;
   if (rc == SQLITE_OK) {
-    spdlog::warn("sqlite: store is full; checkpointed and truncated the WAL ({} frames)", copied_frames);
+    spdlog::warn("sqlite: store is full; checkpointed the WAL into the database and truncated it");
   } else {
     // Readers in other processes kept part of the WAL: the next full write tries again.
     spdlog::warn("sqlite: store is full; WAL checkpoint incomplete ({} of {} frames): {}", copied_frames, wal_frames,
