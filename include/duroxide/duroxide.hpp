@@ -25,8 +25,10 @@
 #include <duroxide/instrumented_provider.hpp>
 #include <duroxide/kv_entry.hpp>
 #include <duroxide/metrics.hpp>
+#include <duroxide/payload_limits.hpp>
 #include <duroxide/registry.hpp>
 #include <duroxide/runtime.hpp>
+#include <duroxide/runtime_health.hpp>
 #include <duroxide/runtime_options.hpp>
 #include <duroxide/sqlite_provider.hpp>
 #include <duroxide/tag_filter.hpp>

@@ -34,6 +34,8 @@ struct MetricsSnapshot {
   std::uint64_t worker_dispatcher_items_fetched = 0;
   std::uint64_t suborchestration_calls = 0;
   std::uint64_t provider_errors = 0;
+  /// Turns whose failure could not be committed either (the batch is retried with backoff).
+  std::uint64_t orch_uncommittable_turns = 0;
   bool operator==(const MetricsSnapshot&) const = default;
 };
 

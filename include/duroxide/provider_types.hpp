@@ -58,6 +58,9 @@ struct OrchestrationItem {
   std::vector<WorkItem> messages;
   /// Set when the stored history cannot be decoded (history and kv_snapshot are then empty).
   std::optional<std::string> history_error;
+  /// Highest event id among the stored history rows of `execution_id` (0 when none), known even
+  /// when history_error is set: a failure the runtime must still record is appended after it.
+  std::uint64_t stored_last_event_id = 0;
   /// The committed KV store (values written by earlier executions only).
   std::map<std::string, KvEntry> kv_snapshot;
 };

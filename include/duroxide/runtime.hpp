@@ -11,6 +11,7 @@
 #include <duroxide/metrics.hpp>
 #include <duroxide/provider.hpp>
 #include <duroxide/registry.hpp>
+#include <duroxide/runtime_health.hpp>
 #include <duroxide/runtime_options.hpp>
 
 namespace duroxide {
@@ -37,6 +38,8 @@ class Runtime {
   void shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(1));
 
   MetricsSnapshot metrics_snapshot() const;
+  /// Thread liveness and the errors caught on the runtime's threads (runtime_health.hpp).
+  RuntimeHealth health() const;
   /// From the instance's latest history; nothing when it has no OrchestrationStarted.
   std::optional<OrchestrationDescriptor> get_orchestration_descriptor(const std::string& instance) const;
   /// Four hex digits identifying this runtime in worker ids.

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "client/start_event_size.hpp"
+
 namespace duroxide {
 
 namespace {
@@ -100,6 +102,7 @@ Client::Client(std::shared_ptr<Provider> store) : store_(std::move(store)) {}
 
 ClientResult<void> Client::start_orchestration(const std::string& instance, const std::string& name,
                                                const std::string& input) const {
+  if (auto fits = client_detail::check_start_event_size(instance, name, std::nullopt, input); !fits) return fits;
   return lift(store_->enqueue_for_orchestrator(
       work_items::StartOrchestration{instance, name, input, std::nullopt, std::nullopt, std::nullopt, 1},
       std::nullopt));
@@ -107,6 +110,7 @@ ClientResult<void> Client::start_orchestration(const std::string& instance, cons
 
 ClientResult<void> Client::start_orchestration_versioned(const std::string& instance, const std::string& name,
                                                          const std::string& version, const std::string& input) const {
+  if (auto fits = client_detail::check_start_event_size(instance, name, version, input); !fits) return fits;
   return lift(store_->enqueue_for_orchestrator(
       work_items::StartOrchestration{instance, name, input, version, std::nullopt, std::nullopt, 1}, std::nullopt));
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include <duroxide/event.hpp>
+#include <duroxide/payload_limits.hpp>
 #include <duroxide/provider_types.hpp>
 #include <duroxide/work_item.hpp>
 
@@ -15,7 +16,7 @@ namespace duroxide::providers {
 /// Longest instance id, orchestration / activity / event name accepted (bytes).
 inline constexpr std::size_t kMaxIdentifierBytes = 1024;
 /// Default limit for one serialized work item or event (bytes).
-inline constexpr std::size_t kDefaultMaxPayloadBytes = 16 * 1024 * 1024;
+inline constexpr std::size_t kDefaultMaxPayloadBytes = duroxide::kDefaultMaxPayloadBytes;
 
 ProviderResult<void> validate_instance_id(std::string_view operation, std::string_view instance);
 /// Instance id and names of the item.

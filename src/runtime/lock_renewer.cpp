@@ -45,7 +45,13 @@ void LockRenewer::run(std::stop_token stop) {
     lock.unlock();
     std::vector<std::uint64_t> failed;
     for (auto& [id, entry] : due) {
-      if (!entry.renew()) failed.push_back(id);
+      bool renewed = true;
+      if (health_ != nullptr) {
+        run_guarded(*health_, "lock renewal", [&] { renewed = entry.renew(); });
+      } else {
+        renewed = entry.renew();
+      }
+      if (!renewed) failed.push_back(id);
     }
     lock.lock();
     for (auto id : failed) {
@@ -54,7 +60,13 @@ void LockRenewer::run(std::stop_token stop) {
       auto on_failure = std::move(it->second.on_failure);
       entries_.erase(it);
       lock.unlock();
-      if (on_failure) on_failure();
+      if (on_failure) {
+        if (health_ != nullptr) {
+          run_guarded(*health_, "lock renewal failure handler", on_failure);
+        } else {
+          on_failure();
+        }
+      }
       lock.lock();
     }
   }

@@ -2,7 +2,9 @@
 // One maintenance thread per runtime that keeps locks and leases alive (spec/04 §5): each entry is
 // called every `interval` (first call one interval after it is added) until it is removed or its
 // call fails, in which case `on_failure` runs once. Periodic chores (session heartbeat and
-// cleanup) are entries whose call never fails. Calls run outside the renewer's mutex.
+// cleanup) are entries whose call never fails. Calls run outside the renewer's mutex. A call that
+// throws is recorded on the health tracker and counts as renewed (the next interval tries again):
+// the renewer thread keeps every other lock alive.
 
 #include <chrono>
 #include <condition_variable>
@@ -12,6 +14,8 @@
 #include <mutex>
 #include <stop_token>
 
+#include "runtime/health_tracker.hpp"
+
 namespace duroxide::runtime {
 
 class LockRenewer {
@@ -19,8 +23,33 @@ class LockRenewer {
   using Renew = std::function<bool()>;  ///< false = the lock is gone
   using OnFailure = std::function<void()>;
 
+  /// Removes its entry when it goes out of scope, however the scope is left (an exception
+  /// included): a lock is never renewed for an item nobody processes any more.
+  class Scoped {
+   public:
+    Scoped(LockRenewer& renewer, std::uint64_t id) : renewer_(&renewer), id_(id) {}
+    Scoped(const Scoped&) = delete;
+    Scoped& operator=(const Scoped&) = delete;
+    ~Scoped() { release(); }
+    /// Stops renewing now (idempotent).
+    void release() {
+      if (renewer_ != nullptr) renewer_->remove(id_);
+      renewer_ = nullptr;
+    }
+
+   private:
+    LockRenewer* renewer_;
+    std::uint64_t id_;
+  };
+
+  /// Where exceptions thrown by entries are recorded (set before run()).
+  void report_errors_to(HealthTracker& health) { health_ = &health; }
   /// Registers an entry; returns its id for remove().
   std::uint64_t add(std::chrono::milliseconds interval, Renew renew, OnFailure on_failure = {});
+  /// add() for the duration of a scope.
+  [[nodiscard]] Scoped add_scoped(std::chrono::milliseconds interval, Renew renew, OnFailure on_failure = {}) {
+    return Scoped(*this, add(interval, std::move(renew), std::move(on_failure)));
+  }
   /// Stops renewing (a call already running finishes; its failure is then ignored).
   void remove(std::uint64_t id);
   /// The thread body; returns when `stop` is requested.
@@ -35,6 +64,7 @@ class LockRenewer {
     OnFailure on_failure;
   };
 
+  HealthTracker* health_ = nullptr;
   std::mutex mutex_;
   std::condition_variable_any cv_;
   std::map<std::uint64_t, Entry> entries_;

@@ -8,6 +8,7 @@
 #include <duroxide/constants.hpp>
 
 #include "runtime/dispatcher_backoff.hpp"
+#include "runtime/last_resort.hpp"
 #include "runtime/observability.hpp"
 #include "runtime/runtime_state.hpp"
 #include "runtime/test_hooks.hpp"
@@ -26,21 +27,26 @@ std::uint64_t wall_ms() {
           .count());
 }
 
-/// The parent's execution waiting for this child, read from the store (spec/04 §3.4.7, Q10).
-std::optional<std::uint64_t> parent_execution(Provider& store, const std::string& parent, std::uint64_t parent_id,
-                                              const std::string& child) {
+/// The parent's execution waiting for this child, read from the store (spec/04 §3.4.7, Q10). A
+/// failed read is reported as such: the child's turn is retried, never committed as if the parent
+/// had moved on (its completion would be lost and the parent would wait forever).
+ParentLookup parent_execution(Provider& store, const std::string& parent, std::uint64_t parent_id,
+                              const std::string& child) {
   auto history = store.read(parent);
-  if (!history || history->empty()) return std::nullopt;
+  if (!history) {
+    runtime_log().warn("cannot read parent {} of finished child {}: {}", parent, child, history.error().to_string());
+    return ParentLookup{std::nullopt, history.error()};
+  }
   for (const auto& event : *history) {
     const auto* scheduled = event.get_if<events::SubOrchestrationScheduled>();
     if (scheduled != nullptr && event.event_id == parent_id &&
         build_child_instance_id(parent, scheduled->instance) == child) {
-      return event.execution_id;
+      return ParentLookup{event.execution_id, std::nullopt};
     }
   }
   runtime_log().warn("child {} finished but parent {} no longer waits for it (event {}); notification dropped", child,
                      parent, parent_id);
-  return std::nullopt;
+  return ParentLookup{};
 }
 
 void log_trace(const TraceRecord& record) {
@@ -201,20 +207,105 @@ void report_turn(State& state, const TurnPlan& plan, const LockedOrchestrationIt
                             plan.history_events, plan.failure ? &*plan.failure : nullptr, plan.ack.execution_id);
 }
 
-void process_item(State& state, LockedOrchestrationItem locked, const std::string& worker_id) {
+/// Backoff of a batch that cannot be committed at all: 1 s doubling to 60 s with its attempts.
+std::chrono::milliseconds uncommittable_backoff(std::uint32_t attempt_count) {
+  const auto doublings = std::min<std::uint32_t>(attempt_count == 0 ? 0 : attempt_count - 1, 6);
+  return std::min<std::chrono::milliseconds>(1000ms * (1LL << doublings), 60000ms);
+}
+
+/// The batch cannot be committed, not even as a failure: say so loudly, count it, and hand it
+/// back with a growing delay (attempts counted) instead of spinning on it.
+void give_up_for_now(State& state, const LockedOrchestrationItem& locked, const std::string& why) {
+  const auto delay = uncommittable_backoff(locked.attempt_count);
+  runtime_log().error(
+      "orchestration instance cannot be committed, not even as failed; retrying later instance_id={} "
+      "attempt_count={} retry_in_ms={}: {}",
+      locked.item.instance, locked.attempt_count, delay.count(), why);
+  ++state.metrics.orch_uncommittable_turns;
+  if (auto abandoned = state.store->abandon_orchestration_item(locked.lock_token, delay, false); !abandoned) {
+    runtime_log().warn("abandon failed instance_id={}: {}", locked.item.instance, abandoned.error().to_string());
+  }
+}
+
+/// One ack of the last resort: counted like an outcome before it commits, taken back if it fails.
+ProviderResult<void> commit_failure(State& state, const TurnPlan& plan, const std::string& token,
+                                    const OrchestrationAck& ack) {
+  if (plan.started_execution) ++state.metrics.orch_starts;
+  ++state.metrics.orch_failures;
+  const int delta = started_instances(plan) - 1;  // the failure ends the instance
+  state.telemetry->adjust_active_orchestrations(delta);
+  auto committed = ack_with_retries(state, token, ack);
+  if (!committed) {
+    if (plan.started_execution) --state.metrics.orch_starts;
+    --state.metrics.orch_failures;
+    state.telemetry->adjust_active_orchestrations(-delta);
+  }
+  return committed;
+}
+
+/// The turn's ack failed permanently: end the instance Failed with the store's error (spec/04
+/// §3.5.7), with a variant that cannot carry the start event's payloads if the first also fails.
+void commit_last_resort(State& state, const LockedOrchestrationItem& locked, const TurnPlan& plan,
+                        const ProviderError& error) {
+  const auto& instance = locked.item.instance;
+  if (plan.outcome == TurnOutcome::Dropped) {
+    // Nothing to fail: the instance already ended or never started.
+    give_up_for_now(state, locked, fmt::format("dropping its messages failed: {}", error.to_string()));
+    return;
+  }
+  std::optional<WorkItem> notification;
+  if (auto parent = plan_parent_link(locked, plan)) {
+    auto lookup = parent_execution(*state.store, parent->instance, parent->scheduling_event_id, instance);
+    if (lookup.read_error && lookup.read_error->is_retryable()) {
+      (void)state.store->abandon_orchestration_item(locked.lock_token, 100ms, true);
+      return;
+    }
+    if (lookup.read_error) {
+      runtime_log().error("failing instance_id={} without notifying its parent {}, which cannot be read: {}", instance,
+                          parent->instance, lookup.read_error->to_string());
+    } else if (lookup.waiting_execution) {
+      notification = work_items::SubOrchFailed{parent->instance, *lookup.waiting_execution, parent->scheduling_event_id,
+                                               error.to_infrastructure_error()};
+    }
+  }
+  const auto& token = locked.lock_token;
+  auto first = commit_failure(state, plan, token, last_resort_ack(locked, plan, error, notification));
+  if (first) return;
+  runtime_log().warn("infrastructure-failure ack failed instance_id={}: {}", instance, first.error().to_string());
+  std::optional<ProviderError> last_error = first.error();
+  if (first.error().is_retryable()) {
+    (void)state.store->abandon_orchestration_item(token, 50ms, true);
+    return;
+  }
+  if (auto trimmed = trimmed_last_resort_ack(locked, plan, error, first.error(), notification)) {
+    auto second = commit_failure(state, plan, token, *trimmed);
+    if (second) return;
+    runtime_log().warn("infrastructure-failure ack without the input failed instance_id={}: {}", instance,
+                       second.error().to_string());
+    if (second.error().is_retryable()) {
+      (void)state.store->abandon_orchestration_item(token, 50ms, true);
+      return;
+    }
+    last_error = second.error();
+  }
+  give_up_for_now(state, locked, fmt::format("turn: {}; its failure: {}", error.to_string(), last_error->to_string()));
+}
+
+void process_item(State& state, const LockedOrchestrationItem& locked, const std::string& worker_id) {
   const auto& options = state.options;
   const std::string instance = locked.item.instance;
   const std::string token = locked.lock_token;
 
-  // P2: keep the lock alive while the turn runs.
+  // P2: keep the lock alive while the turn runs, and not a moment longer (however this returns).
   auto store = state.store;
-  const auto renewal = state.renewer.add(
+  auto renewal = state.renewer.add_scoped(
       lock_renewal_interval(options.orchestrator_lock_timeout, options.orchestrator_lock_renewal_buffer),
       [store, token, timeout = options.orchestrator_lock_timeout] {
         return store->renew_orchestration_item_lock(token, timeout).has_value();
       });
 
   if (auto delay = test_hooks::get_orch_processing_delay(instance)) std::this_thread::sleep_for(*delay);
+  test_hooks::maybe_throw(test_hooks::ThrowSite::OrchestrationTurn, instance);
 
   PlannerContext context{state.orchestrations, options,
                          [&state](const std::string& parent, std::uint64_t parent_id, const std::string& child) {
@@ -224,16 +315,21 @@ void process_item(State& state, LockedOrchestrationItem locked, const std::strin
   TurnPlan plan = plan_turn(locked, context);
 
   if (plan.outcome == TurnOutcome::Abandoned) {
-    state.renewer.remove(renewal);
+    renewal.release();
     runtime_log().warn("abandoning orchestration batch instance_id={} attempt_count={} delay_ms={}: {}", instance,
                        locked.attempt_count, plan.abandon_delay.count(), plan.reason);
-    if (auto abandoned = state.store->abandon_orchestration_item(token, plan.abandon_delay, false); !abandoned) {
+    if (auto abandoned =
+            state.store->abandon_orchestration_item(token, plan.abandon_delay, plan.abandon_ignores_attempt);
+        !abandoned) {
       runtime_log().warn("abandon failed instance_id={}: {}", instance, abandoned.error().to_string());
     }
     return;
   }
   if (plan.outcome == TurnOutcome::Dropped) {
     runtime_log().warn("dropping {} message(s) instance_id={}: {}", locked.item.messages.size(), instance, plan.reason);
+  }
+  if (plan.outcome == TurnOutcome::Poisoned && !plan.reason.empty()) {
+    runtime_log().error("poisoning instance_id={}: {}", instance, plan.reason);
   }
 
   if (!plan.ack.worker_items.empty()) {
@@ -244,8 +340,8 @@ void process_item(State& state, LockedOrchestrationItem locked, const std::strin
   const int active_delta = active_orchestrations_delta(plan);
   state.telemetry->adjust_active_orchestrations(active_delta);
   auto acked = ack_with_retries(state, token, plan.ack);
-  state.renewer.remove(renewal);
   if (acked) {
+    renewal.release();
     log_outcome(plan, instance, worker_id);
     report_turn(state, plan, locked);
     return;
@@ -257,24 +353,13 @@ void process_item(State& state, LockedOrchestrationItem locked, const std::strin
   ++state.metrics.orch_infrastructure_errors;
   runtime_log().warn("ack of orchestration turn failed instance_id={}: {}", instance, acked.error().to_string());
   if (acked.error().is_retryable()) {
-    (void)state.store->abandon_orchestration_item(token, 50ms, false);
+    // The store's trouble, not the batch's: it does not count towards poisoning.
+    renewal.release();
+    (void)state.store->abandon_orchestration_item(token, 50ms, true);
     return;
   }
   // Permanent: the failed ack rolled back and the lock is still ours; fail the instance instead.
-  auto fallback = infrastructure_failure_ack(plan, acked.error(), plan.ack.execution_id);
-  // Counted before the commit, like every outcome; the fallback commits the start too.
-  if (plan.started_execution) ++state.metrics.orch_starts;
-  ++state.metrics.orch_failures;
-  const int fallback_delta = started_instances(plan) - 1;  // the fallback ends the instance
-  state.telemetry->adjust_active_orchestrations(fallback_delta);
-  if (auto failed = state.store->ack_orchestration_item(token, fallback); !failed) {
-    if (plan.started_execution) --state.metrics.orch_starts;
-    --state.metrics.orch_failures;
-    state.telemetry->adjust_active_orchestrations(-fallback_delta);
-    runtime_log().warn("infrastructure-failure ack failed instance_id={}: {}", instance, failed.error().to_string());
-    (void)state.store->abandon_orchestration_item(token, 50ms, false);
-    return;
-  }
+  commit_last_resort(state, locked, plan, acked.error());
 }
 
 }  // namespace
@@ -294,7 +379,18 @@ void run_orchestration_slot(const std::shared_ptr<State>& state_ptr, std::size_t
     if (triage == FetchTriage::Stop) break;
     if (triage == FetchTriage::Retry) continue;
     ++state.metrics.orch_dispatcher_items_fetched;
-    process_item(state, std::move(**fetched), worker_id);
+    const LockedOrchestrationItem& locked = **fetched;
+    // Whatever a turn throws (a user callback, a bug) is caught here: the batch is handed back
+    // (the attempt counts, so a batch that always throws ends poisoned) and the slot goes on.
+    try {
+      process_item(state, locked, worker_id);
+    } catch (...) {
+      run_guarded(state.health, "orchestration slot", [&] {
+        state.health.record_error(fmt::format("orchestration turn of instance '{}'", locked.item.instance),
+                                  current_exception_text());
+        (void)state.store->abandon_orchestration_item(locked.lock_token, 100ms, false);
+      });
+    }
   }
 }
 

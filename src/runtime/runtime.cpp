@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/guarded_metrics_sink.hpp"
 #include "runtime/observability.hpp"
 #include "runtime/runtime_state.hpp"
 
@@ -34,6 +35,7 @@ MetricsSnapshot Metrics::snapshot() const {
   s.worker_dispatcher_items_fetched = worker_dispatcher_items_fetched;
   s.suborchestration_calls = suborchestration_calls;
   s.provider_errors = provider_errors;
+  s.orch_uncommittable_turns = orch_uncommittable_turns;
   return s;
 }
 
@@ -65,17 +67,19 @@ std::string make_runtime_id() {
 }
 
 /// Runs `body` on a thread that the state counts, so shutdown can wait for it with a deadline.
-void spawn(const std::shared_ptr<Runtime::State>& state, std::function<void()> body) {
+/// The loops catch per item; an exception that still escapes one ends only its thread, which
+/// health() then reports (never std::terminate).
+void spawn(const std::shared_ptr<Runtime::State>& state, std::string name, std::function<void()> body) {
   {
     std::lock_guard lock(state->threads_mutex);
     ++state->running_threads;
   }
-  state->threads.emplace_back([state, body = std::move(body)] {
-    try {
-      body();
-    } catch (const std::exception& e) {
-      runtime_log().error("runtime thread stopped by an exception: {}", e.what());
+  state->health.thread_started();
+  state->threads.emplace_back([state, name = std::move(name), body = std::move(body)] {
+    if (!run_guarded(state->health, name, body)) {
+      runtime_log().error("runtime thread {} stopped by an exception", name);
     }
+    state->health.thread_stopped();
     std::lock_guard lock(state->threads_mutex);
     --state->running_threads;
     state->threads_cv.notify_all();
@@ -160,22 +164,27 @@ std::shared_ptr<Runtime> Runtime::start(std::shared_ptr<Provider> store, Activit
       state->session_owners.push_back(owner);
     }
   }
-  state->telemetry = std::make_unique<runtime::Telemetry>(state->options.observability.metrics_sink);
+  std::shared_ptr<MetricsSink> sink;
+  if (state->options.observability.metrics_sink) {
+    sink = std::make_shared<runtime::GuardedMetricsSink>(state->options.observability.metrics_sink, state->health);
+  }
+  state->telemetry = std::make_unique<runtime::Telemetry>(std::move(sink));
+  state->renewer.report_errors_to(state->health);
   runtime::add_session_chores(state);
   runtime::add_gauge_refresher(state);
 
   std::weak_ptr<State> weak = state;
-  runtime::spawn(state, [weak, token = state->stop.get_token()] {
+  runtime::spawn(state, "lock renewer", [weak, token = state->stop.get_token()] {
     if (auto s = weak.lock()) s->renewer.run(token);
   });
   for (std::size_t slot = 0; slot < opts.orchestration_concurrency; ++slot) {
-    runtime::spawn(state, [state_ptr = state.get(), weak, slot] {
+    runtime::spawn(state, fmt::format("orchestration slot {}", slot), [state_ptr = state.get(), weak, slot] {
       if (auto s = weak.lock()) runtime::run_orchestration_slot(s, slot);
       (void)state_ptr;
     });
   }
   for (std::size_t slot = 0; run_workers && slot < opts.worker_concurrency; ++slot) {
-    runtime::spawn(state, [weak, slot] {
+    runtime::spawn(state, fmt::format("worker slot {}", slot), [weak, slot] {
       if (auto s = weak.lock()) runtime::run_worker_slot(s, slot);
     });
   }
@@ -223,6 +232,8 @@ void Runtime::shutdown(std::chrono::milliseconds timeout) {
 Runtime::~Runtime() { shutdown(); }
 
 MetricsSnapshot Runtime::metrics_snapshot() const { return state_->metrics.snapshot(); }
+
+RuntimeHealth Runtime::health() const { return state_->health.snapshot(); }
 
 const std::string& Runtime::runtime_id() const { return state_->runtime_id; }
 

@@ -16,6 +16,7 @@
 #include <duroxide/runtime.hpp>
 
 #include "runtime/execution_names.hpp"
+#include "runtime/health_tracker.hpp"
 #include "runtime/lock_renewer.hpp"
 #include "runtime/telemetry.hpp"
 
@@ -42,6 +43,7 @@ struct Metrics {
   DUROXIDE_METRIC(worker_dispatcher_items_fetched)
   DUROXIDE_METRIC(suborchestration_calls)
   DUROXIDE_METRIC(provider_errors)
+  DUROXIDE_METRIC(orch_uncommittable_turns)
 #undef DUROXIDE_METRIC
   MetricsSnapshot snapshot() const;
 };
@@ -73,6 +75,7 @@ struct Runtime::State {
   std::vector<std::string> session_owners;
 
   runtime::Metrics metrics;
+  runtime::HealthTracker health;  ///< before renewer and telemetry, which report to it
   runtime::SessionTracker sessions;
   runtime::LockRenewer renewer;
   runtime::ExecutionNames execution_names;

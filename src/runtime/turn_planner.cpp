@@ -20,7 +20,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kRetryLaterDelay = 1000ms;  // undecodable history, incompatible pinned version
+constexpr auto kRetryLaterDelay = 1000ms;      // undecodable history, incompatible pinned version
+constexpr auto kParentReadRetryDelay = 100ms;  // a transient error reading a finished child's parent
 
 std::uint64_t max_event_id(const std::vector<Event>& a, const std::vector<Event>& b = {}) {
   std::uint64_t highest = 0;
@@ -107,42 +108,17 @@ std::string batch_json(const std::vector<WorkItem>& messages) {
   return array.dump();
 }
 
-/// Metadata from the delta: first OrchestrationStarted and first terminal event (spec/02 §9.4).
-ExecutionMetadata metadata_from_delta(const std::vector<Event>& delta) {
-  ExecutionMetadata metadata;
-  bool have_terminal = false;
-  for (const auto& event : delta) {
-    if (const auto* started = event.get_if<events::OrchestrationStarted>();
-        started != nullptr && !metadata.orchestration_name) {
-      metadata.orchestration_name = started->name;
-      metadata.orchestration_version = started->version;
-      metadata.parent_instance_id = started->parent_instance;
-      if (auto pinned = Version::parse(event.duroxide_version)) metadata.pinned_duroxide_version = *pinned;
-    }
-    if (have_terminal) continue;
-    if (const auto* completed = event.get_if<events::OrchestrationCompleted>()) {
-      metadata.status = "Completed";
-      metadata.output = completed->output;
-      have_terminal = true;
-    } else if (const auto* failed = event.get_if<events::OrchestrationFailed>()) {
-      metadata.status = "Failed";
-      metadata.output = failed->details.display_message();
-      have_terminal = true;
-    } else if (const auto* can = event.get_if<events::OrchestrationContinuedAsNew>()) {
-      metadata.status = "ContinuedAsNew";
-      metadata.output = can->input;
-      have_terminal = true;
-    }
-  }
-  return metadata;
-}
-
 /// Appends runtime events with consecutive ids after everything already in history + delta.
 class DeltaWriter {
  public:
+  /// `stored_floor`: the highest id among the execution's stored rows, which a decoded history
+  /// can only understate if the store was edited behind our back.
   DeltaWriter(const std::string& instance, std::uint64_t execution_id, const std::vector<Event>& history,
-              std::vector<Event>& delta)
-      : instance_(instance), execution_id_(execution_id), delta_(delta), next_id_(max_event_id(history, delta) + 1) {}
+              std::vector<Event>& delta, std::uint64_t stored_floor = 0)
+      : instance_(instance),
+        execution_id_(execution_id),
+        delta_(delta),
+        next_id_(std::max(max_event_id(history, delta), stored_floor) + 1) {}
   void append(EventKind kind, std::optional<std::uint64_t> source = std::nullopt) {
     delta_.push_back(runtime_event(instance_, execution_id_, next_id_++, std::move(kind), source));
   }
@@ -170,18 +146,43 @@ void append_breadcrumbs(DeltaWriter& writer, const std::vector<Event>& full_hist
   }
 }
 
-/// A parent notification for a finished child, or nothing when the parent moved on.
+/// A parent notification for a finished child, or nothing when the parent moved on. When the
+/// parent cannot be read, sets `read_error` (the caller must not commit as if it had moved on).
 std::optional<WorkItem> notify_parent(const PlannerContext& context, const events::OrchestrationStarted& started,
                                       const std::string& instance,
-                                      const std::variant<std::string, ErrorDetails>& outcome) {
+                                      const std::variant<std::string, ErrorDetails>& outcome,
+                                      std::optional<ProviderError>& read_error) {
   if (!started.parent_instance || !started.parent_id) return std::nullopt;
-  const auto execution = context.parent_execution(*started.parent_instance, *started.parent_id, instance);
+  auto lookup = context.parent_execution(*started.parent_instance, *started.parent_id, instance);
+  if (lookup.read_error) {
+    read_error = std::move(lookup.read_error);
+    return std::nullopt;
+  }
+  const auto execution = lookup.waiting_execution;
   if (!execution) return std::nullopt;
   if (const auto* output = std::get_if<std::string>(&outcome)) {
     return work_items::SubOrchCompleted{*started.parent_instance, *execution, *started.parent_id, *output};
   }
   return work_items::SubOrchFailed{*started.parent_instance, *execution, *started.parent_id,
                                    std::get<ErrorDetails>(outcome)};
+}
+
+TurnPlan abandon(std::string reason, std::chrono::milliseconds delay) {
+  TurnPlan plan;
+  plan.outcome = TurnOutcome::Abandoned;
+  plan.reason = std::move(reason);
+  plan.abandon_delay = delay;
+  return plan;
+}
+
+/// The parent of a finished child could not be read: retry the turn. A transient error does not
+/// count as an attempt; a permanent one does, so the poison path ends a retry that cannot succeed.
+TurnPlan abandon_for_parent(const std::string& instance, const ProviderError& error) {
+  auto plan = abandon(
+      fmt::format("cannot read the parent of finished child '{}' to notify it: {}", instance, error.to_string()),
+      error.is_retryable() ? kParentReadRetryDelay : kRetryLaterDelay);
+  plan.abandon_ignores_attempt = error.is_retryable();
+  return plan;
 }
 
 TurnPlan poison_plan(const LockedOrchestrationItem& locked, const Batch& batch, const PlannerContext& context) {
@@ -200,8 +201,10 @@ TurnPlan poison_plan(const LockedOrchestrationItem& locked, const Batch& batch, 
     ErrorDetails details = error::Poison{
         locked.attempt_count, max_attempts,
         poison::FailedDeserialization{item.instance, item.execution_id, *item.history_error}, *item.history_error};
+    // The sentinel id unless stored rows already reach it: the failure must land after every row.
+    const auto id = std::max(kPoisonSentinelEventId, item.stored_last_event_id + 1);
     ack.history_delta.push_back(
-        runtime_event(item.instance, item.execution_id, kPoisonSentinelEventId, events::OrchestrationFailed{details}));
+        runtime_event(item.instance, item.execution_id, id, events::OrchestrationFailed{details}));
     ack.metadata.status = "Failed";
     ack.metadata.output = details.display_message();
     ack.metadata.orchestration_name = item.orchestration_name;
@@ -239,27 +242,23 @@ TurnPlan poison_plan(const LockedOrchestrationItem& locked, const Batch& batch, 
   ErrorDetails details =
       error::Poison{locked.attempt_count, max_attempts, poison::Orchestration{item.instance, item.execution_id},
                     batch_json(item.messages)};
-  DeltaWriter writer(item.instance, item.execution_id, item.history, delta);
+  DeltaWriter writer(item.instance, item.execution_id, item.history, delta, item.stored_last_event_id);
   writer.append(events::OrchestrationFailed{details});
   if (parent_instance && parent_id) {
     events::OrchestrationStarted link{"", "", "", parent_instance, parent_id, {}, {}};
-    if (auto notification = notify_parent(context, link, item.instance, details)) {
+    std::optional<ProviderError> read_error;
+    if (auto notification = notify_parent(context, link, item.instance, details, read_error)) {
       ack.orchestrator_items.push_back(std::move(*notification));
     }
+    if (read_error && read_error->is_retryable()) return abandon_for_parent(item.instance, *read_error);
+    // A parent that cannot be read at all cannot run either: the failure is committed without it.
+    if (read_error) plan.reason = fmt::format("parent not notified: {}", read_error->to_string());
   }
   ack.metadata = metadata_from_delta(delta);
   ack.metadata.orchestration_name = item.orchestration_name;
   ack.metadata.orchestration_version = item.version;
   plan.failure = details;
   plan.history_events = item.history.size() + delta.size();
-  return plan;
-}
-
-TurnPlan abandon(std::string reason, std::chrono::milliseconds delay) {
-  TurnPlan plan;
-  plan.outcome = TurnOutcome::Abandoned;
-  plan.reason = std::move(reason);
-  plan.abandon_delay = delay;
   return plan;
 }
 
@@ -273,6 +272,35 @@ TurnPlan drop(const OrchestrationItem& item, std::string reason) {
 }
 
 }  // namespace
+
+ExecutionMetadata metadata_from_delta(const std::vector<Event>& delta) {
+  ExecutionMetadata metadata;
+  bool have_terminal = false;
+  for (const auto& event : delta) {
+    if (const auto* started = event.get_if<events::OrchestrationStarted>();
+        started != nullptr && !metadata.orchestration_name) {
+      metadata.orchestration_name = started->name;
+      metadata.orchestration_version = started->version;
+      metadata.parent_instance_id = started->parent_instance;
+      if (auto pinned = Version::parse(event.duroxide_version)) metadata.pinned_duroxide_version = *pinned;
+    }
+    if (have_terminal) continue;
+    if (const auto* completed = event.get_if<events::OrchestrationCompleted>()) {
+      metadata.status = "Completed";
+      metadata.output = completed->output;
+      have_terminal = true;
+    } else if (const auto* failed = event.get_if<events::OrchestrationFailed>()) {
+      metadata.status = "Failed";
+      metadata.output = failed->details.display_message();
+      have_terminal = true;
+    } else if (const auto* can = event.get_if<events::OrchestrationContinuedAsNew>()) {
+      metadata.status = "ContinuedAsNew";
+      metadata.output = can->input;
+      have_terminal = true;
+    }
+  }
+  return metadata;
+}
 
 TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& context) {
   const auto& item = locked.item;
@@ -417,6 +445,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   };
   DeltaWriter writer(item.instance, execution_id, history, delta);
   auto& ack = plan.ack;
+  std::optional<ProviderError> parent_read_error;
 
   auto dispatch_detached = [&] {
     for (const auto& action : out.pending_actions) {
@@ -462,7 +491,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
             append_breadcrumbs(writer, full_before_terminal());
             writer.append(events::OrchestrationCompleted{completed.output});
             dispatch_detached();
-            if (auto n = notify_parent(context, started, item.instance, completed.output)) {
+            if (auto n = notify_parent(context, started, item.instance, completed.output, parent_read_error)) {
               ack.orchestrator_items.push_back(std::move(*n));
             }
           },
@@ -472,7 +501,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
             append_breadcrumbs(writer, full_before_terminal());
             writer.append(events::OrchestrationFailed{failed.details});
             dispatch_detached();
-            if (auto n = notify_parent(context, started, item.instance, failed.details)) {
+            if (auto n = notify_parent(context, started, item.instance, failed.details, parent_read_error)) {
               ack.orchestrator_items.push_back(std::move(*n));
             }
           },
@@ -497,12 +526,13 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
               ack.orchestrator_items.push_back(
                   work_items::CancelInstance{build_child_instance_id(item.instance, child), "parent canceled"});
             }
-            if (auto n = notify_parent(context, started, item.instance, details)) {
+            if (auto n = notify_parent(context, started, item.instance, details, parent_read_error)) {
               ack.orchestrator_items.push_back(std::move(*n));
             }
           },
       },
       out.result);
+  if (parent_read_error) return abandon_for_parent(item.instance, *parent_read_error);
 
   // Side channels of every turn: dropped futures.
   std::set<std::uint64_t> cancelled_ids(out.cancelled_activity_ids.begin(), out.cancelled_activity_ids.end());
@@ -539,22 +569,6 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
 
   plan.history_events = history.size() + delta.size();
   return plan;
-}
-
-OrchestrationAck infrastructure_failure_ack(const TurnPlan& plan, const ProviderError& error,
-                                            std::uint64_t execution_id) {
-  OrchestrationAck ack;
-  ack.execution_id = execution_id;
-  const auto& instance = plan.ack.history_delta.empty() ? std::string() : plan.ack.history_delta.front().instance_id;
-  if (plan.started_execution && !plan.ack.history_delta.empty()) {
-    ack.history_delta.push_back(plan.ack.history_delta.front());  // the new OrchestrationStarted
-  }
-  ErrorDetails details = error.to_infrastructure_error();
-  ack.history_delta.push_back(runtime_event(instance, execution_id,
-                                            std::max(plan.loaded_last_event_id, max_event_id(ack.history_delta)) + 1,
-                                            events::OrchestrationFailed{details}));
-  ack.metadata = metadata_from_delta(ack.history_delta);
-  return ack;
 }
 
 }  // namespace duroxide::runtime

@@ -17,13 +17,20 @@
 
 namespace duroxide::runtime {
 
+/// What the store says about the parent a finished child reports to (spec/04 §3.4.7, Q10).
+struct ParentLookup {
+  /// The parent's execution still waiting for the child; nothing when the parent moved on.
+  std::optional<std::uint64_t> waiting_execution;
+  /// The parent's history could not be read, so whether it still waits is unknown: the child's
+  /// turn is retried rather than its notification dropped (docs/failure-modes-runtime.md).
+  std::optional<ProviderError> read_error;
+};
+
 struct PlannerContext {
   const OrchestrationRegistry& registry;
   const RuntimeOptions& options;
-  /// The execution id of `parent` that is waiting for child `child_instance` (scheduled as event
-  /// `parent_id`), or nothing when the parent has moved on (spec/04 §3.4.7, Q10).
-  std::function<std::optional<std::uint64_t>(const std::string& parent, std::uint64_t parent_id,
-                                             const std::string& child_instance)>
+  /// Looks up the parent `parent` waiting for child `child_instance` (scheduled as event `parent_id`).
+  std::function<ParentLookup(const std::string& parent, std::uint64_t parent_id, const std::string& child_instance)>
       parent_execution;
   std::function<std::uint64_t()> now_ms;
   TraceSink trace_sink;
@@ -44,6 +51,8 @@ struct TurnPlan {
   /// Why the batch was abandoned or dropped (for the log).
   std::string reason;
   std::chrono::milliseconds abandon_delay{0};
+  /// The abandon does not count as an attempt (a transient store error, not the batch's fault).
+  bool abandon_ignores_attempt = false;
   OrchestrationAck ack;
   std::string orchestration_name;
   std::string orchestration_version;
@@ -60,9 +69,8 @@ struct TurnPlan {
 
 TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& context);
 
-/// The fallback when the turn's ack failed permanently: the loaded history plus
-/// OrchestrationFailed{Infrastructure} (spec/04 §3.5.7).
-OrchestrationAck infrastructure_failure_ack(const TurnPlan& plan, const ProviderError& error,
-                                            std::uint64_t execution_id);
+/// Execution metadata of an ack from its delta: the first OrchestrationStarted and the first
+/// terminal event (spec/02 §9.4).
+ExecutionMetadata metadata_from_delta(const std::vector<Event>& delta);
 
 }  // namespace duroxide::runtime

@@ -17,6 +17,7 @@
 #include "runtime/dispatcher_backoff.hpp"
 #include "runtime/observability.hpp"
 #include "runtime/runtime_state.hpp"
+#include "runtime/test_hooks.hpp"
 
 namespace duroxide::runtime {
 
@@ -53,13 +54,19 @@ std::pair<std::string, std::string> orchestration_of(State& state, const work_it
   return {"unknown", "unknown"};
 }
 
+/// Hands back an activity whose result could not be acked. A transient store error is not the
+/// activity's fault and does not count towards poisoning; a permanent one does.
+void abandon_after_failed_ack(State& state, const std::string& token, const ProviderError& error) {
+  (void)state.store->abandon_work_item(token, 100ms, error.is_retryable());
+}
+
 void ack_or_abandon(State& state, const std::string& token, const WorkItem& completion, const std::string& what,
                     const std::string& activity_name) {
   if (auto acked = state.store->ack_work_item(token, completion); !acked) {
     ++state.metrics.activity_infra_errors;
     state.telemetry->activity_infrastructure_error(activity_name);
     runtime_log().warn("ack of {} failed, abandoning: {}", what, acked.error().to_string());
-    (void)state.store->abandon_work_item(token, 100ms, false);
+    abandon_after_failed_ack(state, token, acked.error());
   }
 }
 
@@ -96,7 +103,8 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
 
   auto cancel = std::make_shared<std::stop_source>();
   auto store = state.store;
-  const auto renewal = state.renewer.add(
+  // Renewed while the activity runs, and not a moment longer (however this returns).
+  auto renewal = state.renewer.add_scoped(
       lock_renewal_interval(options.worker_lock_timeout, options.worker_lock_renewal_buffer),
       [store, token, timeout = options.worker_lock_timeout] {
         return store->renew_work_item_lock(token, timeout).has_value();
@@ -106,6 +114,7 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
         cancel->request_stop();
       });
 
+  test_hooks::maybe_throw(test_hooks::ThrowSite::Activity, activity.instance);
   auto [orchestration_name, orchestration_version] = orchestration_of(state, activity);
   ActivityContext::Info info{activity.instance,
                              activity.execution_id,
@@ -175,7 +184,7 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
     std::unique_lock lock(run->mutex);
     finished = run->cv.wait(lock, abandon_token, [&] { return run->done; });
   }
-  state.renewer.remove(renewal);
+  renewal.release();
   bool joined = false;
   {
     std::lock_guard lock(run->mutex);
@@ -212,32 +221,36 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
     runtime_log().debug("Activity completed instance_id={} activity_name={} duration_ms={} result_size={}",
                         activity.instance, activity.name, duration_ms, run->result->size());
     ++state.metrics.activity_success;  // before the ack: whoever sees its effect sees the count
-    if (state.store->ack_work_item(token, work_items::ActivityCompleted{activity.instance, activity.execution_id,
-                                                                        activity.id, *run->result})) {
+    auto acked = state.store->ack_work_item(
+        token, work_items::ActivityCompleted{activity.instance, activity.execution_id, activity.id, *run->result});
+    if (acked) {
       state.telemetry->activity_finished(activity.name, "success", tag, elapsed_s);
       return;
     }
     --state.metrics.activity_success;
     ++state.metrics.activity_infra_errors;
     state.telemetry->activity_infrastructure_error(activity.name);
-    runtime_log().warn("ack of completed activity failed instance_id={} activity_name={}", activity.instance,
-                       activity.name);
-    (void)state.store->abandon_work_item(token, 100ms, false);
+    runtime_log().warn("ack of completed activity failed instance_id={} activity_name={}: {}", activity.instance,
+                       activity.name, acked.error().to_string());
+    abandon_after_failed_ack(state, token, acked.error());
     return;
   }
   runtime_log().warn("Activity failed (application error) instance_id={} activity_name={} duration_ms={} error={}",
                      activity.instance, activity.name, duration_ms, run->result.error());
   ++state.metrics.activity_app_errors;
-  if (state.store->ack_work_item(token,
-                                 work_items::ActivityFailed{activity.instance, activity.execution_id, activity.id,
-                                                            ErrorDetails::activity_failed(run->result.error())})) {
+  auto acked = state.store->ack_work_item(
+      token, work_items::ActivityFailed{activity.instance, activity.execution_id, activity.id,
+                                        ErrorDetails::activity_failed(run->result.error())});
+  if (acked) {
     state.telemetry->activity_finished(activity.name, "app_error", tag, elapsed_s);
     return;
   }
   --state.metrics.activity_app_errors;
   ++state.metrics.activity_infra_errors;
   state.telemetry->activity_infrastructure_error(activity.name);
-  (void)state.store->abandon_work_item(token, 100ms, false);
+  runtime_log().warn("ack of failed activity failed instance_id={} activity_name={}: {}", activity.instance,
+                     activity.name, acked.error().to_string());
+  abandon_after_failed_ack(state, token, acked.error());
 }
 
 }  // namespace
@@ -280,10 +293,20 @@ void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) 
         continue;
       }
     }
-    if (locked.attempt_count > options.max_attempts) {
-      poison_activity(state, locked, *activity);
-    } else {
-      execute_activity(state, locked, *activity, worker_id, activity_thread);
+    // Whatever processing throws (a user callback, a bug) is caught here: the activity is handed
+    // back (the attempt counts, so one that always throws ends poisoned) and the slot goes on.
+    try {
+      if (locked.attempt_count > options.max_attempts) {
+        poison_activity(state, locked, *activity);
+      } else {
+        execute_activity(state, locked, *activity, worker_id, activity_thread);
+      }
+    } catch (...) {
+      run_guarded(state.health, "worker slot", [&] {
+        state.health.record_error(fmt::format("activity '{}' of instance '{}'", activity->name, activity->instance),
+                                  current_exception_text());
+        (void)state.store->abandon_work_item(locked.lock_token, 100ms, false);
+      });
     }
     if (session_id) state.sessions.release(*session_id);
   }

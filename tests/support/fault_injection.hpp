@@ -1,11 +1,14 @@
 // Fault-injecting store decorators (spec/06 "Fault injection and test hooks"): one-shot failures,
-// forced attempt counts for poison tests, and a capability-filter bypass.
+// counted transient failures of acks and reads, forced attempt counts for poison tests, and a
+// capability-filter bypass.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <string>
 
 #include "support/forwarding_provider.hpp"
 
@@ -25,6 +28,30 @@ class FailingProvider : public ForwardingProvider {
   void set_allow_failure_commits(bool allow) { allow_failure_commits_ = allow; }
   /// Work-item acks are performed, then reported as failed.
   void set_ack_then_fail(bool enabled) { ack_then_fail_ = enabled; }
+  /// The next `count` orchestration / work-item acks fail with a transient (retryable) error.
+  void fail_next_acks_orchestration_transiently(int count) { transient_ack_orchestration_ = count; }
+  void fail_next_acks_work_transiently(int count) { transient_ack_work_ = count; }
+  /// The next `count` reads of `instance` fail with a transient (retryable) error.
+  void fail_next_reads_of(const std::string& instance, int count) {
+    std::lock_guard lock(mutex_);
+    failing_reads_[instance] = count;
+  }
+  /// Every orchestration ack of `instance` fails permanently until cleared (false).
+  void set_fail_acks_of(const std::string& instance, bool fail) {
+    std::lock_guard lock(mutex_);
+    if (fail) {
+      failing_ack_instances_[instance] = 0;
+    } else {
+      failing_ack_instances_.erase(instance);
+    }
+  }
+  /// Orchestration acks refused so far by set_fail_acks_of(instance).
+  int refused_acks_of(const std::string& instance) {
+    std::lock_guard lock(mutex_);
+    auto it = failing_ack_instances_.find(instance);
+    return it == failing_ack_instances_.end() ? 0 : it->second;
+  }
+  int reads_failed() const { return reads_failed_; }
 
   ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
       Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) override {
@@ -37,7 +64,27 @@ class FailingProvider : public ForwardingProvider {
     if (fail_fetch_work_.exchange(false)) return std::unexpected(transient("fetch_work_item"));
     return ForwardingProvider::fetch_work_item(lock_timeout, poll_timeout, session, tags);
   }
+  ProviderResult<std::vector<Event>> read(const std::string& instance) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = failing_reads_.find(instance); it != failing_reads_.end() && it->second > 0) {
+        --it->second;
+        ++reads_failed_;
+        return std::unexpected(transient("read"));
+      }
+    }
+    return ForwardingProvider::read(instance);
+  }
   ProviderResult<void> ack_orchestration_item(const std::string& token, const OrchestrationAck& ack) override {
+    if (take_one(transient_ack_orchestration_)) return std::unexpected(transient("ack_orchestration_item"));
+    if (!ack.history_delta.empty()) {
+      std::lock_guard lock(mutex_);
+      if (auto it = failing_ack_instances_.find(ack.history_delta.front().instance_id);
+          it != failing_ack_instances_.end()) {
+        ++it->second;
+        return std::unexpected(permanent("ack_orchestration_item"));
+      }
+    }
     const bool is_failure_commit = std::any_of(ack.history_delta.begin(), ack.history_delta.end(),
                                                [](const Event& e) { return e.is<events::OrchestrationFailed>(); });
     if (!(allow_failure_commits_ && is_failure_commit) && fail_ack_orchestration_.exchange(false)) {
@@ -51,10 +98,19 @@ class FailingProvider : public ForwardingProvider {
       return std::unexpected(permanent("ack_work_item"));
     }
     if (fail_ack_work_.exchange(false)) return std::unexpected(permanent("ack_work_item"));
+    if (take_one(transient_ack_work_)) return std::unexpected(transient("ack_work_item"));
     return ForwardingProvider::ack_work_item(token, completion);
   }
 
  private:
+  /// Decrements a positive counter; false when it is already 0.
+  static bool take_one(std::atomic<int>& counter) {
+    int left = counter.load();
+    while (left > 0) {
+      if (counter.compare_exchange_weak(left, left - 1)) return true;
+    }
+    return false;
+  }
   static ProviderError transient(const char* op) {
     return ProviderError::transient(op, "simulated transient infrastructure failure");
   }
@@ -67,6 +123,12 @@ class FailingProvider : public ForwardingProvider {
   std::atomic<bool> fail_ack_work_{false};
   std::atomic<bool> allow_failure_commits_{false};
   std::atomic<bool> ack_then_fail_{false};
+  std::atomic<int> transient_ack_orchestration_{0};
+  std::atomic<int> transient_ack_work_{0};
+  std::atomic<int> reads_failed_{0};
+  std::mutex mutex_;
+  std::map<std::string, int> failing_reads_;          ///< instance -> reads still to fail
+  std::map<std::string, int> failing_ack_instances_;  ///< instance -> acks refused so far
 };
 
 /// Replaces the attempt count fetches report: one-shot, persistent, or after skipping N fetches.

@@ -24,6 +24,16 @@ ProviderResult<bool> cached_prefix_intact(SqliteProvider::Store& s, std::string_
   return row && stmt.int64(0) == entry.last_created_at && stmt.text(1) == entry.last_event_data;
 }
 
+ProviderResult<std::uint64_t> last_row_event_id(SqliteProvider::Store& s, std::string_view operation,
+                                                const std::string& instance, std::uint64_t execution_id) {
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
+                                        "SELECT COALESCE(MAX(event_id), 0) FROM history WHERE instance_id = ?1 AND "
+                                        "execution_id = ?2"));
+  stmt.bind(1, instance).bind(2, execution_id);
+  DUROXIDE_TRY(stmt.step());
+  return stmt.uint64(0);
+}
+
 }  // namespace
 
 ProviderResult<LoadedHistory> load_history(SqliteProvider::Store& s, std::string_view operation,
@@ -49,11 +59,20 @@ ProviderResult<LoadedHistory> load_history(SqliteProvider::Store& s, std::string
     if (!row) break;
     std::string text = stmt.text(1);
     auto event = parse_event(text);
-    if (!event) {
+    // A row whose event names another id or execution would make every later append collide
+    // (or silently shadow a row): as undecodable as bad JSON.
+    std::optional<std::string> mismatch;
+    if (event && (event->event_id != stmt.uint64(0) || event->execution_id != execution_id)) {
+      mismatch = fmt::format("the row holds an event with event_id {} and execution_id {}", event->event_id,
+                             event->execution_id);
+    }
+    if (!event || mismatch) {
       if (cached) s.history_cache.erase(instance, execution_id);
       LoadedHistory failed;
       failed.decode_error = fmt::format("history deserialization failed for instance '{}' execution {} event {}: {}",
-                                        instance, execution_id, stmt.int64(0), event.error());
+                                        instance, execution_id, stmt.int64(0), event ? *mismatch : event.error());
+      DUROXIDE_TRY_ASSIGN(last, last_row_event_id(s, operation, instance, execution_id));
+      failed.last_row_event_id = last;
       return failed;
     }
     entry->events.push_back(std::move(*event));
@@ -63,6 +82,7 @@ ProviderResult<LoadedHistory> load_history(SqliteProvider::Store& s, std::string
   }
   LoadedHistory loaded;
   loaded.events = entry->events;
+  loaded.last_row_event_id = entry->last_event_id;
   if (!cached && !fresh.events.empty()) s.history_cache.put(instance, execution_id, std::move(fresh));
   return loaded;
 }

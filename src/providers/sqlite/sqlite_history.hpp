@@ -14,8 +14,11 @@ namespace duroxide::sqlite_detail {
 
 struct LoadedHistory {
   std::vector<Event> events;
-  /// Set when a row cannot be decoded; events is then empty.
+  /// Set when a row cannot be decoded, or holds an event whose own event id or execution id
+  /// disagrees with the row's; events is then empty.
   std::optional<std::string> decode_error;
+  /// Highest event_id column among the execution's rows (0 when none), also on decode_error.
+  std::uint64_t last_row_event_id = 0;
 };
 
 ProviderResult<LoadedHistory> load_history(SqliteProvider::Store& s, std::string_view operation,

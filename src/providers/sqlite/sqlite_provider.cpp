@@ -281,6 +281,7 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
     }
   }
 
+  item.stored_last_event_id = history.last_row_event_id;
   if (history.decode_error) {
     item.history_error = std::move(history.decode_error);
   } else {

@@ -1,0 +1,29 @@
+// Runtime::health(): whether every dispatcher thread of a runtime is still running, and the
+// errors the runtime caught on its threads (a throwing MetricsSink, any exception while a turn or
+// an activity was processed). Such an error never stops a thread: the item is handed back and the
+// loop goes on; health() is where it shows besides the error log.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace duroxide {
+
+struct RuntimeHealth {
+  /// Dispatcher and maintenance threads the runtime started, and how many of them still run
+  /// (fewer only after shutdown).
+  std::size_t threads_started = 0;
+  std::size_t threads_alive = 0;
+  /// Every started thread is still running.
+  bool all_threads_alive = false;
+  /// Exceptions caught on runtime threads since start.
+  std::uint64_t errors_caught = 0;
+  /// The latest of them: where it was caught and what it said, and when.
+  std::optional<std::string> last_error;
+  std::optional<std::chrono::system_clock::time_point> last_error_at;
+};
+
+}  // namespace duroxide
