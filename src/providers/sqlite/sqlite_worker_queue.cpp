@@ -104,7 +104,7 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::St
     const auto attempts = static_cast<std::uint32_t>(lock.int64(0));
     DUROXIDE_TRY(lock.run());
     DUROXIDE_TRY(tx.commit());
-    return std::optional<LockedWorkItem>(LockedWorkItem{std::move(*item), token, attempts});
+    return std::optional<LockedWorkItem>(LockedWorkItem{std::move(*item), token, attempts, std::nullopt});
   }
 }
 
