@@ -294,8 +294,8 @@ TurnPlan corrupt_rows_plan(const LockedOrchestrationItem& locked, const Batch& b
   plan.ack.execution_id = execution_id;
   std::vector<Event>& delta = plan.ack.history_delta;
   if (history.empty()) {
-    events::OrchestrationStarted started{item.orchestration_name.empty() ? "unknown" : item.orchestration_name,
-                                         item.version, "", {}, {}, {}, {}};
+    events::OrchestrationStarted started{
+        item.orchestration_name.empty() ? "unknown" : item.orchestration_name, item.version, "", {}, {}, {}, {}};
     if (const auto* start = batch.start ? std::get_if<work_items::StartOrchestration>(&*batch.start) : nullptr) {
       started.name = start->orchestration;
       started.input = start->input;

@@ -79,10 +79,11 @@ void poison_activity(State& state, const LockedWorkItem& locked, const work_item
 
 /// A corrupt row (the store kept its text as a dead letter): the orchestration is told that this
 /// activity failed, with the store's reason, so it can handle the error or fail; nothing runs.
-/// Infrastructure, not retryable: the stored bytes are bad, running again cannot help
+/// Application/ActivityFailed because only that category reaches orchestration code (any other
+/// aborts the turn); not retryable: the stored bytes are bad, running again cannot help
 /// (docs/failure-modes-corrupt-rows.md).
 void fail_corrupt_activity(State& state, const LockedWorkItem& locked, const work_items::ActivityExecute& activity) {
-  ErrorDetails details = ErrorDetails::infrastructure("fetch_work_item", locked.corrupt->error, false);
+  ErrorDetails details = ErrorDetails::activity_failed("activity could not run: " + locked.corrupt->error);
   ++state.metrics.activity_infra_errors;
   state.telemetry->activity_infrastructure_error(activity.name);
   runtime_log().error("corrupt activity row delivered as ActivityFailed instance_id={} activity_id={} error={}",

@@ -127,7 +127,8 @@ TEST(E2eCorruptRows, activity_row_naming_another_instance_fails_the_activity_of_
   run_until(store, without_workers(), [&] {
     return query(*store, "SELECT COUNT(*) FROM worker_queue WHERE instance_id = ?1", "row-owner") == 1;
   });
-  run_sql(*store, "UPDATE worker_queue SET work_item = replace(work_item, 'row-owner', 'someone-else') WHERE "
+  run_sql(*store,
+          "UPDATE worker_queue SET work_item = replace(work_item, 'row-owner', 'someone-else') WHERE "
           "instance_id = ?1",
           "row-owner");
 

@@ -72,12 +72,12 @@ class SqliteFactory : public ProviderFactory {
     if (!done) throw std::runtime_error(done.error().to_string());
   }
 
-  void set_current_execution_id(Provider& provider, const std::string& instance,
-                                std::uint64_t execution_id) override {
+  void set_current_execution_id(Provider& provider, const std::string& instance, std::uint64_t execution_id) override {
     auto& store = dynamic_cast<SqliteProvider&>(provider).store();
-    auto done = store.run_for_tests("UPDATE instances SET current_execution_id = CAST(?2 AS INTEGER) WHERE "
-                                    "instance_id = ?1",
-                                    {instance, std::to_string(execution_id)});
+    auto done = store.run_for_tests(
+        "UPDATE instances SET current_execution_id = CAST(?2 AS INTEGER) WHERE "
+        "instance_id = ?1",
+        {instance, std::to_string(execution_id)});
     if (!done) throw std::runtime_error(done.error().to_string());
   }
 

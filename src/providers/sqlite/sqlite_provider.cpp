@@ -220,14 +220,14 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
       if (problem) {
         // Left out of the batch's messages but part of it: the ack consumes the row, its text stays
         // as a dead letter and the runtime decides (docs/failure-modes-corrupt-rows.md).
-        sqlite_detail::RawQueueRow raw{sqlite_detail::kOrchestratorQueue,
-                                       batch.int64(0),
-                                       instance,
-                                       std::nullopt,
-                                       std::nullopt,
-                                       std::move(text),
-                                       fmt::format("orchestrator_queue row {} of instance '{}' {}", batch.int64(0),
-                                                   instance, *problem)};
+        sqlite_detail::RawQueueRow raw{
+            sqlite_detail::kOrchestratorQueue,
+            batch.int64(0),
+            instance,
+            std::nullopt,
+            std::nullopt,
+            std::move(text),
+            fmt::format("orchestrator_queue row {} of instance '{}' {}", batch.int64(0), instance, *problem)};
         corrupt_rows.push_back(std::move(raw));
       } else {
         if (!std::holds_alternative<work_items::QueueMessage>(*message)) only_queue_messages = false;
@@ -265,9 +265,9 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
     execution.bind(1, instance).bind(2, item.execution_id);
     DUROXIDE_TRY(execution.step());
     if (execution.int64(0) == 0) {
-      item.corrupt_rows.push_back(CorruptRow{
-          std::nullopt, fmt::format("instances row of '{}' names current execution {}, which does not exist",
-                                    instance, item.execution_id)});
+      item.corrupt_rows.push_back(
+          CorruptRow{std::nullopt, fmt::format("instances row of '{}' names current execution {}, which does not exist",
+                                               instance, item.execution_id)});
       spdlog::error("sqlite: {}", item.corrupt_rows.back().error);
     }
   }

@@ -55,8 +55,7 @@ std::optional<std::string> worker_row_problem(const Result<WorkItem>& item, cons
   if (!item) return fmt::format("its text could not be decoded: {}", item.error());
   const auto* activity = std::get_if<work_items::ActivityExecute>(&*item);
   if (activity == nullptr) return fmt::format("it holds a {}, not an ActivityExecute", work_item_type_name(*item));
-  if (row.instance_id != activity->instance ||
-      row.execution_id != static_cast<std::int64_t>(activity->execution_id) ||
+  if (row.instance_id != activity->instance || row.execution_id != static_cast<std::int64_t>(activity->execution_id) ||
       row.activity_id != static_cast<std::int64_t>(activity->id)) {
     return fmt::format("its text names activity {} of instance '{}' execution {}, not the row's", activity->id,
                        activity->instance, activity->execution_id);
@@ -86,9 +85,13 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::St
         return std::optional<LockedWorkItem>();
       }
       id = select.int64(0);
-      raw = sqlite_detail::RawQueueRow{sqlite_detail::kWorkerQueue, id,
-                                       select.optional_text(3), select.optional_int64(4),
-                                       select.optional_int64(5), select.text(1), {}};
+      raw = sqlite_detail::RawQueueRow{sqlite_detail::kWorkerQueue,
+                                       id,
+                                       select.optional_text(3),
+                                       select.optional_int64(4),
+                                       select.optional_int64(5),
+                                       select.text(1),
+                                       {}};
       session_id = select.optional_text(2);
       tag = select.optional_text(6);
     }
@@ -109,9 +112,9 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::St
       // Its columns still say which activity it was: it is handed out, not to be run, so that the
       // runtime can tell the orchestration (docs/failure-modes-corrupt-rows.md).
       spdlog::error("sqlite: {}; kept as dead letter {}", raw.error, letter);
-      item = WorkItem(work_items::ActivityExecute{*raw.instance_id, static_cast<std::uint64_t>(*raw.execution_id),
-                                                  static_cast<std::uint64_t>(*raw.activity_id), "", "", session_id,
-                                                  tag});
+      item =
+          WorkItem(work_items::ActivityExecute{*raw.instance_id, static_cast<std::uint64_t>(*raw.execution_id),
+                                               static_cast<std::uint64_t>(*raw.activity_id), "", "", session_id, tag});
       corrupt = CorruptRow{letter, raw.error};
     }
     if (session_id && session) {

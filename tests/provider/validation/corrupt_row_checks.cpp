@@ -57,7 +57,7 @@ TEST_P(ProviderCorruptRows, AckOfCorruptWorkerRowWithActivityFailedReachesTheOrc
 
   auto work = must_fetch_work(*p, factory().lock_timeout());
   ASSERT_TRUE(work.corrupt.has_value());
-  const auto failure = ErrorDetails::infrastructure("fetch_work_item", work.corrupt->error, false);
+  const auto failure = ErrorDetails::activity_failed("activity could not run: " + work.corrupt->error);
   must(p->ack_work_item(work.lock_token, work_items::ActivityFailed{"inst", 1, 2, failure}), "ack");
 
   EXPECT_EQ(worker_queue_depth(*p), 0u);

@@ -53,8 +53,7 @@ class ProviderFactory {
   virtual void insert_raw_orchestrator_row(Provider& provider, const std::string& instance,
                                            const std::string& raw_text);
   /// Points the instance row's current execution at `execution_id` (which need not exist).
-  virtual void set_current_execution_id(Provider& provider, const std::string& instance,
-                                        std::uint64_t execution_id);
+  virtual void set_current_execution_id(Provider& provider, const std::string& instance, std::uint64_t execution_id);
 };
 
 }  // namespace duroxide::validation
