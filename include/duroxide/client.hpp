@@ -158,6 +158,8 @@ class Client {
   ClientResult<DeleteInstanceResult> delete_instance_bulk(const InstanceFilter& filter) const;
   ClientResult<PruneResult> prune_executions(const std::string& instance, const PruneOptions& options) const;
   ClientResult<PruneResult> prune_executions_bulk(const InstanceFilter& filter, const PruneOptions& options) const;
+  /// Raw queue rows the store could not process (docs/failure-modes-corrupt-rows.md), oldest first.
+  ClientResult<std::vector<DeadLetter>> list_dead_letters() const;
 
   const std::shared_ptr<Provider>& store() const { return store_; }
 

@@ -178,6 +178,8 @@ class ProviderAdmin {
   virtual ProviderResult<PruneResult> prune_executions(const std::string& instance, const PruneOptions& options) = 0;
   virtual ProviderResult<PruneResult> prune_executions_bulk(const InstanceFilter& filter,
                                                             const PruneOptions& options) = 0;
+  /// Every dead letter (raw text of a corrupt queue row), oldest first.
+  virtual ProviderResult<std::vector<DeadLetter>> list_dead_letters() = 0;
 
   // Composites.
 

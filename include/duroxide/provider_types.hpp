@@ -46,6 +46,18 @@ struct ProviderError {
 template <class T>
 using ProviderResult = std::expected<T, ProviderError>;
 
+/// A stored row the provider could not turn into what it should hold: a queue row whose text does
+/// not decode, decodes to the wrong kind, or names another instance than its row's columns; or an
+/// instance row whose current execution does not exist. The provider reports it and never drops
+/// it silently; the runtime decides what the instance sees (docs/failure-modes-corrupt-rows.md).
+struct CorruptRow {
+  /// The dead letter keeping the raw text of a corrupt queue row (nothing for an instance row).
+  std::optional<std::uint64_t> dead_letter_id;
+  /// Names the table, the row and the problem.
+  std::string error;
+  bool operator==(const CorruptRow&) const = default;
+};
+
 /// One locked batch for one instance (spec/03 §2.3).
 struct OrchestrationItem {
   std::string instance;
@@ -63,6 +75,9 @@ struct OrchestrationItem {
   std::uint64_t stored_last_event_id = 0;
   /// The committed KV store (values written by earlier executions only).
   std::map<std::string, KvEntry> kv_snapshot;
+  /// Rows of this instance the provider could not use. Corrupt queue rows are left out of
+  /// `messages` but are part of the batch: the ack deletes them (their text stays a dead letter).
+  std::vector<CorruptRow> corrupt_rows;
 };
 
 struct LockedOrchestrationItem {
@@ -119,9 +134,14 @@ struct SessionFetchConfig {
 };
 
 struct LockedWorkItem {
-  WorkItem item;  ///< an ActivityExecute
+  /// An ActivityExecute. For a corrupt row: built from the row's instance, execution and activity
+  /// id columns, with no name and no input (it must not run).
+  WorkItem item;
   std::string lock_token;
   std::uint32_t attempt_count = 0;
+  /// Set when the row's text could not be used; its raw text is kept as a dead letter. Ack it with
+  /// a completion for `item`'s identity instead of running it.
+  std::optional<CorruptRow> corrupt;
 };
 
 /// A custom status newer than the version the caller has seen.
@@ -221,6 +241,21 @@ struct PruneResult {
     return *this;
   }
   bool operator==(const PruneResult&) const = default;
+};
+
+/// The raw text of a queue row that could not be processed, kept for inspection
+/// (ProviderAdmin::list_dead_letters). Row columns are those of the original row, where it had them.
+struct DeadLetter {
+  std::uint64_t id = 0;
+  std::string queue;  ///< "orchestrator_queue" or "worker_queue"
+  std::uint64_t source_row_id = 0;
+  std::optional<std::string> instance_id;
+  std::optional<std::uint64_t> execution_id;
+  std::optional<std::uint64_t> activity_id;
+  std::string raw_text;  ///< the row's work item text, verbatim
+  std::string error;     ///< why it could not be processed
+  std::uint64_t created_at_ms = 0;
+  bool operator==(const DeadLetter&) const = default;
 };
 
 /// A root and all its descendants.

@@ -256,6 +256,7 @@ ClientResult<PruneResult> Client::prune_executions_bulk(const InstanceFilter& fi
                                                         const PruneOptions& options) const {
   DUROXIDE_ADMIN_CALL(prune_executions_bulk(filter, options));
 }
+ClientResult<std::vector<DeadLetter>> Client::list_dead_letters() const { DUROXIDE_ADMIN_CALL(list_dead_letters()); }
 #undef DUROXIDE_ADMIN_CALL
 
 ClientResult<DeleteInstanceResult> Client::delete_instance(const std::string& instance, bool force) const {

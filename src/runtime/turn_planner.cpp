@@ -271,6 +271,69 @@ TurnPlan drop(const OrchestrationItem& item, std::string reason) {
   return plan;
 }
 
+/// The store could not use rows of this instance (corrupt queue messages, kept as dead letters, or
+/// an instance row naming a missing execution). What they held is unknown, so going on as if they
+/// never came could wait forever or act on half the facts: the execution fails with the store's
+/// reasons (docs/failure-modes-corrupt-rows.md). A new execution still records its start first.
+TurnPlan corrupt_rows_plan(const LockedOrchestrationItem& locked, const Batch& batch, const PlannerContext& context) {
+  const auto& item = locked.item;
+  std::string reasons;
+  for (const auto& row : item.corrupt_rows) reasons += (reasons.empty() ? "" : "; ") + row.error;
+  const ErrorDetails details = ErrorDetails::infrastructure(
+      "fetch_orchestration_item", "stored data of this instance could not be used: " + reasons, false);
+
+  const bool new_execution = is_can(batch.start);
+  const std::uint64_t execution_id = new_execution ? item.execution_id + 1 : item.execution_id;
+  static const std::vector<Event> kNoHistory;
+  const std::vector<Event>& history = new_execution ? kNoHistory : item.history;
+  TurnPlan plan;
+  plan.outcome = TurnOutcome::Failed;
+  plan.failure = details;
+  plan.loaded_last_event_id = max_event_id(history);
+  plan.ack.execution_id = execution_id;
+  std::vector<Event>& delta = plan.ack.history_delta;
+  if (history.empty()) {
+    events::OrchestrationStarted started{
+        item.orchestration_name.empty() ? "unknown" : item.orchestration_name, item.version, "", {}, {}, {}, {}};
+    if (const auto* start = batch.start ? std::get_if<work_items::StartOrchestration>(&*batch.start) : nullptr) {
+      started.name = start->orchestration;
+      started.input = start->input;
+      started.parent_instance = start->parent_instance;
+      started.parent_id = start->parent_id;
+    } else if (new_execution) {
+      const auto& can = std::get<work_items::ContinueAsNew>(*batch.start);
+      started.name = can.orchestration;
+      started.input = can.input;
+      if (const auto* previous = last_started(item.history)) {
+        started.parent_instance = previous->parent_instance;
+        started.parent_id = previous->parent_id;
+      }
+    }
+    delta.push_back(runtime_event(item.instance, execution_id, kInitialEventId, std::move(started)));
+    plan.started_execution = true;
+    plan.started_by_continue_as_new = new_execution;
+  }
+  const auto full = concat(history, delta);
+  const auto& started = *last_started(full);
+  plan.orchestration_name = started.name;
+  plan.orchestration_version = started.version;
+  DeltaWriter writer(item.instance, execution_id, history, delta);
+  append_breadcrumbs(writer, full);
+  writer.append(events::OrchestrationFailed{details});
+  for (auto id : orchestration::in_flight_activities(full)) {
+    writer.append(events::ActivityCancelRequested{"orchestration_terminal_failed"}, id);
+    plan.ack.cancelled_activities.push_back({item.instance, execution_id, id});
+  }
+  if (auto notification = notify_parent(context, started, item.instance, details)) {
+    plan.ack.orchestrator_items.push_back(std::move(*notification));
+  }
+  plan.ack.metadata = metadata_from_delta(delta);
+  plan.ack.metadata.orchestration_name = started.name;
+  plan.ack.metadata.orchestration_version = started.version;
+  plan.history_events = history.size() + delta.size();
+  return plan;
+}
+
 }  // namespace
 
 ExecutionMetadata metadata_from_delta(const std::vector<Event>& delta) {
@@ -330,6 +393,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   if (ended == Ended::CompletedOrFailed || (ended == Ended::ContinuedAsNew && !is_can(batch.start))) {
     return drop(item, "instance already finished; messages dropped");
   }
+  if (!item.corrupt_rows.empty()) return corrupt_rows_plan(locked, batch, context);
 
   // D6 / D7
   const bool new_execution = is_can(batch.start);

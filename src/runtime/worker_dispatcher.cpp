@@ -84,6 +84,22 @@ void poison_activity(State& state, const LockedWorkItem& locked, const work_item
                  "poisoned activity", activity.name);
 }
 
+/// A corrupt row (the store kept its text as a dead letter): the orchestration is told that this
+/// activity failed, with the store's reason, so it can handle the error or fail; nothing runs.
+/// Application/ActivityFailed because only that category reaches orchestration code (any other
+/// aborts the turn); not retryable: the stored bytes are bad, running again cannot help
+/// (docs/failure-modes-corrupt-rows.md).
+void fail_corrupt_activity(State& state, const LockedWorkItem& locked, const work_items::ActivityExecute& activity) {
+  ErrorDetails details = ErrorDetails::activity_failed("activity could not run: " + locked.corrupt->error);
+  ++state.metrics.activity_infra_errors;
+  state.telemetry->activity_infrastructure_error(activity.name);
+  runtime_log().error("corrupt activity row delivered as ActivityFailed instance_id={} activity_id={} error={}",
+                      activity.instance, activity.id, locked.corrupt->error);
+  ack_or_abandon(state, locked.lock_token,
+                 work_items::ActivityFailed{activity.instance, activity.execution_id, activity.id, details},
+                 "corrupt activity", activity.name);
+}
+
 void execute_activity(State& state, const LockedWorkItem& locked, const work_items::ActivityExecute& activity,
                       const std::string& worker_id, ActivityThread& worker) {
   const auto& options = state.options;
@@ -281,6 +297,10 @@ void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) 
     if (activity == nullptr) {
       runtime_log().error("worker queue delivered a {} item; abandoning it", work_item_type_name(locked.item));
       (void)state.store->abandon_work_item(locked.lock_token, std::nullopt, false);
+      continue;
+    }
+    if (locked.corrupt) {
+      fail_corrupt_activity(state, locked, *activity);
       continue;
     }
     std::optional<std::string> session_id = activity->session_id;

@@ -1,5 +1,6 @@
-// Corrupt queue rows in the SQLite store: they cannot be processed, so they are dropped with a
-// logged error, and they never block the work behind them (spec/03 §11 Q4).
+// Corrupt queue rows in the SQLite store: they cannot be processed, so their raw text is kept as a
+// dead letter and they are reported, never dropped silently; they never block the work behind them
+// (docs/failure-modes-corrupt-rows.md).
 #include <gtest/gtest.h>
 
 #include <duroxide/sqlite_provider.hpp>
@@ -16,7 +17,7 @@ std::shared_ptr<SqliteProvider> open_store() {
   return *opened;
 }
 
-TEST(ProviderSqliteBadRows, UndecodableOrchestratorMessageIsLeftOutAndDeletedByTheAck) {
+TEST(ProviderSqliteBadRows, UndecodableOrchestratorMessageIsReportedDeadLetteredAndDeletedByTheAck) {
   auto provider = open_store();
   create_instance(*provider, "inst", 1s);
   must(provider->store().run_for_tests("INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, "
@@ -28,6 +29,8 @@ TEST(ProviderSqliteBadRows, UndecodableOrchestratorMessageIsLeftOutAndDeletedByT
   auto item = must_fetch_orchestration(*provider, 1s);
   ASSERT_EQ(item.item.messages.size(), 1u);
   EXPECT_TRUE(std::holds_alternative<work_items::ExternalRaised>(item.item.messages[0]));
+  ASSERT_EQ(item.item.corrupt_rows.size(), 1u);
+  ASSERT_EQ(must(provider->list_dead_letters(), "dead letters").size(), 1u);
   must(provider->ack_orchestration_item(item.lock_token, make_ack(1, {})), "ack");
   EXPECT_EQ(must(provider->store().query_int_for_tests("SELECT COUNT(*) FROM orchestrator_queue WHERE "
                                                        "instance_id = ?1",
@@ -36,7 +39,7 @@ TEST(ProviderSqliteBadRows, UndecodableOrchestratorMessageIsLeftOutAndDeletedByT
             0);
 }
 
-TEST(ProviderSqliteBadRows, UndecodableWorkerRowDoesNotBlockTheQueue) {
+TEST(ProviderSqliteBadRows, UndecodableWorkerRowWithoutIdentityIsDeadLetteredAndDoesNotBlockTheQueue) {
   auto provider = open_store();
   must(provider->store().run_for_tests("INSERT INTO worker_queue (work_item, visible_at, attempt_count, instance_id, "
                                        "created_at) VALUES ('garbage', 0, 0, ?1, 0)",
@@ -45,6 +48,13 @@ TEST(ProviderSqliteBadRows, UndecodableWorkerRowDoesNotBlockTheQueue) {
   must(provider->enqueue_for_worker(activity_execute_item("inst", 1, 2)), "enqueue");
   auto work = must_fetch_work(*provider, 1s);
   EXPECT_EQ(activity_of(work).id, 2u);
+  EXPECT_FALSE(work.corrupt.has_value());
+  // Without execution and activity id columns nothing can be told to the instance: the row leaves
+  // the queue, its text stays as a dead letter.
+  const auto letters = must(provider->list_dead_letters(), "dead letters");
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0].raw_text, "garbage");
+  EXPECT_EQ(letters[0].instance_id, "inst");
   EXPECT_EQ(
       must(provider->store().query_int_for_tests("SELECT COUNT(*) FROM worker_queue WHERE instance_id = ?1", "inst"),
            "count"),

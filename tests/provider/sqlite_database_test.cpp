@@ -81,6 +81,24 @@ TEST(ProviderSqliteSetup, RejectsNewerSchema) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ProviderSqliteSetup, VersionOneFileGainsTheDeadLetterTable) {
+  const auto dir = fresh_dir("v1");
+  const auto path = (dir / "store.db").string();
+  {
+    // A file as a version-1 build left it: no dead_letters table.
+    auto db = Database::open_file(path);
+    ASSERT_TRUE(db.has_value());
+    ASSERT_TRUE((*db)->exec("test", "DROP TABLE dead_letters; PRAGMA user_version = 1;").has_value());
+    ASSERT_TRUE((*db)->exec("test", "INSERT INTO sessions VALUES('s', 'w', 1, 1)").has_value());
+  }
+  auto reopened = Database::open_file(path);
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().to_string();
+  EXPECT_EQ((*reopened)->schema_version(), 2);
+  EXPECT_EQ((*reopened)->query_int("test", "SELECT count(*) FROM dead_letters").value(), 0);
+  EXPECT_EQ((*reopened)->query_int("test", "SELECT count(*) FROM sessions").value(), 1) << "data kept";
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ProviderSqliteSetup, OpenFailsClearlyForUnwritablePath) {
   auto db = Database::open_file("/nonexistent-dir-duroxide/x/store.db");
   ASSERT_FALSE(db.has_value());

@@ -48,6 +48,39 @@ class SqliteFactory : public ProviderFactory {
     if (!done) throw std::runtime_error(done.error().to_string());
   }
 
+  void insert_raw_worker_row(Provider& provider, const std::optional<std::string>& instance,
+                             std::optional<std::uint64_t> execution_id, std::optional<std::uint64_t> activity_id,
+                             const std::string& raw_text) override {
+    auto& store = dynamic_cast<SqliteProvider&>(provider).store();
+    // Absent columns are bound as NULL through NULLIF on an empty text.
+    auto done = store.run_for_tests(
+        "INSERT INTO worker_queue (work_item, visible_at, attempt_count, instance_id, execution_id, activity_id, "
+        "created_at) VALUES (?1, 0, 0, NULLIF(?2, ''), CAST(NULLIF(?3, '') AS INTEGER), "
+        "CAST(NULLIF(?4, '') AS INTEGER), 0)",
+        {raw_text, instance.value_or(""), execution_id ? std::to_string(*execution_id) : "",
+         activity_id ? std::to_string(*activity_id) : ""});
+    if (!done) throw std::runtime_error(done.error().to_string());
+  }
+
+  void insert_raw_orchestrator_row(Provider& provider, const std::string& instance,
+                                   const std::string& raw_text) override {
+    auto& store = dynamic_cast<SqliteProvider&>(provider).store();
+    auto done = store.run_for_tests(
+        "INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, attempt_count, created_at) VALUES (?1, "
+        "?2, 0, 0, 0)",
+        {instance, raw_text});
+    if (!done) throw std::runtime_error(done.error().to_string());
+  }
+
+  void set_current_execution_id(Provider& provider, const std::string& instance, std::uint64_t execution_id) override {
+    auto& store = dynamic_cast<SqliteProvider&>(provider).store();
+    auto done = store.run_for_tests(
+        "UPDATE instances SET current_execution_id = CAST(?2 AS INTEGER) WHERE "
+        "instance_id = ?1",
+        {instance, std::to_string(execution_id)});
+    if (!done) throw std::runtime_error(done.error().to_string());
+  }
+
   std::uint32_t get_max_attempt_count(Provider& provider, const std::string& instance) override {
     auto& store = dynamic_cast<SqliteProvider&>(provider).store();
     auto value = store.query_int_for_tests(

@@ -95,6 +95,7 @@ class TreeAdmin final : public ProviderAdmin {
   ProviderResult<PruneResult> prune_executions_bulk(const InstanceFilter&, const PruneOptions&) override {
     return unused<PruneResult>();
   }
+  ProviderResult<std::vector<DeadLetter>> list_dead_letters() override { return unused<std::vector<DeadLetter>>(); }
 
  private:
   template <class T>

@@ -70,6 +70,14 @@ CREATE TABLE IF NOT EXISTS kv_delta (
   instance_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT, last_updated_at_ms INTEGER NOT NULL,
   PRIMARY KEY (instance_id, key));
 )sql",
+    // 2: dead letters, the raw text of queue rows that could not be processed
+    // (docs/failure-modes-corrupt-rows.md). One per source row: a refetch does not duplicate it.
+    R"sql(
+CREATE TABLE IF NOT EXISTS dead_letters (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL, source_row_id INTEGER NOT NULL,
+  instance_id TEXT, execution_id INTEGER, activity_id INTEGER, raw_text TEXT NOT NULL, error TEXT NOT NULL,
+  created_at INTEGER NOT NULL, UNIQUE (queue, source_row_id));
+)sql",
 };
 
 /// How long a statement waits for another connection's lock before failing with BUSY.

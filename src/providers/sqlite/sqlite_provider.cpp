@@ -8,6 +8,7 @@
 #include <duroxide/wire.hpp>
 
 #include "providers/input_validation.hpp"
+#include "providers/sqlite/sqlite_dead_letters.hpp"
 #include "providers/sqlite/sqlite_history.hpp"
 #include "providers/sqlite/sqlite_store.hpp"
 
@@ -198,6 +199,7 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
   item.instance = instance;
   std::uint32_t attempts = 0;
   bool only_queue_messages = true;
+  std::vector<sqlite_detail::RawQueueRow> corrupt_rows;
   {
     DUROXIDE_TRY_ASSIGN(batch, s.statement(kFetchOrch,
                                            "SELECT id, work_item, attempt_count FROM orchestrator_queue "
@@ -207,16 +209,37 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
       DUROXIDE_TRY_ASSIGN(row, batch.step());
       if (!row) break;
       attempts = std::max(attempts, static_cast<std::uint32_t>(batch.int64(2)));
-      auto message = parse_work_item(batch.text(1));
+      std::string text = batch.text(1);
+      auto message = parse_work_item(text);
+      std::optional<std::string> problem;
       if (!message) {
-        // Left out of the batch, deleted by the ack (spec/03 §11 Q4): it can never be processed.
-        spdlog::error("sqlite: dropping undecodable orchestrator message {} of instance '{}': {}", batch.int64(0),
-                      instance, message.error());
-        continue;
+        problem = fmt::format("could not be decoded: {}", message.error());
+      } else if (work_item_instance(*message) != instance) {
+        problem = fmt::format("names instance '{}', not its row's", work_item_instance(*message));
       }
-      if (!std::holds_alternative<work_items::QueueMessage>(*message)) only_queue_messages = false;
-      item.messages.push_back(std::move(*message));
+      if (problem) {
+        // Left out of the batch's messages but part of it: the ack consumes the row, its text stays
+        // as a dead letter and the runtime decides (docs/failure-modes-corrupt-rows.md).
+        sqlite_detail::RawQueueRow raw{
+            sqlite_detail::kOrchestratorQueue,
+            batch.int64(0),
+            instance,
+            std::nullopt,
+            std::nullopt,
+            std::move(text),
+            fmt::format("orchestrator_queue row {} of instance '{}' {}", batch.int64(0), instance, *problem)};
+        corrupt_rows.push_back(std::move(raw));
+      } else {
+        if (!std::holds_alternative<work_items::QueueMessage>(*message)) only_queue_messages = false;
+        item.messages.push_back(std::move(*message));
+      }
     }
+  }
+  // Recorded after the batch statement is done with (it is reset on scope exit).
+  for (const auto& raw : corrupt_rows) {
+    DUROXIDE_TRY_ASSIGN(letter, sqlite_detail::record_dead_letter(s, kFetchOrch, raw));
+    spdlog::error("sqlite: {}; kept as dead letter {}", raw.error, letter);
+    item.corrupt_rows.push_back(CorruptRow{letter, raw.error});
   }
 
   bool has_metadata = false;
@@ -231,6 +254,21 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
       item.orchestration_name = meta.text(0);
       item.version = meta.optional_text(1).value_or("unknown");
       item.execution_id = meta.uint64(2);
+    }
+  }
+  if (has_metadata) {
+    // Every ack writes the execution row with the instance row's pointer to it, so a pointer to no
+    // execution is corruption: reported so that the instance can end instead of running forever.
+    DUROXIDE_TRY_ASSIGN(execution, s.statement(kFetchOrch,
+                                               "SELECT EXISTS (SELECT 1 FROM executions WHERE instance_id = ?1 "
+                                               "AND execution_id = ?2)"));
+    execution.bind(1, instance).bind(2, item.execution_id);
+    DUROXIDE_TRY(execution.step());
+    if (execution.int64(0) == 0) {
+      item.corrupt_rows.push_back(
+          CorruptRow{std::nullopt, fmt::format("instances row of '{}' names current execution {}, which does not exist",
+                                               instance, item.execution_id)});
+      spdlog::error("sqlite: {}", item.corrupt_rows.back().error);
     }
   }
 
@@ -256,7 +294,13 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
     }
     if (!has_metadata) {
       const auto start = std::find_if(item.messages.begin(), item.messages.end(), is_start_like);
-      if (start == item.messages.end()) {
+      if (start == item.messages.end() && !item.corrupt_rows.empty()) {
+        // Possibly a corrupt start: handed out (name unknown) so that the runtime can fail the
+        // instance with the reason instead of the start vanishing.
+        item.orchestration_name.clear();
+        item.version = "unknown";
+        item.execution_id = kInitialExecutionId;
+      } else if (start == item.messages.end()) {
         if (only_queue_messages) {
           // Events enqueued before the instance ever started are dropped (spec/03 §5.2 step 8).
           spdlog::warn("sqlite: dropping {} queue message(s) for instance '{}', which was never started",
@@ -273,11 +317,12 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
         // keep other instances from being served (spec/03 §11 Q1): skip this candidate.
         DUROXIDE_TRY(release());
         return CandidateOutcome::Skipped;
+      } else {
+        auto [name, version] = start_name_version(*start);
+        item.orchestration_name = std::move(name);
+        item.version = std::move(version);
+        item.execution_id = kInitialExecutionId;
       }
-      auto [name, version] = start_name_version(*start);
-      item.orchestration_name = std::move(name);
-      item.version = std::move(version);
-      item.execution_id = kInitialExecutionId;
     }
   }
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <duroxide/sqlite_provider.hpp>
 
@@ -75,6 +76,8 @@ struct SqliteProvider::Store {
 
   // Test hooks (used by the validation suite's corruption checks): take the mutex themselves.
   ProviderResult<std::int64_t> run_for_tests(const std::string& sql, const std::string& text_param);
+  /// The same with several text parameters, bound as ?1, ?2, ...
+  ProviderResult<std::int64_t> run_for_tests(const std::string& sql, const std::vector<std::string>& text_params);
   ProviderResult<std::int64_t> query_int_for_tests(const std::string& sql, const std::string& text_param);
   /// Test hook (disk-full tests): lets the connection's database grow by `extra_pages` more pages
   /// only (PRAGMA max_page_count), so that writes needing more fail with SQLITE_FULL as on a full

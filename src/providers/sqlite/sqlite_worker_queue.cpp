@@ -5,6 +5,7 @@
 #include <duroxide/wire.hpp>
 
 #include "providers/input_validation.hpp"
+#include "providers/sqlite/sqlite_dead_letters.hpp"
 #include "providers/sqlite/sqlite_history.hpp"
 #include "providers/sqlite/sqlite_store.hpp"
 
@@ -43,7 +44,8 @@ std::string fetch_work_sql(const TagFilter& tags, bool with_session) {
                      "w.session_id AND s.locked_until > ?1 AND s.worker_id <> ?2))"
                    : "w.session_id IS NULL";
   return fmt::format(
-      "SELECT w.id, w.work_item, w.session_id FROM worker_queue w WHERE w.visible_at <= ?1 AND "
+      "SELECT w.id, w.work_item, w.session_id, w.instance_id, w.execution_id, w.activity_id, w.tag FROM "
+      "worker_queue w WHERE w.visible_at <= ?1 AND "
       "(w.lock_token IS NULL OR w.locked_until <= ?1) AND {} AND {} ORDER BY w.id LIMIT 1",
       tag_clause(tags, 3), session_clause);
 }
@@ -56,6 +58,19 @@ ProviderResult<bool> select_fetchable(sqlite::Statement& select, std::int64_t no
   int param = 3;
   for (const auto& tag : tags.tag_set()) select.bind(param++, tag);
   return select.step();
+}
+
+/// Why a worker row's text cannot run as the activity its columns name, or nothing when it can.
+std::optional<std::string> worker_row_problem(const Result<WorkItem>& item, const sqlite_detail::RawQueueRow& row) {
+  if (!item) return fmt::format("its text could not be decoded: {}", item.error());
+  const auto* activity = std::get_if<work_items::ActivityExecute>(&*item);
+  if (activity == nullptr) return fmt::format("it holds a {}, not an ActivityExecute", work_item_type_name(*item));
+  if (row.instance_id != activity->instance || row.execution_id != static_cast<std::int64_t>(activity->execution_id) ||
+      row.activity_id != static_cast<std::int64_t>(activity->id)) {
+    return fmt::format("its text names activity {} of instance '{}' execution {}, not the row's", activity->id,
+                       activity->instance, activity->execution_id);
+  }
+  return std::nullopt;
 }
 
 ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::Store& s, Provider::Millis lock_timeout,
@@ -73,28 +88,48 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::St
   DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, kFetchWork));
   for (;;) {
     std::int64_t id = 0;
-    std::string json;
+    sqlite_detail::RawQueueRow raw;
     std::optional<std::string> session_id;
+    std::optional<std::string> tag;
     {
       DUROXIDE_TRY_ASSIGN(select, s.statement(kFetchWork, select_sql));
       DUROXIDE_TRY_ASSIGN(row, select_fetchable(select, now, session, tags));
       if (!row) {
-        DUROXIDE_TRY(tx.commit());  // keeps any undecodable rows deleted above
+        DUROXIDE_TRY(tx.commit());  // keeps any corrupt rows removed above
         return std::optional<LockedWorkItem>();
       }
       id = select.int64(0);
-      json = select.text(1);
+      raw = sqlite_detail::RawQueueRow{sqlite_detail::kWorkerQueue,
+                                       id,
+                                       select.optional_text(3),
+                                       select.optional_int64(4),
+                                       select.optional_int64(5),
+                                       select.text(1),
+                                       {}};
       session_id = select.optional_text(2);
+      tag = select.optional_text(6);
     }
-    auto item = parse_work_item(json);
-    if (!item || !is_worker_item(*item)) {
-      // A row that cannot be decoded can never run; leaving it would block the queue's head.
-      spdlog::error("sqlite: deleting undecodable worker-queue row {}: {}", id,
-                    item ? std::string("not an ActivityExecute") : item.error());
-      DUROXIDE_TRY_ASSIGN(drop, s.statement(kFetchWork, "DELETE FROM worker_queue WHERE id = ?1"));
-      drop.bind(1, id);
-      DUROXIDE_TRY(drop.run());
-      continue;
+    auto item = parse_work_item(raw.raw_text);
+    std::optional<CorruptRow> corrupt;
+    if (auto problem = worker_row_problem(item, raw)) {
+      raw.error = fmt::format("worker_queue row {}: {}", id, *problem);
+      DUROXIDE_TRY_ASSIGN(letter, sqlite_detail::record_dead_letter(s, kFetchWork, raw));
+      if (!raw.instance_id || !raw.execution_id || !raw.activity_id) {
+        // Nobody can be told: the text is kept as a dead letter and the row leaves the queue, so
+        // it does not block the work behind it.
+        spdlog::error("sqlite: {}; it names no activity, kept as dead letter {} and removed", raw.error, letter);
+        DUROXIDE_TRY_ASSIGN(drop, s.statement(kFetchWork, "DELETE FROM worker_queue WHERE id = ?1"));
+        drop.bind(1, id);
+        DUROXIDE_TRY(drop.run());
+        continue;
+      }
+      // Its columns still say which activity it was: it is handed out, not to be run, so that the
+      // runtime can tell the orchestration (docs/failure-modes-corrupt-rows.md).
+      spdlog::error("sqlite: {}; kept as dead letter {}", raw.error, letter);
+      item =
+          WorkItem(work_items::ActivityExecute{*raw.instance_id, static_cast<std::uint64_t>(*raw.execution_id),
+                                               static_cast<std::uint64_t>(*raw.activity_id), "", "", session_id, tag});
+      corrupt = CorruptRow{letter, raw.error};
     }
     if (session_id && session) {
       // Claim or extend the lease; refused when another owner holds a live lease.
@@ -118,7 +153,7 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::St
     const auto attempts = static_cast<std::uint32_t>(lock.int64(0));
     DUROXIDE_TRY(lock.run());
     DUROXIDE_TRY(tx.commit());
-    return std::optional<LockedWorkItem>(LockedWorkItem{std::move(*item), token, attempts});
+    return std::optional<LockedWorkItem>(LockedWorkItem{std::move(*item), token, attempts, std::move(corrupt)});
   }
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <duroxide/provider.hpp>
@@ -32,7 +33,7 @@ class ProviderFactory {
   /// True when fetches wait up to poll_timeout for work (long-poll providers, spec/03 §9).
   virtual bool is_long_poll() const { return false; }
 
-  /// Whether the two hooks below work. Checks marked [corrupt] are skipped otherwise.
+  /// Whether the hooks below work. Checks marked [corrupt] are skipped otherwise.
   virtual bool supports_corruption_hooks() const { return false; }
 
   /// Overwrites every stored history row of `instance` in `provider`'s store with undecodable data.
@@ -42,6 +43,17 @@ class ProviderFactory {
 
   /// Max attempt_count over the instance's orchestrator-queue messages in `provider`'s store.
   virtual std::uint32_t get_max_attempt_count(Provider& provider, const std::string& instance);
+
+  /// Inserts a visible, unlocked worker-queue row holding `raw_text`, with these row columns
+  /// (nothing: the column is empty). Returns nothing; the row is what a corrupt write leaves.
+  virtual void insert_raw_worker_row(Provider& provider, const std::optional<std::string>& instance,
+                                     std::optional<std::uint64_t> execution_id,
+                                     std::optional<std::uint64_t> activity_id, const std::string& raw_text);
+  /// Inserts a visible orchestrator-queue row of `instance` holding `raw_text`.
+  virtual void insert_raw_orchestrator_row(Provider& provider, const std::string& instance,
+                                           const std::string& raw_text);
+  /// Points the instance row's current execution at `execution_id` (which need not exist).
+  virtual void set_current_execution_id(Provider& provider, const std::string& instance, std::uint64_t execution_id);
 };
 
 }  // namespace duroxide::validation

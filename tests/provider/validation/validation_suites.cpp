@@ -13,6 +13,19 @@ std::uint32_t ProviderFactory::get_max_attempt_count(Provider&, const std::strin
   throw std::logic_error(label() + " factory: get_max_attempt_count is not supported");
 }
 
+void ProviderFactory::insert_raw_worker_row(Provider&, const std::optional<std::string>&, std::optional<std::uint64_t>,
+                                            std::optional<std::uint64_t>, const std::string&) {
+  throw std::logic_error(label() + " factory: insert_raw_worker_row is not supported");
+}
+
+void ProviderFactory::insert_raw_orchestrator_row(Provider&, const std::string&, const std::string&) {
+  throw std::logic_error(label() + " factory: insert_raw_orchestrator_row is not supported");
+}
+
+void ProviderFactory::set_current_execution_id(Provider&, const std::string&, std::uint64_t) {
+  throw std::logic_error(label() + " factory: set_current_execution_id is not supported");
+}
+
 namespace {
 std::string factory_label(const ::testing::TestParamInfo<FactoryParam>& info) { return info.param->label(); }
 }  // namespace

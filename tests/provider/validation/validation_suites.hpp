@@ -44,7 +44,8 @@ class ProviderValidationTest : public ::testing::TestWithParam<FactoryParam> {
   X(ProviderSessions)           /* §12.19 */       \
   X(ProviderTagFilter)          /* §12.20 */       \
   X(ProviderBadInput)           /* issue #4 item 5 */ \
-  X(ProviderWakeUp)             /* issue #4 item 3 */
+  X(ProviderWakeUp)             /* issue #4 item 3 */ \
+  X(ProviderCorruptRows)        /* issue #12 item 3 */
 // clang-format on
 
 #define DUROXIDE_DECLARE_PROVIDER_FIXTURE(name) \
