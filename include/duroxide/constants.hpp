@@ -48,6 +48,12 @@ inline constexpr std::size_t kMaxKvValueBytes = 16 * 1024;
 /// True when a child id is auto-generated (starts with "sub::") and so gets the parent prefix.
 bool is_auto_generated_sub_orch_id(std::string_view child_instance);
 
+/// The recorded id of an auto-generated child scheduled as event `event_id` of execution
+/// `execution_id`: "sub::{event_id}" in the first execution (duroxide 0.1.27's form) and
+/// "sub::{execution_id}_{event_id}" after a continue-as-new, so that children of different
+/// executions never share an instance id (event ids restart with every execution).
+std::string auto_sub_orch_id(std::uint64_t execution_id, std::uint64_t event_id);
+
 /// The child's full instance id: "{parent}::{child}" for auto-generated ids, the id itself
 /// otherwise. Nesting composes: a grandchild of "p::sub::2" is "p::sub::2::sub::N".
 std::string build_child_instance_id(std::string_view parent_instance, std::string_view child_instance);

@@ -32,3 +32,4 @@
 #include <duroxide/runtime_options.hpp>
 #include <duroxide/sqlite_provider.hpp>
 #include <duroxide/tag_filter.hpp>
+#include <duroxide/utf8.hpp>

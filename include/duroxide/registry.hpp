@@ -31,6 +31,7 @@
 #include <duroxide/activity_context.hpp>
 #include <duroxide/codec.hpp>
 #include <duroxide/detail/callable_traits.hpp>
+#include <duroxide/detail/orchestration_handler_check.hpp>
 #include <duroxide/orchestration_context.hpp>
 #include <duroxide/result.hpp>
 #include <duroxide/semver.hpp>
@@ -167,6 +168,16 @@ OrchestrationHandler make_typed_orchestration(F f) {
   };
 }
 
+/// `f` as an OrchestrationHandler, refusing to compile when it takes a parameter by reference.
+template <class F>
+OrchestrationHandler by_value_orchestration(F f) {
+  static_assert(orchestration_parameters_by_value<F>(),
+                "duroxide: an orchestration handler must take its parameters by value, as "
+                "(OrchestrationContext ctx, std::string input): it is a coroutine that starts after the "
+                "caller's arguments are destroyed, so a reference parameter (e.g. const std::string&) would dangle");
+  return OrchestrationHandler(std::move(f));
+}
+
 template <class F>
 ActivityHandler make_typed_activity(F f) {
   using In = CallableArg<F, 1>;
@@ -197,6 +208,13 @@ class OrchestrationRegistry::Builder {
  public:
   /// Registers version 1.0.0. A duplicate name@1.0.0 is a recorded error.
   Builder& add(std::string name, OrchestrationHandler handler);
+  /// Same for a function or lambda, whose parameters must be taken by value: the coroutine starts
+  /// after the call's arguments are gone, so a reference parameter would dangle (compile error).
+  template <class F>
+  requires(!std::is_same_v<std::remove_cvref_t<F>, OrchestrationHandler> &&
+           std::is_constructible_v<OrchestrationHandler, F>) Builder& add(std::string name, F handler) {
+    return add(std::move(name), detail::by_value_orchestration(std::move(handler)));
+  }
   /// Like add() for `Task<Result<Out>>(OrchestrationContext, In)`: the input is decoded and the
   /// output encoded with the typed codec; a decode failure fails the orchestration.
   template <class F>
@@ -206,6 +224,13 @@ class OrchestrationRegistry::Builder {
   /// Registers `version` (strict semver). Throws std::invalid_argument when the version does not
   /// parse or is not above every version already registered for the name; a duplicate is recorded.
   Builder& add_versioned(std::string name, std::string_view version, OrchestrationHandler handler);
+  template <class F>
+  requires(!std::is_same_v<std::remove_cvref_t<F>, OrchestrationHandler> &&
+           std::is_constructible_v<OrchestrationHandler, F>) Builder& add_versioned(std::string name,
+                                                                                    std::string_view version,
+                                                                                    F handler) {
+    return add_versioned(std::move(name), version, detail::by_value_orchestration(std::move(handler)));
+  }
   template <class F>
   Builder& add_versioned_typed(std::string name, std::string_view version, F f) {
     return add_versioned(std::move(name), version, detail::make_typed_orchestration(std::move(f)));

@@ -35,7 +35,15 @@ class Runtime {
   /// Stops fetching, signals running activities to stop, and waits up to `timeout` for every
   /// thread; returns as soon as all have exited. Work still running at the deadline is abandoned
   /// (its locks expire and another runtime picks it up). Idempotent; also run by the destructor.
+  /// milliseconds::max() waits as long as needed.
   void shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(1));
+
+  /// Shuts down (as shutdown(timeout)) and then waits, until the same deadline, for every
+  /// activity thread this runtime started, including activities that outlived their cancellation
+  /// grace period or shutdown's deadline and still run user code. True when none is left. Call it
+  /// before `main` returns, or before destroying what activities use, so that no activity code
+  /// runs afterwards; with milliseconds::max() it waits as long as the slowest activity takes.
+  bool wait_for_activity_threads(std::chrono::milliseconds timeout = std::chrono::milliseconds::max());
 
   MetricsSnapshot metrics_snapshot() const;
   /// Thread liveness and the errors caught on the runtime's threads (runtime_health.hpp).

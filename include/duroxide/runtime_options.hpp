@@ -81,9 +81,11 @@ struct RuntimeOptions {
   std::optional<std::string> worker_node_id;
   TagFilter worker_tag_filter = TagFilter::default_only();
 
-  /// Rule V1: session_idle_timeout must exceed worker_lock_timeout − worker_lock_renewal_buffer
-  /// (1 s when that would be negative). The error names both values in seconds. Nothing else is
-  /// validated: 0 concurrency starts no threads, max_attempts 0 poisons every item.
+  /// Every duration must be between 0 and 100 years (a negative lease or Millis::max() is an
+  /// error naming the option, not an overflow). Rule V1: session_idle_timeout must exceed
+  /// worker_lock_timeout − worker_lock_renewal_buffer (1 s when that would be negative); the error
+  /// names both values in seconds. Nothing else is validated: 0 concurrency starts no threads,
+  /// max_attempts 0 poisons every item.
   Result<void> validate() const;
 
   /// The effective replay-version range.

@@ -1,7 +1,9 @@
 #include <duroxide/client.hpp>
+#include <duroxide/utf8.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
 #include <thread>
 
 #include <fmt/format.h>
@@ -50,6 +52,27 @@ ClientResult<T> lift(ProviderResult<T> result) {
   } else {
     return std::move(*result);
   }
+}
+
+/// `now + timeout`, saturated: a timeout too large to add (milliseconds::max()) means "no deadline".
+Clock::time_point deadline_after(std::chrono::milliseconds timeout) {
+  const auto now = Clock::now();
+  if (timeout <= std::chrono::milliseconds::zero()) return now;
+  const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max() - now);
+  if (timeout >= room) return Clock::time_point::max();
+  return now + timeout;
+}
+
+/// Stored strings must be UTF-8 (docs/core.md): the first field that is not is an InvalidInput
+/// error naming the call, the field and the first bad byte; nothing is written.
+ClientResult<void> require_utf8(std::string_view call,
+                                std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  for (const auto& [field, value] : fields) {
+    if (auto problem = invalid_utf8_problem(fmt::format("{} of {}", field, call), value)) {
+      return std::unexpected(ClientError::invalid_input(std::move(*problem)));
+    }
+  }
+  return {};
 }
 
 std::string lower(std::string text) {
@@ -102,6 +125,10 @@ Client::Client(std::shared_ptr<Provider> store) : store_(std::move(store)) {}
 
 ClientResult<void> Client::start_orchestration(const std::string& instance, const std::string& name,
                                                const std::string& input) const {
+  if (auto valid = require_utf8("start_orchestration",
+                                {{"instance id", instance}, {"orchestration name", name}, {"input", input}});
+      !valid)
+    return std::unexpected(std::move(valid.error()));
   if (auto fits = client_detail::check_start_event_size(instance, name, std::nullopt, input); !fits) return fits;
   return lift(store_->enqueue_for_orchestrator(
       work_items::StartOrchestration{instance, name, input, std::nullopt, std::nullopt, std::nullopt, 1},
@@ -110,6 +137,11 @@ ClientResult<void> Client::start_orchestration(const std::string& instance, cons
 
 ClientResult<void> Client::start_orchestration_versioned(const std::string& instance, const std::string& name,
                                                          const std::string& version, const std::string& input) const {
+  if (auto valid = require_utf8(
+          "start_orchestration_versioned",
+          {{"instance id", instance}, {"orchestration name", name}, {"version", version}, {"input", input}});
+      !valid)
+    return std::unexpected(std::move(valid.error()));
   if (auto fits = client_detail::check_start_event_size(instance, name, version, input); !fits) return fits;
   return lift(store_->enqueue_for_orchestrator(
       work_items::StartOrchestration{instance, name, input, version, std::nullopt, std::nullopt, 1}, std::nullopt));
@@ -117,19 +149,31 @@ ClientResult<void> Client::start_orchestration_versioned(const std::string& inst
 
 ClientResult<void> Client::raise_event(const std::string& instance, const std::string& event,
                                        const std::string& data) const {
+  if (auto valid =
+          require_utf8("raise_event", {{"instance id", instance}, {"event name", event}, {"event data", data}});
+      !valid)
+    return std::unexpected(std::move(valid.error()));
   return lift(store_->enqueue_for_orchestrator(work_items::ExternalRaised{instance, event, data}, std::nullopt));
 }
 
 ClientResult<void> Client::enqueue_event(const std::string& instance, const std::string& queue,
                                          const std::string& data) const {
+  if (auto valid =
+          require_utf8("enqueue_event", {{"instance id", instance}, {"queue name", queue}, {"message data", data}});
+      !valid)
+    return std::unexpected(std::move(valid.error()));
   return lift(store_->enqueue_for_orchestrator(work_items::QueueMessage{instance, queue, data}, std::nullopt));
 }
 
 ClientResult<void> Client::cancel_instance(const std::string& instance, const std::string& reason) const {
+  if (auto valid = require_utf8("cancel_instance", {{"instance id", instance}, {"reason", reason}}); !valid)
+    return std::unexpected(std::move(valid.error()));
   return lift(store_->enqueue_for_orchestrator(work_items::CancelInstance{instance, reason}, std::nullopt));
 }
 
 ClientResult<OrchestrationStatus> Client::get_orchestration_status(const std::string& instance) const {
+  if (auto valid = require_utf8("get_orchestration_status", {{"instance id", instance}}); !valid)
+    return std::unexpected(std::move(valid.error()));
   auto history = store_->read(instance);
   if (!history) return std::unexpected(ClientError(std::move(history.error())));
   std::optional<std::string> custom_status;
@@ -154,7 +198,9 @@ ClientResult<OrchestrationStatus> Client::get_orchestration_status(const std::st
 
 ClientResult<OrchestrationStatus> Client::wait_for_orchestration(const std::string& instance,
                                                                  std::chrono::milliseconds timeout) const {
-  const auto deadline = Clock::now() + timeout;
+  if (auto valid = require_utf8("wait_for_orchestration", {{"instance id", instance}}); !valid)
+    return std::unexpected(std::move(valid.error()));
+  const auto deadline = deadline_after(timeout);
   ChangeWait change(*store_, instance, deadline);
   for (;;) {
     change.mark();
@@ -169,7 +215,9 @@ ClientResult<OrchestrationStatus> Client::wait_for_status_change(const std::stri
                                                                  std::uint64_t last_seen_version,
                                                                  std::chrono::milliseconds poll_interval,
                                                                  std::chrono::milliseconds timeout) const {
-  const auto deadline = Clock::now() + timeout;
+  if (auto valid = require_utf8("wait_for_status_change", {{"instance id", instance}}); !valid)
+    return std::unexpected(std::move(valid.error()));
+  const auto deadline = deadline_after(timeout);
   while (Clock::now() < deadline) {
     const auto seen = store_->change_epoch(instance);
     auto changed = store_->get_custom_status(instance, last_seen_version);
@@ -186,16 +234,22 @@ ClientResult<OrchestrationStatus> Client::wait_for_status_change(const std::stri
 
 ClientResult<std::optional<std::string>> Client::get_kv_value(const std::string& instance,
                                                               const std::string& key) const {
+  if (auto valid = require_utf8("get_kv_value", {{"instance id", instance}, {"key", key}}); !valid)
+    return std::unexpected(std::move(valid.error()));
   return lift(store_->get_kv_value(instance, key));
 }
 
 ClientResult<std::map<std::string, std::string>> Client::get_kv_all_values(const std::string& instance) const {
+  if (auto valid = require_utf8("get_kv_all_values", {{"instance id", instance}}); !valid)
+    return std::unexpected(std::move(valid.error()));
   return lift(store_->get_kv_all_values(instance));
 }
 
 ClientResult<std::string> Client::wait_for_kv_value(const std::string& instance, const std::string& key,
                                                     std::chrono::milliseconds timeout) const {
-  const auto deadline = Clock::now() + timeout;
+  if (auto valid = require_utf8("wait_for_kv_value", {{"instance id", instance}, {"key", key}}); !valid)
+    return std::unexpected(std::move(valid.error()));
+  const auto deadline = deadline_after(timeout);
   ChangeWait change(*store_, instance, deadline);
   for (;;) {
     change.mark();
@@ -208,6 +262,8 @@ ClientResult<std::string> Client::wait_for_kv_value(const std::string& instance,
 }
 
 ClientResult<std::optional<SystemStats>> Client::get_orchestration_stats(const std::string& instance) const {
+  if (auto valid = require_utf8("get_orchestration_stats", {{"instance id", instance}}); !valid)
+    return std::unexpected(std::move(valid.error()));
   return lift(store_->get_instance_stats(instance));
 }
 
@@ -226,30 +282,44 @@ ClientResult<ProviderAdmin*> Client::admin() const {
 
 ClientResult<std::vector<std::string>> Client::list_all_instances() const { DUROXIDE_ADMIN_CALL(list_instances()); }
 ClientResult<std::vector<std::string>> Client::list_instances_by_status(const std::string& status) const {
+  if (auto valid = require_utf8("list_instances_by_status", {{"status", status}}); !valid)
+    return std::unexpected(std::move(valid.error()));
   DUROXIDE_ADMIN_CALL(list_instances_by_status(status));
 }
 ClientResult<InstanceInfo> Client::get_instance_info(const std::string& instance) const {
+  if (auto valid = require_utf8("get_instance_info", {{"instance id", instance}}); !valid)
+    return std::unexpected(std::move(valid.error()));
   DUROXIDE_ADMIN_CALL(get_instance_info(instance));
 }
 ClientResult<ExecutionInfo> Client::get_execution_info(const std::string& instance, std::uint64_t execution_id) const {
+  if (auto valid = require_utf8("get_execution_info", {{"instance id", instance}}); !valid)
+    return std::unexpected(std::move(valid.error()));
   DUROXIDE_ADMIN_CALL(get_execution_info(instance, execution_id));
 }
 ClientResult<std::vector<std::uint64_t>> Client::list_executions(const std::string& instance) const {
+  if (auto valid = require_utf8("list_executions", {{"instance id", instance}}); !valid)
+    return std::unexpected(std::move(valid.error()));
   DUROXIDE_ADMIN_CALL(list_executions(instance));
 }
 ClientResult<std::vector<Event>> Client::read_execution_history(const std::string& instance,
                                                                 std::uint64_t execution_id) const {
+  if (auto valid = require_utf8("read_execution_history", {{"instance id", instance}}); !valid)
+    return std::unexpected(std::move(valid.error()));
   DUROXIDE_ADMIN_CALL(read_history_with_execution_id(instance, execution_id));
 }
 ClientResult<SystemMetrics> Client::get_system_metrics() const { DUROXIDE_ADMIN_CALL(get_system_metrics()); }
 ClientResult<QueueDepths> Client::get_queue_depths() const { DUROXIDE_ADMIN_CALL(get_queue_depths()); }
 ClientResult<InstanceTree> Client::get_instance_tree(const std::string& instance) const {
+  if (auto valid = require_utf8("get_instance_tree", {{"instance id", instance}}); !valid)
+    return std::unexpected(std::move(valid.error()));
   DUROXIDE_ADMIN_CALL(get_instance_tree(instance));
 }
 ClientResult<DeleteInstanceResult> Client::delete_instance_bulk(const InstanceFilter& filter) const {
   DUROXIDE_ADMIN_CALL(delete_instance_bulk(filter));
 }
 ClientResult<PruneResult> Client::prune_executions(const std::string& instance, const PruneOptions& options) const {
+  if (auto valid = require_utf8("prune_executions", {{"instance id", instance}}); !valid)
+    return std::unexpected(std::move(valid.error()));
   DUROXIDE_ADMIN_CALL(prune_executions(instance, options));
 }
 ClientResult<PruneResult> Client::prune_executions_bulk(const InstanceFilter& filter,
@@ -260,6 +330,8 @@ ClientResult<std::vector<DeadLetter>> Client::list_dead_letters() const { DUROXI
 #undef DUROXIDE_ADMIN_CALL
 
 ClientResult<DeleteInstanceResult> Client::delete_instance(const std::string& instance, bool force) const {
+  if (auto valid = require_utf8("delete_instance", {{"instance id", instance}}); !valid)
+    return std::unexpected(std::move(valid.error()));
   auto view = admin();
   if (!view) return std::unexpected(std::move(view.error()));
   auto deleted = (*view)->delete_instance(instance, force);

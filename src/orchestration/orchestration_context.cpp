@@ -228,7 +228,11 @@ void OrchestrationContext::reset_custom_status() {
 }
 
 void OrchestrationContext::set_kv_value(std::string key, std::string value) {
-  const auto now = state_->wall_clock_ms();
+  // Replayed sets reuse the recorded time (in order; a set out of order is a nondeterminism the
+  // engine reports when it matches the action against its event).
+  auto& recorded = state_->recorded_kv_set_times;
+  const auto now = state_->next_recorded_kv_set < recorded.size() ? recorded[state_->next_recorded_kv_set++]
+                                                                  : state_->wall_clock_ms();
   state_->kv[key] = KvEntry{value, now};
   state_->emit(actions::SetKeyValue{std::move(key), std::move(value), now});
 }

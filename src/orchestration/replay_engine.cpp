@@ -434,8 +434,7 @@ class Turn {
                  },
                  action);
       if (auto* sub = std::get_if<actions::StartSubOrchestration>(&action)) {
-        if (sub->instance.starts_with(kSubOrchPendingPrefix))
-          sub->instance = fmt::format("{}{}", kSubOrchAutoPrefix, id);
+        if (sub->instance.starts_with(kSubOrchPendingPrefix)) sub->instance = auto_sub_orch_id(in_.execution_id, id);
         state_->child_instance_by_token[token] = sub->instance;
       }
       if (auto* wait = std::get_if<actions::WaitExternal>(&action)) state_->register_positional(id, wait->name);
@@ -555,6 +554,9 @@ class Turn {
     state_->now_ms = in_.now_ms;
     state_->trace_sink = in_.trace_sink;
     state_->kv = in_.kv_snapshot;
+    for (std::size_t i = 0; i < in_.persisted_len && i < working_size(); ++i)
+      if (const auto* set = working(i).get_if<events::KeyValueSet>())
+        state_->recorded_kv_set_times.push_back(set->last_updated_at_ms);
     state_->custom_status = working(0).get_if<events::OrchestrationStarted>()->initial_custom_status;
     state_->is_replaying = in_.persisted_len > 0;
     // Roughly one action per two events; the slack covers new actions and messages of this turn.

@@ -2,6 +2,26 @@
 
 namespace duroxide::runtime {
 
+void LiveThreadCount::add() {
+  std::lock_guard lock(mutex_);
+  ++count_;
+}
+
+void LiveThreadCount::remove() {
+  std::lock_guard lock(mutex_);
+  --count_;
+  cv_.notify_all();
+}
+
+bool LiveThreadCount::wait_until_zero(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  if (deadline == std::chrono::steady_clock::time_point::max()) {
+    cv_.wait(lock, [&] { return count_ == 0; });
+    return true;
+  }
+  return cv_.wait_until(lock, deadline, [&] { return count_ == 0; });
+}
+
 void ActivityThread::loop(const std::shared_ptr<Shared>& shared) {
   std::unique_lock lock(shared->mutex);
   for (;;) {
@@ -19,7 +39,13 @@ void ActivityThread::loop(const std::shared_ptr<Shared>& shared) {
 void ActivityThread::run(std::function<void()> job) {
   if (!thread_.joinable()) {
     shared_ = std::make_shared<Shared>();
-    thread_ = std::thread([shared = shared_] { loop(shared); });
+    if (live_) live_->add();
+    thread_ = std::thread([shared = shared_, live = live_]() mutable {
+      loop(shared);
+      shared.reset();
+      // Last: once the count drops, nothing the job captured is touched on this thread.
+      if (live) live->remove();
+    });
   }
   {
     std::lock_guard lock(shared_->mutex);

@@ -194,6 +194,17 @@ std::shared_ptr<Runtime> Runtime::start(std::shared_ptr<Provider> store, Activit
 namespace runtime {
 namespace {
 
+/// `now + timeout`, saturated: milliseconds::max() means no deadline instead of an overflow.
+std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto now = Clock::now();
+  if (timeout <= std::chrono::milliseconds::zero()) return now;
+  if (timeout >= std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max() - now)) {
+    return Clock::time_point::max();
+  }
+  return now + timeout;
+}
+
 /// Waits until every runtime thread has exited or `deadline` passes; true when all have.
 bool wait_for_threads(Runtime::State& state, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(state.threads_mutex);
@@ -215,9 +226,10 @@ void Runtime::shutdown(std::chrono::milliseconds timeout) {
     if (state.shut_down) return;
     state.shut_down = true;
   }
+  const auto deadline = runtime::deadline_after(timeout);
   state.stop.request_stop();
   state.store->wake_waiters();
-  if (!runtime::wait_for_threads(state, std::chrono::steady_clock::now() + timeout)) {
+  if (!runtime::wait_for_threads(state, deadline)) {
     // Past the deadline the slots stop waiting for their activities (which keep running on their
     // own threads, results dropped, locks left to expire). Every runtime thread then returns
     // promptly and is joined: none may outlive shutdown and touch a destroyed store or static.
@@ -227,6 +239,18 @@ void Runtime::shutdown(std::chrono::milliseconds timeout) {
   }
   for (auto& thread : state.threads) thread.join();
   state.threads.clear();
+  // Activities that overstayed a cancellation grace period may still run: give them what is left.
+  if (!state.activity_threads->wait_until_zero(deadline)) {
+    runtime::runtime_log().warn(
+        "activities still running after shutdown (they ignore their stop token); "
+        "Runtime::wait_for_activity_threads waits for them");
+  }
+}
+
+bool Runtime::wait_for_activity_threads(std::chrono::milliseconds timeout) {
+  const auto deadline = runtime::deadline_after(timeout);
+  shutdown(timeout);
+  return state_->activity_threads->wait_until_zero(deadline);
 }
 
 Runtime::~Runtime() { shutdown(); }

@@ -1,6 +1,7 @@
 #include <duroxide/runtime_options.hpp>
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -11,7 +12,46 @@ Millis UnregisteredBackoffConfig::delay(std::uint32_t attempt) const {
   return std::min(base_delay * (std::int64_t{1} << exponent), max_delay);
 }
 
+namespace {
+
+/// Durations are added to clocks (lock expiry, deadlines, backoff): beyond about a century that
+/// overflows the nanosecond clocks, and nothing sensible needs more.
+constexpr Millis kMaxOptionDuration = std::chrono::duration_cast<Millis>(std::chrono::hours(24 * 365 * 100));
+
+/// The first duration option that is negative or too large to add to a clock, as an error naming it.
+Result<void> check_durations(const RuntimeOptions& o) {
+  const std::pair<const char*, Millis> durations[] = {
+      {"dispatcher_min_poll_interval", o.dispatcher_min_poll_interval},
+      {"dispatcher_long_poll_timeout", o.dispatcher_long_poll_timeout},
+      {"orchestrator_lock_timeout", o.orchestrator_lock_timeout},
+      {"orchestrator_lock_renewal_buffer", o.orchestrator_lock_renewal_buffer},
+      {"worker_lock_timeout", o.worker_lock_timeout},
+      {"worker_lock_renewal_buffer", o.worker_lock_renewal_buffer},
+      {"activity_cancellation_grace_period", o.activity_cancellation_grace_period},
+      {"session_lock_timeout", o.session_lock_timeout},
+      {"session_lock_renewal_buffer", o.session_lock_renewal_buffer},
+      {"session_idle_timeout", o.session_idle_timeout},
+      {"session_cleanup_interval", o.session_cleanup_interval},
+      {"unregistered_backoff.base_delay", o.unregistered_backoff.base_delay},
+      {"unregistered_backoff.max_delay", o.unregistered_backoff.max_delay},
+      {"observability.gauge_poll_interval", o.observability.gauge_poll_interval},
+  };
+  for (const auto& [name, value] : durations) {
+    if (value < Millis(0)) {
+      return Err(fmt::format("invalid RuntimeOptions: {} ({} ms) must not be negative", name, value.count()));
+    }
+    if (value > kMaxOptionDuration) {
+      return Err(fmt::format("invalid RuntimeOptions: {} ({} ms) is too large: at most {} ms (100 years)", name,
+                             value.count(), kMaxOptionDuration.count()));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<void> RuntimeOptions::validate() const {
+  if (auto durations = check_durations(*this); !durations) return durations;
   const Millis renewal = worker_lock_timeout > worker_lock_renewal_buffer
                              ? worker_lock_timeout - worker_lock_renewal_buffer
                              : Millis(1000);

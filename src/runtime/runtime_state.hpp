@@ -15,6 +15,7 @@
 #include <duroxide/metrics.hpp>
 #include <duroxide/runtime.hpp>
 
+#include "runtime/activity_thread.hpp"
 #include "runtime/execution_names.hpp"
 #include "runtime/health_tracker.hpp"
 #include "runtime/lock_renewer.hpp"
@@ -80,6 +81,10 @@ struct Runtime::State {
   runtime::LockRenewer renewer;
   runtime::ExecutionNames execution_names;
   std::unique_ptr<runtime::Telemetry> telemetry;  ///< set at start from options.observability.metrics_sink
+
+  /// Every activity thread of this runtime, including those left to finish an activity that
+  /// overstayed its cancellation grace period or shutdown's deadline.
+  std::shared_ptr<runtime::LiveThreadCount> activity_threads = std::make_shared<runtime::LiveThreadCount>();
 
   std::stop_source stop;     ///< shutdown requested
   std::stop_source abandon;  ///< shutdown's deadline passed: stop waiting for activities, let their locks expire

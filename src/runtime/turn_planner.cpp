@@ -13,6 +13,7 @@
 #include "orchestration/history_queries.hpp"
 #include "orchestration/replay_engine.hpp"
 #include "orchestration/turn_limits.hpp"
+#include "runtime/turn_validation.hpp"
 
 namespace duroxide::runtime {
 
@@ -122,6 +123,8 @@ class DeltaWriter {
   void append(EventKind kind, std::optional<std::uint64_t> source = std::nullopt) {
     delta_.push_back(runtime_event(instance_, execution_id_, next_id_++, std::move(kind), source));
   }
+  /// After events were removed from the delta: continue right after what is left.
+  void resync(const std::vector<Event>& history) { next_id_ = max_event_id(history, delta_) + 1; }
 
  private:
   const std::string& instance_;
@@ -500,6 +503,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
 
   orchestration::TurnOutput out = orchestration::run_turn(turn);
   delta.insert(delta.end(), out.history_delta.begin(), out.history_delta.end());
+  const std::size_t turn_events_end = delta.size();  // what follows is the runtime's (outcome, breadcrumbs)
   const auto& started = *last_started(turn.baseline_events());
   // History + delta before any terminal event: only terminal results need it (built once, lazily).
   std::optional<std::vector<Event>> full_history;
@@ -615,6 +619,27 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
     ack.orchestrator_items.clear();
     ack.metadata.status = "Failed";
     ack.metadata.output = details.display_message();
+    plan.outcome = TurnOutcome::Failed;
+    plan.failure = details;
+  }
+
+  // Stored strings must be UTF-8 (docs/core.md): a turn that would store other bytes ends the
+  // orchestration Failed, naming the field, instead of committing them. Events from the first bad
+  // one on (and the runtime's outcome events) are not committed; the OrchestrationStarted always is.
+  if (auto invalid = find_invalid_utf8(delta, ack.orchestrator_items, ack.worker_items)) {
+    const std::size_t keep =
+        std::max<std::size_t>(std::min(invalid->first_bad_event, turn_events_end), plan.started_execution ? 1 : 0);
+    delta.erase(delta.begin() + static_cast<std::ptrdiff_t>(keep), delta.end());
+    writer.resync(history);
+    ack.worker_items.clear();
+    ack.orchestrator_items.clear();
+    ErrorDetails details = error::Application{AppErrorKind::orchestration_failed(), invalid->message, false};
+    append_breadcrumbs(writer, concat(history, delta));
+    writer.append(events::OrchestrationFailed{details});
+    if (auto n = notify_parent(context, started, item.instance, details)) {
+      ack.orchestrator_items.push_back(std::move(*n));
+    }
+    ack.metadata = metadata_from_delta(delta);
     plan.outcome = TurnOutcome::Failed;
     plan.failure = details;
   }

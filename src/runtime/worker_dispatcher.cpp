@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <duroxide/activity_context.hpp>
+#include <duroxide/utf8.hpp>
 #include <duroxide/wire.hpp>
 
 #include "runtime/activity_thread.hpp"
@@ -232,6 +233,16 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
     (void)state.store->ack_work_item(token, std::nullopt);
     return;
   }
+  // Stored strings must be UTF-8 (docs/core.md): an output or error that is not fails the
+  // activity with a message naming the problem, instead of storing altered bytes.
+  if (run->result) {
+    if (auto problem = invalid_utf8_problem(fmt::format("output of activity '{}'", activity.name), *run->result)) {
+      run->result = Err(std::move(*problem));
+    }
+  } else if (auto problem =
+                 invalid_utf8_problem(fmt::format("error of activity '{}'", activity.name), run->result.error())) {
+    run->result = Err(std::move(*problem));
+  }
   const auto duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at).count();
   if (run->result) {
     runtime_log().debug("Activity completed instance_id={} activity_name={} duration_ms={} result_size={}",
@@ -277,7 +288,7 @@ void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) 
   const std::string worker_id = fmt::format("work-{}-{}", slot, options.worker_node_id.value_or(state.runtime_id));
   const std::string session_owner = options.worker_node_id.value_or(worker_id);
   int consecutive_errors = 0;
-  ActivityThread activity_thread;
+  ActivityThread activity_thread(state.activity_threads);
   while (!state.stop.stop_requested()) {
     const auto cycle_start = Clock::now();
     std::optional<SessionFetchConfig> session;

@@ -212,5 +212,35 @@ TEST(ReplayKv, CrossInstanceReadIsASyscallActivity) {
   EXPECT_EQ(completed_output(driver.replay(driver.history())), "source_value");
 }
 
+// Issue #12 item 12: a replayed set_kv_value takes last_updated_at_ms from its recorded
+// KeyValueSet, not from the clock, so prune_kv_values_updated_before decides the same on every
+// replay (before, the replayed entry was re-stamped with the replay's clock and kept).
+TEST(ReplayKv, ReplayedSetKeepsTheRecordedTimestampForPrune) {
+  TurnDriver driver([](Ctx ctx, std::string) -> Task<Result<std::string>> {
+    ctx.set_kv_value("k", "v");
+    co_await ctx.schedule_activity("A", "in");
+    co_return std::to_string(ctx.prune_kv_values_updated_before(20'000));
+  });
+  driver.set_clock(kClockMs);  // the replay's clock is far past the cutoff; the recorded time is not
+  auto out =
+      driver.replay({started(), kv_set(2, "k", "v", 12'345), act(3), ev(4, events::ActivityCompleted{"done"}, 3)});
+  EXPECT_EQ(completed_output(out), "1");
+  auto cleared = events_of<events::KeyValueCleared>(out.history_delta);
+  ASSERT_EQ(cleared.size(), 1u);
+  EXPECT_EQ(cleared[0]->key, "k");
+}
+
+TEST(ReplayKv, NewSetIsStampedWithTheTurnClock) {
+  TurnDriver driver([](Ctx ctx, std::string) -> Task<Result<std::string>> {
+    ctx.set_kv_value("k", "v");
+    co_return std::to_string(ctx.prune_kv_values_updated_before(kClockMs));
+  });
+  auto out = driver.turn();
+  EXPECT_EQ(completed_output(out), "0");
+  auto sets = events_of<events::KeyValueSet>(out.history_delta);
+  ASSERT_EQ(sets.size(), 1u);
+  EXPECT_EQ(sets[0]->last_updated_at_ms, kClockMs);
+}
+
 }  // namespace
 }  // namespace duroxide::testing

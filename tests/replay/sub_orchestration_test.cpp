@@ -219,5 +219,48 @@ TEST(ReplayTypedApis, TypedVariantsEncodeInputsWithTheCodec) {
   EXPECT_EQ(completed_output(out), "11110");
 }
 
+// Issue #12 item 7: event ids restart with every execution, so later executions put their
+// execution id in an automatic child id; execution 1 keeps duroxide's "sub::{event_id}".
+TurnInput execution_input(std::uint64_t execution, std::vector<Event> baseline, std::size_t persisted) {
+  TurnInput in;
+  in.instance_id = "inst-1";
+  in.execution_id = execution;
+  in.orchestration_name = "Orch";
+  in.orchestration_version = "1.0.0";
+  in.persisted_len = persisted;
+  in.baseline = std::move(baseline);
+  for (auto& e : in.baseline) e.execution_id = execution;
+  in.handler = [](Ctx ctx, std::string) -> Task<Result<std::string>> {
+    co_return *co_await ctx.schedule_sub_orchestration("Child", "in");
+  };
+  in.now_ms = [] { return kClockMs; };
+  return in;
+}
+
+TEST(ReplaySubOrchestration, AutoInstanceIdIncludesExecutionIdAfterTheFirstExecution) {
+  auto first = orchestration::run_turn(execution_input(1, {started()}, 0));
+  ASSERT_EQ(first.pending_actions.size(), 1u);
+  EXPECT_EQ(std::get<actions::StartSubOrchestration>(first.pending_actions[0]).instance, "sub::2");
+
+  auto third = orchestration::run_turn(execution_input(3, {started()}, 0));
+  ASSERT_EQ(third.pending_actions.size(), 1u);
+  EXPECT_EQ(std::get<actions::StartSubOrchestration>(third.pending_actions[0]).instance, "sub::3_2");
+  auto scheduled = events_of<events::SubOrchestrationScheduled>(third.history_delta);
+  ASSERT_EQ(scheduled.size(), 1u);
+  EXPECT_EQ(scheduled[0]->instance, "sub::3_2");
+  EXPECT_EQ(build_child_instance_id("p", scheduled[0]->instance), "p::sub::3_2");
+}
+
+TEST(ReplaySubOrchestration, LaterExecutionHistoryWithDuroxideIdStillReplays) {
+  // Histories written by duroxide (or before this change) hold "sub::2" in execution 2: the child
+  // id is not compared on replay, so they replay and complete.
+  auto out = orchestration::run_turn(
+      execution_input(2,
+                      {started(), ev(2, events::SubOrchestrationScheduled{"Child", "sub::2", "in"}),
+                       ev(3, events::SubOrchestrationCompleted{"child-result"}, 2)},
+                      3));
+  EXPECT_EQ(completed_output(out), "child-result");
+}
+
 }  // namespace
 }  // namespace duroxide::testing

@@ -136,6 +136,11 @@ class ContextState {
   // --- custom status and KV ---
   std::optional<std::string> custom_status;
   std::map<std::string, KvEntry> kv;
+  /// `last_updated_at_ms` of the recorded KeyValueSet events, in history order: a replayed
+  /// set_kv_value takes its time from here, not from the clock, so what prune_kv_values_updated_before
+  /// sees is the same on every replay.
+  std::vector<std::uint64_t> recorded_kv_set_times;
+  std::size_t next_recorded_kv_set = 0;
 
   /// Emits an action and returns its token.
   std::uint64_t emit(Action action);
