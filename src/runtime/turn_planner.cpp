@@ -327,9 +327,11 @@ TurnPlan corrupt_rows_plan(const LockedOrchestrationItem& locked, const Batch& b
     writer.append(events::ActivityCancelRequested{"orchestration_terminal_failed"}, id);
     plan.ack.cancelled_activities.push_back({item.instance, execution_id, id});
   }
-  if (auto notification = notify_parent(context, started, item.instance, details)) {
+  std::optional<ProviderError> read_error;
+  if (auto notification = notify_parent(context, started, item.instance, details, read_error)) {
     plan.ack.orchestrator_items.push_back(std::move(*notification));
   }
+  if (read_error) return abandon_for_parent(item.instance, *read_error);
   plan.ack.metadata = metadata_from_delta(delta);
   plan.ack.metadata.orchestration_name = started.name;
   plan.ack.metadata.orchestration_version = started.version;
@@ -636,9 +638,10 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
     ErrorDetails details = error::Application{AppErrorKind::orchestration_failed(), invalid->message, false};
     append_breadcrumbs(writer, concat(history, delta));
     writer.append(events::OrchestrationFailed{details});
-    if (auto n = notify_parent(context, started, item.instance, details)) {
+    if (auto n = notify_parent(context, started, item.instance, details, parent_read_error)) {
       ack.orchestrator_items.push_back(std::move(*n));
     }
+    if (parent_read_error) return abandon_for_parent(item.instance, *parent_read_error);
     ack.metadata = metadata_from_delta(delta);
     plan.outcome = TurnOutcome::Failed;
     plan.failure = details;
