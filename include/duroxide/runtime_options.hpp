@@ -92,7 +92,7 @@ struct RuntimeOptions {
   SemverRange replay_versions() const { return supported_replay_versions.value_or(SemverRange::default_supported()); }
 };
 
-/// How often a lease of `timeout` is renewed (spec/04 §5): for timeouts of 15 s or more,
+/// How often a lease of `timeout` is renewed (docs/runtime.md, "Locks and renewal"): for timeouts of 15 s or more,
 /// max(1 s, timeout − min(buffer, timeout)); below 15 s, max(1 s, ceil(timeout / 2)) in whole
 /// seconds (the buffer is ignored).
 Millis lock_renewal_interval(Millis timeout, Millis buffer);

@@ -5,9 +5,13 @@
 namespace duroxide::runtime {
 
 std::uint64_t LockRenewer::add(std::chrono::milliseconds interval, Renew renew, OnFailure on_failure) {
+  return add_due(Clock::now() + interval, interval, std::move(renew), std::move(on_failure));
+}
+
+std::uint64_t LockRenewer::add_due(Clock::time_point due, std::chrono::milliseconds interval, Renew renew,
+                                   OnFailure on_failure) {
   std::lock_guard lock(mutex_);
   const auto id = next_id_++;
-  const auto due = Clock::now() + interval;
   entries_.emplace(id, Entry{interval, due, std::move(renew), std::move(on_failure)});
   // Wake the thread only when it would otherwise look too late: one activity or turn after
   // another adds an entry, and waking the thread for each costs more than the renewal.

@@ -1,6 +1,7 @@
 #pragma once
-// One maintenance thread per runtime that keeps locks and leases alive (spec/04 §5): each entry is
-// called every `interval` (first call one interval after it is added) until it is removed or its
+// One maintenance thread per runtime that keeps locks and leases alive (docs/runtime.md, "Locks and
+// renewal"): each entry is called every `interval` (first call one interval after it is added, or
+// after the moment its lock was taken when the caller knows it) until it is removed or its
 // call fails, in which case `on_failure` runs once. Periodic chores (session heartbeat and
 // cleanup) are entries whose call never fails. Calls run outside the renewer's mutex. A call that
 // throws is recorded on the health tracker and counts as renewed (the next interval tries again):
@@ -46,9 +47,13 @@ class LockRenewer {
   void report_errors_to(HealthTracker& health) { health_ = &health; }
   /// Registers an entry; returns its id for remove().
   std::uint64_t add(std::chrono::milliseconds interval, Renew renew, OnFailure on_failure = {});
-  /// add() for the duration of a scope.
-  [[nodiscard]] Scoped add_scoped(std::chrono::milliseconds interval, Renew renew, OnFailure on_failure = {}) {
-    return Scoped(*this, add(interval, std::move(renew), std::move(on_failure)));
+  /// add() for the duration of a scope. `lock_taken` is a moment no later than the one the lock was
+  /// taken: the first call is due one interval after it, at once when that is already past. A
+  /// fetch that spends long reading a big item after it locked it would otherwise renew too late,
+  /// and another runtime takes the item over while this one works on it.
+  [[nodiscard]] Scoped add_scoped(std::chrono::steady_clock::time_point lock_taken, std::chrono::milliseconds interval,
+                                  Renew renew, OnFailure on_failure = {}) {
+    return Scoped(*this, add_due(lock_taken + interval, interval, std::move(renew), std::move(on_failure)));
   }
   /// Stops renewing (a call already running finishes; its failure is then ignored).
   void remove(std::uint64_t id);
@@ -57,6 +62,7 @@ class LockRenewer {
 
  private:
   using Clock = std::chrono::steady_clock;
+  std::uint64_t add_due(Clock::time_point due, std::chrono::milliseconds interval, Renew renew, OnFailure on_failure);
   struct Entry {
     std::chrono::milliseconds interval;
     Clock::time_point due;

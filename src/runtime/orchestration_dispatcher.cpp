@@ -291,15 +291,17 @@ void commit_last_resort(State& state, const LockedOrchestrationItem& locked, con
   give_up_for_now(state, locked, fmt::format("turn: {}; its failure: {}", error.to_string(), last_error->to_string()));
 }
 
-void process_item(State& state, const LockedOrchestrationItem& locked, const std::string& worker_id) {
+void process_item(State& state, const LockedOrchestrationItem& locked, const std::string& worker_id,
+                  std::chrono::steady_clock::time_point fetch_started) {
   const auto& options = state.options;
   const std::string instance = locked.item.instance;
   const std::string token = locked.lock_token;
 
-  // P2: keep the lock alive while the turn runs, and not a moment longer (however this returns).
+  // Keep the lock alive while the turn runs, and not a moment longer (however this returns). The
+  // schedule counts from the fetch: reading a big history may take much of the lock's lifetime.
   auto store = state.store;
   auto renewal = state.renewer.add_scoped(
-      lock_renewal_interval(options.orchestrator_lock_timeout, options.orchestrator_lock_renewal_buffer),
+      fetch_started, lock_renewal_interval(options.orchestrator_lock_timeout, options.orchestrator_lock_renewal_buffer),
       [store, token, timeout = options.orchestrator_lock_timeout] {
         return store->renew_orchestration_item_lock(token, timeout).has_value();
       });
@@ -383,7 +385,7 @@ void run_orchestration_slot(const std::shared_ptr<State>& state_ptr, std::size_t
     // Whatever a turn throws (a user callback, a bug) is caught here: the batch is handed back
     // (the attempt counts, so a batch that always throws ends poisoned) and the slot goes on.
     try {
-      process_item(state, locked, worker_id);
+      process_item(state, locked, worker_id, cycle_start);
     } catch (...) {
       run_guarded(state.health, "orchestration slot", [&] {
         state.health.record_error(fmt::format("orchestration turn of instance '{}'", locked.item.instance),

@@ -102,7 +102,7 @@ void fail_corrupt_activity(State& state, const LockedWorkItem& locked, const wor
 }
 
 void execute_activity(State& state, const LockedWorkItem& locked, const work_items::ActivityExecute& activity,
-                      const std::string& worker_id, ActivityThread& worker) {
+                      const std::string& worker_id, ActivityThread& worker, Clock::time_point fetch_started) {
   const auto& options = state.options;
   const std::string token = locked.lock_token;
 
@@ -120,9 +120,10 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
 
   auto cancel = std::make_shared<std::stop_source>();
   auto store = state.store;
-  // Renewed while the activity runs, and not a moment longer (however this returns).
+  // Renewed while the activity runs, and not a moment longer (however this returns); the schedule
+  // counts from the fetch, which may have spent long reading a big input after locking the item.
   auto renewal = state.renewer.add_scoped(
-      lock_renewal_interval(options.worker_lock_timeout, options.worker_lock_renewal_buffer),
+      fetch_started, lock_renewal_interval(options.worker_lock_timeout, options.worker_lock_renewal_buffer),
       [store, token, timeout = options.worker_lock_timeout] {
         return store->renew_work_item_lock(token, timeout).has_value();
       },
@@ -330,7 +331,7 @@ void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) 
       if (locked.attempt_count > options.max_attempts) {
         poison_activity(state, locked, *activity);
       } else {
-        execute_activity(state, locked, *activity, worker_id, activity_thread);
+        execute_activity(state, locked, *activity, worker_id, activity_thread, cycle_start);
       }
     } catch (...) {
       run_guarded(state.health, "worker slot", [&] {

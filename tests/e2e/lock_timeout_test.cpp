@@ -6,6 +6,7 @@
 
 #include "runtime/test_hooks.hpp"
 #include "support/e2e_support.hpp"
+#include "support/forwarding_provider.hpp"
 
 namespace duroxide::testing {
 namespace {
@@ -145,6 +146,75 @@ TEST(E2eLockTimeout, orchestration_lock_renewal_prevents_expiration) {
     EXPECT_EQ(env.runtime->metrics_snapshot().orch_infrastructure_errors, 0u);
   }
   runtime::test_hooks::clear_orch_processing_delay();
+}
+
+/// A store whose fetches take `read_time` after they locked the item: what reading a big history or
+/// input costs (the sleep is the simulated read, not synchronisation). Counts the acks refused.
+class SlowFetchProvider : public ForwardingProvider {
+ public:
+  SlowFetchProvider(std::shared_ptr<Provider> inner, std::chrono::milliseconds read_time)
+      : ForwardingProvider(std::move(inner)), read_time_(read_time) {}
+  ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
+      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) override {
+    auto fetched = ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, filter);
+    if (fetched && *fetched) std::this_thread::sleep_for(read_time_);
+    return fetched;
+  }
+  ProviderResult<std::optional<LockedWorkItem>> fetch_work_item(Millis lock_timeout, Millis poll_timeout,
+                                                                const std::optional<SessionFetchConfig>& session,
+                                                                const TagFilter& tags) override {
+    auto fetched = ForwardingProvider::fetch_work_item(lock_timeout, poll_timeout, session, tags);
+    if (fetched && *fetched) std::this_thread::sleep_for(read_time_);
+    return fetched;
+  }
+  ProviderResult<void> ack_orchestration_item(const std::string& token, const OrchestrationAck& ack) override {
+    auto acked = ForwardingProvider::ack_orchestration_item(token, ack);
+    if (!acked) ++refused_acks;
+    return acked;
+  }
+  ProviderResult<void> ack_work_item(const std::string& token, const std::optional<WorkItem>& completion) override {
+    auto acked = ForwardingProvider::ack_work_item(token, completion);
+    if (!acked) ++refused_acks;
+    return acked;
+  }
+  std::atomic<int> refused_acks{0};
+
+ private:
+  std::chrono::milliseconds read_time_;
+};
+
+// The first renewal counts from the fetch, not from the end of it: a fetch that read for 3 s of a
+// 4 s lock, followed by a 3 s turn, keeps its lock (renewing 2 s after the read ended would be 1 s
+// too late, and the turn could never commit).
+TEST(E2eLockTimeout, orchestration_lock_renewal_counts_from_the_fetch) {
+  RuntimeOptions options = fast_options();
+  options.orchestrator_lock_timeout = std::chrono::seconds(4);
+  options.orchestrator_lock_renewal_buffer = std::chrono::seconds(2);
+  auto store = std::make_shared<SlowFetchProvider>(memory_store(), std::chrono::seconds(3));
+  const auto slow_turn = [](OrchestrationContext, std::string) -> Task<Result<std::string>> {
+    std::this_thread::sleep_for(std::chrono::seconds(3));  // the turn's own work
+    co_return "done";
+  };
+  {
+    E2eEnv env(store, timed_activities(), OrchestrationRegistry::builder().add("SlowTurn", slow_turn).build(), options);
+    ASSERT_TRUE(env.client.start_orchestration("slow-read", "SlowTurn", ""));
+    EXPECT_EQ(env.output_of("slow-read", std::chrono::seconds(60)), "done");
+    EXPECT_EQ(store->refused_acks, 0) << "the lock lapsed between the fetch and the first renewal";
+    EXPECT_EQ(env.runtime->metrics_snapshot().orch_dispatcher_items_fetched, 1u);
+  }
+}
+
+TEST(E2eLockTimeout, activity_lock_renewal_counts_from_the_fetch) {
+  RuntimeOptions options = with_locks(std::chrono::seconds(4), std::chrono::seconds(2));
+  auto store = std::make_shared<SlowFetchProvider>(memory_store(), std::chrono::seconds(3));
+  const int before = g_runs;
+  {
+    E2eEnv env(store, timed_activities(), orchestrations(), options);
+    ASSERT_TRUE(env.client.start_orchestration("slow-input", "One", "read:3000"));
+    EXPECT_EQ(env.output_of("slow-input", std::chrono::seconds(60)), "read: data");
+    EXPECT_EQ(store->refused_acks, 0) << "the lock lapsed between the fetch and the first renewal";
+  }
+  EXPECT_EQ(g_runs - before, 1) << "the activity ran more than once: its lock lapsed";
 }
 
 }  // namespace
