@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages duroxide-cpp needs to build, test and benchmark.
+# Installs the Debian packages duroxide-cpp needs to build, test and benchmark (only those the build
+# and the tests use today; the PostgreSQL store and the tools add theirs when they are built).
 # Only missing packages are installed; `apt-get update` runs only when something is missing.
 # Quiet when everything is present. Exits non-zero with a clear message when it cannot install.
 set -euo pipefail
@@ -9,9 +10,6 @@ PACKAGES=(
   nlohmann-json3-dev        # JSON: typed I/O and the event wire format
   libspdlog-dev libfmt-dev  # structured logging
   libsqlite3-dev            # embedded store
-  libpqxx-dev libpq-dev postgresql  # distributed store and its tests
-  libcli11-dev              # command-line tool
-  libcpp-httplib-dev        # metrics endpoint, dashboard
   libgtest-dev libgmock-dev # tests
   libbenchmark-dev          # microbenchmarks
   clang-format              # code formatting check
