@@ -40,12 +40,12 @@ case "$case_name" in
     [[ ! -s "$log" ]] || fail "apt-get was called: $(cat "$log")"
     ;;
   missing-ok)
-    printf 'libfmt-dev\nlibcli11-dev\n' >"$fake/missing"
+    printf 'libfmt-dev\nlibgtest-dev\n' >"$fake/missing"
     run
     [[ $(cat "$fake/rc") == 0 ]] || fail "exit code $(cat "$fake/rc"): $(cat "$fake/out")"
     [[ $(grep -c '^apt-get update' "$log") == 1 ]] || fail "expected one apt-get update: $(cat "$log")"
-    grep -q 'install .*libfmt-dev libcli11-dev$' "$log" || fail "did not install exactly the missing: $(cat "$log")"
-    grep -q 'libfmt-dev libcli11-dev' "$fake/out" || fail "did not say what it installs: $(cat "$fake/out")"
+    grep -q 'install .*libfmt-dev libgtest-dev$' "$log" || fail "did not install exactly the missing: $(cat "$log")"
+    grep -q 'libfmt-dev libgtest-dev' "$fake/out" || fail "did not say what it installs: $(cat "$fake/out")"
     ;;
   update-fails | install-fails)
     printf 'libfmt-dev\n' >"$fake/missing"
