@@ -16,9 +16,14 @@ DEMO_DB ?= $(BUILD_DIR)/demo.db
 deps:
 	@scripts/install-deps.sh
 
+# Line tables only (-g1): stack traces and sanitizer reports keep file:line, while full debug
+# information made each -O2 test file compile about 60% slower (13.7 s against 8.3 s for one e2e
+# file on the 2-core machine). Configure a tree by hand with -g for a debugger session.
+DEBUG_INFO_FLAGS := -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_DEBUG="-g1"
+
 # configure(dir, extra cmake args)
 define configure
-	@if [ ! -f $(1)/CMakeCache.txt ]; then cmake -S . -B $(1) $(2) >/dev/null; fi
+	@if [ ! -f $(1)/CMakeCache.txt ]; then cmake -S . -B $(1) $(DEBUG_INFO_FLAGS) $(2) >/dev/null; fi
 endef
 
 build: deps
