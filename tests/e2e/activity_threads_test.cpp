@@ -29,14 +29,24 @@ Task<Result<std::string>> call_stubborn(OrchestrationContext ctx, std::string) {
   co_return co_await ctx.schedule_activity("Stubborn", "");
 }
 
+/// A runtime whose one instance is running the stubborn activity (it has started and waits to be
+/// released).
+struct StubbornRunning {
+  StubbornRunning() {
+    g_started = false;
+    g_release = false;
+    g_returned = false;
+    const bool started = env.client.start_orchestration("s", "CallStubborn", "").has_value();
+    EXPECT_TRUE(started);
+    if (started) g_started.wait(false);
+  }
+  E2eEnv env{ActivityRegistry::builder().add("Stubborn", stubborn).build(),
+             OrchestrationRegistry::builder().add("CallStubborn", call_stubborn).build()};
+};
+
 TEST(E2eActivityThreads, WaitForActivityThreadsReturnsOnlyAfterActivityCodeFinished) {
-  g_started = false;
-  g_release = false;
-  g_returned = false;
-  E2eEnv env(ActivityRegistry::builder().add("Stubborn", stubborn).build(),
-             OrchestrationRegistry::builder().add("CallStubborn", call_stubborn).build());
-  ASSERT_TRUE(env.client.start_orchestration("s", "CallStubborn", ""));
-  g_started.wait(false);
+  StubbornRunning running;
+  auto& env = running.env;
   // Shutdown gives up on the activity at once: it keeps running on its own thread.
   env.runtime->shutdown(std::chrono::milliseconds(0));
   EXPECT_FALSE(g_returned.load());
@@ -51,13 +61,8 @@ TEST(E2eActivityThreads, WaitForActivityThreadsReturnsOnlyAfterActivityCodeFinis
 }
 
 TEST(E2eActivityThreads, BoundedWaitReportsAnActivityStillRunning) {
-  g_started = false;
-  g_release = false;
-  g_returned = false;
-  E2eEnv env(ActivityRegistry::builder().add("Stubborn", stubborn).build(),
-             OrchestrationRegistry::builder().add("CallStubborn", call_stubborn).build());
-  ASSERT_TRUE(env.client.start_orchestration("s", "CallStubborn", ""));
-  g_started.wait(false);
+  StubbornRunning running;
+  auto& env = running.env;
   EXPECT_FALSE(env.runtime->wait_for_activity_threads(std::chrono::milliseconds(0)));
   g_release = true;
   g_release.notify_all();

@@ -94,23 +94,33 @@ std::vector<DeadLetter> dead_letters_of(const Client& client, const std::string&
   return out;
 }
 
-TEST(E2eCorruptRows, corrupt_activity_row_fails_the_activity_and_the_orchestration_handles_it) {
+/// A store where `instance` ("ActivityThenReport") has scheduled its activity, still queued: no
+/// worker slot ran it.
+std::shared_ptr<SqliteProvider> store_with_queued_activity(const std::string& instance) {
   auto store = memory_store();
   Client client(store);
-  ASSERT_TRUE(client.start_orchestration("corrupt-activity", "ActivityThenReport", ""));
-  // No worker slots: the scheduled activity stays queued.
-  run_until(store, without_workers(), [&] {
-    return query(*store, "SELECT COUNT(*) FROM worker_queue WHERE instance_id = ?1", "corrupt-activity") == 1;
-  });
+  EXPECT_TRUE(client.start_orchestration(instance, "ActivityThenReport", ""));
+  run_until(store, without_workers(),
+            [&] { return query(*store, "SELECT COUNT(*) FROM worker_queue WHERE instance_id = ?1", instance) == 1; });
+  return store;
+}
+
+/// Waits for `instance` to complete and checks that its activity failed with `reason` in the error.
+void expect_activity_failed(E2eEnv& env, const std::string& instance, const std::string& reason) {
+  const auto status = env.wait(instance);
+  const auto* completed = status.get_if<status::Completed>();
+  ASSERT_NE(completed, nullptr) << status.name();
+  EXPECT_TRUE(contains(completed->output, "activity failed: ")) << completed->output;
+  EXPECT_TRUE(contains(completed->output, reason)) << completed->output;
+}
+
+TEST(E2eCorruptRows, corrupt_activity_row_fails_the_activity_and_the_orchestration_handles_it) {
+  auto store = store_with_queued_activity("corrupt-activity");
   run_sql(*store, "UPDATE worker_queue SET work_item = '{\"type\":\"ActivityExecute\",' WHERE instance_id = ?1",
           "corrupt-activity");
 
   E2eEnv env(store, echo_activity(), orchestrations());
-  const auto status = env.wait("corrupt-activity");
-  const auto* completed = status.get_if<status::Completed>();
-  ASSERT_NE(completed, nullptr) << status.name();
-  EXPECT_TRUE(contains(completed->output, "activity failed: ")) << completed->output;
-  EXPECT_TRUE(contains(completed->output, "worker_queue row")) << completed->output;
+  expect_activity_failed(env, "corrupt-activity", "worker_queue row");
 
   const auto letters = dead_letters_of(env.client, "corrupt-activity");
   ASSERT_EQ(letters.size(), 1u);
@@ -121,23 +131,14 @@ TEST(E2eCorruptRows, corrupt_activity_row_fails_the_activity_and_the_orchestrati
 }
 
 TEST(E2eCorruptRows, activity_row_naming_another_instance_fails_the_activity_of_its_row) {
-  auto store = memory_store();
-  Client client(store);
-  ASSERT_TRUE(client.start_orchestration("row-owner", "ActivityThenReport", ""));
-  run_until(store, without_workers(), [&] {
-    return query(*store, "SELECT COUNT(*) FROM worker_queue WHERE instance_id = ?1", "row-owner") == 1;
-  });
+  auto store = store_with_queued_activity("row-owner");
   run_sql(*store,
           "UPDATE worker_queue SET work_item = replace(work_item, 'row-owner', 'someone-else') WHERE "
           "instance_id = ?1",
           "row-owner");
 
   E2eEnv env(store, echo_activity(), orchestrations());
-  const auto status = env.wait("row-owner");
-  const auto* completed = status.get_if<status::Completed>();
-  ASSERT_NE(completed, nullptr) << status.name();
-  EXPECT_TRUE(contains(completed->output, "activity failed: ")) << completed->output;
-  EXPECT_TRUE(contains(completed->output, "someone-else")) << completed->output;
+  expect_activity_failed(env, "row-owner", "someone-else");
   EXPECT_EQ(dead_letters_of(env.client, "row-owner").size(), 1u);
 }
 

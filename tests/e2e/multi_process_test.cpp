@@ -91,12 +91,20 @@ TEST(E2eMultiProcess, ProcessesOpeningANewFileAtOnceAllSucceed) {
                              << " simultaneous opens failed (the worker logs the error): " << failed_rounds;
 }
 
-TEST(E2eMultiProcess, TwoProcessesCompleteEveryInstanceExactlyOnce) {
+/// A store file on disk with the fan-out instances started, for worker processes to share.
+struct FanOutsOnDisk {
+  FanOutsOnDisk() { start_fan_outs(client); }
   TempDir dir;
-  const auto url = dir.url();
-  auto store = disk_store(url);
-  Client client(store);
-  start_fan_outs(client);
+  std::string url = dir.url();
+  std::shared_ptr<SqliteProvider> store = disk_store(url);
+  Client client{store};
+};
+
+TEST(E2eMultiProcess, TwoProcessesCompleteEveryInstanceExactlyOnce) {
+  FanOutsOnDisk file;
+  const auto& url = file.url;
+  auto& store = file.store;
+  auto& client = file.client;
   WorkerProcess first(url);
   WorkerProcess second(url);
   const bool finished = poll_until([&] { return terminal_count(*store) == kInstances; }, kFinishDeadline);
@@ -108,11 +116,10 @@ TEST(E2eMultiProcess, TwoProcessesCompleteEveryInstanceExactlyOnce) {
 }
 
 TEST(E2eMultiProcess, ASurvivorFinishesTheWorkOfAKilledProcess) {
-  TempDir dir;
-  const auto url = dir.url();
-  auto store = disk_store(url);
-  Client client(store);
-  start_fan_outs(client);
+  FanOutsOnDisk file;
+  const auto& url = file.url;
+  auto& store = file.store;
+  auto& client = file.client;
   WorkerProcess victim(url);
   WorkerProcess survivor(url);
   // Kill once work is well under way, long before the end.
