@@ -1,4 +1,4 @@
-// RuntimeOptions: every knob of a runtime, with duroxide 0.1.27's defaults (spec/04 §1).
+// RuntimeOptions: every knob of a runtime, with duroxide 0.1.27's defaults (docs/runtime.md).
 #pragma once
 
 #include <chrono>
@@ -40,7 +40,7 @@ struct ObservabilityConfig {
   std::optional<std::string> service_version;
   /// Period of the gauge refresher (active orchestrations, queue depths). Default 60 s.
   Millis gauge_poll_interval{60000};
-  /// Receives the labelled metrics of spec/04 §8.3 (e.g. a MetricsRegistry for Prometheus).
+  /// Receives the labelled metrics of docs/runtime-features.md, "Metrics" (e.g. a MetricsRegistry for Prometheus).
   /// None by default: only Runtime::metrics_snapshot() counts.
   std::shared_ptr<MetricsSink> metrics_sink;
 };
