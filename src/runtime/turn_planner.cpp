@@ -139,7 +139,7 @@ std::vector<Event> concat(const std::vector<Event>& a, const std::vector<Event>&
   return all;
 }
 
-/// §9.2 breadcrumbs for subscriptions still open at a terminal state.
+/// Breadcrumbs for subscriptions still open at a terminal state (docs/orchestration-engine.md).
 void append_breadcrumbs(DeltaWriter& writer, const std::vector<Event>& full_history) {
   for (auto id : orchestration::outstanding_positional_subscriptions(full_history)) {
     writer.append(events::ExternalSubscribedCancelled{"orchestration_terminal"}, id);
@@ -426,7 +426,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
       requested_version = can.version;
       carry_forward = can.carry_forward_events;
       initial_custom_status = can.initial_custom_status;
-      // DESIGN decision on spec/02 Q6: the parent link survives continue-as-new, so the final
+      // DESIGN decision on quirk Q6 (docs/runtime.md): the parent link survives continue-as-new, so the final
       // execution reports to the parent.
       if (const auto* previous = last_started(item.history)) {
         parent_instance = previous->parent_instance;
@@ -450,7 +450,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   // D8
   if (name.empty()) return drop(item, "messages for an instance that never started; dropped");
 
-  // D9: handler resolution (spec/02 §16 X3).
+  // Handler resolution (docs/orchestration-engine.md, "Replay state, exceptions, versions").
   std::optional<OrchestrationRegistry::Resolved> resolved;
   if (requested_version) {
     if (auto version = Version::parse(*requested_version)) {
@@ -613,7 +613,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
 
   ack.metadata = metadata_from_delta(delta);
 
-  // §17 limits: the first violation fails the orchestration and discards its work items.
+  // Limits (docs/orchestration-engine.md): the first violation fails the orchestration and discards its work items.
   if (auto violation = orchestration::check_turn_limits(history, delta, item.kv_snapshot)) {
     ErrorDetails details = error::Application{AppErrorKind::orchestration_failed(), *violation, false};
     writer.append(events::OrchestrationFailed{details});
@@ -647,7 +647,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
     plan.failure = details;
   }
 
-  // §9.1 terminal cancellation of in-flight activities (their worker rows are deleted by the ack).
+  // Terminal cancellation of in-flight activities (their worker rows are deleted by the ack).
   if (ack.metadata.status && *ack.metadata.status != "Running") {
     const char* reason = *ack.metadata.status == "Completed" ? "orchestration_terminal_completed"
                          : *ack.metadata.status == "Failed"  ? "orchestration_terminal_failed"
