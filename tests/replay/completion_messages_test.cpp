@@ -1,4 +1,4 @@
-// Stage 1: completion messages become events (spec/02 §3; catalogue: completion_messages.rs,
+// Stage 1: completion messages become events (docs/orchestration-engine.md; duroxide's completion_messages.rs,
 // event_allocation.rs, failure_handling.rs, edge_cases.rs).
 #include "replay/turn_driver.hpp"
 
@@ -96,7 +96,7 @@ TEST(ReplayCompletionMessages, MultipleCompletionsInOneBatchAreAllAdded) {
 }
 
 TEST(ReplayCompletionMessages, LateOutcomeOfOtherKindIsIgnoredFirstOutcomeWinsDesignQ3) {
-  // DESIGN decision on spec/02 Q3 (a fix over the reference): a failure arriving after a persisted
+  // DESIGN decision Q3 (docs/orchestration-engine.md; a fix over the reference): a failure arriving after a persisted
   // completion, or a completion after a persisted failure, is a duplicate and is dropped.
   TurnDriver driver(activity_then_wait_code);
   auto completed = activity_then_wait();

@@ -1,5 +1,5 @@
 // Cancellation, continue-as-new, panics, is_replaying and replay-safe tracing
-// (spec/02 §4.9, §8, §10, §13, §14; catalogue: cancellation.rs, fresh_execution.rs,
+// (docs/orchestration-engine.md; mirrors duroxide's replay_engine cancellation.rs, fresh_execution.rs,
 // panic_handling.rs, is_replaying.rs).
 #include <stdexcept>
 
@@ -188,7 +188,7 @@ TEST(ReplayPanic, RetryPolicyWithZeroAttemptsIsProgrammingError) {
   EXPECT_EQ(application_error(failure(driver.turn())).kind.code, AppErrorKind::Code::Panicked);
 }
 
-// ---- is_replaying (§13) ----
+// ---- is_replaying ----
 
 struct ReplayProbe {
   std::vector<bool> seen;
