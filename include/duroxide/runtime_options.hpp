@@ -82,7 +82,7 @@ struct RuntimeOptions {
   TagFilter worker_tag_filter = TagFilter::default_only();
 
   /// Every duration must be between 0 and 100 years (a negative lease or Millis::max() is an
-  /// error naming the option, not an overflow). Rule V1: session_idle_timeout must exceed
+  /// error naming the option, not an overflow). Also, session_idle_timeout must exceed
   /// worker_lock_timeout − worker_lock_renewal_buffer (1 s when that would be negative); the error
   /// names both values in seconds. Nothing else is validated: 0 concurrency starts no threads,
   /// max_attempts 0 poisons every item.

@@ -173,7 +173,7 @@ class Turn {
     if (overwrite || !abort_error_) abort_error_ = std::move(details);
   }
 
-  /// P4: the completion must refer to a scheduling event of its own family.
+  /// The completion must refer to a scheduling event of its own family.
   bool schedule_check(std::uint64_t id, Family expected) {
     for (std::size_t i = 0; i < working_size(); ++i) {
       const Event& event = working(i);
@@ -260,7 +260,7 @@ class Turn {
     }
   }
 
-  // P2 + P3. DESIGN decision on Q3 (a fix over the reference, which checks the persisted history
+  // Duplicates. DESIGN decision on Q3 (a fix over the reference, which checks the persisted history
   // per exact kind and never for ActivityFailed): any outcome already recorded for the schedule,
   // persisted or staged this turn, makes a later one a duplicate. The first outcome wins.
   bool activity_outcome_recorded(std::uint64_t id) const {
@@ -410,7 +410,7 @@ class Turn {
               if (sourced) state_->cancel_persistent(*event.source_event_id);
               return std::nullopt;
             },
-            // Cancel-requests are examined in finalize; terminal events are excluded by E2.
+            // Cancel-requests are examined in finalize; terminal events are excluded by the early exits.
             [&](const auto&) -> std::optional<turn_result::Failed> { return std::nullopt; },
         },
         event.kind);

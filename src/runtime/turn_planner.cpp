@@ -45,7 +45,7 @@ const Event* last_started_event(const std::vector<Event>& history) {
   return nullptr;
 }
 
-/// D5: the execution already ended (after its last OrchestrationStarted).
+/// Whether the execution already ended (after its last OrchestrationStarted).
 enum class Ended { No, CompletedOrFailed, ContinuedAsNew };
 Ended execution_ended(const std::vector<Event>& history) {
   auto start = history.begin();
@@ -62,7 +62,7 @@ Ended execution_ended(const std::vector<Event>& history) {
   return ended;
 }
 
-/// D3/D4: the start item and the completion messages of a batch.
+/// The start item and the completion messages of a batch (docs/runtime.md, "What a slot does with a batch").
 struct Batch {
   std::optional<WorkItem> start;
   std::vector<WorkItem> completions;
@@ -374,14 +374,14 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   const auto& item = locked.item;
   const Batch batch = classify(item);
 
-  // P4 / D1: poison before anything else (also covers undecodable history).
+  // Poison before anything else (also covers undecodable history).
   if (locked.attempt_count > context.options.max_attempts) return poison_plan(locked, batch, context);
-  // P5 / D2
+  // Unreadable history: retried later, poisoned once the attempts run out.
   if (item.history_error) {
     return abandon(fmt::format("history cannot be decoded: {}", *item.history_error), kRetryLaterDelay);
   }
 
-  // P1: defence in depth behind the provider's capability filter.
+  // Version out of range: defence in depth behind the provider's capability filter.
   if (const auto* started = last_started_event(item.history)) {
     if (auto pinned = Version::parse(started->duroxide_version)) {
       const auto range = context.options.replay_versions();
@@ -393,14 +393,14 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
     }
   }
 
-  // D5: terminal instance.
+  // Terminal instance.
   const Ended ended = execution_ended(item.history);
   if (ended == Ended::CompletedOrFailed || (ended == Ended::ContinuedAsNew && !is_can(batch.start))) {
     return drop(item, "instance already finished; messages dropped");
   }
   if (!item.corrupt_rows.empty()) return corrupt_rows_plan(locked, batch, context);
 
-  // D6 / D7
+  // Execution, name, input, version and parent link.
   const bool new_execution = is_can(batch.start);
   const std::uint64_t execution_id = new_execution ? item.execution_id + 1 : item.execution_id;
   static const std::vector<Event> kNoHistory;
@@ -447,7 +447,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   }
   if (requested_version && *requested_version == kUnknownVersion) requested_version.reset();
 
-  // D8
+  // No name: stray messages for an instance that never started.
   if (name.empty()) return drop(item, "messages for an instance that never started; dropped");
 
   // Handler resolution (docs/orchestration-engine.md, "Replay state, exceptions, versions").
@@ -478,7 +478,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   plan.ack.execution_id = execution_id;
   std::vector<Event>& delta = plan.ack.history_delta;
 
-  // D10 / D11
+  // An execution's first turn writes its OrchestrationStarted; the stored history is the baseline.
   orchestration::TurnInput turn;
   turn.instance_id = item.instance;
   turn.execution_id = execution_id;

@@ -113,7 +113,7 @@ TEST(ReplayContinueAsNew, SubOrchestrationThenContinueAsNewKeepsBothActions) {
 }
 
 TEST(ReplayContinueAsNew, CarriedQueueMessagesAreDeliveredToNewExecution) {
-  // The dispatcher turns carried messages into QueueMessages placed first in the batch (D4).
+  // The dispatcher turns carried messages into QueueMessages placed first in the batch (docs/runtime.md).
   TurnDriver driver(
       [](Ctx ctx, std::string input) -> Task<Result<std::string>> {
         auto message = co_await ctx.dequeue_event("Q");
