@@ -164,7 +164,7 @@ constexpr const char* kWorkerDueSql =
     "UNION ALL SELECT MIN(locked_until) FROM worker_queue WHERE locked_until > ?1 "
     "UNION ALL SELECT MIN(locked_until) FROM sessions WHERE locked_until > ?1)";
 
-/// Best-effort activity heartbeat of a live session lease (docs/storage.md, "The worker queue").
+/// Best-effort activity heartbeat of a live session lease (docs/storage.md, "The contract step by step").
 ProviderResult<void> touch_session(SqliteProvider::Store& s, std::string_view operation, const std::string& session_id,
                                    std::int64_t now) {
   DUROXIDE_TRY_ASSIGN(touch, s.statement(operation,
