@@ -1,4 +1,4 @@
-// Action: the decisions orchestration code emits in a turn (spec/01 §4). In memory only.
+// Action: the decisions orchestration code emits in a turn (docs/core.md). In memory only.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // ActivityContext: what an activity function knows about the call it serves, and how it learns
-// that it should stop (spec/04 §4.3).
+// that it should stop (docs/runtime.md, "Runtime").
 #pragma once
 
 #include <cstdint>

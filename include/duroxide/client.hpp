@@ -1,4 +1,4 @@
-// Client: the control plane (spec/05). Starts, signals, cancels, observes and administers
+// Client: the control plane (docs/runtime.md, "Client"). Starts, signals, cancels, observes and administers
 // instances through the store alone, so it works in any process, with or without a runtime.
 // Every call blocks and returns std::expected<T, ClientError>; copies share the store.
 #pragma once
@@ -19,7 +19,7 @@
 
 namespace duroxide {
 
-/// Why a client call failed (spec/05 §2).
+/// Why a client call failed (docs/runtime.md, "Client").
 struct ClientError {
   enum class Kind {
     Provider,                      ///< the store failed; see `provider`
@@ -36,7 +36,7 @@ struct ClientError {
   std::string instance_id;  ///< for the instance kinds
 
   ClientError() = default;
-  ClientError(ProviderError error)  // NOLINT(google-explicit-constructor): spec/05 §2 implicit conversion
+  ClientError(ProviderError error)  // NOLINT(google-explicit-constructor): implicit conversion, as in duroxide
       : kind(Kind::Provider), provider(std::move(error)) {}
   static ClientError of(Kind kind, std::string instance_id = {}, std::string message = {});
   static ClientError invalid_input(std::string message) { return of(Kind::InvalidInput, {}, std::move(message)); }

@@ -1,4 +1,4 @@
-// The typed codec of every `_typed` API (spec/01 §10), built on nlohmann::json's
+// The typed codec of every `_typed` API (docs/core.md, "Typed codec"), built on nlohmann::json's
 // to_json/from_json (the analogue of serde): make a type usable by giving it those functions, e.g.
 // with NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE.
 #pragma once

@@ -1,4 +1,4 @@
-// join / select over durable futures and tasks (spec/02 §7). Both are pollables themselves, so
+// join / select over durable futures and tasks (docs/orchestration-engine.md). Both are pollables themselves, so
 // they nest (a select of joins, a join of tasks that select, ...).
 #pragma once
 
@@ -103,7 +103,7 @@ class [[nodiscard]] JoinTuple : public detail::PollAwaitable<JoinTuple<Fs...>> {
 };
 
 /// First of two to complete wins (ties: argument order); the loser is destroyed at once, which
-/// cancels its work (spec/02 §7 K3).
+/// cancels its work (docs/orchestration-engine.md, "Dropped futures").
 template <class A, class B>
 class [[nodiscard]] Select2 : public detail::PollAwaitable<Select2<A, B>> {
  public:

@@ -1,4 +1,4 @@
-// Constants, limits and instance-id helpers shared by every layer (spec/01 §9).
+// Constants, limits and instance-id helpers shared by every layer (docs/core.md, "Identifiers and limits").
 #pragma once
 
 #include <cstdint>
@@ -37,7 +37,7 @@ inline constexpr std::uint64_t kPoisonSentinelEventId = 99999;
 /// The engine gives up after this many replay iterations in one turn without quiescence.
 inline constexpr std::uint32_t kEngineQuiescenceCap = 100;
 
-// Runtime limits (spec/01 §9.2). Every comparison is strictly greater-than.
+// Runtime limits (docs/core.md, "Identifiers and limits"). Every comparison is strictly greater-than.
 inline constexpr std::size_t kMaxCarryForwardEvents = 20;
 inline constexpr std::size_t kMaxCustomStatusBytes = 256 * 1024;
 inline constexpr std::size_t kMaxWorkerTags = 5;

@@ -1,4 +1,4 @@
-// DurableFuture<T>: the awaitable every schedule_* call returns (spec/02 §4.10, §5).
+// DurableFuture<T>: the awaitable every schedule_* call returns (docs/orchestration-engine.md).
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,7 @@ namespace duroxide {
 namespace detail {
 
 /// Identity of a scheduled operation. Destroying it before its value was consumed records a drop,
-/// which the engine turns into a cancellation (spec/02 §5.1 C1).
+/// which the engine turns into a cancellation (docs/orchestration-engine.md, "Dropped futures").
 class FutureIdentity {
  public:
   FutureIdentity(std::shared_ptr<ContextState> state, std::uint64_t token, FutureKind kind)
@@ -106,7 +106,7 @@ class [[nodiscard]] DurableFuture : public detail::PollAwaitable<DurableFuture<T
   }
 
   /// Sets the routing tag of this activity (only activities; only before the code yields back to
-  /// the engine). Misuse throws std::logic_error, which fails the orchestration (spec/02 §14).
+  /// the engine). Misuse throws std::logic_error, which fails the orchestration (docs/orchestration-engine.md).
   DurableFuture&& with_tag(std::string tag) && {
     if (identity_.kind() != FutureKind::Activity) throw std::logic_error("with_tag is only valid on activity futures");
     auto* action = identity_.state().queued_action(identity_.token());

@@ -1,4 +1,4 @@
-// ErrorDetails: structured failure information (spec/01 §3).
+// ErrorDetails: structured failure information (docs/core.md, "Error details").
 #pragma once
 
 #include <cstdint>
@@ -98,7 +98,7 @@ struct ErrorDetails {
   /// Infrastructure/Application: their `retryable` flag; Configuration/Poison: false.
   bool is_retryable() const;
   /// The text orchestration code sees as the error of a failed activity/sub-orchestration, and
-  /// the stored output of a failed execution. Formats are exactly duroxide's (spec/01 §3.1).
+  /// the stored output of a failed execution. Formats are exactly duroxide's (docs/core.md).
   std::string display_message() const;
 
   template <class T>

@@ -1,4 +1,4 @@
-// Event: one append-only history record (spec/01 §2).
+// Event: one append-only history record (docs/core.md).
 #pragma once
 
 #include <cstdint>
@@ -17,7 +17,7 @@ namespace duroxide {
 using CarriedEvent = std::pair<std::string, std::string>;
 
 /// The payload of each event kind. Type names are duroxide's internal names; the wire tag of each
-/// (spec/01 §2.2) is given where it differs and returned by `event_type_name()`.
+/// (docs/core.md) is given where it differs and returned by `event_type_name()`.
 namespace events {
 /// First event of every execution (event_id 1).
 struct OrchestrationStarted {
@@ -26,7 +26,7 @@ struct OrchestrationStarted {
   std::string input;
   std::optional<std::string> parent_instance;
   std::optional<std::uint64_t> parent_id;
-  /// Non-empty only on an execution started by continue-as-new (audit; spec/02 §10).
+  /// Non-empty only on an execution started by continue-as-new (audit; docs/orchestration-engine.md).
   std::vector<CarriedEvent> carry_forward_events;
   /// Set only on a continue-as-new execution whose predecessor had a custom status.
   std::optional<std::string> initial_custom_status;

@@ -1,5 +1,5 @@
 // InstrumentedProvider: wraps any Provider and reports how long its hot operations take and how
-// they fail (spec/04 §8.5): duroxide_provider_operation_duration_seconds{operation, status} and
+// they fail (docs/runtime-features.md, "Metrics"): duroxide_provider_operation_duration_seconds{operation, status} and
 // duroxide_provider_errors_total{operation, error_type}. Timed: fetch_orchestration_item,
 // ack_orchestration_item, read, fetch_work_item, ack_work_item, renew_session_lock,
 // cleanup_orphaned_sessions, enqueue_orchestrator. Every other call passes through untimed; name,

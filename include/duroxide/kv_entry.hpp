@@ -1,4 +1,4 @@
-// KvEntry: one entry of an instance's key-value store (spec/01 §6), shared by the engine and the
+// KvEntry: one entry of an instance's key-value store, shared by the engine and the
 // providers.
 #pragma once
 

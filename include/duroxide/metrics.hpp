@@ -1,4 +1,4 @@
-// Metrics of a runtime (spec/04 §8.3–8.4): the per-runtime counter snapshot read with
+// Metrics of a runtime (docs/runtime-features.md, "Metrics"): the per-runtime counter snapshot read with
 // Runtime::metrics_snapshot(), and the labelled series reported to a MetricsSink (counters,
 // histograms, gauges, with duroxide's metric names). MetricsRegistry is a sink that keeps every
 // series in memory and renders them in the Prometheus text exposition format.

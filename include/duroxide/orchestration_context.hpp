@@ -1,6 +1,6 @@
-// OrchestrationContext: what orchestration code uses to schedule durable work (spec/02 §4.11).
+// OrchestrationContext: what orchestration code uses to schedule durable work (docs/orchestration-engine.md).
 // A cheap, copyable handle to the current turn's state. Every schedule_* call emits its action at
-// call time, in call order; the returned future resolves from history (spec/02 §4.10).
+// call time, in call order; the returned future resolves from history ("Context calls and when futures resolve").
 #pragma once
 
 #include <chrono>
@@ -24,7 +24,7 @@
 namespace duroxide {
 
 namespace detail {
-/// Typed encode used for inputs: an encode failure is a programming error (spec/01 §10).
+/// Typed encode used for inputs: an encode failure is a programming error (docs/core.md, "Typed codec").
 template <class T>
 std::string encode_or_throw(const T& value) {
   auto encoded = codec::encode(value);
@@ -47,7 +47,7 @@ class OrchestrationContext {
   std::uint64_t execution_id() const { return state_->execution_id; }
   const std::string& orchestration_name() const { return state_->orchestration_name; }
   const std::string& orchestration_version() const { return state_->orchestration_version; }
-  /// True while the code re-executes persisted history (spec/02 §13).
+  /// True while the code re-executes persisted history (docs/orchestration-engine.md).
   bool is_replaying() const { return state_->is_replaying; }
 
   // ---- activities ----
@@ -65,7 +65,7 @@ class OrchestrationContext {
         .map(&detail::decode_result<Out>);
   }
 
-  /// Retries per `policy` (spec/01 §8). Lazy: nothing is emitted until first polled.
+  /// Retries per `policy` (docs/core.md, "Retry policy"). Lazy: nothing is emitted until first polled.
   Task<Result<std::string>> schedule_activity_with_retry(std::string name, std::string input, RetryPolicy policy);
   Task<Result<std::string>> schedule_activity_with_retry_on_session(std::string name, std::string input,
                                                                     RetryPolicy policy, std::string session_id);
@@ -85,14 +85,14 @@ class OrchestrationContext {
   DurableFuture<std::monostate> schedule_timer(Duration delay);
 
   // ---- external events ----
-  /// Positional wait: the Nth open wait for `name` receives the Nth delivered raise (spec/02 §6.1).
+  /// Positional wait: the Nth open wait for `name` receives the Nth delivered raise.
   DurableFuture<std::string> schedule_wait(std::string name);
   /// Decode failure is a programming error (orchestration fails, Panicked).
   template <class T>
   DurableFuture<T> schedule_wait_typed(std::string name) {
     return schedule_wait(std::move(name)).map(&decode_or_throw<T>);
   }
-  /// Persistent FIFO queue dequeue (spec/02 §6.2).
+  /// Persistent FIFO queue dequeue (docs/orchestration-engine.md, "External events: positional and queue").
   DurableFuture<std::string> dequeue_event(std::string queue_name);
   template <class T>
   DurableFuture<T> dequeue_event_typed(std::string queue_name) {
@@ -143,7 +143,7 @@ class OrchestrationContext {
     return continue_as_new(detail::encode_or_throw(input));
   }
 
-  // ---- composition (spec/02 §7) ----
+  // ---- composition (docs/orchestration-engine.md, "join and select") ----
   template <class F>
   static JoinAll<F> join(std::vector<F> futures) {
     return JoinAll<F>(std::move(futures));
@@ -165,7 +165,7 @@ class OrchestrationContext {
     return Select3<A, B, C>(std::move(a), std::move(b), std::move(c));
   }
 
-  // ---- deterministic system calls (built-in activities, spec/01 §9.4) ----
+  // ---- deterministic system calls (built-in activities, docs/core.md, "Identifiers and limits") ----
   DurableFuture<Result<std::string>> new_guid();
   DurableFuture<Result<std::chrono::system_clock::time_point>> utc_now();
   DurableFuture<Result<std::optional<std::string>>> get_kv_value_from_instance(std::string instance_id,
@@ -182,14 +182,14 @@ class OrchestrationContext {
         });
   }
 
-  // ---- custom status (spec/02 §11) ----
+  // ---- custom status (docs/orchestration-engine.md, "Custom status and KV") ----
   void set_custom_status(std::string status);
   void reset_custom_status();
   std::optional<std::string> get_custom_status() const { return state_->custom_status; }
 
-  // ---- key-value store (spec/02 §12) ----
+  // ---- key-value store (docs/orchestration-engine.md, "Custom status and KV") ----
   void set_kv_value(std::string key, std::string value);
-  /// Stores the plain JSON text of `value` (a string is stored quoted; no codec, spec/01 §10).
+  /// Stores the plain JSON text of `value` (a string is stored quoted; no codec, docs/core.md).
   template <class T>
   void set_kv_value_typed(std::string key, const T& value) {
     set_kv_value(std::move(key), nlohmann::json(value).dump());

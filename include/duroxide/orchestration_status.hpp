@@ -1,4 +1,4 @@
-// OrchestrationStatus: the client-visible state of an instance (spec/01 §7).
+// OrchestrationStatus: the client-visible state of an instance (docs/runtime.md, "Client").
 #pragma once
 
 #include <cstdint>

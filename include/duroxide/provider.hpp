@@ -1,4 +1,4 @@
-// Provider: the storage contract every store implements (spec/03 §5). Providers store exactly what
+// Provider: the storage contract every store implements (docs/storage.md). Providers store exactly what
 // the runtime tells them; they never interpret orchestration semantics.
 //
 // Every call blocks and returns ProviderResult<T>: a value or a ProviderError saying whether a retry
@@ -144,7 +144,7 @@ class Provider {
   virtual ProviderAdmin* as_management_capability() { return nullptr; }
 };
 
-/// Management operations (spec/03 §6). Primitives are pure virtual; composites have defaults built
+/// Management operations (docs/storage.md). Primitives are pure virtual; composites have defaults built
 /// from them.
 class ProviderAdmin {
  public:

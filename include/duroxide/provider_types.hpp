@@ -1,4 +1,4 @@
-// Types of the storage contract (spec/03 §2): errors, locked items, ack contents, metadata and the
+// Types of the storage contract (docs/storage.md): errors, locked items, ack contents, metadata and the
 // management views. Plain values; providers and the runtime exchange them.
 #pragma once
 
@@ -58,7 +58,7 @@ struct CorruptRow {
   bool operator==(const CorruptRow&) const = default;
 };
 
-/// One locked batch for one instance (spec/03 §2.3).
+/// One locked batch for one instance (docs/storage.md, "The contract step by step").
 struct OrchestrationItem {
   std::string instance;
   std::string orchestration_name;
@@ -87,7 +87,7 @@ struct LockedOrchestrationItem {
   std::uint32_t attempt_count = 0;
 };
 
-/// What the runtime tells the provider about the execution in an ack (spec/03 §2.4).
+/// What the runtime tells the provider about the execution in an ack (docs/orchestration-engine.md, "Terminal states").
 struct ExecutionMetadata {
   std::optional<std::string> status;  ///< "Running", "Completed", "Failed", "ContinuedAsNew"
   std::optional<std::string> output;
@@ -106,7 +106,7 @@ struct ScheduledActivityIdentifier {
   bool operator==(const ScheduledActivityIdentifier&) const = default;
 };
 
-/// Everything one orchestration turn commits atomically (spec/03 §5.3).
+/// Everything one orchestration turn commits atomically (docs/storage.md, "The contract step by step").
 struct OrchestrationAck {
   std::uint64_t execution_id = 1;
   std::vector<Event> history_delta;
@@ -151,7 +151,7 @@ struct CustomStatusSnapshot {
   bool operator==(const CustomStatusSnapshot&) const = default;
 };
 
-/// Size figures of one instance (spec/03 §5.16).
+/// Size figures of one instance (docs/storage.md, "The contract step by step").
 struct SystemStats {
   std::uint64_t history_event_count = 0;
   std::uint64_t history_size_bytes = 0;
@@ -161,7 +161,7 @@ struct SystemStats {
   bool operator==(const SystemStats&) const = default;
 };
 
-// ---- management views (spec/03 §2.5, §6) ----
+// ---- management views (docs/storage.md, "The contract step by step") ----
 
 struct InstanceInfo {
   std::string instance_id;

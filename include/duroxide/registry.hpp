@@ -1,4 +1,4 @@
-// Registries: which orchestrations and activities a runtime can run (spec/04 §7).
+// Registries: which orchestrations and activities a runtime can run (docs/runtime.md, "Registries").
 //
 //   auto activities = ActivityRegistry::builder()
 //       .add("Greet", [](ActivityContext&, std::string name) -> Result<std::string> { return "Hello, " + name; })

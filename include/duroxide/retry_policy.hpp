@@ -1,4 +1,4 @@
-// RetryPolicy and BackoffStrategy for activity retries (spec/01 §8).
+// RetryPolicy and BackoffStrategy for activity retries (docs/core.md, "Retry policy").
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// Runtime: runs orchestrations and activities against a store (spec/04). Orchestration slots fetch
+// Runtime: runs orchestrations and activities against a store (docs/runtime.md). Orchestration slots fetch
 // locked batches, replay the code and commit each turn in one ack; worker slots run activities on
 // their own threads with lock renewal and cooperative cancellation.
 #pragma once

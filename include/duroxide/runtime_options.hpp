@@ -1,4 +1,4 @@
-// RuntimeOptions: every knob of a runtime, with duroxide 0.1.27's defaults (spec/04 §1).
+// RuntimeOptions: every knob of a runtime, with duroxide 0.1.27's defaults (docs/runtime.md).
 #pragma once
 
 #include <chrono>
@@ -40,7 +40,7 @@ struct ObservabilityConfig {
   std::optional<std::string> service_version;
   /// Period of the gauge refresher (active orchestrations, queue depths). Default 60 s.
   Millis gauge_poll_interval{60000};
-  /// Receives the labelled metrics of spec/04 §8.3 (e.g. a MetricsRegistry for Prometheus).
+  /// Receives the labelled metrics of docs/runtime-features.md, "Metrics" (e.g. a MetricsRegistry for Prometheus).
   /// None by default: only Runtime::metrics_snapshot() counts.
   std::shared_ptr<MetricsSink> metrics_sink;
 };
@@ -82,7 +82,7 @@ struct RuntimeOptions {
   TagFilter worker_tag_filter = TagFilter::default_only();
 
   /// Every duration must be between 0 and 100 years (a negative lease or Millis::max() is an
-  /// error naming the option, not an overflow). Rule V1: session_idle_timeout must exceed
+  /// error naming the option, not an overflow). Also, session_idle_timeout must exceed
   /// worker_lock_timeout − worker_lock_renewal_buffer (1 s when that would be negative); the error
   /// names both values in seconds. Nothing else is validated: 0 concurrency starts no threads,
   /// max_attempts 0 poisons every item.

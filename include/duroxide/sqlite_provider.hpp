@@ -1,4 +1,4 @@
-// SqliteProvider: the embedded store (spec/03 §4.2). One file (WAL) or a private in-memory database;
+// SqliteProvider: the embedded store (docs/storage.md). One file (WAL) or a private in-memory database;
 // every multi-row operation, a turn's ack above all, is one transaction. Fetches are long polls:
 // an enqueue or ack from any thread of this process, or the earliest delayed message coming due,
 // wakes waiting fetchers at once; writes from other processes sharing the file are seen by a

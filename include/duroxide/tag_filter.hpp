@@ -1,4 +1,4 @@
-// TagFilter: which activity routing tags a worker fetches (spec/04 §1.1, spec/03 §5.7).
+// TagFilter: which activity routing tags a worker fetches (docs/runtime-features.md, "Activity tags").
 #pragma once
 
 #include <optional>

@@ -9,7 +9,7 @@
 // the stack. A coroutine that suspends records what it waits on in its promise; the executor (the
 // replay engine) polls the root task, which polls what it waits on and resumes its frame only when
 // that is ready. Resumption depth therefore equals the logical nesting of async blocks, never the
-// number of awaits. Tasks are lazy: nothing runs until first polled (spec/02 §7 K1).
+// number of awaits. Tasks are lazy: nothing runs until first polled (docs/orchestration-engine.md).
 #pragma once
 
 #include <coroutine>
@@ -76,7 +76,7 @@ using PollValue = std::remove_cvref_t<decltype(std::declval<F&>().take())>;
 
 /// A lazily started coroutine producing a T (Task<void> yields std::monostate to its awaiter).
 /// Move-only; destroying it destroys the coroutine frame (and with it any un-awaited futures it
-/// holds, which cancels their work, spec/02 §5).
+/// holds, which cancels their work, docs/orchestration-engine.md).
 template <class T>
 class [[nodiscard]] Task : public detail::PollAwaitable<Task<T>> {
  public:

@@ -1,4 +1,4 @@
-// The JSON wire format of events, work items and error details (spec/01), byte-compatible with
+// The JSON wire format of events, work items and error details (docs/core.md), byte-compatible with
 // duroxide 0.1.27: compact JSON, keys in duroxide's order, optional fields omitted or null exactly
 // as duroxide writes them. Readers ignore unknown keys and accept missing optional fields.
 //

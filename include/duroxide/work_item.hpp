@@ -1,4 +1,4 @@
-// WorkItem: queue messages between the runtime, the store and the workers (spec/01 §5).
+// WorkItem: queue messages between the runtime, the store and the workers (docs/core.md).
 #pragma once
 
 #include <cstdint>

@@ -18,7 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-/// Client polling backoff (spec/05 §3): 5 ms doubling to a 100 ms cap.
+/// Client polling backoff (docs/runtime.md, "Client"): 5 ms doubling to a 100 ms cap.
 /// Waits between looks at `instance` in the store: returns as soon as a turn of it commits through
 /// the same provider object (in-process runtime), otherwise after a delay that grows 5 → 100 ms, never past the
 /// caller's deadline (another process's changes are only seen by looking again).
@@ -341,7 +341,7 @@ ClientResult<DeleteInstanceResult> Client::delete_instance(const std::string& in
                  deleted->queue_messages_deleted);
     return *deleted;
   }
-  // Classify by the store's message (spec/05 §10.4b), first match wins.
+  // Classify by the store's message (docs/runtime.md, "Client"), first match wins.
   const std::string text = lower(deleted.error().message);
   if (text.find("not found") != std::string::npos) {
     return std::unexpected(ClientError::of(ClientError::Kind::InstanceNotFound, instance));

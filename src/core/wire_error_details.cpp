@@ -1,4 +1,4 @@
-// ErrorDetails <-> JSON: externally tagged enums (spec/01 §3).
+// ErrorDetails <-> JSON: externally tagged enums (docs/core.md, "Error details").
 #include <fmt/format.h>
 
 #include <duroxide/wire.hpp>

@@ -1,4 +1,4 @@
-// Event <-> JSON: six common fields, then the flattened `type` tag and the kind's fields (spec/01 §2).
+// Event <-> JSON: six common fields, then the flattened `type` tag and the kind's fields (docs/core.md).
 #include <fmt/format.h>
 
 #include <duroxide/wire.hpp>

@@ -1,4 +1,4 @@
-// WorkItem <-> JSON: externally tagged, one key naming the variant (spec/01 §5).
+// WorkItem <-> JSON: externally tagged, one key naming the variant (docs/core.md).
 #include <fmt/format.h>
 
 #include <duroxide/wire.hpp>

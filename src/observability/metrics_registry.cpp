@@ -61,7 +61,7 @@ std::string number(double value) {
 }  // namespace
 
 std::vector<double> MetricsRegistry::buckets_for(std::string_view name) {
-  // The default buckets of spec/04 §8.6, by what the histogram measures.
+  // The default buckets (docs/runtime-features.md, "Metrics"), by what the histogram measures.
   if (name.find("history_size") != std::string_view::npos) return {10, 50, 100, 500, 1000, 5000, 10000};
   if (name.find("turns") != std::string_view::npos) return {1, 2, 5, 10, 20, 50, 100, 200, 500};
   if (name.starts_with("duroxide_provider_")) return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};

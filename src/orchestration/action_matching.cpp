@@ -1,4 +1,4 @@
-// Action <-> history event correspondence (spec/01 §4, spec/02 §4.6).
+// Action <-> history event correspondence (docs/orchestration-engine.md, "Matching actions against history").
 #include <fmt/format.h>
 
 #include "core/overloaded.hpp"

@@ -20,7 +20,7 @@ Action* ContextState::queued_action(std::uint64_t token) {
 std::uint64_t ContextState::wall_clock_ms() const { return now_ms ? now_ms() : 0; }
 
 void ContextState::record_drop(std::uint64_t token, FutureKind kind) {
-  // Destructions after finalize (tearing down a suspended coroutine) must not count (§5.1 C2).
+  // Destructions after finalize (tearing down a suspended coroutine) must not count (docs/orchestration-engine.md).
   if (accepting_drops) dropped.emplace_back(token, kind);
 }
 

@@ -1,6 +1,6 @@
 // Pure queries over an execution's history that the runtime needs when a turn ends
-// (spec/02 §9.1 terminal activity cancellation, §9.2 terminal subscription breadcrumbs, §8
-// outstanding children, §10 continue-as-new carry-forward and custom status).
+// (docs/orchestration-engine.md: terminal activity cancellation and subscription breadcrumbs, outstanding
+// children, continue-as-new carry-forward and custom status).
 // `history` is always the full working history: persisted events followed by the turn's delta.
 #pragma once
 

@@ -39,7 +39,7 @@ Task<std::monostate> lazy_timer(OrchestrationContext ctx, Duration delay) {
 }  // namespace
 
 DurableFuture<Result<std::string>> OrchestrationContext::make_result_future(std::uint64_t token, FutureKind kind) {
-  // A future accepts only results of its own family (spec/02 §4.4). One probe per family, each
+  // A future accepts only results of its own family (docs/orchestration-engine.md). One probe per family, each
   // capturing two words, so std::function keeps it inline instead of on the heap.
   auto* state = state_.get();
   detail::FutureIdentity identity(state_, token, kind);
@@ -135,7 +135,7 @@ DurableFuture<Result<std::string>> OrchestrationContext::start_sub_orchestration
                                                                                  std::optional<std::string> version,
                                                                                  std::optional<std::string> instance,
                                                                                  std::string input) {
-  // The placeholder names the token this very action receives (spec/02 §4.11).
+  // The placeholder names the token this very action receives (docs/orchestration-engine.md).
   const std::string child =
       instance ? std::move(*instance) : fmt::format("{}{}", kSubOrchPendingPrefix, state_->next_token + 1);
   const auto token =

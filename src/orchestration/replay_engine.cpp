@@ -1,4 +1,4 @@
-// One orchestration turn (spec/02 §3 stage 1, §4 stage 2, §5 dropped futures).
+// One orchestration turn (docs/orchestration-engine.md, "Replay rules").
 #include "orchestration/replay_engine.hpp"
 
 #include <algorithm>
@@ -122,7 +122,7 @@ class Turn {
     } catch (...) {
       out_.result = turn_result::Failed{ErrorDetails::infrastructure("replay_engine", "unknown error", false)};
     }
-    // Tearing down the suspended coroutine after finalize must not record drops (§5.1 C2).
+    // Tearing down the suspended coroutine after finalize must not record drops (docs/orchestration-engine.md).
     if (state_) state_->accepting_drops = false;
     try {
       root_ = Task<Result<std::string>>();
@@ -168,12 +168,12 @@ class Turn {
     return turn_result::Failed{ErrorDetails::nondeterminism(std::move(message))};
   }
 
-  // ---------------------------------------------------------------- stage 1 (§3)
+  // ---------------------------------------------------------------- stage 1: messages become events
   void set_abort(ErrorDetails details, bool overwrite) {
     if (overwrite || !abort_error_) abort_error_ = std::move(details);
   }
 
-  /// P4: the completion must refer to a scheduling event of its own family.
+  /// The completion must refer to a scheduling event of its own family.
   bool schedule_check(std::uint64_t id, Family expected) {
     for (std::size_t i = 0; i < working_size(); ++i) {
       const Event& event = working(i);
@@ -260,7 +260,7 @@ class Turn {
     }
   }
 
-  // P2 + P3. DESIGN decision on Q3 (a fix over the reference, which checks the persisted history
+  // Duplicates. DESIGN decision on Q3 (a fix over the reference, which checks the persisted history
   // per exact kind and never for ActivityFailed): any outcome already recorded for the schedule,
   // persisted or staged this turn, makes a later one a duplicate. The first outcome wins.
   bool activity_outcome_recorded(std::uint64_t id) const {
@@ -290,7 +290,7 @@ class Turn {
     return std::nullopt;
   }
 
-  // ---------------------------------------------------------------- applying history (§4.4)
+  // ---------------------------------------------------------------- applying history
   void bind(std::uint64_t token, std::uint64_t schedule_id) {
     state_->bind(token, schedule_id);
     schedules_[schedule_id].token = token;
@@ -410,13 +410,13 @@ class Turn {
               if (sourced) state_->cancel_persistent(*event.source_event_id);
               return std::nullopt;
             },
-            // Cancel-requests are examined in finalize; terminal events are excluded by E2.
+            // Cancel-requests are examined in finalize; terminal events are excluded by the early exits.
             [&](const auto&) -> std::optional<turn_result::Failed> { return std::nullopt; },
         },
         event.kind);
   }
 
-  // ---------------------------------------------------------------- new actions (§4.7)
+  // ---------------------------------------------------------------- new actions
   void convert_queued_actions() {
     auto& queue = state_->queue;
     while (!queue.empty()) {
@@ -448,7 +448,7 @@ class Turn {
     }
   }
 
-  // ---------------------------------------------------------------- dropped futures (§5)
+  // ---------------------------------------------------------------- dropped futures
   std::map<Family, std::vector<std::pair<std::uint64_t, std::uint64_t>>> dropped_by_family() const {
     std::map<Family, std::vector<std::pair<std::uint64_t, std::uint64_t>>> result;  // family -> (token, schedule)
     for (auto [token, kind] : state_->dropped) {
@@ -538,7 +538,7 @@ class Turn {
     next_event_id_ = baseline_.empty() ? 1 : baseline_.back().event_id + 1;
     convert_messages();
 
-    // Early exits (§4.1).
+    // Early exits (stage 2 in docs/orchestration-engine.md).
     if (abort_error_) return turn_result::Failed{*abort_error_};
     for (std::size_t i = 0; i < working_size(); ++i)
       if (working(i).is_terminal()) return turn_result::Continue{};
@@ -573,7 +573,7 @@ class Turn {
     }
     if (!root_.valid()) return turn_result::Failed{ErrorDetails::panicked("orchestration handler returned no task")};
 
-    // Replay loop (§4.3).
+    // Replay loop.
     must_poll_ = true;
     for (std::size_t i = 0; i < working_size(); ++i) {
       if (i >= in_.persisted_len) state_->is_replaying = false;
@@ -588,14 +588,14 @@ class Turn {
     if (must_poll_ && !output_)
       if (auto failure = poll()) return *failure;
 
-    // Dequeue futures dropped this turn stop consuming queue messages (§6.2 rule 4).
+    // Dequeue futures dropped this turn stop consuming queue messages.
     for (auto [token, kind] : state_->dropped)
       if (kind == FutureKind::QueueDequeue)
         if (auto schedule = state_->schedule_of(token)) state_->cancel_persistent(*schedule);
 
     convert_queued_actions();
 
-    // Quiescence loop (§4.8).
+    // Quiescence loop: keep polling while the code makes progress within the turn.
     std::uint32_t iterations = 0;
     while (!output_ && !out_.pending_actions.empty() && iterations < kEngineQuiescenceCap) {
       ++iterations;

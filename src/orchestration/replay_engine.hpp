@@ -1,4 +1,4 @@
-// The replay engine: one orchestration turn as a pure function (spec/02 §3–§5).
+// The replay engine: one orchestration turn as a pure function (docs/orchestration-engine.md, "Replay rules").
 // (baseline history, completion messages, handler, input, KV snapshot) ->
 // (history delta, pending actions, cancellations, TurnResult). No threads, storage or clock
 // reads except through TurnInput::now_ms.
@@ -89,11 +89,11 @@ struct TurnOutput {
 /// Runs one turn. Never throws: every failure is a TurnResult::Failed.
 TurnOutput run_turn(const TurnInput& input);
 
-/// Converts an emitted action into the history event recording it (spec/01 §4), or nothing for
+/// Converts an emitted action into the history event recording it, or nothing for
 /// ContinueAsNew.
 std::optional<EventKind> action_to_event(const Action& action);
 
-/// True when `action` matches the history event `kind` (spec/02 §4.6).
+/// True when `action` matches the history event `kind` (docs/orchestration-engine.md).
 bool action_matches_event(const Action& action, const EventKind& kind);
 
 std::string describe_action(const Action& action);

@@ -24,7 +24,7 @@ ProviderResult<void> validate_work_item(std::string_view operation, const WorkIt
 /// A serialized payload (work item or event) against the store's limit.
 ProviderResult<void> validate_payload_size(std::string_view operation, std::string_view what, std::size_t bytes,
                                            std::size_t max_bytes);
-/// Event id 0 is a caller bug (spec/03 §1.2).
+/// Event id 0 is a caller bug (docs/storage.md, "What the store guarantees").
 ProviderResult<void> validate_event(std::string_view operation, const Event& event);
 
 }  // namespace duroxide::providers

@@ -1,4 +1,4 @@
-// Default composites of ProviderAdmin, built from its primitives (spec/03 §6).
+// Default composites of ProviderAdmin, built from its primitives (docs/storage.md).
 #include <deque>
 #include <set>
 

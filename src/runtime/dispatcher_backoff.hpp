@@ -1,5 +1,5 @@
 #pragma once
-// What both dispatchers do between fetches (spec/04 §3.1 steps 3 and 6).
+// What both dispatchers do between fetches (docs/runtime.md, "Dispatcher loops").
 
 #include <algorithm>
 #include <chrono>
@@ -42,7 +42,7 @@ enum class FetchTriage {
   Process,  ///< an item to process
 };
 
-/// The shared part of both slot loops after a fetch (spec/04 §3.1 steps 3–4, §4.1 step 3):
+/// The shared part of both slot loops after a fetch (docs/runtime.md, "Dispatcher loops"):
 /// error backoff, idle wait, and handing back an item fetched during shutdown via `give_back`.
 template <class Item, class GiveBack>
 FetchTriage triage_fetch(Runtime::State& state, const ProviderResult<std::optional<Item>>& fetched,

@@ -1,5 +1,5 @@
 #pragma once
-// What the orchestration dispatcher commits when a turn's ack failed permanently (spec/04 §3.5.7,
+// What the orchestration dispatcher commits when a turn's ack failed permanently (docs/runtime.md,
 // docs/failure-modes-runtime.md): the instance ends Failed with the store's error instead of
 // retrying a commit that can never succeed. Built so that it cannot collide with what made the
 // turn fail: the failure is appended after every stored row of the execution (the store's row-level

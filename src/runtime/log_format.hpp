@@ -1,5 +1,5 @@
 #pragma once
-// The JSON log format (spec/04 §8.1): one JSON object per line with the timestamp, level, target,
+// The JSON log format (docs/runtime-features.md, "Logs"): one JSON object per line with the timestamp, level, target,
 // the message text and every `key=value` correlation field of the line as its own member. The
 // runtime writes its fields as `key=value` after the message text; this turns them into members,
 // with proper escaping (a message may hold quotes, newlines or bytes that are not UTF-8).

@@ -1,5 +1,5 @@
 #pragma once
-// Logging of the runtime (spec/04 §8.1): three spdlog loggers named after duroxide's targets,
+// Logging of the runtime (docs/runtime-features.md, "Logs"): three spdlog loggers named after duroxide's targets,
 // sharing one stderr sink. Default filter: warn for the runtime, ObservabilityConfig::log_level for
 // user traces (orchestration and activity). DUROXIDE_LOG (or RUST_LOG) overrides it with
 // "level" or "target=level" directives separated by commas.

@@ -1,4 +1,4 @@
-// The orchestration dispatcher's slot loop (spec/04 §3): fetch a locked batch, plan the turn,
+// The orchestration dispatcher's slot loop (docs/runtime.md): fetch a locked batch, plan the turn,
 // commit it with one ack (retrying transient failures), and record what happened.
 #include <chrono>
 #include <thread>
@@ -27,7 +27,7 @@ std::uint64_t wall_ms() {
           .count());
 }
 
-/// The parent's execution waiting for this child, read from the store (spec/04 §3.4.7, Q10). A
+/// The parent's execution waiting for this child, read from the store (docs/runtime.md, "Departures from duroxide"). A
 /// failed read is reported as such: the child's turn is retried, never committed as if the parent
 /// had moved on (its completion would be lost and the parent would wait forever).
 ParentLookup parent_execution(Provider& store, const std::string& parent, std::uint64_t parent_id,
@@ -166,7 +166,7 @@ void log_outcome(const TurnPlan& plan, const std::string& instance, const std::s
   }
 }
 
-/// The labelled metrics of a committed turn (spec/04 §8.3).
+/// The labelled metrics of a committed turn (docs/runtime-features.md, "Metrics").
 void report_turn(State& state, const TurnPlan& plan, const LockedOrchestrationItem& locked) {
   auto& telemetry = *state.telemetry;
   if (!telemetry.enabled()) return;
@@ -243,8 +243,8 @@ ProviderResult<void> commit_failure(State& state, const TurnPlan& plan, const st
   return committed;
 }
 
-/// The turn's ack failed permanently: end the instance Failed with the store's error (spec/04
-/// §3.5.7), with a variant that cannot carry the start event's payloads if the first also fails.
+/// The turn's ack failed permanently: end the instance Failed with the store's error (docs/failure-modes-runtime.md),
+/// with a variant that cannot carry the start event's payloads if the first also fails.
 void commit_last_resort(State& state, const LockedOrchestrationItem& locked, const TurnPlan& plan,
                         const ProviderError& error) {
   const auto& instance = locked.item.instance;

@@ -1,4 +1,4 @@
-// Runtime lifecycle (spec/04 §2): validation, set-up, the dispatcher and maintenance threads, and
+// Runtime lifecycle (docs/runtime.md, "Runtime"): validation, set-up, the dispatcher and maintenance threads, and
 // a shutdown that returns as soon as every thread has stopped.
 #include <duroxide/runtime.hpp>
 
@@ -108,7 +108,7 @@ void add_session_chores(const std::shared_ptr<Runtime::State>& state) {
 }
 
 /// Reads the gauges' sources from the store's management view: at start and every
-/// gauge_poll_interval (spec/04 §8.4). Errors are ignored; the next refresh tries again.
+/// gauge_poll_interval (docs/runtime-features.md, "Metrics"). Errors are ignored; the next refresh tries again.
 void add_gauge_refresher(const std::shared_ptr<Runtime::State>& state) {
   if (!state->telemetry->enabled() || state->store->as_management_capability() == nullptr) return;
   std::weak_ptr<Runtime::State> weak = state;

@@ -49,7 +49,7 @@ struct Metrics {
   MetricsSnapshot snapshot() const;
 };
 
-/// Distinct sessions with in-flight activities across this runtime's worker slots (spec/04 §4.2).
+/// Distinct sessions with in-flight activities across this runtime's worker slots (docs/runtime-features.md).
 class SessionTracker {
  public:
   std::size_t distinct() const;
@@ -111,7 +111,7 @@ namespace duroxide::runtime {
 void run_orchestration_slot(const std::shared_ptr<Runtime::State>& state, std::size_t slot);
 void run_worker_slot(const std::shared_ptr<Runtime::State>& state, std::size_t slot);
 
-/// The built-in system activities (spec/04 §6), added to a copy of `user` (syscall_activities.cpp).
+/// The built-in system activities (docs/core.md), added to a copy of `user` (syscall_activities.cpp).
 ActivityRegistry with_system_activities(const ActivityRegistry& user, std::weak_ptr<Provider> store);
 
 }  // namespace duroxide::runtime

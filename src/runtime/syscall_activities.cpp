@@ -1,4 +1,4 @@
-// The built-in system activities (spec/04 §6). Orchestrations reach them through
+// The built-in system activities (docs/core.md, "Identifiers and limits"). Orchestrations reach them through
 // ctx.new_guid(), ctx.utc_now() and ctx.get_kv_value_from_instance(); being activities, their
 // results are recorded in history and replayed.
 #include <chrono>

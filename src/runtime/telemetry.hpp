@@ -1,6 +1,6 @@
 #pragma once
-// The labelled metrics of spec/04 §8.3–8.4, reported to the runtime's MetricsSink (if any) with
-// duroxide's metric names. Departures from duroxide's quirks (spec/04 §8.3 C++ decisions): one
+// The labelled metrics of docs/runtime-features.md ("Metrics"), reported to the runtime's MetricsSink (if any) with
+// duroxide's metric names. Departures from duroxide's quirks (listed there too): one
 // series per metric, starts counted once per execution, the active-orchestrations gauge raised
 // on the first turn of a new instance and never below zero.
 

@@ -1,5 +1,5 @@
 #pragma once
-// Test hook (spec/04 §9): a process-wide delay the orchestration dispatcher applies after it has
+// Test hook (docs/runtime.md): a process-wide delay the orchestration dispatcher applies after it has
 // started renewing an item's lock and before the turn runs, optionally only for instance ids with
 // a given prefix. Tests use it to prove lock renewal keeps long turns alive. Also a one-shot throw
 // inside a turn or an activity's processing (the runtime must survive it). Private header: only

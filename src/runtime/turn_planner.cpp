@@ -45,7 +45,7 @@ const Event* last_started_event(const std::vector<Event>& history) {
   return nullptr;
 }
 
-/// D5: the execution already ended (after its last OrchestrationStarted).
+/// Whether the execution already ended (after its last OrchestrationStarted).
 enum class Ended { No, CompletedOrFailed, ContinuedAsNew };
 Ended execution_ended(const std::vector<Event>& history) {
   auto start = history.begin();
@@ -62,7 +62,7 @@ Ended execution_ended(const std::vector<Event>& history) {
   return ended;
 }
 
-/// D3/D4: the start item and the completion messages of a batch.
+/// The start item and the completion messages of a batch (docs/runtime.md, "What a slot does with a batch").
 struct Batch {
   std::optional<WorkItem> start;
   std::vector<WorkItem> completions;
@@ -139,7 +139,7 @@ std::vector<Event> concat(const std::vector<Event>& a, const std::vector<Event>&
   return all;
 }
 
-/// §9.2 breadcrumbs for subscriptions still open at a terminal state.
+/// Breadcrumbs for subscriptions still open at a terminal state (docs/orchestration-engine.md).
 void append_breadcrumbs(DeltaWriter& writer, const std::vector<Event>& full_history) {
   for (auto id : orchestration::outstanding_positional_subscriptions(full_history)) {
     writer.append(events::ExternalSubscribedCancelled{"orchestration_terminal"}, id);
@@ -374,14 +374,14 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   const auto& item = locked.item;
   const Batch batch = classify(item);
 
-  // P4 / D1: poison before anything else (also covers undecodable history).
+  // Poison before anything else (also covers undecodable history).
   if (locked.attempt_count > context.options.max_attempts) return poison_plan(locked, batch, context);
-  // P5 / D2
+  // Unreadable history: retried later, poisoned once the attempts run out.
   if (item.history_error) {
     return abandon(fmt::format("history cannot be decoded: {}", *item.history_error), kRetryLaterDelay);
   }
 
-  // P1: defence in depth behind the provider's capability filter.
+  // Version out of range: defence in depth behind the provider's capability filter.
   if (const auto* started = last_started_event(item.history)) {
     if (auto pinned = Version::parse(started->duroxide_version)) {
       const auto range = context.options.replay_versions();
@@ -393,14 +393,14 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
     }
   }
 
-  // D5: terminal instance.
+  // Terminal instance.
   const Ended ended = execution_ended(item.history);
   if (ended == Ended::CompletedOrFailed || (ended == Ended::ContinuedAsNew && !is_can(batch.start))) {
     return drop(item, "instance already finished; messages dropped");
   }
   if (!item.corrupt_rows.empty()) return corrupt_rows_plan(locked, batch, context);
 
-  // D6 / D7
+  // Execution, name, input, version and parent link.
   const bool new_execution = is_can(batch.start);
   const std::uint64_t execution_id = new_execution ? item.execution_id + 1 : item.execution_id;
   static const std::vector<Event> kNoHistory;
@@ -426,7 +426,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
       requested_version = can.version;
       carry_forward = can.carry_forward_events;
       initial_custom_status = can.initial_custom_status;
-      // DESIGN decision on spec/02 Q6: the parent link survives continue-as-new, so the final
+      // DESIGN decision on quirk Q6 (docs/runtime.md): the parent link survives continue-as-new, so the final
       // execution reports to the parent.
       if (const auto* previous = last_started(item.history)) {
         parent_instance = previous->parent_instance;
@@ -447,10 +447,10 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   }
   if (requested_version && *requested_version == kUnknownVersion) requested_version.reset();
 
-  // D8
+  // No name: stray messages for an instance that never started.
   if (name.empty()) return drop(item, "messages for an instance that never started; dropped");
 
-  // D9: handler resolution (spec/02 §16 X3).
+  // Handler resolution (docs/orchestration-engine.md, "Replay state, exceptions, versions").
   std::optional<OrchestrationRegistry::Resolved> resolved;
   if (requested_version) {
     if (auto version = Version::parse(*requested_version)) {
@@ -478,7 +478,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   plan.ack.execution_id = execution_id;
   std::vector<Event>& delta = plan.ack.history_delta;
 
-  // D10 / D11
+  // An execution's first turn writes its OrchestrationStarted; the stored history is the baseline.
   orchestration::TurnInput turn;
   turn.instance_id = item.instance;
   turn.execution_id = execution_id;
@@ -613,7 +613,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
 
   ack.metadata = metadata_from_delta(delta);
 
-  // §17 limits: the first violation fails the orchestration and discards its work items.
+  // Limits (docs/orchestration-engine.md): the first violation fails the orchestration and discards its work items.
   if (auto violation = orchestration::check_turn_limits(history, delta, item.kv_snapshot)) {
     ErrorDetails details = error::Application{AppErrorKind::orchestration_failed(), *violation, false};
     writer.append(events::OrchestrationFailed{details});
@@ -647,7 +647,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
     plan.failure = details;
   }
 
-  // §9.1 terminal cancellation of in-flight activities (their worker rows are deleted by the ack).
+  // Terminal cancellation of in-flight activities (their worker rows are deleted by the ack).
   if (ack.metadata.status && *ack.metadata.status != "Running") {
     const char* reason = *ack.metadata.status == "Completed" ? "orchestration_terminal_completed"
                          : *ack.metadata.status == "Failed"  ? "orchestration_terminal_failed"

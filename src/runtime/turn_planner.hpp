@@ -1,6 +1,6 @@
 #pragma once
-// The orchestration dispatcher's decision for one locked batch (spec/04 §3.2–§3.6, spec/02 §2, §9,
-// §15, §17): either abandon it (with a delay) or ack it with exactly this turn's writes. Pure apart
+// The orchestration dispatcher's decision for one locked batch (docs/runtime.md, "Runtime", and
+// docs/orchestration-engine.md): either abandon it (with a delay) or ack it with exactly this turn's writes. Pure apart
 // from the injected lookups, so every rule is testable without threads or storage.
 
 #include <chrono>
@@ -17,7 +17,7 @@
 
 namespace duroxide::runtime {
 
-/// What the store says about the parent a finished child reports to (spec/04 §3.4.7, Q10).
+/// What the store says about the parent a finished child reports to (docs/runtime.md, "Departures from duroxide").
 struct ParentLookup {
   /// The parent's execution still waiting for the child; nothing when the parent moved on.
   std::optional<std::uint64_t> waiting_execution;
@@ -70,7 +70,7 @@ struct TurnPlan {
 TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& context);
 
 /// Execution metadata of an ack from its delta: the first OrchestrationStarted and the first
-/// terminal event (spec/02 §9.4).
+/// terminal event (docs/orchestration-engine.md, "Terminal states").
 ExecutionMetadata metadata_from_delta(const std::vector<Event>& delta);
 
 }  // namespace duroxide::runtime

@@ -1,4 +1,4 @@
-// The worker dispatcher's slot loop (spec/04 §4): fetch an activity, run it on the slot's activity thread while
+// The worker dispatcher's slot loop (docs/runtime.md): fetch an activity, run it on the slot's activity thread while
 // the renewer keeps its lock, and ack its result. A failed renewal (the orchestration ended and the
 // ack deleted the row, or the lock was lost) cancels the activity cooperatively; after the grace
 // period its result is discarded and the slot moves on.
@@ -35,7 +35,7 @@ struct ActivityRun {
   std::condition_variable_any cv;
   bool done = false;
   /// The activity returned after it had been asked to stop: the cancellation came first, so its
-  /// result is discarded like one that arrives after the grace period (spec/04 §4.3).
+  /// result is discarded like one that arrives after the grace period (docs/runtime.md, "Runtime").
   bool stopped_first = false;
   Result<std::string> result = Err("activity did not finish");
 };
@@ -221,7 +221,7 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
   }
   if (finished && !run->result && state.stop.stop_requested()) {
     // Failed while shutdown asked it to stop, most likely because of that request: hand it back
-    // untouched (spec/04 §2.2) instead of recording a failure the orchestration would act on.
+    // untouched (docs/runtime.md, "Shutdown") instead of recording a failure the orchestration would act on.
     (void)state.store->abandon_work_item(token, std::nullopt, true);
     return;
   }

@@ -1,4 +1,4 @@
-// spec/06 async_block_tests.rs: Task coroutines (C++'s async blocks) composed with join/select,
+// Mirrors duroxide's tests/async_block_tests.rs: Task coroutines (C++'s async blocks) composed with join/select,
 // including sub-orchestrations inside the blocks.
 #include <gtest/gtest.h>
 

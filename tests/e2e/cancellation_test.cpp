@@ -1,4 +1,4 @@
-// spec/06 cancellation_tests.rs: instance cancellation and its cascade to children, lock stealing
+// Mirrors duroxide's tests/cancellation_tests.rs: instance cancellation and its cascade to children, lock stealing
 // of in-flight activities (cooperative cancellation with a grace period), dropped futures, and
 // positional event matching around cancelled subscriptions.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// spec/06 capability_filtering_tests.rs (18): executions pinned to a duroxide version through
+// Mirrors duroxide's tests/capability_filtering_tests.rs (18): executions pinned to a duroxide version through
 // OrchestrationStarted.duroxide_version, the provider's capability filter on fetch, the runtime's
 // defence-in-depth re-check, routing across runtimes with different supported_replay_versions, and
 // draining undecodable histories with a wide range. Instances are seeded through the provider API;

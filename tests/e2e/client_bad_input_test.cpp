@@ -1,4 +1,4 @@
-// Bad input through the client (issue #5 item 9): each case behaves as spec/05 says, errors name
+// Bad input through the client (issue #5 item 9): each case behaves as duroxide's client does, errors name
 // the problem, and nothing is half-written.
 #include <gtest/gtest.h>
 

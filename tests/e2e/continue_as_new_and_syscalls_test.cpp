@@ -1,4 +1,4 @@
-// spec/06 continue_as_new_tests.rs and system_calls_test.rs through a real runtime.
+// Mirrors duroxide's tests/continue_as_new_tests.rs and system_calls_test.rs through a real runtime.
 #include <gtest/gtest.h>
 
 #include "support/e2e_support.hpp"

@@ -1,5 +1,5 @@
-// spec/06 custom_status_tests.rs: set/reset/get of the custom status through a real runtime, its
-// version counter, the 256 KiB size limit and its carry-over across continue-as-new (spec/02 §11, §17).
+// Mirrors duroxide's tests/custom_status_tests.rs: set/reset/get of the custom status through a real runtime, its
+// version counter, the 256 KiB size limit and its carry-over across continue-as-new (docs/orchestration-engine.md).
 #include <gtest/gtest.h>
 
 #include "support/e2e_support.hpp"

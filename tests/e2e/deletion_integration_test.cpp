@@ -1,4 +1,4 @@
-// spec/06 deletion_integration_tests.rs, bulk_deletion_integration_tests.rs and
+// Mirrors duroxide's tests/deletion_integration_tests.rs, bulk_deletion_integration_tests.rs and
 // prune_integration_tests.rs: deleting and pruning instances a real runtime produced.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// spec/06 errors_tests.rs: application errors, compensation, decode errors, events at the wrong
+// Mirrors duroxide's tests/errors_tests.rs: application errors, compensation, decode errors, events at the wrong
 // time, panics (exceptions), and instance-id idempotence.
 #include <gtest/gtest.h>
 

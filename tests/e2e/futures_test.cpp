@@ -1,4 +1,4 @@
-// spec/06 futures_tests.rs: select/join winners and ordering through a real runtime.
+// Mirrors duroxide's tests/futures_tests.rs: select/join winners and ordering through a real runtime.
 #include <gtest/gtest.h>
 
 #include <atomic>

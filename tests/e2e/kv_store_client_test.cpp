@@ -1,6 +1,6 @@
-// spec/06 kv_store_tests.rs, part 2: KV seen from outside the instance: cross-instance reads
+// Mirrors duroxide's tests/kv_store_tests.rs, part 2: KV seen from outside the instance: cross-instance reads
 // (get_kv_value_from_instance[_typed], a system activity), client reads while running
-// (wait_for_kv_value), client get_kv_all_values, and the KV stress rows (spec/02 §12, 01 §9.4).
+// (wait_for_kv_value), client get_kv_all_values, and the KV stress rows (docs/orchestration-engine.md, docs/core.md).
 #include <gtest/gtest.h>
 
 #include <cstdint>

@@ -1,6 +1,6 @@
-// spec/06 kv_store_tests.rs, part 1: the orchestration-side KV store (set/get/clear/clear-all/prune,
+// Mirrors duroxide's tests/kv_store_tests.rs, part 1: the orchestration-side KV store (set/get/clear/clear-all/prune,
 // limits, continue-as-new carry-over, replay of read-modify-write) through a real runtime
-// (spec/02 §12, §17). Cross-instance reads, client bulk reads and the stress rows are in
+// (docs/orchestration-engine.md). Cross-instance reads, client bulk reads and the stress rows are in
 // kv_store_client_test.cpp.
 #include <gtest/gtest.h>
 
@@ -214,7 +214,7 @@ TEST(E2eKvStore, kv_deleted_with_instance) {
   EXPECT_EQ(kv(env.client, "kv-del", "foo"), std::nullopt);
 }
 
-// ---- limits (spec/02 §17) ----
+// ---- limits (docs/orchestration-engine.md, "Limits after a turn") ----
 
 /// Sets std::stoul(input) keys key_0.. in one turn.
 Task<Result<std::string>> many_keys(OrchestrationContext ctx, std::string input) {

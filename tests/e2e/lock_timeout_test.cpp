@@ -1,4 +1,4 @@
-// spec/06 lock_timeout_tests.rs: lock timeouts and renewal keep long work alive without running it
+// Mirrors duroxide's tests/lock_timeout_tests.rs: lock timeouts and renewal keep long work alive without running it
 // twice.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// spec/06 management_interface_test.rs: the client's management API against a real runtime.
+// Mirrors duroxide's tests/management_interface_test.rs: the client's management API against a real runtime.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// spec/06 nondeterminism_tests.rs and timer_tests.rs through a real runtime.
+// Mirrors duroxide's tests/nondeterminism_tests.rs and timer_tests.rs through a real runtime.
 #include <gtest/gtest.h>
 
 #include "support/e2e_support.hpp"

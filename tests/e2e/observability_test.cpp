@@ -1,4 +1,4 @@
-// observability_tests.rs rows (spec/06): user traces with their correlation fields, the metrics
+// Rows of duroxide's tests/observability_tests.rs: user traces with their correlation fields, the metrics
 // snapshot, the labelled metrics a MetricsSink receives (MetricsRegistry), gauges, the
 // instrumented provider, and the observability configuration.
 #include <gtest/gtest.h>
@@ -537,7 +537,7 @@ TEST(E2eObservability, test_metrics_activity_outcomes) {
             1);
   EXPECT_EQ(registry->counter_sum("duroxide_activity_executions_total", {{"outcome", "app_error"}, {"tag", "gpu"}}), 1);
   EXPECT_EQ(registry->counter_value("duroxide_activity_infrastructure_errors_total", {{"activity_name", "A"}}), 1);
-  // Configuration errors of activities are defined by duroxide but never raised (spec/04 §8.3).
+  // Configuration errors of activities are defined by duroxide but never raised (docs/runtime-features.md).
   EXPECT_EQ(registry->counter_sum("duroxide_activity_configuration_errors_total"), 0);
 }
 

@@ -1,4 +1,4 @@
-// spec/06 orchestration_status_tests.rs: Client::get_orchestration_status through an instance's
+// Mirrors duroxide's tests/orchestration_status_tests.rs: Client::get_orchestration_status through an instance's
 // life (NotFound, Running, Completed, Failed, cancelled, after continue-as-new).
 #include <gtest/gtest.h>
 

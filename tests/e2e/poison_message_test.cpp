@@ -1,4 +1,4 @@
-// spec/06 poison_message_tests.rs (13): attempt counting in the store, the Poison error details,
+// Mirrors duroxide's tests/poison_message_tests.rs (13): attempt counting in the store, the Poison error details,
 // the max_attempts option, and the runtime's poison paths end to end through
 // PoisonInjectingProvider (tests/support/fault_injection.hpp), which overrides the attempt count
 // a fetch reports (one-shot, persistent, or after skipping N fetches).

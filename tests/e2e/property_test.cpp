@@ -1,4 +1,4 @@
-// spec/06 property_tests.rs: history invariants over 20 generated cases each (random instance ids,
+// Mirrors duroxide's tests/property_tests.rs: history invariants over 20 generated cases each (random instance ids,
 // orchestration names, inputs and activity counts from a seeded generator; the seed is printed on
 // failure).
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// spec/06 provider_stress_test_validation.rs (2): the stress harness (tests/support/stress_harness.hpp)
+// duroxide's tests/provider_stress_test_validation.rs (2): the stress harness (tests/support/stress_harness.hpp)
 // at minimal settings against a fresh file store, orchestration and worker concurrency 1.
 //
 // "Success rate reasonable" is taken as: every instance started in the 1 s launch window completes

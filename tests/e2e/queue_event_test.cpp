@@ -1,5 +1,5 @@
-// spec/06 queue_event_tests.rs: persistent (queue) events, client.enqueue_event[_typed] ↔
-// ctx.dequeue_event[_typed], next to positional raise_event ↔ schedule_wait (spec/02 §6, §9.2).
+// Mirrors duroxide's tests/queue_event_tests.rs: persistent (queue) events, client.enqueue_event[_typed] ↔
+// ctx.dequeue_event[_typed], next to positional raise_event ↔ schedule_wait (docs/orchestration-engine.md).
 #include <gtest/gtest.h>
 
 #include <fmt/ranges.h>
@@ -339,8 +339,8 @@ TEST(E2eQueueEvent, persistent_outstanding_subscription_cancelled_on_completion)
   const auto history = env.history("inst-pers-terminal");
   EXPECT_EQ(queue_subscriptions(history, "NeverResolved"), 1u);
   // The never-awaited future is destroyed when the coroutine finishes (before finalize), so the
-  // breadcrumb may carry "dropped_future" (spec/02 §5.1 C2) rather than "orchestration_terminal"
-  // (§9.2); the reference test accepts either. Exactly one breadcrumb either way.
+  // breadcrumb may carry "dropped_future" (docs/orchestration-engine.md) rather than "orchestration_terminal"
+  // (terminal breadcrumb); the reference test accepts either. Exactly one breadcrumb either way.
   const auto terminal = queue_cancellations(history, "orchestration_terminal");
   const auto dropped = queue_cancellations(history, "dropped_future");
   EXPECT_EQ(terminal + dropped, 1u) << "orchestration_terminal=" << terminal << " dropped_future=" << dropped;

@@ -1,4 +1,4 @@
-// spec/06 races_tests.rs, recovery_tests.rs, concurrency_tests.rs, dispatcher_queues_fs.rs and
+// Mirrors duroxide's tests/races_tests.rs, recovery_tests.rs, concurrency_tests.rs, dispatcher_queues_fs.rs and
 // worker_reliability_test.rs: orderings, restarts on the same store, and work lost by a crash.
 #include <gtest/gtest.h>
 

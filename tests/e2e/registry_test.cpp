@@ -1,4 +1,4 @@
-// spec/06 registry_tests.rs: building, merging and querying registries, version policies, the
+// Mirrors duroxide's tests/registry_tests.rs: building, merging and querying registries, version policies, the
 // reserved system-activity prefix, and two rows that need a runtime (built-ins, activity context).
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// spec/06 reliability_tests.rs: duplicate deliveries (as after a crash between steps) are
+// Mirrors duroxide's tests/reliability_tests.rs: duplicate deliveries (as after a crash between steps) are
 // recorded at most once where the engine dedupes, and never break the orchestration.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// spec/06 activity_routing_tests.rs, runtime_options_test.rs, long_poll_tests.rs and
+// Mirrors duroxide's tests/activity_routing_tests.rs, runtime_options_test.rs, long_poll_tests.rs and
 // unit_tests.rs: smaller runtime rows.
 #include <gtest/gtest.h>
 

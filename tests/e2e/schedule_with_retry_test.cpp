@@ -1,4 +1,4 @@
-// spec/06 schedule_with_retry_tests.rs, the runtime rows: schedule_activity_with_retry[_typed]
+// Mirrors duroxide's tests/schedule_with_retry_tests.rs, the runtime rows: schedule_activity_with_retry[_typed]
 // [_on_session] end to end. The RetryPolicy / BackoffStrategy unit rows are tests/unit/
 // retry_policy_test.cpp (UnitRetryPolicy.*).
 #include <gtest/gtest.h>

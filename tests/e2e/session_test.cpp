@@ -1,6 +1,6 @@
-// spec/06 session_e2e_tests.rs (22): schedule_activity_on_session[_typed],
+// Mirrors duroxide's tests/session_e2e_tests.rs (22): schedule_activity_on_session[_typed],
 // ActivityContext::session_id(), worker_node_id and max_sessions_per_runtime end to end
-// (spec/04 §4.1-§4.2, spec/03 sessions).
+// (docs/runtime-features.md, "Activity sessions").
 //
 // Concurrency rows never sleep: activities count themselves in and out of a Probe, and an
 // activity that must "hold its slot" waits on the probe's condition variable until either the

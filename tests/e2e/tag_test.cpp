@@ -1,4 +1,4 @@
-// spec/06 tag_serde_tests.rs (18): activity routing tags (DurableFuture::with_tag, TagFilter,
+// Mirrors duroxide's tests/tag_serde_tests.rs (18): activity routing tags (DurableFuture::with_tag, TagFilter,
 // ActivityContext::tag()) end to end, and the JSON round-trips of tagged ActivityScheduled /
 // ActivityExecute and of the KV event kinds through the wire codec (include/duroxide/wire.hpp).
 #include <gtest/gtest.h>
@@ -370,7 +370,7 @@ TEST(E2eTag, e2e_dropped_tagged_future_triggers_cancellation) {
   })) << serialize_history(history);
 }
 
-// Regression (not a catalogue row): an activity that honours its stop token returns right after
+// Regression (no duroxide counterpart): an activity that honours its stop token returns right after
 // the cancellation; its result must be discarded and the run counted as cancelled, not acked as a
 // completion (which fails on the deleted row and was counted as an infrastructure error).
 TEST(E2eTag, dropped_running_tagged_activity_is_counted_cancelled) {

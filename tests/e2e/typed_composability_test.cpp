@@ -1,4 +1,4 @@
-// spec/06 typed_composability_tests.rs: typed activity futures composed with join, select and map.
+// Mirrors duroxide's tests/typed_composability_tests.rs: typed activity futures composed with join, select and map.
 #include <gtest/gtest.h>
 
 #include "support/e2e_support.hpp"

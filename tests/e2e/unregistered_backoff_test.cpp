@@ -1,6 +1,6 @@
-// spec/06 unregistered_backoff_tests.rs (6): items whose orchestration or activity (or version)
+// Mirrors duroxide's tests/unregistered_backoff_tests.rs (6): items whose orchestration or activity (or version)
 // is not registered are abandoned with UnregisteredBackoffConfig delays and poisoned after
-// max_attempts (no Configuration error), plus the backoff formula itself (spec/04 §1.2).
+// max_attempts (no Configuration error), plus the backoff formula itself (docs/runtime-features.md).
 #include <gtest/gtest.h>
 
 #include "support/e2e_support.hpp"

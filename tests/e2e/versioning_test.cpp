@@ -1,6 +1,6 @@
-// spec/06 versioning_tests.rs (18): explicit versions on start, sub-orchestration, detached start
+// Mirrors duroxide's tests/versioning_tests.rs (18): explicit versions on start, sub-orchestration, detached start
 // and continue-as-new; Latest/Exact policies (also changed at run time); registration rules; and
-// the serde boundary (unknown event types do not decode). spec/02 §16, spec/04 version resolution.
+// the serde boundary (unknown event types do not decode). Version resolution: docs/runtime-features.md, "Versioning".
 #include <gtest/gtest.h>
 
 #include "support/e2e_support.hpp"

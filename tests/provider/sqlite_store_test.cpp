@@ -1,4 +1,4 @@
-// spec/06 provider_atomic_tests.rs and sqlite_tests.rs: the SQLite store through the Provider API,
+// Mirrors duroxide's tests/provider_atomic_tests.rs and sqlite_tests.rs: the SQLite store through the Provider API,
 // directly and through the InstrumentedProvider wrapper.
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Fresh executions, replay of activity results, partial completion, sequential progress
-// (spec/02 §4.3, §4.4, §4.7; catalogue: fresh_execution, replay_with_completions,
+// (docs/orchestration-engine.md; mirrors duroxide's replay_engine fresh_execution, replay_with_completions,
 // partial_completion, sequential_progress).
 #include "replay/turn_driver.hpp"
 

@@ -1,4 +1,4 @@
-// Stage 1: completion messages become events (spec/02 §3; catalogue: completion_messages.rs,
+// Stage 1: completion messages become events (docs/orchestration-engine.md; duroxide's completion_messages.rs,
 // event_allocation.rs, failure_handling.rs, edge_cases.rs).
 #include "replay/turn_driver.hpp"
 
@@ -96,7 +96,7 @@ TEST(ReplayCompletionMessages, MultipleCompletionsInOneBatchAreAllAdded) {
 }
 
 TEST(ReplayCompletionMessages, LateOutcomeOfOtherKindIsIgnoredFirstOutcomeWinsDesignQ3) {
-  // DESIGN decision on spec/02 Q3 (a fix over the reference): a failure arriving after a persisted
+  // DESIGN decision Q3 (docs/orchestration-engine.md; a fix over the reference): a failure arriving after a persisted
   // completion, or a completion after a persisted failure, is a duplicate and is dropped.
   TurnDriver driver(activity_then_wait_code);
   auto completed = activity_then_wait();
@@ -164,14 +164,14 @@ TEST(ReplayEventAllocation, AllocationAfterReplayAndWithGaps) {
 
 TEST(ReplayEventAllocation, ContinueAsNewConsumesAnIdWithoutEvent) {
   TurnDriver driver([](OrchestrationContext ctx, std::string) -> Task<Result<std::string>> {
-    (void)ctx.continue_as_new("next");  // not awaited: still continues-as-new (F2)
+    (void)ctx.continue_as_new("next");  // not awaited: still continues-as-new
     ctx.schedule_orchestration("D", "d-1", "in");
     co_return "unused";
   });
   auto out = driver.turn();
   ASSERT_EQ(out.history_delta.size(), 1u);
   EXPECT_EQ(out.history_delta[0].event_id, 3u);  // id 2 went to the continue-as-new action
-  // The detached start stays in pending_actions so the runtime can start it (DESIGN decision Q11).
+  // The engine leaves the detached start in pending_actions; the runtime drops it in a continue-as-new turn.
   EXPECT_EQ(actions_of<actions::StartOrchestrationDetached>(out.pending_actions).size(), 1u);
   EXPECT_TRUE(std::holds_alternative<tr::ContinueAsNew>(out.result));
 }

@@ -1,4 +1,4 @@
-// join / select and dropped (unobserved) futures (spec/02 §5, §7; catalogue: composition.rs,
+// join / select and dropped (unobserved) futures (docs/orchestration-engine.md; duroxide's composition.rs,
 // unobserved_futures.rs, fresh_execution.rs multiple_schedules_no_await).
 #include "replay/turn_driver.hpp"
 
@@ -141,7 +141,7 @@ TEST(ReplayComposition, Join3AndSelect3OverMixedFuturesAndTasks) {
   ASSERT_EQ(crumbs.size(), 1u);
 }
 
-// ---- dropped futures (§5) ----
+// ---- dropped futures ----
 
 TEST(ReplayUnobservedFutures, MultipleSchedulesNoAwaitAreCancelledAtCompletion) {
   TurnDriver driver([](Ctx ctx, std::string) -> Task<Result<std::string>> {

@@ -1,4 +1,4 @@
-// Positional external events and persistent queues (spec/02 §6, §4.8 quiescence).
+// Positional external events and persistent queues (docs/orchestration-engine.md), and quiescence.
 #include "replay/turn_driver.hpp"
 
 namespace duroxide::testing {
@@ -138,7 +138,7 @@ TEST(ReplayQueue, CancelledDequeueDoesNotConsume) {
 }
 
 TEST(ReplayQueue, DroppedDequeueBreadcrumbTakesEffectOnlyWhenReplayedQuirkQ13) {
-  // Kept reference behaviour (spec/02 §6.2 rule 4, like Q13 for positional waits): on replay the
+  // Kept reference behaviour (like quirk Q13 for positional waits, docs/orchestration-engine.md): on replay the
   // dropped dequeue's cancel mark comes from its breadcrumb, which is recorded after the later
   // dequeue's subscription, and applying a breadcrumb does not poll. So a replay of this history
   // resolves the later dequeue one turn later than the original turn did.

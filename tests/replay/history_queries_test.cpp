@@ -1,4 +1,4 @@
-// Terminal-state queries over history (spec/02 §8, §9.1, §9.2, §10.3).
+// Terminal-state queries over history (docs/orchestration-engine.md, "Terminal states", "Continue-as-new").
 #include "orchestration/history_queries.hpp"
 #include "replay/turn_driver.hpp"
 

@@ -1,4 +1,4 @@
-// Custom status and the key-value store (spec/02 §11, §12; catalogue: kv.rs, custom status rows).
+// Custom status and the key-value store (docs/orchestration-engine.md; duroxide's tests/replay_engine/kv.rs).
 #include "replay/turn_driver.hpp"
 
 namespace duroxide::testing {

@@ -1,5 +1,5 @@
 // Cancellation, continue-as-new, panics, is_replaying and replay-safe tracing
-// (spec/02 §4.9, §8, §10, §13, §14; catalogue: cancellation.rs, fresh_execution.rs,
+// (docs/orchestration-engine.md; mirrors duroxide's replay_engine cancellation.rs, fresh_execution.rs,
 // panic_handling.rs, is_replaying.rs).
 #include <stdexcept>
 
@@ -113,7 +113,7 @@ TEST(ReplayContinueAsNew, SubOrchestrationThenContinueAsNewKeepsBothActions) {
 }
 
 TEST(ReplayContinueAsNew, CarriedQueueMessagesAreDeliveredToNewExecution) {
-  // The dispatcher turns carried messages into QueueMessages placed first in the batch (D4).
+  // The dispatcher turns carried messages into QueueMessages placed first in the batch (docs/runtime.md).
   TurnDriver driver(
       [](Ctx ctx, std::string input) -> Task<Result<std::string>> {
         auto message = co_await ctx.dequeue_event("Q");
@@ -188,7 +188,7 @@ TEST(ReplayPanic, RetryPolicyWithZeroAttemptsIsProgrammingError) {
   EXPECT_EQ(application_error(failure(driver.turn())).kind.code, AppErrorKind::Code::Panicked);
 }
 
-// ---- is_replaying (§13) ----
+// ---- is_replaying ----
 
 struct ReplayProbe {
   std::vector<bool> seen;

@@ -1,4 +1,4 @@
-// Post-turn limits (spec/02 §17) and the quiescence cap's failure kind.
+// Post-turn limits (docs/orchestration-engine.md, "Limits after a turn") and the quiescence cap's failure kind.
 #include "orchestration/turn_limits.hpp"
 #include "replay/turn_driver.hpp"
 

@@ -1,5 +1,5 @@
-// Nondeterminism detection and corrupt histories (spec/02 §3 P4, §4.1, §4.4, §4.6, §15;
-// catalogue: nondeterminism.rs, history_corruption.rs, action_to_event.rs mismatch rows).
+// Nondeterminism detection and corrupt histories (docs/orchestration-engine.md, "Replay rules";
+// mirrors duroxide's tests/replay_engine: nondeterminism.rs, history_corruption.rs, action_to_event.rs mismatch rows).
 #include "replay/turn_driver.hpp"
 
 namespace duroxide::testing {

@@ -1,5 +1,5 @@
 // Sub-orchestrations, detached starts, system calls and the retry helper
-// (spec/01 §8, §9.3, §9.4; spec/02 §4.11; catalogue: sub_orchestration.rs, action_to_event.rs).
+// (docs/core.md; mirrors duroxide's tests/replay_engine/sub_orchestration.rs, action_to_event.rs).
 #include "replay/turn_driver.hpp"
 
 namespace duroxide::testing {
@@ -123,7 +123,7 @@ TEST(ReplaySystemCalls, UtcNowParseErrorIsErrWithText) {
   EXPECT_EQ(completed_output(driver.turn({activity_ok(2, "soon")})), "err:soon");
 }
 
-// ---- retry helper (spec/01 §8) ----
+// ---- retry helper (docs/core.md, "Retry policy") ----
 
 OrchestrationHandler retrying(RetryPolicy policy) {
   return [policy](Ctx ctx, std::string) -> Task<Result<std::string>> {

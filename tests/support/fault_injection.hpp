@@ -1,4 +1,4 @@
-// Fault-injecting store decorators (spec/06 "Fault injection and test hooks"): one-shot failures,
+// Fault-injecting store decorators (docs/runtime.md, "Testing with fault injection"): one-shot failures,
 // counted transient failures of acks and reads, forced attempt counts for poison tests, and a
 // capability-filter bypass.
 #pragma once

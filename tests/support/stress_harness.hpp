@@ -1,4 +1,4 @@
-// A small provider stress harness (spec/06 provider_stress_test_validation.rs): keeps up to
+// A small provider stress harness (after duroxide's tests/provider_stress_test_validation.rs): keeps up to
 // `max_concurrent` instances of one workload in flight for a bounded launch window, then waits a
 // bounded drain time for every started instance, and counts the outcomes. Two workloads: parallel
 // orchestrations (each fans out to activities) and large payloads (KB-sized activity inputs and

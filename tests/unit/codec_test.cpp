@@ -1,4 +1,4 @@
-// The typed codec of spec/01 §10 and UTF-8 validation.
+// The typed codec (docs/core.md, "Typed codec") and UTF-8 validation.
 #include <gtest/gtest.h>
 
 #include <map>

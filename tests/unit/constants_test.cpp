@@ -1,4 +1,4 @@
-// Constants and sub-orchestration instance-id rules (spec/01 §9).
+// Constants and sub-orchestration instance-id rules (docs/core.md, "Identifiers and limits").
 #include <gtest/gtest.h>
 
 #include <duroxide/action.hpp>

@@ -1,4 +1,4 @@
-// ErrorDetails: display_message formats, category, retryability, and the JSON shapes of spec/01 §3.
+// ErrorDetails: display_message formats, category, retryability, and the JSON shapes (docs/core.md, "Error details").
 #include <gtest/gtest.h>
 
 #include <duroxide/wire.hpp>

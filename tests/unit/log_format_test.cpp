@@ -1,4 +1,4 @@
-// The JSON log format (spec/04 §8.1): one valid JSON object per line, correlation fields as members.
+// The JSON log format (docs/runtime-features.md): one valid JSON object per line, correlation fields as members.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// Orchestration and activity registries (spec/04 §7; catalogue registry_tests.rs).
+// Orchestration and activity registries (docs/runtime.md, "Registries"; mirrors duroxide's tests/registry_tests.rs).
 #include <gtest/gtest.h>
 
 #include <duroxide/registry.hpp>

@@ -1,4 +1,4 @@
-// Backoff formulas of spec/01 §8: exact values, caps and saturation.
+// Backoff formulas (docs/core.md, "Retry policy"): exact values, caps and saturation.
 #include <gtest/gtest.h>
 
 #include <limits>

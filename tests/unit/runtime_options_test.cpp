@@ -1,5 +1,5 @@
 // RuntimeOptions defaults and validation, the lock-renewal formula, unregistered backoff, and
-// TagFilter (spec/04 §1, §5).
+// TagFilter (docs/runtime.md, docs/runtime-features.md).
 #include <gtest/gtest.h>
 
 #include <duroxide/runtime_options.hpp>

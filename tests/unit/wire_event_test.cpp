@@ -1,4 +1,4 @@
-// Event wire format: round trips of every kind, the spec's own examples byte for byte, the read
+// Event wire format: round trips of every kind, duroxide's own texts byte for byte, the read
 // defaults, and bad input.
 #include <gtest/gtest.h>
 
@@ -84,7 +84,7 @@ TEST(UnitWireEvent, RenamedKindsUseDuroxideWireTags) {
             std::string::npos);
 }
 
-// The exact texts of spec/01 §2.4: parsing then serializing must reproduce them byte for byte
+// Event texts as duroxide writes them (docs/core.md): parsing then serializing must reproduce them byte for byte
 // (key order, null vs omitted, nested ErrorDetails shapes).
 TEST(UnitWireEvent, SpecExamplesReproduceByteForByte) {
   const char* lines[] = {

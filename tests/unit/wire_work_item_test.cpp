@@ -1,4 +1,4 @@
-// WorkItem wire format: every variant round trips, the spec's examples reproduce byte for byte,
+// WorkItem wire format: every variant round trips, duroxide's texts reproduce byte for byte,
 // routing and names, and bad input.
 #include <gtest/gtest.h>
 

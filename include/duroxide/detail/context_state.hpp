@@ -22,7 +22,7 @@
 
 namespace duroxide {
 
-/// What a durable future stands for; decides what destroying it un-awaited does (spec/02 §5).
+/// What a durable future stands for; decides what destroying it un-awaited does (docs/orchestration-engine.md).
 enum class FutureKind { Activity, Timer, ExternalWait, QueueDequeue, SubOrchestration };
 
 /// A replay-guarded log record handed to the trace sink.
@@ -103,7 +103,7 @@ class ContextState {
   std::function<std::uint64_t()> now_ms;
   TraceSink trace_sink;
 
-  // --- emitted actions not yet matched/converted (queue Q of spec/02 §4.3) ---
+  // --- emitted actions not yet matched/converted (the action FIFO of docs/orchestration-engine.md) ---
   ActionQueue queue;
   std::uint64_t next_token = 0;
 
@@ -117,19 +117,19 @@ class ContextState {
   std::vector<TokenSlot> tokens{1};
   std::unordered_map<std::uint64_t, std::string> child_instance_by_token;
 
-  // --- positional external events (spec/02 §6.1) ---
+  // --- positional external events (docs/orchestration-engine.md, "External events: positional and queue") ---
   std::map<std::uint64_t, PositionalSubscription> positional_subscriptions;  // schedule id -> sub
   std::unordered_map<std::string, std::vector<std::uint64_t>> positional_by_name;
   std::unordered_map<std::string, std::size_t> positional_counter;
   std::unordered_map<std::string, std::vector<std::string>> positional_arrivals;
 
-  // --- persistent queue events (spec/02 §6.2) ---
+  // --- persistent queue events (same section) ---
   std::vector<std::pair<std::uint64_t, std::string>> persistent_subscriptions;  // (schedule id, name)
   std::unordered_map<std::string, std::vector<std::string>> persistent_arrivals;
   std::set<std::uint64_t> persistent_cancelled;
   std::unordered_map<std::uint64_t, std::string> persistent_resolved;
 
-  // --- dropped futures (spec/02 §5) ---
+  // --- dropped futures (docs/orchestration-engine.md, "Dropped futures") ---
   std::vector<std::pair<std::uint64_t, FutureKind>> dropped;
   bool accepting_drops = true;
 

@@ -1,4 +1,4 @@
-// SqliteProvider: management (spec/03 §6): listings, info, metrics, deletion and pruning.
+// SqliteProvider: management (docs/storage.md): listings, info, metrics, deletion and pruning.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -180,7 +180,7 @@ ProviderResult<SystemMetrics> SqliteProvider::get_system_metrics() {
 ProviderResult<QueueDepths> SqliteProvider::get_queue_depths() {
   constexpr std::string_view op = "get_queue_depths";
   std::lock_guard lock(store_->mutex);
-  // Counted by live-lock state, delayed messages included (spec/03 §11 Q5).
+  // Counted by live-lock state, delayed messages included (quirk Q5 in docs/storage.md).
   DUROXIDE_TRY_ASSIGN(orchestrator, count(*store_, op,
                                           "SELECT COUNT(*) FROM orchestrator_queue q WHERE NOT EXISTS (SELECT 1 "
                                           "FROM instance_locks l WHERE l.lock_token = q.lock_token AND "
@@ -289,7 +289,7 @@ ProviderResult<DeleteInstanceResult> SqliteProvider::delete_instance_bulk(const 
   }
   DeleteInstanceResult total;
   for (const auto& root : roots) {
-    // One transaction per tree (spec/03 §4.4), not across the batch.
+    // One transaction per tree (docs/storage.md), not across the batch.
     DUROXIDE_TRY_ASSIGN(tree, get_instance_tree(root));
     DUROXIDE_TRY_ASSIGN(deleted, delete_instances_atomic(tree.all_ids, true));
     total += deleted;

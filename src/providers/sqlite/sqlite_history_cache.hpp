@@ -1,7 +1,7 @@
 #pragma once
 // Parsed histories of recently loaded executions, so a turn's fetch (and a client's read) parses
 // only the rows appended since the last load instead of the whole history every time: without it
-// the cost of a turn grows with the history (spec/03 §5.1 reads the whole execution each fetch).
+// the cost of a turn grows with the history (a fetch returns the whole execution each time).
 //
 // History rows are append-only within an execution, so an entry stays valid while its last row is
 // unchanged (same event id, insert time and text); rows added since are loaded and appended. Deletions

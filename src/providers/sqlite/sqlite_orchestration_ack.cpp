@@ -1,4 +1,4 @@
-// SqliteProvider: committing a turn (spec/03 §5.3) and releasing or renewing an orchestration lock.
+// SqliteProvider: committing a turn (docs/storage.md) and releasing or renewing an orchestration lock.
 #include <fmt/format.h>
 
 #include <duroxide/wire.hpp>
@@ -98,7 +98,7 @@ ProviderResult<void> write_metadata(SqliteProvider::Store& s, const std::string&
 ProviderResult<void> write_status(SqliteProvider::Store& s, const std::string& instance, const OrchestrationAck& ack,
                                   std::int64_t now) {
   if (!ack.metadata.status) return {};
-  // Only terminal statuses stamp completed_at (spec/03 §11 Q2).
+  // Only terminal statuses stamp completed_at (quirk Q2 in docs/storage.md).
   DUROXIDE_TRY_ASSIGN(stmt, s.statement(kAck,
                                         "UPDATE executions SET status = ?3, output = ?4, completed_at = CASE WHEN ?5 "
                                         "THEN ?6 ELSE completed_at END WHERE instance_id = ?1 AND execution_id = ?2"));
@@ -158,7 +158,7 @@ ProviderResult<void> write_kv(SqliteProvider::Store& s, const std::string& insta
   return {};
 }
 
-/// Terminal status: the execution's KV changes become the committed state (spec/03 §5.3 step 11).
+/// Terminal status: the execution's KV changes become the committed state (docs/storage.md).
 ProviderResult<void> merge_kv(SqliteProvider::Store& s, const std::string& instance) {
   DUROXIDE_TRY(exec(s, kAck,
                     "INSERT INTO kv_store (instance_id, key, value, last_updated_at_ms) SELECT instance_id, key, "

@@ -46,7 +46,7 @@ WHERE q.id > ?2 AND q.visible_at <= ?1
 ORDER BY q.id LIMIT 8)sql";
 
 // The same, restricted to instances whose current execution is unpinned or pinned inside [min, max]
-// (spec/03 §5.2 step 2). Applied before any lock is taken or history decoded.
+// (docs/storage.md, "The contract step by step"). Applied before any lock is taken or history decoded.
 constexpr const char* kFilteredCandidatesSql = R"sql(
 SELECT q.id, q.instance_id FROM orchestrator_queue q
 WHERE q.id > ?2 AND q.visible_at <= ?1
@@ -142,7 +142,7 @@ ProviderResult<std::vector<Candidate>> load_candidates(SqliteProvider::Store& s,
   DUROXIDE_TRY_ASSIGN(stmt, s.statement(kFetchOrch, filter != nullptr ? kFilteredCandidatesSql : kCandidatesSql));
   stmt.bind(1, now).bind(2, after_id);
   if (filter != nullptr) {
-    // Only the first range counts (spec/03 §11 Q7).
+    // Only the first range counts (quirk Q7 in docs/storage.md).
     const auto& range = filter->ranges.front();
     stmt.bind(3, range.min.major).bind(4, range.min.minor).bind(5, range.min.patch);
     stmt.bind(6, range.max.major).bind(7, range.max.minor).bind(8, range.max.patch);
@@ -277,7 +277,7 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
     DUROXIDE_TRY_ASSIGN(loaded, sqlite_detail::load_history(s, kFetchOrch, instance, item.execution_id));
     history = std::move(loaded);
   } else {
-    // No instance row: an earlier ack without metadata may have left history (spec/03 §5.2 step 7).
+    // No instance row: an earlier ack without metadata may have left history (docs/storage.md).
     DUROXIDE_TRY_ASSIGN(latest, sqlite_detail::latest_history_execution(s, kFetchOrch, instance));
     if (latest) {
       DUROXIDE_TRY_ASSIGN(loaded, sqlite_detail::load_history(s, kFetchOrch, instance, *latest));
@@ -302,7 +302,7 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
         item.execution_id = kInitialExecutionId;
       } else if (start == item.messages.end()) {
         if (only_queue_messages) {
-          // Events enqueued before the instance ever started are dropped (spec/03 §5.2 step 8).
+          // Events enqueued before the instance ever started are dropped (docs/storage.md).
           spdlog::warn("sqlite: dropping {} queue message(s) for instance '{}', which was never started",
                        item.messages.size(), instance);
           DUROXIDE_TRY_ASSIGN(drop, s.statement(kFetchOrch, "DELETE FROM orchestrator_queue WHERE lock_token = ?1"));
@@ -314,7 +314,7 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
           keep = true;
         }
         // Anything else (completions or events racing a start) stays queued untouched, and must not
-        // keep other instances from being served (spec/03 §11 Q1): skip this candidate.
+        // keep other instances from being served (quirk Q1 in docs/storage.md): skip this candidate.
         DUROXIDE_TRY(release());
         return CandidateOutcome::Skipped;
       } else {

@@ -1,4 +1,4 @@
-// SqliteProvider: history access, custom status, KV reads and per-instance stats (spec/03 §5.13–§5.16).
+// SqliteProvider: history access, custom status, KV reads and per-instance stats (docs/storage.md).
 #include <fmt/format.h>
 
 #include <duroxide/wire.hpp>
@@ -36,7 +36,7 @@ ProviderResult<std::vector<Event>> read_execution(SqliteProvider::Store& s, std:
   return std::move(loaded.events);
 }
 
-/// Committed KV overlaid with the running execution's delta (spec/03 §5.15).
+/// Committed KV overlaid with the running execution's delta (docs/storage.md).
 ProviderResult<std::map<std::string, std::string>> kv_client_view(SqliteProvider::Store& s, std::string_view operation,
                                                                   const std::string& instance) {
   std::map<std::string, std::string> values;

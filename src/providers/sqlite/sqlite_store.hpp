@@ -93,7 +93,7 @@ struct SqliteProvider::Store {
   /// become fetchable, or nothing (mutex held).
   std::optional<std::int64_t> earliest_due(std::string_view operation, const std::string& due_sql);
 
-  /// A long poll (spec/03 §9): runs `try_once` (a transaction, mutex held) until it yields an item
+  /// A long poll (docs/storage.md): runs `try_once` (a transaction, mutex held) until it yields an item
   /// or an error, waiting for wake-ups in between, until `poll_timeout` passes or wake_waiters()
   /// is called. `due_sql` finds when waiting work comes due.
   template <class TryOnce>

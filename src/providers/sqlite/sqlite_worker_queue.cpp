@@ -1,4 +1,4 @@
-// SqliteProvider: the worker queue (spec/03 §5.6–§5.10) and session leases (§5.11–§5.12).
+// SqliteProvider: the worker queue and session leases (docs/storage.md, "The contract step by step").
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -164,7 +164,7 @@ constexpr const char* kWorkerDueSql =
     "UNION ALL SELECT MIN(locked_until) FROM worker_queue WHERE locked_until > ?1 "
     "UNION ALL SELECT MIN(locked_until) FROM sessions WHERE locked_until > ?1)";
 
-/// Best-effort activity heartbeat of a live session lease (spec/03 §5.8 step 2, §5.10 step 3).
+/// Best-effort activity heartbeat of a live session lease (docs/storage.md, "The contract step by step").
 ProviderResult<void> touch_session(SqliteProvider::Store& s, std::string_view operation, const std::string& session_id,
                                    std::int64_t now) {
   DUROXIDE_TRY_ASSIGN(touch, s.statement(operation,

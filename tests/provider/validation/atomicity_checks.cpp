@@ -1,4 +1,4 @@
-// spec/03 §12.2 Atomicity: an ack commits everything or nothing, and only a successful ack
+// Validation category Atomicity (docs/storage.md): an ack commits everything or nothing, and only a successful ack
 // releases the instance lock.
 #include <thread>
 

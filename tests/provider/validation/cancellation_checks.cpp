@@ -1,4 +1,4 @@
-// spec/03 §12.12 Cancellation / lock stealing: the worker queue never looks at orchestration state;
+// Cancellation / lock stealing (docs/storage.md): the worker queue never looks at orchestration state;
 // an activity is cancelled by deleting its row, which its next renew or ack discovers.
 #include "provider/validation/validation_helpers.hpp"
 #include "provider/validation/validation_suites.hpp"

@@ -1,4 +1,4 @@
-// spec/03 §12.16 Capability filtering and decode contract: a filtered fetch only sees instances
+// Validation category Capability filtering and decode contract (docs/storage.md): a filtered fetch only sees instances
 // whose current execution is pinned inside the filter's first range (or unpinned), and it filters
 // before decoding history, so an unreadable history of an excluded instance never surfaces.
 #include <duroxide/constants.hpp>

@@ -1,4 +1,4 @@
-// spec/03 §12.17 Custom status: the last CustomStatusUpdated of an ack is stored with a version
+// Validation category Custom status (docs/storage.md): the last CustomStatusUpdated of an ack is stored with a version
 // that grows on every update; readers poll by version.
 #include "provider/validation/validation_helpers.hpp"
 #include "provider/validation/validation_suites.hpp"

@@ -1,4 +1,4 @@
-// spec/03 §12.13-12.15 Deletion, pruning and bulk deletion.
+// Validation categories Deletion, Pruning and Bulk deletion (docs/storage.md).
 #include "provider/validation/validation_helpers.hpp"
 #include "provider/validation/validation_suites.hpp"
 
@@ -48,7 +48,7 @@ void multi_execution_instance(Provider& p, const std::string& instance, Millis l
   if (complete) complete_instance(p, instance, lock);
 }
 
-// ---- §12.13 Deletion ----
+// ---- deletion ----
 
 TEST_P(ProviderDeletion, DeleteTerminalInstances) {
   auto p = create_provider();
@@ -227,7 +227,7 @@ TEST_P(ProviderDeletion, StaleActivityAfterDeleteRecreate) {
   }
 }
 
-// ---- §12.14 Pruning ----
+// ---- pruning ----
 
 TEST_P(ProviderPruning, PruneOptionsCombinations) {
   auto p = create_provider();
@@ -289,7 +289,7 @@ TEST_P(ProviderPruning, PruneBulkIncludesRunningInstances) {
   EXPECT_EQ(must(admin(*p).get_instance_info("running"), "info").status, "Running");
 }
 
-// ---- §12.15 Bulk deletion ----
+// ---- bulk deletion ----
 
 TEST_P(ProviderBulkDeletion, DeleteInstanceBulkFilterCombinations) {
   auto p = create_provider();

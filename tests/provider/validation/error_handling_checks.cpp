@@ -1,11 +1,11 @@
-// spec/03 §12.3 Error handling and §12.4 Instance creation.
+// Validation categories Error handling and Instance creation (docs/storage.md, "The validation suite").
 #include "provider/validation/validation_helpers.hpp"
 #include "provider/validation/validation_suites.hpp"
 
 namespace duroxide::validation {
 namespace {
 
-// ---- §12.3 ----
+// ---- error handling ----
 
 TEST_P(ProviderErrorHandling, InvalidLockTokenOnAck) {
   auto p = create_provider();
@@ -64,7 +64,7 @@ TEST_P(ProviderErrorHandling, ReadWithExecutionCorruptedHistoryReturnsError) {
   EXPECT_FALSE(p->read_with_execution("inst", 1).has_value());
 }
 
-// ---- §12.4 ----
+// ---- instance creation ----
 
 TEST_P(ProviderInstanceCreation, InstanceCreationViaMetadata) {
   auto p = create_provider();

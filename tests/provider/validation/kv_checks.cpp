@@ -1,4 +1,4 @@
-// spec/03 §12.18 KV store: values written by the running execution live in a delta the client
+// Validation category KV store (docs/storage.md): values written by the running execution live in a delta the client
 // sees at once; a terminal status merges them into the committed store, which is what the next
 // execution's snapshot holds. Pruning never touches KV; deleting an instance removes it.
 #include "provider/validation/validation_helpers.hpp"

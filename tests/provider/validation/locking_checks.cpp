@@ -1,4 +1,4 @@
-// spec/03 §12.5 Instance locking and §12.6 Lock expiration.
+// Validation categories Instance locking and Lock expiration (docs/storage.md).
 #include <atomic>
 #include <latch>
 #include <mutex>
@@ -11,7 +11,7 @@
 namespace duroxide::validation {
 namespace {
 
-// ---- §12.5 ----
+// ---- instance locking ----
 
 TEST_P(ProviderInstanceLocking, ExclusiveInstanceLock) {
   auto p = create_provider();
@@ -182,7 +182,7 @@ TEST_P(ProviderInstanceLocking, MultiThreadedLockExpirationRecovery) {
   EXPECT_NE(recovered->lock_token, holder.lock_token);
 }
 
-// ---- §12.6 ----
+// ---- lock expiration ----
 
 TEST_P(ProviderLockExpiration, LockExpiresAfterTimeout) {
   auto p = create_provider();

@@ -1,4 +1,4 @@
-// spec/03 §12.9 Management: listings, info, metrics, queue depths and per-instance stats.
+// Validation category Management (docs/storage.md): listings, info, metrics, queue depths and per-instance stats.
 #include "provider/validation/validation_helpers.hpp"
 #include "provider/validation/validation_suites.hpp"
 

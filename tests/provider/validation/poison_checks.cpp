@@ -1,4 +1,4 @@
-// spec/03 §12.11 Poison / attempt counts: every fetch counts, expiry does not undo it,
+// Validation category Poison / attempt counts (docs/storage.md): every fetch counts, expiry does not undo it,
 // ignore_attempt does, and a batch reports its maximum.
 #include "provider/validation/validation_helpers.hpp"
 #include "provider/validation/validation_suites.hpp"

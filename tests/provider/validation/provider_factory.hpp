@@ -1,4 +1,4 @@
-// The provider validation suite's harness (spec/03 §12.1): what a store must supply to be checked.
+// The provider validation suite's harness (docs/storage.md): what a store must supply to be checked.
 // A store's test runner derives a ProviderFactory and instantiates every category with
 // DUROXIDE_INSTANTIATE_PROVIDER_VALIDATION (validation_suites.hpp). The suite itself only uses the
 // Provider / ProviderAdmin interfaces, so the next store reuses it unchanged.
@@ -30,14 +30,14 @@ class ProviderFactory {
   /// Upper bound for "returns immediately" in the short-poll checks.
   virtual std::chrono::milliseconds short_poll_threshold() const { return std::chrono::milliseconds(100); }
 
-  /// True when fetches wait up to poll_timeout for work (long-poll providers, spec/03 §9).
+  /// True when fetches wait up to poll_timeout for work (long-poll providers, docs/storage.md).
   virtual bool is_long_poll() const { return false; }
 
   /// Whether the hooks below work. Checks marked [corrupt] are skipped otherwise.
   virtual bool supports_corruption_hooks() const { return false; }
 
   /// Overwrites every stored history row of `instance` in `provider`'s store with undecodable data.
-  /// Departure from spec/03 §12.1: the hooks take the provider the check created instead of
+  /// Departure from duroxide's harness: the hooks take the provider the check created instead of
   /// requiring a "shared" factory, so every factory can offer them.
   virtual void corrupt_instance_history(Provider& provider, const std::string& instance);
 

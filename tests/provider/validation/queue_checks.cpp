@@ -1,4 +1,4 @@
-// spec/03 §12.7 Multi-execution, §12.8 Queue semantics and §12.10 Long polling.
+// Validation categories Multi-execution, Queue semantics and Long polling (docs/storage.md).
 #include <thread>
 
 #include "provider/validation/validation_helpers.hpp"
@@ -19,7 +19,7 @@ void ack_events(Provider& p, const std::string& instance, Millis lock, std::uint
   must(p.ack_orchestration_item(item.lock_token, make_ack(execution, std::move(events), std::move(metadata))), "ack");
 }
 
-// ---- §12.7 ----
+// ---- multi-execution ----
 
 TEST_P(ProviderMultiExecution, ExecutionIsolation) {
   auto p = create_provider();
@@ -79,7 +79,7 @@ TEST_P(ProviderMultiExecution, ExecutionHistoryPersistence) {
   EXPECT_EQ(std::get<events::OrchestrationStarted>(must(p->read("inst"), "read")[0].kind).name, "Exec3");
 }
 
-// ---- §12.8 ----
+// ---- queue semantics ----
 
 TEST_P(ProviderQueueSemantics, WorkerQueueFifoOrdering) {
   auto p = create_provider();
@@ -165,7 +165,7 @@ TEST_P(ProviderQueueSemantics, OrphanQueueMessagesDropped) {
   EXPECT_EQ(std::get<work_items::QueueMessage>(item.item.messages[0]).data, "hello");
 }
 
-// ---- §12.10 ----
+// ---- long polling ----
 
 double elapsed_ms(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();

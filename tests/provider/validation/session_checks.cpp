@@ -1,4 +1,4 @@
-// spec/03 §12.19 Sessions: session-bound activities go to the owner of the session's lease;
+// Validation category Sessions (docs/storage.md): session-bound activities go to the owner of the session's lease;
 // leases are claimed on fetch, renewed by heartbeat while active, and expire when idle.
 #include "provider/validation/validation_helpers.hpp"
 #include "provider/validation/validation_suites.hpp"

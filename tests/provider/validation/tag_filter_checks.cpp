@@ -1,4 +1,4 @@
-// spec/03 §12.20 Tag filtering: workers fetch only the activities their TagFilter accepts.
+// Validation category Tag filtering (docs/storage.md): workers fetch only the activities their TagFilter accepts.
 #include "provider/validation/validation_helpers.hpp"
 #include "provider/validation/validation_suites.hpp"
 

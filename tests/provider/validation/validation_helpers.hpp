@@ -1,5 +1,5 @@
 // Builders and short-hands shared by the validation checks: the work items and events the checks
-// enqueue and ack, and the common sequences of spec/03 §12.1 (create_instance, poke).
+// enqueue and ack, and the common sequences (create_instance, poke).
 //
 // Calls that must succeed go through must(): it throws with the provider's error text, which
 // GoogleTest reports as a failure of the check.

@@ -1,4 +1,4 @@
-// The fixtures of the provider validation suite, one per category of spec/03 §12, and the macro a
+// The fixtures of the provider validation suite, one per category listed in docs/storage.md, and the macro a
 // store's runner uses to instantiate them all.
 #pragma once
 
@@ -24,25 +24,25 @@ class ProviderValidationTest : public ::testing::TestWithParam<FactoryParam> {
 
 // clang-format off
 #define DUROXIDE_PROVIDER_VALIDATION_CATEGORIES(X) \
-  X(ProviderAtomicity)          /* §12.2 */        \
-  X(ProviderErrorHandling)      /* §12.3 */        \
-  X(ProviderInstanceCreation)   /* §12.4 */        \
-  X(ProviderInstanceLocking)    /* §12.5 */        \
-  X(ProviderLockExpiration)     /* §12.6 */        \
-  X(ProviderMultiExecution)     /* §12.7 */        \
-  X(ProviderQueueSemantics)     /* §12.8 */        \
-  X(ProviderManagement)         /* §12.9 */        \
-  X(ProviderLongPolling)        /* §12.10 */       \
-  X(ProviderPoison)             /* §12.11 */       \
-  X(ProviderCancellation)       /* §12.12 */       \
-  X(ProviderDeletion)           /* §12.13 */       \
-  X(ProviderPruning)            /* §12.14 */       \
-  X(ProviderBulkDeletion)       /* §12.15 */       \
-  X(ProviderCapabilityFilter)   /* §12.16 */       \
-  X(ProviderCustomStatus)       /* §12.17 */       \
-  X(ProviderKv)                 /* §12.18 */       \
-  X(ProviderSessions)           /* §12.19 */       \
-  X(ProviderTagFilter)          /* §12.20 */       \
+  X(ProviderAtomicity)                             \
+  X(ProviderErrorHandling)                         \
+  X(ProviderInstanceCreation)                      \
+  X(ProviderInstanceLocking)                       \
+  X(ProviderLockExpiration)                        \
+  X(ProviderMultiExecution)                        \
+  X(ProviderQueueSemantics)                        \
+  X(ProviderManagement)                            \
+  X(ProviderLongPolling)                           \
+  X(ProviderPoison)                                \
+  X(ProviderCancellation)                          \
+  X(ProviderDeletion)                              \
+  X(ProviderPruning)                               \
+  X(ProviderBulkDeletion)                          \
+  X(ProviderCapabilityFilter)                      \
+  X(ProviderCustomStatus)                          \
+  X(ProviderKv)                                    \
+  X(ProviderSessions)                              \
+  X(ProviderTagFilter)                             \
   X(ProviderBadInput)           /* issue #4 item 5 */ \
   X(ProviderWakeUp)             /* issue #4 item 3 */ \
   X(ProviderCorruptRows)        /* issue #12 item 3 */
