@@ -11,7 +11,6 @@
 #include "runtime/last_resort.hpp"
 #include "runtime/observability.hpp"
 #include "runtime/runtime_state.hpp"
-#include "runtime/test_hooks.hpp"
 #include "runtime/turn_planner.hpp"
 
 namespace duroxide::runtime {
@@ -305,9 +304,6 @@ void process_item(State& state, const LockedOrchestrationItem& locked, const std
       [store, token, timeout = options.orchestrator_lock_timeout] {
         return store->renew_orchestration_item_lock(token, timeout).has_value();
       });
-
-  if (auto delay = test_hooks::get_orch_processing_delay(instance)) std::this_thread::sleep_for(*delay);
-  test_hooks::maybe_throw(test_hooks::ThrowSite::OrchestrationTurn, instance);
 
   PlannerContext context{state.orchestrations, options,
                          [&state](const std::string& parent, std::uint64_t parent_id, const std::string& child) {
