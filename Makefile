@@ -1,7 +1,7 @@
 # The two set-up commands of the README: `make demo` and `make test`. Each target installs the
 # missing Debian packages, configures and builds on first use, and is incremental afterwards.
 .DEFAULT_GOAL := demo
-.PHONY: deps demo test test-asan test-tsan bench build format format-check clean
+.PHONY: deps configure demo test test-asan test-tsan bench build format format-check clean
 
 JOBS ?= $(shell nproc)
 BUILD_DIR ?= build
@@ -26,11 +26,15 @@ define configure
 	@if [ ! -f $(1)/CMakeCache.txt ]; then cmake -S . -B $(1) $(DEBUG_INFO_FLAGS) $(2) >/dev/null; fi
 endef
 
-build: deps
+configure: deps
 	$(call configure,$(BUILD_DIR),-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+
+build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-demo: build
+# A newcomer's first command: only the library and the demo, not every test.
+demo: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target hello_world
 	@$(BUILD_DIR)/examples/hello_world sqlite:$(DEMO_DB)
 
 test: build

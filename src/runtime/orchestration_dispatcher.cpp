@@ -1,5 +1,6 @@
 // The orchestration dispatcher's slot loop (docs/runtime.md): fetch a locked batch, plan the turn,
 // commit it with one ack (retrying transient failures), and record what happened.
+#include <array>
 #include <chrono>
 #include <thread>
 
@@ -11,7 +12,6 @@
 #include "runtime/last_resort.hpp"
 #include "runtime/observability.hpp"
 #include "runtime/runtime_state.hpp"
-#include "runtime/test_hooks.hpp"
 #include "runtime/turn_planner.hpp"
 
 namespace duroxide::runtime {
@@ -67,9 +67,81 @@ ProviderResult<void> ack_with_retries(State& state, const std::string& token, co
   return result;
 }
 
-/// The outcome counters of a turn, added (`sign` +1) before its ack so that a client woken by
-/// the commit already sees them, and taken back (-1) when the ack fails.
-void count_outcome(State& state, const TurnPlan& plan, int sign) {
+/// What a turn's outcome means for the counters, the active-orchestrations gauge, the log and the
+/// labelled metrics, decided in one place from the plan.
+struct OutcomeEffects {
+  std::array<std::atomic<std::uint64_t> Metrics::*, 2> counters{};  ///< outcome counters to move (null: none)
+  bool ends_instance = false;                                       ///< the instance reached a terminal state
+  std::string_view status;  ///< status label of the ended execution; empty: no execution ended
+  bool poisoned = false;
+  spdlog::level::level_enum log_level = spdlog::level::off;  ///< off: nothing to log once committed
+  std::string log_line;                                      ///< formatted only when the level is enabled
+};
+
+using Counter = std::atomic<std::uint64_t> Metrics::*;
+
+OutcomeEffects outcome_effects(const TurnPlan& plan, const std::string& instance, const std::string& worker_id) {
+  OutcomeEffects effects;
+  // Formats the log line only when its level is enabled (most of these are debug lines).
+  const auto log = [&effects]<class... Args>(spdlog::level::level_enum level, fmt::format_string<Args...> format,
+                                             Args&&... args) {
+    effects.log_level = level;
+    if (runtime_log().should_log(level)) effects.log_line = fmt::format(format, std::forward<Args>(args)...);
+  };
+  const std::string failure = plan.failure ? plan.failure->display_message() : std::string();
+  switch (plan.outcome) {
+    case TurnOutcome::Completed:
+      effects.counters = {&Metrics::orch_completions, nullptr};
+      effects.ends_instance = true;
+      effects.status = "success";
+      log(spdlog::level::debug, "Orchestration completed instance_id={} orchestration_name={} version={} worker_id={}",
+          instance, plan.orchestration_name, plan.orchestration_version, worker_id);
+      break;
+    case TurnOutcome::ContinuedAsNew:
+      effects.counters = {&Metrics::orch_continue_as_new, nullptr};
+      effects.status = "continuedAsNew";
+      log(spdlog::level::debug, "Orchestration continued as new instance_id={} orchestration_name={}", instance,
+          plan.orchestration_name);
+      break;
+    case TurnOutcome::Failed: {
+      const auto category = plan.failure ? plan.failure->category() : std::string_view("unknown");
+      Counter by_category = &Metrics::orch_infrastructure_errors;
+      if (category == "application") {
+        by_category = &Metrics::orch_application_errors;
+      } else if (category == "configuration") {
+        by_category = &Metrics::orch_configuration_errors;
+      }
+      effects.counters = {&Metrics::orch_failures, by_category};
+      effects.ends_instance = true;
+      effects.status = "failed";
+      if (category == "application") {
+        log(spdlog::level::warn,
+            "Orchestration failed instance_id={} orchestration_name={} error_type=app_error error={}", instance,
+            plan.orchestration_name, failure);
+      } else {
+        log(spdlog::level::err, "Orchestration failed instance_id={} orchestration_name={} error_type={} error={}",
+            instance, plan.orchestration_name, category, failure);
+      }
+      break;
+    }
+    case TurnOutcome::Poisoned:
+      effects.counters = {&Metrics::orch_poison, &Metrics::orch_failures};
+      effects.ends_instance = true;
+      effects.status = "failed";
+      effects.poisoned = true;
+      log(spdlog::level::warn, "Orchestration poisoned instance_id={} error={}", instance, failure);
+      break;
+    case TurnOutcome::Continued:
+    case TurnOutcome::Dropped:
+    case TurnOutcome::Abandoned:
+      break;
+  }
+  return effects;
+}
+
+/// The counters of a turn, added (`sign` +1) before its ack so that a client woken by the commit
+/// already sees them, and taken back (-1) when the ack fails.
+void count_outcome(State& state, const TurnPlan& plan, const OutcomeEffects& effects, int sign) {
   auto& m = state.metrics;
   const auto add = [sign](std::atomic<std::uint64_t>& counter) {
     if (sign > 0) {
@@ -82,33 +154,8 @@ void count_outcome(State& state, const TurnPlan& plan, int sign) {
   for (const auto& e : plan.ack.history_delta) {
     if (e.is<events::SubOrchestrationScheduled>()) add(m.suborchestration_calls);
   }
-  switch (plan.outcome) {
-    case TurnOutcome::Completed:
-      add(m.orch_completions);
-      break;
-    case TurnOutcome::ContinuedAsNew:
-      add(m.orch_continue_as_new);
-      break;
-    case TurnOutcome::Failed: {
-      add(m.orch_failures);
-      const auto category = plan.failure ? plan.failure->category() : std::string_view("unknown");
-      if (category == "application") {
-        add(m.orch_application_errors);
-      } else if (category == "configuration") {
-        add(m.orch_configuration_errors);
-      } else {
-        add(m.orch_infrastructure_errors);
-      }
-      break;
-    }
-    case TurnOutcome::Poisoned:
-      add(m.orch_poison);
-      add(m.orch_failures);
-      break;
-    case TurnOutcome::Continued:
-    case TurnOutcome::Dropped:
-    case TurnOutcome::Abandoned:
-      break;
+  for (auto counter : effects.counters) {
+    if (counter != nullptr) add(m.*counter);
   }
 }
 
@@ -118,56 +165,13 @@ int started_instances(const TurnPlan& plan) {
   return plan.started_execution && !plan.started_by_continue_as_new ? 1 : 0;
 }
 
-int active_orchestrations_delta(const TurnPlan& plan) {
-  int delta = started_instances(plan);
-  switch (plan.outcome) {
-    case TurnOutcome::Completed:
-    case TurnOutcome::Failed:
-    case TurnOutcome::Poisoned:
-      --delta;
-      break;
-    default:
-      break;
-  }
-  return delta;
-}
-
-/// The log line of a committed turn's outcome.
-void log_outcome(const TurnPlan& plan, const std::string& instance, const std::string& worker_id) {
-  switch (plan.outcome) {
-    case TurnOutcome::Completed:
-      runtime_log().debug("Orchestration completed instance_id={} orchestration_name={} version={} worker_id={}",
-                          instance, plan.orchestration_name, plan.orchestration_version, worker_id);
-      break;
-    case TurnOutcome::ContinuedAsNew:
-      runtime_log().debug("Orchestration continued as new instance_id={} orchestration_name={}", instance,
-                          plan.orchestration_name);
-      break;
-    case TurnOutcome::Failed: {
-      const auto category = plan.failure ? plan.failure->category() : std::string_view("unknown");
-      if (category == "application") {
-        runtime_log().warn("Orchestration failed instance_id={} orchestration_name={} error_type=app_error error={}",
-                           instance, plan.orchestration_name, plan.failure->display_message());
-      } else {
-        runtime_log().error("Orchestration failed instance_id={} orchestration_name={} error_type={} error={}",
-                            instance, plan.orchestration_name, category,
-                            plan.failure ? plan.failure->display_message() : "");
-      }
-      break;
-    }
-    case TurnOutcome::Poisoned:
-      runtime_log().warn("Orchestration poisoned instance_id={} error={}", instance,
-                         plan.failure ? plan.failure->display_message() : "");
-      break;
-    case TurnOutcome::Continued:
-    case TurnOutcome::Dropped:
-    case TurnOutcome::Abandoned:
-      break;
-  }
+int active_orchestrations_delta(const TurnPlan& plan, const OutcomeEffects& effects) {
+  return started_instances(plan) - (effects.ends_instance ? 1 : 0);
 }
 
 /// The labelled metrics of a committed turn (docs/runtime-features.md, "Metrics").
-void report_turn(State& state, const TurnPlan& plan, const LockedOrchestrationItem& locked) {
+void report_turn(State& state, const TurnPlan& plan, const OutcomeEffects& effects,
+                 const LockedOrchestrationItem& locked) {
   auto& telemetry = *state.telemetry;
   if (!telemetry.enabled()) return;
   const auto& instance = locked.item.instance;
@@ -175,24 +179,8 @@ void report_turn(State& state, const TurnPlan& plan, const LockedOrchestrationIt
   if (plan.started_execution) {
     telemetry.execution_started(plan.orchestration_name, plan.orchestration_version, plan.started_by_continue_as_new);
   }
-  std::string_view status;
-  switch (plan.outcome) {
-    case TurnOutcome::Completed:
-      status = "success";
-      break;
-    case TurnOutcome::ContinuedAsNew:
-      status = "continuedAsNew";
-      break;
-    case TurnOutcome::Poisoned:
-      telemetry.orchestration_poisoned();
-      status = "failed";
-      break;
-    case TurnOutcome::Failed:
-      status = "failed";
-      break;
-    default:
-      return;
-  }
+  if (effects.poisoned) telemetry.orchestration_poisoned();
+  if (effects.status.empty()) return;
   // Duration from the execution's OrchestrationStarted (stored, or appended by this very turn).
   std::uint64_t started_ms = 0;
   for (const auto* events : {&locked.item.history, &plan.ack.history_delta}) {
@@ -203,7 +191,7 @@ void report_turn(State& state, const TurnPlan& plan, const LockedOrchestrationIt
   }
   const auto now = static_cast<std::uint64_t>(wall_ms());
   const double duration_s = started_ms != 0 && now > started_ms ? static_cast<double>(now - started_ms) / 1000.0 : 0.0;
-  telemetry.execution_ended(instance, plan.orchestration_name, plan.orchestration_version, status, duration_s,
+  telemetry.execution_ended(instance, plan.orchestration_name, plan.orchestration_version, effects.status, duration_s,
                             plan.history_events, plan.failure ? &*plan.failure : nullptr, plan.ack.execution_id);
 }
 
@@ -306,9 +294,6 @@ void process_item(State& state, const LockedOrchestrationItem& locked, const std
         return store->renew_orchestration_item_lock(token, timeout).has_value();
       });
 
-  if (auto delay = test_hooks::get_orch_processing_delay(instance)) std::this_thread::sleep_for(*delay);
-  test_hooks::maybe_throw(test_hooks::ThrowSite::OrchestrationTurn, instance);
-
   PlannerContext context{state.orchestrations, options,
                          [&state](const std::string& parent, std::uint64_t parent_id, const std::string& child) {
                            return parent_execution(*state.store, parent, parent_id, child);
@@ -338,17 +323,18 @@ void process_item(State& state, const LockedOrchestrationItem& locked, const std
     state.execution_names.remember(instance, plan.ack.execution_id, plan.orchestration_name,
                                    plan.orchestration_version);
   }
-  count_outcome(state, plan, +1);
-  const int active_delta = active_orchestrations_delta(plan);
+  const OutcomeEffects effects = outcome_effects(plan, instance, worker_id);
+  count_outcome(state, plan, effects, +1);
+  const int active_delta = active_orchestrations_delta(plan, effects);
   state.telemetry->adjust_active_orchestrations(active_delta);
   auto acked = ack_with_retries(state, token, plan.ack);
   if (acked) {
     renewal.release();
-    log_outcome(plan, instance, worker_id);
-    report_turn(state, plan, locked);
+    if (effects.log_level != spdlog::level::off) runtime_log().log(effects.log_level, "{}", effects.log_line);
+    report_turn(state, plan, effects, locked);
     return;
   }
-  count_outcome(state, plan, -1);
+  count_outcome(state, plan, effects, -1);
   state.telemetry->adjust_active_orchestrations(-active_delta);
 
   // The turn could not be committed.

@@ -370,10 +370,13 @@ ExecutionMetadata metadata_from_delta(const std::vector<Event>& delta) {
   return metadata;
 }
 
-TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& context) {
-  const auto& item = locked.item;
-  const Batch batch = classify(item);
+namespace {
 
+/// The answers that need no run of the orchestration (steps 1-4, in that order, of docs/runtime.md,
+/// "What a slot does with a batch"), or nothing when the turn runs.
+std::optional<TurnPlan> plan_without_running(const LockedOrchestrationItem& locked, const Batch& batch,
+                                             const PlannerContext& context) {
+  const auto& item = locked.item;
   // Poison before anything else (also covers undecodable history).
   if (locked.attempt_count > context.options.max_attempts) return poison_plan(locked, batch, context);
   // Unreadable history: retried later, poisoned once the attempts run out.
@@ -399,267 +402,369 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
     return drop(item, "instance already finished; messages dropped");
   }
   if (!item.corrupt_rows.empty()) return corrupt_rows_plan(locked, batch, context);
+  return std::nullopt;
+}
 
-  // Execution, name, input, version and parent link.
-  const bool new_execution = is_can(batch.start);
-  const std::uint64_t execution_id = new_execution ? item.execution_id + 1 : item.execution_id;
-  static const std::vector<Event> kNoHistory;
-  const std::vector<Event>& history = new_execution ? kNoHistory : item.history;
-  std::string name;
+/// What the turn's execution runs, and how it was started (step 6).
+struct ExecutionStart {
+  std::string name;  ///< empty: the instance never started
   std::string input;
-  std::optional<std::string> requested_version;
+  std::optional<std::string> requested_version;  ///< nothing: the latest registered
   std::optional<std::string> parent_instance;
   std::optional<std::uint64_t> parent_id;
   std::vector<CarriedEvent> carry_forward;
   std::optional<std::string> initial_custom_status;
+};
+
+/// `history`: the execution's stored history (empty for the new execution of a continue-as-new).
+ExecutionStart execution_start(const OrchestrationItem& item, const Batch& batch, const std::vector<Event>& history) {
+  ExecutionStart start;
   if (batch.start) {
-    if (const auto* start = std::get_if<work_items::StartOrchestration>(&*batch.start)) {
-      name = start->orchestration;
-      input = start->input;
-      requested_version = start->version;
-      parent_instance = start->parent_instance;
-      parent_id = start->parent_id;
+    if (const auto* begin = std::get_if<work_items::StartOrchestration>(&*batch.start)) {
+      start.name = begin->orchestration;
+      start.input = begin->input;
+      start.requested_version = begin->version;
+      start.parent_instance = begin->parent_instance;
+      start.parent_id = begin->parent_id;
     } else {
       const auto& can = std::get<work_items::ContinueAsNew>(*batch.start);
-      name = can.orchestration;
-      input = can.input;
-      requested_version = can.version;
-      carry_forward = can.carry_forward_events;
-      initial_custom_status = can.initial_custom_status;
+      start.name = can.orchestration;
+      start.input = can.input;
+      start.requested_version = can.version;
+      start.carry_forward = can.carry_forward_events;
+      start.initial_custom_status = can.initial_custom_status;
       // DESIGN decision on quirk Q6 (docs/runtime.md): the parent link survives continue-as-new, so the final
       // execution reports to the parent.
       if (const auto* previous = last_started(item.history)) {
-        parent_instance = previous->parent_instance;
-        parent_id = previous->parent_id;
+        start.parent_instance = previous->parent_instance;
+        start.parent_id = previous->parent_id;
       }
     }
   }
   if (const auto* started = last_started(history)) {
     // A start item for a running instance adds nothing: the execution keeps its own input.
     if (!batch.start) {
-      name = started->name;
-      requested_version = started->version;
-      parent_instance = started->parent_instance;
-      parent_id = started->parent_id;
+      start.name = started->name;
+      start.requested_version = started->version;
+      start.parent_instance = started->parent_instance;
+      start.parent_id = started->parent_id;
     }
-    input = started->input;
-    if (!batch.start || requested_version == std::nullopt) requested_version = started->version;
+    start.input = started->input;
+    if (!batch.start || start.requested_version == std::nullopt) start.requested_version = started->version;
   }
-  if (requested_version && *requested_version == kUnknownVersion) requested_version.reset();
+  if (start.requested_version && *start.requested_version == kUnknownVersion) start.requested_version.reset();
+  return start;
+}
 
-  // No name: stray messages for an instance that never started.
-  if (name.empty()) return drop(item, "messages for an instance that never started; dropped");
-
-  // Handler resolution (docs/orchestration-engine.md, "Replay state, exceptions, versions").
-  std::optional<OrchestrationRegistry::Resolved> resolved;
-  if (requested_version) {
-    if (auto version = Version::parse(*requested_version)) {
-      resolved = context.registry.resolve_handler_exact(name, *version);
-    }
-  } else {
-    resolved = context.registry.resolve_handler(name);
+/// The handler of the requested version, or of the latest one (step 7).
+std::optional<OrchestrationRegistry::Resolved> resolve_handler(const PlannerContext& context,
+                                                               const ExecutionStart& start) {
+  if (!start.requested_version) return context.registry.resolve_handler(start.name);
+  if (auto version = Version::parse(*start.requested_version)) {
+    return context.registry.resolve_handler_exact(start.name, *version);
   }
-  if (!resolved) {
-    const auto delay = context.options.unregistered_backoff.delay(locked.attempt_count);
-    auto plan =
-        abandon(fmt::format("orchestration '{}' version {} is not registered (attempt {} of {})", name,
-                            requested_version.value_or("latest"), locked.attempt_count, context.options.max_attempts),
-                std::chrono::duration_cast<std::chrono::milliseconds>(delay));
-    plan.orchestration_name = name;
-    plan.orchestration_version = requested_version.value_or("latest");
-    return plan;
-  }
-  const std::string version = resolved->version.to_string();
+  return std::nullopt;
+}
 
-  TurnPlan plan;
-  plan.orchestration_name = name;
-  plan.orchestration_version = version;
-  plan.loaded_last_event_id = max_event_id(history);
-  plan.ack.execution_id = execution_id;
-  std::vector<Event>& delta = plan.ack.history_delta;
+/// No handler: retry with the unregistered backoff (the attempts end it poisoned).
+TurnPlan unregistered_plan(const LockedOrchestrationItem& locked, const PlannerContext& context,
+                           const ExecutionStart& start) {
+  const auto delay = context.options.unregistered_backoff.delay(locked.attempt_count);
+  auto plan = abandon(
+      fmt::format("orchestration '{}' version {} is not registered (attempt {} of {})", start.name,
+                  start.requested_version.value_or("latest"), locked.attempt_count, context.options.max_attempts),
+      std::chrono::duration_cast<std::chrono::milliseconds>(delay));
+  plan.orchestration_name = start.name;
+  plan.orchestration_version = start.requested_version.value_or("latest");
+  return plan;
+}
 
-  // An execution's first turn writes its OrchestrationStarted; the stored history is the baseline.
+/// The replay engine's input (step 8). A new execution's OrchestrationStarted is appended to
+/// the plan's delta and marked on the plan.
+orchestration::TurnInput turn_input(const OrchestrationItem& item, const PlannerContext& context,
+                                    const ExecutionStart& start, const OrchestrationRegistry::Resolved& resolved,
+                                    const std::vector<Event>& history, bool new_execution, TurnPlan& plan) {
   orchestration::TurnInput turn;
   turn.instance_id = item.instance;
-  turn.execution_id = execution_id;
-  turn.orchestration_name = name;
-  turn.orchestration_version = version;
+  turn.execution_id = plan.ack.execution_id;
+  turn.orchestration_name = start.name;
+  turn.orchestration_version = plan.orchestration_version;
   turn.baseline_view = &history;
   turn.persisted_len = history.size();
   if (history.empty()) {
     turn.baseline_view = nullptr;
     events::OrchestrationStarted started{
-        name, version, input, parent_instance, parent_id, carry_forward, initial_custom_status};
-    Event event = runtime_event(item.instance, execution_id, kInitialEventId, std::move(started));
+        start.name,          plan.orchestration_version, start.input, start.parent_instance, start.parent_id,
+        start.carry_forward, start.initial_custom_status};
+    Event event = runtime_event(item.instance, plan.ack.execution_id, kInitialEventId, std::move(started));
     turn.baseline.push_back(event);
-    delta.push_back(std::move(event));
+    plan.ack.history_delta.push_back(std::move(event));
     plan.started_execution = true;
     plan.started_by_continue_as_new = new_execution;
   }
   turn.input = last_started(turn.baseline_events())->input;
-  turn.messages = batch.completions;
   turn.kv_snapshot = item.kv_snapshot;
-  turn.handler = resolved->handler;
+  turn.handler = resolved.handler;
   turn.now_ms = context.now_ms;
   turn.trace_sink = context.trace_sink;
+  return turn;
+}
 
-  orchestration::TurnOutput out = orchestration::run_turn(turn);
-  delta.insert(delta.end(), out.history_delta.begin(), out.history_delta.end());
-  const std::size_t turn_events_end = delta.size();  // what follows is the runtime's (outcome, breadcrumbs)
-  const auto& started = *last_started(turn.baseline_events());
-  // History + delta before any terminal event: only terminal results need it (built once, lazily).
-  std::optional<std::vector<Event>> full_history;
-  auto full_before_terminal = [&]() -> const std::vector<Event>& {
-    if (!full_history) full_history = concat(history, delta);
-    return *full_history;
-  };
-  DeltaWriter writer(item.instance, execution_id, history, delta);
-  auto& ack = plan.ack;
+/// Turns the engine's result into the plan's outcome, its terminal events and its work items,
+/// one member per result.
+class OutcomePlanner {
+ public:
+  OutcomePlanner(const OrchestrationItem& item, const PlannerContext& context, const std::vector<Event>& history,
+                 const events::OrchestrationStarted& started, const orchestration::TurnOutput& out,
+                 const std::string& name, DeltaWriter& writer, TurnPlan& plan)
+      : item_(item),
+        context_(context),
+        history_(history),
+        started_(started),
+        out_(out),
+        name_(name),
+        writer_(writer),
+        plan_(plan),
+        ack_(plan.ack) {}
+
+  /// A transient or permanent failure to read the parent of a child that finished.
   std::optional<ProviderError> parent_read_error;
 
-  auto dispatch_detached = [&] {
-    for (const auto& action : out.pending_actions) {
+  void plan() {
+    std::visit(detail::Overloaded{
+                   [&](const orchestration::turn_result::Continue&) { continued(); },
+                   [&](const orchestration::turn_result::Completed& r) { completed(r); },
+                   [&](const orchestration::turn_result::Failed& r) { failed(r); },
+                   [&](const orchestration::turn_result::ContinueAsNew& r) { continued_as_new(r); },
+                   [&](const orchestration::turn_result::Cancelled& r) { cancelled(r); },
+               },
+               out_.result);
+  }
+
+ private:
+  /// Still running: send what the turn scheduled.
+  void continued() {
+    plan_.outcome = TurnOutcome::Continued;
+    const auto execution_id = ack_.execution_id;
+    for (const auto& action : out_.pending_actions) {
+      std::visit(detail::Overloaded{
+                     [&](const actions::CallActivity& a) {
+                       ack_.worker_items.push_back(work_items::ActivityExecute{
+                           item_.instance, execution_id, a.scheduling_event_id, a.name, a.input, a.session_id, a.tag});
+                     },
+                     [&](const actions::CreateTimer& t) {
+                       ack_.orchestrator_items.push_back(
+                           work_items::TimerFired{item_.instance, execution_id, t.scheduling_event_id, t.fire_at_ms});
+                     },
+                     [&](const actions::StartSubOrchestration& s) {
+                       ack_.orchestrator_items.push_back(work_items::StartOrchestration{
+                           build_child_instance_id(item_.instance, s.instance), s.name, s.input, s.version,
+                           item_.instance, s.scheduling_event_id, kInitialExecutionId});
+                     },
+                     [&](const actions::StartOrchestrationDetached& d) {
+                       ack_.orchestrator_items.push_back(work_items::StartOrchestration{
+                           d.instance, d.name, d.input, d.version, std::nullopt, std::nullopt, kInitialExecutionId});
+                     },
+                     [](const auto&) {},
+                 },
+                 action);
+    }
+  }
+
+  void completed(const orchestration::turn_result::Completed& completed) {
+    plan_.outcome = TurnOutcome::Completed;
+    append_breadcrumbs(writer_, full_before_terminal());
+    writer_.append(events::OrchestrationCompleted{completed.output});
+    dispatch_detached();
+    notify(completed.output);
+  }
+
+  void failed(const orchestration::turn_result::Failed& failed) {
+    plan_.outcome = TurnOutcome::Failed;
+    plan_.failure = failed.details;
+    append_breadcrumbs(writer_, full_before_terminal());
+    writer_.append(events::OrchestrationFailed{failed.details});
+    dispatch_detached();
+    notify(failed.details);
+  }
+
+  void continued_as_new(const orchestration::turn_result::ContinueAsNew& can) {
+    plan_.outcome = TurnOutcome::ContinuedAsNew;
+    // Computed before the breadcrumbs so they do not count as consumption.
+    auto carried = orchestration::unmatched_queue_messages(full_before_terminal());
+    if (carried.size() > kMaxCarryForwardEvents) carried.resize(kMaxCarryForwardEvents);
+    append_breadcrumbs(writer_, full_before_terminal());
+    writer_.append(events::OrchestrationContinuedAsNew{can.input});
+    ack_.orchestrator_items.push_back(
+        work_items::ContinueAsNew{item_.instance, name_, can.input, can.version, std::move(carried),
+                                  orchestration::final_custom_status(full_before_terminal())});
+  }
+
+  void cancelled(const orchestration::turn_result::Cancelled& cancelled) {
+    plan_.outcome = TurnOutcome::Failed;
+    ErrorDetails details = error::Application{AppErrorKind::cancelled(cancelled.reason), "", false};
+    plan_.failure = details;
+    append_breadcrumbs(writer_, full_before_terminal());
+    writer_.append(events::OrchestrationFailed{details});
+    for (const auto& child : orchestration::outstanding_children(full_before_terminal())) {
+      ack_.orchestrator_items.push_back(
+          work_items::CancelInstance{build_child_instance_id(item_.instance, child), "parent canceled"});
+    }
+    notify(details);
+  }
+
+  /// History + delta before any terminal event: only terminal results need it (built once, lazily).
+  const std::vector<Event>& full_before_terminal() {
+    if (!full_history_) full_history_ = concat(history_, ack_.history_delta);
+    return *full_history_;
+  }
+
+  /// Detached orchestrations scheduled in the turn that ended the instance still start.
+  void dispatch_detached() {
+    for (const auto& action : out_.pending_actions) {
       if (const auto* detached = std::get_if<actions::StartOrchestrationDetached>(&action)) {
-        ack.orchestrator_items.push_back(
+        ack_.orchestrator_items.push_back(
             work_items::StartOrchestration{detached->instance, detached->name, detached->input, detached->version,
                                            std::nullopt, std::nullopt, kInitialExecutionId});
       }
     }
-  };
-
-  std::visit(
-      detail::Overloaded{
-          [&](const orchestration::turn_result::Continue&) {
-            plan.outcome = TurnOutcome::Continued;
-            for (const auto& action : out.pending_actions) {
-              std::visit(
-                  detail::Overloaded{
-                      [&](const actions::CallActivity& a) {
-                        ack.worker_items.push_back(work_items::ActivityExecute{
-                            item.instance, execution_id, a.scheduling_event_id, a.name, a.input, a.session_id, a.tag});
-                      },
-                      [&](const actions::CreateTimer& t) {
-                        ack.orchestrator_items.push_back(
-                            work_items::TimerFired{item.instance, execution_id, t.scheduling_event_id, t.fire_at_ms});
-                      },
-                      [&](const actions::StartSubOrchestration& s) {
-                        ack.orchestrator_items.push_back(work_items::StartOrchestration{
-                            build_child_instance_id(item.instance, s.instance), s.name, s.input, s.version,
-                            item.instance, s.scheduling_event_id, kInitialExecutionId});
-                      },
-                      [&](const actions::StartOrchestrationDetached& d) {
-                        ack.orchestrator_items.push_back(work_items::StartOrchestration{
-                            d.instance, d.name, d.input, d.version, std::nullopt, std::nullopt, kInitialExecutionId});
-                      },
-                      [](const auto&) {},
-                  },
-                  action);
-            }
-          },
-          [&](const orchestration::turn_result::Completed& completed) {
-            plan.outcome = TurnOutcome::Completed;
-            append_breadcrumbs(writer, full_before_terminal());
-            writer.append(events::OrchestrationCompleted{completed.output});
-            dispatch_detached();
-            if (auto n = notify_parent(context, started, item.instance, completed.output, parent_read_error)) {
-              ack.orchestrator_items.push_back(std::move(*n));
-            }
-          },
-          [&](const orchestration::turn_result::Failed& failed) {
-            plan.outcome = TurnOutcome::Failed;
-            plan.failure = failed.details;
-            append_breadcrumbs(writer, full_before_terminal());
-            writer.append(events::OrchestrationFailed{failed.details});
-            dispatch_detached();
-            if (auto n = notify_parent(context, started, item.instance, failed.details, parent_read_error)) {
-              ack.orchestrator_items.push_back(std::move(*n));
-            }
-          },
-          [&](const orchestration::turn_result::ContinueAsNew& can) {
-            plan.outcome = TurnOutcome::ContinuedAsNew;
-            // Computed before the breadcrumbs so they do not count as consumption.
-            auto carried = orchestration::unmatched_queue_messages(full_before_terminal());
-            if (carried.size() > kMaxCarryForwardEvents) carried.resize(kMaxCarryForwardEvents);
-            append_breadcrumbs(writer, full_before_terminal());
-            writer.append(events::OrchestrationContinuedAsNew{can.input});
-            ack.orchestrator_items.push_back(
-                work_items::ContinueAsNew{item.instance, name, can.input, can.version, std::move(carried),
-                                          orchestration::final_custom_status(full_before_terminal())});
-          },
-          [&](const orchestration::turn_result::Cancelled& cancelled) {
-            plan.outcome = TurnOutcome::Failed;
-            ErrorDetails details = error::Application{AppErrorKind::cancelled(cancelled.reason), "", false};
-            plan.failure = details;
-            append_breadcrumbs(writer, full_before_terminal());
-            writer.append(events::OrchestrationFailed{details});
-            for (const auto& child : orchestration::outstanding_children(full_before_terminal())) {
-              ack.orchestrator_items.push_back(
-                  work_items::CancelInstance{build_child_instance_id(item.instance, child), "parent canceled"});
-            }
-            if (auto n = notify_parent(context, started, item.instance, details, parent_read_error)) {
-              ack.orchestrator_items.push_back(std::move(*n));
-            }
-          },
-      },
-      out.result);
-  if (parent_read_error) return abandon_for_parent(item.instance, *parent_read_error);
-
-  // Side channels of every turn: dropped futures.
-  std::set<std::uint64_t> cancelled_ids(out.cancelled_activity_ids.begin(), out.cancelled_activity_ids.end());
-  for (const auto& child : out.cancelled_child_instances) {
-    ack.orchestrator_items.push_back(work_items::CancelInstance{build_child_instance_id(item.instance, child),
-                                                                "parent dropped sub-orchestration future"});
   }
 
-  ack.metadata = metadata_from_delta(delta);
-
-  // Limits (docs/orchestration-engine.md): the first violation fails the orchestration and discards its work items.
-  if (auto violation = orchestration::check_turn_limits(history, delta, item.kv_snapshot)) {
-    ErrorDetails details = error::Application{AppErrorKind::orchestration_failed(), *violation, false};
-    writer.append(events::OrchestrationFailed{details});
-    ack.worker_items.clear();
-    ack.orchestrator_items.clear();
-    ack.metadata.status = "Failed";
-    ack.metadata.output = details.display_message();
-    plan.outcome = TurnOutcome::Failed;
-    plan.failure = details;
-  }
-
-  // Stored strings must be UTF-8 (docs/core.md): a turn that would store other bytes ends the
-  // orchestration Failed, naming the field, instead of committing them. Events from the first bad
-  // one on (and the runtime's outcome events) are not committed; the OrchestrationStarted always is.
-  if (auto invalid = find_invalid_utf8(delta, ack.orchestrator_items, ack.worker_items)) {
-    const std::size_t keep =
-        std::max<std::size_t>(std::min(invalid->first_bad_event, turn_events_end), plan.started_execution ? 1 : 0);
-    delta.erase(delta.begin() + static_cast<std::ptrdiff_t>(keep), delta.end());
-    writer.resync(history);
-    ack.worker_items.clear();
-    ack.orchestrator_items.clear();
-    ErrorDetails details = error::Application{AppErrorKind::orchestration_failed(), invalid->message, false};
-    append_breadcrumbs(writer, concat(history, delta));
-    writer.append(events::OrchestrationFailed{details});
-    if (auto n = notify_parent(context, started, item.instance, details, parent_read_error)) {
-      ack.orchestrator_items.push_back(std::move(*n));
+  void notify(const std::variant<std::string, ErrorDetails>& outcome) {
+    if (auto n = notify_parent(context_, started_, item_.instance, outcome, parent_read_error)) {
+      ack_.orchestrator_items.push_back(std::move(*n));
     }
-    if (parent_read_error) return abandon_for_parent(item.instance, *parent_read_error);
-    ack.metadata = metadata_from_delta(delta);
-    plan.outcome = TurnOutcome::Failed;
-    plan.failure = details;
   }
 
-  // Terminal cancellation of in-flight activities (their worker rows are deleted by the ack).
+  const OrchestrationItem& item_;
+  const PlannerContext& context_;
+  const std::vector<Event>& history_;
+  const events::OrchestrationStarted& started_;
+  const orchestration::TurnOutput& out_;
+  const std::string& name_;
+  DeltaWriter& writer_;
+  TurnPlan& plan_;
+  OrchestrationAck& ack_;
+  std::optional<std::vector<Event>> full_history_;
+};
+
+/// Turn limits (docs/orchestration-engine.md, "Limits after a turn"): the first violation fails the
+/// orchestration and discards its work items.
+void fail_on_turn_limits(const OrchestrationItem& item, const std::vector<Event>& history, DeltaWriter& writer,
+                         TurnPlan& plan) {
+  auto& ack = plan.ack;
+  auto violation = orchestration::check_turn_limits(history, ack.history_delta, item.kv_snapshot);
+  if (!violation) return;
+  ErrorDetails details = error::Application{AppErrorKind::orchestration_failed(), *violation, false};
+  writer.append(events::OrchestrationFailed{details});
+  ack.worker_items.clear();
+  ack.orchestrator_items.clear();
+  ack.metadata.status = "Failed";
+  ack.metadata.output = details.display_message();
+  plan.outcome = TurnOutcome::Failed;
+  plan.failure = details;
+}
+
+/// Stored strings must be UTF-8 (docs/core.md): a turn that would store other bytes ends the
+/// orchestration Failed, naming the field, instead of committing them. Events from the first bad
+/// one on (and the runtime's outcome events, from `turn_events_end`) are not committed; the
+/// OrchestrationStarted always is. Returns the plan to use instead when the parent cannot be read.
+std::optional<TurnPlan> fail_on_invalid_utf8(const OrchestrationItem& item, const PlannerContext& context,
+                                             const std::vector<Event>& history,
+                                             const events::OrchestrationStarted& started, std::size_t turn_events_end,
+                                             DeltaWriter& writer, TurnPlan& plan) {
+  auto& ack = plan.ack;
+  auto& delta = ack.history_delta;
+  auto invalid = find_invalid_utf8(delta, ack.orchestrator_items, ack.worker_items);
+  if (!invalid) return std::nullopt;
+  const std::size_t keep =
+      std::max<std::size_t>(std::min(invalid->first_bad_event, turn_events_end), plan.started_execution ? 1 : 0);
+  delta.erase(delta.begin() + static_cast<std::ptrdiff_t>(keep), delta.end());
+  writer.resync(history);
+  ack.worker_items.clear();
+  ack.orchestrator_items.clear();
+  ErrorDetails details = error::Application{AppErrorKind::orchestration_failed(), invalid->message, false};
+  append_breadcrumbs(writer, concat(history, delta));
+  writer.append(events::OrchestrationFailed{details});
+  std::optional<ProviderError> parent_read_error;
+  if (auto n = notify_parent(context, started, item.instance, details, parent_read_error)) {
+    ack.orchestrator_items.push_back(std::move(*n));
+  }
+  if (parent_read_error) return abandon_for_parent(item.instance, *parent_read_error);
+  ack.metadata = metadata_from_delta(delta);
+  plan.outcome = TurnOutcome::Failed;
+  plan.failure = details;
+  return std::nullopt;
+}
+
+/// Terminal cancellation of in-flight activities (their worker rows are deleted by the ack),
+/// along with the activities whose futures the turn dropped.
+void cancel_activities(const OrchestrationItem& item, const std::vector<Event>& history,
+                       std::set<std::uint64_t> cancelled_ids, DeltaWriter& writer, OrchestrationAck& ack) {
   if (ack.metadata.status && *ack.metadata.status != "Running") {
     const char* reason = *ack.metadata.status == "Completed" ? "orchestration_terminal_completed"
                          : *ack.metadata.status == "Failed"  ? "orchestration_terminal_failed"
                                                              : "orchestration_terminal_continued_as_new";
-    for (auto id : orchestration::in_flight_activities(concat(history, delta))) {
+    for (auto id : orchestration::in_flight_activities(concat(history, ack.history_delta))) {
       writer.append(events::ActivityCancelRequested{reason}, id);
       cancelled_ids.insert(id);
     }
   }
-  for (auto id : cancelled_ids) ack.cancelled_activities.push_back({item.instance, execution_id, id});
+  for (auto id : cancelled_ids) ack.cancelled_activities.push_back({item.instance, ack.execution_id, id});
+}
 
-  plan.history_events = history.size() + delta.size();
+}  // namespace
+
+TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& context) {
+  const auto& item = locked.item;
+  const Batch batch = classify(item);
+  if (auto answered = plan_without_running(locked, batch, context)) return std::move(*answered);
+
+  // Step 6: execution and identity.
+  const bool new_execution = is_can(batch.start);
+  static const std::vector<Event> kNoHistory;
+  const std::vector<Event>& history = new_execution ? kNoHistory : item.history;
+  const ExecutionStart start = execution_start(item, batch, history);
+  // No name: stray messages for an instance that never started.
+  if (start.name.empty()) return drop(item, "messages for an instance that never started; dropped");
+  // Step 7: handler.
+  const auto resolved = resolve_handler(context, start);
+  if (!resolved) return unregistered_plan(locked, context, start);
+
+  TurnPlan plan;
+  plan.orchestration_name = start.name;
+  plan.orchestration_version = resolved->version.to_string();
+  plan.loaded_last_event_id = max_event_id(history);
+  plan.ack.execution_id = new_execution ? item.execution_id + 1 : item.execution_id;
+  auto& ack = plan.ack;
+
+  // Step 8: the turn.
+  orchestration::TurnInput turn = turn_input(item, context, start, *resolved, history, new_execution, plan);
+  turn.messages = batch.completions;
+  orchestration::TurnOutput out = orchestration::run_turn(turn);
+  ack.history_delta.insert(ack.history_delta.end(), out.history_delta.begin(), out.history_delta.end());
+  const std::size_t turn_events_end = ack.history_delta.size();  // what follows is the runtime's
+  const auto& started = *last_started(turn.baseline_events());
+  DeltaWriter writer(item.instance, ack.execution_id, history, ack.history_delta);
+
+  OutcomePlanner outcome(item, context, history, started, out, start.name, writer, plan);
+  outcome.plan();
+  if (outcome.parent_read_error) return abandon_for_parent(item.instance, *outcome.parent_read_error);
+
+  // Side channels of every turn: dropped futures.
+  for (const auto& child : out.cancelled_child_instances) {
+    ack.orchestrator_items.push_back(work_items::CancelInstance{build_child_instance_id(item.instance, child),
+                                                                "parent dropped sub-orchestration future"});
+  }
+  ack.metadata = metadata_from_delta(ack.history_delta);
+
+  fail_on_turn_limits(item, history, writer, plan);
+  if (auto retry = fail_on_invalid_utf8(item, context, history, started, turn_events_end, writer, plan)) {
+    return std::move(*retry);
+  }
+  cancel_activities(item, history, {out.cancelled_activity_ids.begin(), out.cancelled_activity_ids.end()}, writer, ack);
+
+  plan.history_events = history.size() + ack.history_delta.size();
   return plan;
 }
 

@@ -18,7 +18,6 @@
 #include "runtime/dispatcher_backoff.hpp"
 #include "runtime/observability.hpp"
 #include "runtime/runtime_state.hpp"
-#include "runtime/test_hooks.hpp"
 
 namespace duroxide::runtime {
 
@@ -132,7 +131,6 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
         cancel->request_stop();
       });
 
-  test_hooks::maybe_throw(test_hooks::ThrowSite::Activity, activity.instance);
   auto [orchestration_name, orchestration_version] = orchestration_of(state, activity);
   ActivityContext::Info info{activity.instance,
                              activity.execution_id,

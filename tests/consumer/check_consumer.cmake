@@ -1,5 +1,6 @@
 # Installs the already-built duroxide into a scratch prefix, builds tests/consumer against it with
-# find_package(duroxide CONFIG REQUIRED), and runs the consumer and the README's hello-world program
+# find_package(duroxide CONFIG REQUIRED), and runs the consumer (an orchestration on the SQLite
+# store, run to completion) and the README's hello-world program
 # (copied from README.md as a user would), which must print "Hello, World!".
 file(REMOVE_RECURSE ${WORK_DIR})
 function(run)
@@ -33,6 +34,9 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/build -DCMAK
     -DCMAKE_BUILD_TYPE=Release -DREADME_HELLO=${WORK_DIR}/readme_hello.cpp)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer)
+if(NOT last_output MATCHES "consumer ok: hello hello world")
+  message(FATAL_ERROR "the consumer printed '${last_output}', not 'consumer ok: hello hello world ...'")
+endif()
 run(${WORK_DIR}/build/readme_hello)
 if(NOT last_output MATCHES "Hello, World!")
   message(FATAL_ERROR "the README's hello world printed '${last_output}', not 'Hello, World!'")

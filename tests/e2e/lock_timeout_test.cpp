@@ -4,7 +4,6 @@
 
 #include <atomic>
 
-#include "runtime/test_hooks.hpp"
 #include "support/e2e_support.hpp"
 #include "support/forwarding_provider.hpp"
 
@@ -65,23 +64,13 @@ void expect_single_run(RuntimeOptions options, const std::string& input, const s
   EXPECT_EQ(g_runs - before, 1) << "the activity ran more than once: its lock lapsed";
 }
 
+// The defaults users get when they set nothing (docs/runtime.md).
 TEST(E2eLockTimeout, default_lock_timeouts) {
   RuntimeOptions options;
   EXPECT_EQ(options.orchestrator_lock_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(options.orchestrator_lock_renewal_buffer, std::chrono::seconds(2));
   EXPECT_EQ(options.worker_lock_timeout, std::chrono::seconds(30));
   EXPECT_EQ(options.worker_lock_renewal_buffer, std::chrono::seconds(5));
-}
-
-TEST(E2eLockTimeout, custom_lock_timeout_configuration) {
-  RuntimeOptions options;
-  options.orchestrator_lock_timeout = std::chrono::seconds(10);
-  options.worker_lock_timeout = std::chrono::seconds(120);
-  EXPECT_EQ(options.orchestrator_lock_timeout, std::chrono::seconds(10));
-  EXPECT_EQ(options.worker_lock_timeout, std::chrono::seconds(120));
-  options.orchestrator_lock_timeout = std::chrono::seconds(1);
-  options.worker_lock_timeout = std::chrono::seconds(5);
-  EXPECT_EQ(options.orchestrator_lock_timeout, std::chrono::seconds(1));
-  EXPECT_EQ(options.worker_lock_timeout, std::chrono::seconds(5));
 }
 
 TEST(E2eLockTimeout, orchestration_with_custom_timeout_completes) {
@@ -124,28 +113,21 @@ TEST(E2eLockTimeout, concurrent_activities_with_renewal) {
   EXPECT_EQ(g_runs - before, 3);
 }
 
-TEST(E2eLockTimeout, orchestrator_lock_renewal_buffer_defaults) {
-  RuntimeOptions options;
-  EXPECT_EQ(options.orchestrator_lock_renewal_buffer, std::chrono::seconds(2));
-  options.orchestrator_lock_renewal_buffer = std::chrono::seconds(5);
-  EXPECT_EQ(options.orchestrator_lock_renewal_buffer, std::chrono::seconds(5));
-}
-
 TEST(E2eLockTimeout, orchestration_lock_renewal_prevents_expiration) {
-  // Each turn of matching instances takes 4 s, twice the 2 s lock: only renewal keeps it.
-  runtime::test_hooks::set_orch_processing_delay(std::chrono::seconds(4), "lock-renewal-e2e");
+  // The turn takes 4 s, twice the 2 s lock: only renewal keeps it.
+  const auto four_second_turn = [](OrchestrationContext, std::string) -> Task<Result<std::string>> {
+    std::this_thread::sleep_for(std::chrono::seconds(4));  // the turn's own work
+    co_return "completed: done";
+  };
   RuntimeOptions options = fast_options();
   options.orchestrator_lock_timeout = std::chrono::seconds(2);
   options.orchestrator_lock_renewal_buffer = std::chrono::seconds(1);
-  {
-    E2eEnv env(timed_activities(), orchestrations(), options);
-    ASSERT_TRUE(env.client.start_orchestration("lock-renewal-e2e-1", "Quick", ""));
-    EXPECT_EQ(env.output_of("lock-renewal-e2e-1", std::chrono::seconds(30)), "completed: done");
-    // One turn, processed once: no second slot picked up an expired lock.
-    EXPECT_EQ(env.runtime->metrics_snapshot().orch_dispatcher_items_fetched, 1u);
-    EXPECT_EQ(env.runtime->metrics_snapshot().orch_infrastructure_errors, 0u);
-  }
-  runtime::test_hooks::clear_orch_processing_delay();
+  E2eEnv env(timed_activities(), OrchestrationRegistry::builder().add("LongTurn", four_second_turn).build(), options);
+  ASSERT_TRUE(env.client.start_orchestration("lock-renewal-e2e-1", "LongTurn", ""));
+  EXPECT_EQ(env.output_of("lock-renewal-e2e-1", std::chrono::seconds(30)), "completed: done");
+  // One turn, processed once: no second slot picked up an expired lock.
+  EXPECT_EQ(env.runtime->metrics_snapshot().orch_dispatcher_items_fetched, 1u);
+  EXPECT_EQ(env.runtime->metrics_snapshot().orch_infrastructure_errors, 0u);
 }
 
 /// A store whose fetches take `read_time` after they locked the item: what reading a big history or

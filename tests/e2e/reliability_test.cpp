@@ -1,8 +1,12 @@
-// Mirrors duroxide's tests/reliability_tests.rs: duplicate deliveries (as after a crash between steps) are
-// recorded at most once where the engine dedupes, and never break the orchestration.
+// Mirrors duroxide's tests/reliability_tests.rs: duplicate deliveries (as after a crash between
+// steps) are recorded at most once where the engine dedupes, and never break the orchestration; a
+// runtime that dies around a turn's commit leaves work a new runtime finishes exactly once.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "support/e2e_support.hpp"
+#include "support/forwarding_provider.hpp"
 
 namespace duroxide::testing {
 namespace {
@@ -21,6 +25,11 @@ Task<Result<std::string>> long_timer(OrchestrationContext ctx, std::string) {
   co_await ctx.schedule_timer(std::chrono::hours(1));
   co_return "t";
 }
+Task<Result<std::string>> timer_then_step(OrchestrationContext ctx, std::string) {
+  co_await ctx.schedule_timer(std::chrono::milliseconds(10));
+  auto r = co_await ctx.schedule_activity("Step", "");
+  co_return r.value_or("err");
+}
 Task<Result<std::string>> blocked_activity(OrchestrationContext ctx, std::string) {
   auto r = co_await ctx.schedule_activity("NeverRegistered", "");
   co_return r.value_or("err");
@@ -31,6 +40,7 @@ OrchestrationRegistry orchestrations() {
       .add("WaitsEvt", waits_evt)
       .add("LongTimer", long_timer)
       .add("Blocked", blocked_activity)
+      .add("TimerThenStep", timer_then_step)
       .build();
 }
 
@@ -56,7 +66,6 @@ void duplicate_event(const std::string& instance) {
 }
 
 TEST(E2eReliability, external_duplicate_workitems_dedup) { duplicate_event("dup-evt"); }
-TEST(E2eReliability, crash_after_dequeue_before_append_completion) { duplicate_event("crash-evt"); }
 
 void duplicate_timer(const std::string& instance) {
   auto env = std::make_unique<E2eEnv>(ActivityRegistry::builder().build(), orchestrations());
@@ -69,7 +78,6 @@ void duplicate_timer(const std::string& instance) {
 }
 
 TEST(E2eReliability, timer_duplicate_workitems_dedup) { duplicate_timer("dup-timer"); }
-TEST(E2eReliability, crash_after_append_before_ack_timer) { duplicate_timer("crash-timer"); }
 
 TEST(E2eReliability, activity_duplicate_completion_workitems_dedup) {
   auto env = std::make_unique<E2eEnv>(ActivityRegistry::builder().build(), orchestrations());
@@ -82,6 +90,145 @@ TEST(E2eReliability, activity_duplicate_completion_workitems_dedup) {
   EXPECT_EQ(std::count_if(history.begin(), history.end(),
                           [](const Event& e) { return e.is<events::ActivityCompleted>() && e.source_event_id == 2u; }),
             1);
+}
+
+/// The runtime's process, as the store sees it: it dies at the ack of the first turn whose history
+/// delta holds a `Kind` event, before that ack reaches the store (`commit_first` false) or just
+/// after it committed but before the runtime learned so (true). From then on the dead process
+/// touches the store no more: every queue operation fails without reaching it, so the locks it
+/// held lapse as a killed process's would.
+template <class Kind>
+class CrashingProvider : public ForwardingProvider {
+ public:
+  CrashingProvider(std::shared_ptr<Provider> inner, bool commit_first)
+      : ForwardingProvider(std::move(inner)), commit_first_(commit_first) {}
+
+  bool crashed() const { return dead_; }
+
+  ProviderResult<void> ack_orchestration_item(const std::string& token, const OrchestrationAck& ack) override {
+    if (dead_) return dead("ack_orchestration_item");
+    const bool crash_point =
+        std::any_of(ack.history_delta.begin(), ack.history_delta.end(), [](const Event& e) { return e.is<Kind>(); });
+    if (!crash_point) return ForwardingProvider::ack_orchestration_item(token, ack);
+    dead_ = true;  // before the commit: no other thread of the process reaches the store after it
+    if (commit_first_) {
+      EXPECT_TRUE(ForwardingProvider::ack_orchestration_item(token, ack));
+    }
+    return dead("ack_orchestration_item");
+  }
+  ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
+      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) override {
+    if (dead_) return dead("fetch_orchestration_item");
+    auto fetched = ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, filter);
+    // A long poll that locked an item as the process died: the lock is taken, the item never used.
+    if (dead_) return dead("fetch_orchestration_item");
+    return fetched;
+  }
+  ProviderResult<void> abandon_orchestration_item(const std::string& token, std::optional<Millis> delay,
+                                                  bool ignore_attempt) override {
+    if (dead_) return dead("abandon_orchestration_item");
+    return ForwardingProvider::abandon_orchestration_item(token, delay, ignore_attempt);
+  }
+  ProviderResult<void> renew_orchestration_item_lock(const std::string& token, Millis extend_for) override {
+    if (dead_) return dead("renew_orchestration_item_lock");
+    return ForwardingProvider::renew_orchestration_item_lock(token, extend_for);
+  }
+  ProviderResult<std::optional<LockedWorkItem>> fetch_work_item(Millis lock_timeout, Millis poll_timeout,
+                                                                const std::optional<SessionFetchConfig>& session,
+                                                                const TagFilter& tags) override {
+    if (dead_) return dead("fetch_work_item");
+    auto fetched = ForwardingProvider::fetch_work_item(lock_timeout, poll_timeout, session, tags);
+    if (dead_) return dead("fetch_work_item");
+    return fetched;
+  }
+  ProviderResult<void> ack_work_item(const std::string& token, const std::optional<WorkItem>& completion) override {
+    if (dead_) return dead("ack_work_item");
+    return ForwardingProvider::ack_work_item(token, completion);
+  }
+  ProviderResult<void> abandon_work_item(const std::string& token, std::optional<Millis> delay,
+                                         bool ignore_attempt) override {
+    if (dead_) return dead("abandon_work_item");
+    return ForwardingProvider::abandon_work_item(token, delay, ignore_attempt);
+  }
+  ProviderResult<void> renew_work_item_lock(const std::string& token, Millis extend_for) override {
+    if (dead_) return dead("renew_work_item_lock");
+    return ForwardingProvider::renew_work_item_lock(token, extend_for);
+  }
+
+ private:
+  static std::unexpected<ProviderError> dead(const char* op) {
+    return std::unexpected(ProviderError::transient(op, "the runtime's process has crashed"));
+  }
+  bool commit_first_;
+  std::atomic<bool> dead_{false};
+};
+
+std::atomic<int> g_steps{0};
+
+ActivityRegistry step_activities() {
+  return ActivityRegistry::builder()
+      .add("Step",
+           [](ActivityContext&, std::string) -> Result<std::string> {
+             ++g_steps;
+             return std::string("step");
+           })
+      .build();
+}
+
+/// Short locks, so that the lock a crashed runtime held lapses soon for the next one.
+RuntimeOptions short_locks() {
+  RuntimeOptions options = fast_options();
+  options.orchestrator_lock_timeout = std::chrono::seconds(1);
+  options.orchestrator_lock_renewal_buffer = std::chrono::milliseconds(500);
+  options.worker_lock_timeout = std::chrono::seconds(1);
+  options.worker_lock_renewal_buffer = std::chrono::milliseconds(500);
+  return options;
+}
+
+// The runtime dies after it fetched the raised event and before the turn recording it committed:
+// nothing of that turn is stored, and a new runtime on the same store records the event once.
+TEST(E2eReliability, crash_after_dequeue_before_append_completion) {
+  auto store = memory_store();
+  auto crashing = std::make_shared<CrashingProvider<events::ExternalEvent>>(store, false);
+  {
+    E2eEnv first(crashing, ActivityRegistry::builder().build(), orchestrations(), short_locks());
+    ASSERT_TRUE(first.client.start_orchestration("crash-evt", "WaitsEvt", ""));
+    ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*store, "crash-evt"));
+    ASSERT_TRUE(first.client.raise_event("crash-evt", "Evt", "ok"));
+    ASSERT_TRUE(wait_until([&] { return crashing->crashed(); }));
+  }
+  auto history = store->read("crash-evt");
+  ASSERT_TRUE(history);
+  EXPECT_EQ(count_of<events::ExternalEvent>(*history), 0u) << "the crash came before the commit";
+
+  E2eEnv second(store, ActivityRegistry::builder().build(), orchestrations(), short_locks());
+  EXPECT_EQ(second.output_of("crash-evt"), "ok");
+  EXPECT_EQ(count_of<events::ExternalEvent>(second.history("crash-evt")), 1u);
+}
+
+// The runtime dies after the turn recording the fired timer committed (history appended, message
+// acknowledged, activity enqueued) and before it learned so: a new runtime runs the activity once
+// and the timer is recorded once.
+TEST(E2eReliability, crash_after_append_before_ack_timer) {
+  auto store = memory_store();
+  auto crashing = std::make_shared<CrashingProvider<events::TimerFired>>(store, true);
+  const int before = g_steps;
+  {
+    E2eEnv first(crashing, step_activities(), orchestrations(), short_locks());
+    ASSERT_TRUE(first.client.start_orchestration("crash-timer", "TimerThenStep", ""));
+    ASSERT_TRUE(wait_until([&] { return crashing->crashed(); }));
+  }
+  auto history = store->read("crash-timer");
+  ASSERT_TRUE(history);
+  EXPECT_EQ(count_of<events::TimerFired>(*history), 1u) << "the crash came after the commit";
+  EXPECT_EQ(g_steps - before, 0) << "the dead runtime ran the activity";
+
+  E2eEnv second(store, step_activities(), orchestrations(), short_locks());
+  EXPECT_EQ(second.output_of("crash-timer"), "step");
+  const auto final_history = second.history("crash-timer");
+  EXPECT_EQ(count_of<events::TimerFired>(final_history), 1u);
+  EXPECT_EQ(count_of<events::ActivityScheduled>(final_history), 1u);
+  EXPECT_EQ(g_steps - before, 1);
 }
 
 }  // namespace

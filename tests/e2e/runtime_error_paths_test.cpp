@@ -8,7 +8,6 @@
 
 #include <stdexcept>
 
-#include "runtime/test_hooks.hpp"
 #include "support/e2e_support.hpp"
 #include "support/fault_injection.hpp"
 
@@ -109,12 +108,42 @@ TEST(E2eRuntimeErrorPaths, metrics_sink_throwing_non_standard_exception_does_not
   expect_survives_throwing_sink(false, "sink-throws-int", "not a std::exception");
 }
 
+/// Where ThrowingAckProvider throws: the ack of an orchestration turn, or of an activity.
+enum class ThrowSite { OrchestrationTurn, Activity };
+
+/// A store whose first ack at `site` throws (a std::runtime_error, or an int when `standard` is
+/// false) without reaching the inner store: any throw while the item is processed, its lock held
+/// and renewed.
+class ThrowingAckProvider : public ForwardingProvider {
+ public:
+  ThrowingAckProvider(std::shared_ptr<Provider> inner, ThrowSite site, bool standard)
+      : ForwardingProvider(std::move(inner)), site_(site), standard_(standard) {}
+  ProviderResult<void> ack_orchestration_item(const std::string& token, const OrchestrationAck& ack) override {
+    if (site_ == ThrowSite::OrchestrationTurn) throw_once();
+    return ForwardingProvider::ack_orchestration_item(token, ack);
+  }
+  ProviderResult<void> ack_work_item(const std::string& token, const std::optional<WorkItem>& completion) override {
+    if (site_ == ThrowSite::Activity) throw_once();
+    return ForwardingProvider::ack_work_item(token, completion);
+  }
+
+ private:
+  void throw_once() {
+    if (thrown_.exchange(true)) return;
+    if (standard_) throw std::runtime_error("injected: thrown while acking");
+    throw 42;  // NOLINT(hicpp-exception-baseclass): the point is a throw that is not a std::exception
+  }
+  ThrowSite site_;
+  bool standard_;
+  std::atomic<bool> thrown_{false};
+};
+
 /// A throw while a turn (or an activity) of `instance` is processed, after its lock renewal
 /// started: the item is handed back (its renewal stopped, so it can be fetched again) and the
 /// slot goes on.
-void expect_survives_throw_at(runtime::test_hooks::ThrowSite site, bool standard, const std::string& instance) {
-  E2eEnv env(echo_activities(), all_orchestrations());
-  runtime::test_hooks::throw_once_at(site, instance, standard);
+void expect_survives_throw_at(ThrowSite site, bool standard, const std::string& instance) {
+  E2eEnv env(std::make_shared<ThrowingAckProvider>(memory_store(), site, standard), echo_activities(),
+             all_orchestrations());
   ASSERT_TRUE(env.client.start_orchestration(instance, "WithActivity", "y"));
   EXPECT_EQ(env.output_of(instance, 20s), "echo:y");
   const auto health = env.runtime->health();
@@ -122,24 +151,24 @@ void expect_survives_throw_at(runtime::test_hooks::ThrowSite site, bool standard
   EXPECT_EQ(health.errors_caught, 1u);
   ASSERT_TRUE(health.last_error.has_value());
   EXPECT_NE(health.last_error->find(instance), std::string::npos) << *health.last_error;
-  EXPECT_NE(health.last_error->find(standard ? "test hook: thrown" : "not a std::exception"), std::string::npos)
+  EXPECT_NE(health.last_error->find(standard ? "injected: thrown" : "not a std::exception"), std::string::npos)
       << *health.last_error;
 }
 
 TEST(E2eRuntimeErrorPaths, std_exception_in_a_turn_is_caught_and_the_turn_retried) {
-  expect_survives_throw_at(runtime::test_hooks::ThrowSite::OrchestrationTurn, true, "turn-throws-std");
+  expect_survives_throw_at(ThrowSite::OrchestrationTurn, true, "turn-throws-std");
 }
 
 TEST(E2eRuntimeErrorPaths, non_standard_exception_in_a_turn_is_caught_and_the_turn_retried) {
-  expect_survives_throw_at(runtime::test_hooks::ThrowSite::OrchestrationTurn, false, "turn-throws-int");
+  expect_survives_throw_at(ThrowSite::OrchestrationTurn, false, "turn-throws-int");
 }
 
 TEST(E2eRuntimeErrorPaths, std_exception_around_an_activity_is_caught_and_the_activity_retried) {
-  expect_survives_throw_at(runtime::test_hooks::ThrowSite::Activity, true, "activity-throws-std");
+  expect_survives_throw_at(ThrowSite::Activity, true, "activity-throws-std");
 }
 
 TEST(E2eRuntimeErrorPaths, non_standard_exception_around_an_activity_is_caught_and_the_activity_retried) {
-  expect_survives_throw_at(runtime::test_hooks::ThrowSite::Activity, false, "activity-throws-int");
+  expect_survives_throw_at(ThrowSite::Activity, false, "activity-throws-int");
 }
 
 TEST(E2eRuntimeErrorPaths, health_of_a_quiet_runtime) {
