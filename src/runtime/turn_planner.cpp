@@ -649,20 +649,30 @@ class OutcomePlanner {
 };
 
 /// Turn limits (docs/orchestration-engine.md, "Limits after a turn"): the first violation fails the
-/// orchestration and discards its work items.
-void fail_on_turn_limits(const OrchestrationItem& item, const std::vector<Event>& history, DeltaWriter& writer,
-                         TurnPlan& plan) {
+/// orchestration and discards the turn's work items, but a parent still learns of the failure
+/// (duroxide drops that notification too and leaves the parent waiting forever; docs/runtime.md,
+/// "Departures from duroxide"). Returns the plan to use instead when the parent cannot be read.
+std::optional<TurnPlan> fail_on_turn_limits(const OrchestrationItem& item, const PlannerContext& context,
+                                            const std::vector<Event>& history,
+                                            const events::OrchestrationStarted& started, DeltaWriter& writer,
+                                            TurnPlan& plan) {
   auto& ack = plan.ack;
   auto violation = orchestration::check_turn_limits(history, ack.history_delta, item.kv_snapshot);
-  if (!violation) return;
+  if (!violation) return std::nullopt;
   ErrorDetails details = error::Application{AppErrorKind::orchestration_failed(), *violation, false};
   writer.append(events::OrchestrationFailed{details});
   ack.worker_items.clear();
   ack.orchestrator_items.clear();
+  std::optional<ProviderError> parent_read_error;
+  if (auto n = notify_parent(context, started, item.instance, details, parent_read_error)) {
+    ack.orchestrator_items.push_back(std::move(*n));
+  }
+  if (parent_read_error) return abandon_for_parent(item.instance, *parent_read_error);
   ack.metadata.status = "Failed";
   ack.metadata.output = details.display_message();
   plan.outcome = TurnOutcome::Failed;
   plan.failure = details;
+  return std::nullopt;
 }
 
 /// Stored strings must be UTF-8 (docs/core.md): a turn that would store other bytes ends the
@@ -758,7 +768,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   }
   ack.metadata = metadata_from_delta(ack.history_delta);
 
-  fail_on_turn_limits(item, history, writer, plan);
+  if (auto retry = fail_on_turn_limits(item, context, history, started, writer, plan)) return std::move(*retry);
   if (auto retry = fail_on_invalid_utf8(item, context, history, started, turn_events_end, writer, plan)) {
     return std::move(*retry);
   }
