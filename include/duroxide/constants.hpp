@@ -11,6 +11,13 @@ namespace duroxide {
 /// `duroxide_version` so histories stay exchangeable with duroxide (Rust) 0.1.27.
 inline constexpr std::string_view kDuroxideCompatVersion = "0.1.27";
 
+/// The newest duroxide version whose histories are replayed by default: the top of
+/// SemverRange::default_supported(). duroxide 0.1.30 writes events in the same form as 0.1.27, and
+/// the 0.1.30 histories checked replay identically turn by turn, so a store moved from duroxide
+/// 0.1.30 runs without widening supported_replay_versions (docs/runtime-features.md). Later
+/// versions stay outside until their histories have been checked.
+inline constexpr std::string_view kMaxReplayableDuroxideVersion = "0.1.30";
+
 /// First execution of every instance; continue-as-new increments it.
 inline constexpr std::uint64_t kInitialExecutionId = 1;
 /// event_id of the OrchestrationStarted event of every execution.

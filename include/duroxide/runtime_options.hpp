@@ -68,7 +68,8 @@ struct RuntimeOptions {
   /// After a running activity is told to stop, how long its slot waits for it before moving on
   /// (the result is discarded either way).
   Millis activity_cancellation_grace_period{10000};
-  /// duroxide versions whose histories this runtime replays; absent = [0.0.0, 0.1.27].
+  /// duroxide versions whose histories this runtime replays; absent = [0.0.0, 0.1.30]
+  /// (kMaxReplayableDuroxideVersion).
   std::optional<SemverRange> supported_replay_versions;
   Millis session_lock_timeout{30000};
   Millis session_lock_renewal_buffer{5000};

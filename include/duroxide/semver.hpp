@@ -40,7 +40,7 @@ struct SemverRange {
   bool contains(const Version& v) const { return min <= v && v <= max; }
   bool operator==(const SemverRange&) const = default;
 
-  /// [0.0.0, kDuroxideCompatVersion]: what this library can replay by default.
+  /// [0.0.0, kMaxReplayableDuroxideVersion]: what this library replays by default.
   static SemverRange default_supported();
 };
 

@@ -130,6 +130,8 @@ std::strong_ordering Version::operator<=>(const Version& other) const {
   return build <=> other.build;
 }
 
-SemverRange SemverRange::default_supported() { return SemverRange{Version{}, *Version::parse(kDuroxideCompatVersion)}; }
+SemverRange SemverRange::default_supported() {
+  return SemverRange{Version{}, *Version::parse(kMaxReplayableDuroxideVersion)};
+}
 
 }  // namespace duroxide

@@ -93,9 +93,73 @@ TEST(ProviderSqliteSetup, VersionOneFileGainsTheDeadLetterTable) {
   }
   auto reopened = Database::open_file(path);
   ASSERT_TRUE(reopened.has_value()) << reopened.error().to_string();
-  EXPECT_EQ((*reopened)->schema_version(), 2);
+  EXPECT_EQ((*reopened)->schema_version(), kCurrentSchemaVersion);
   EXPECT_EQ((*reopened)->query_int("test", "SELECT count(*) FROM dead_letters").value(), 0);
   EXPECT_EQ((*reopened)->query_int("test", "SELECT count(*) FROM sessions").value(), 1) << "data kept";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ProviderSqliteSetup, VersionTwoFileGainsTimestampDefaultsKeepingRowsAndIndexes) {
+  const auto dir = fresh_dir("v2");
+  const auto path = (dir / "store.db").string();
+  std::int64_t indexes = 0;
+  {
+    // A file as a version-2 build left it: timestamp columns without defaults.
+    auto db = Database::open_file(path);
+    ASSERT_TRUE(db.has_value());
+    ASSERT_TRUE((*db)
+                    ->exec("test",
+                           "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = replace(sql, ' DEFAULT "
+                           "(CAST(round((julianday(''now'') - 2440587.5) * 86400000) AS INTEGER))', '') WHERE "
+                           "type = 'table'; PRAGMA writable_schema = RESET; PRAGMA user_version = 2;")
+                    .has_value());
+    ASSERT_TRUE((*db)->exec("test", "INSERT INTO history VALUES ('old', 1, 1, 'T', '{}', 5)").has_value());
+    // The old layout refuses an insert that leaves created_at out, as duroxide's inserts do.
+    EXPECT_FALSE((*db)
+                     ->exec("test",
+                            "INSERT INTO history (instance_id, execution_id, event_id, event_type, "
+                            "event_data) VALUES ('new', 1, 1, 'T', '{}')")
+                     .has_value());
+    indexes = (*db)->query_int("test", "SELECT count(*) FROM sqlite_schema WHERE type = 'index'").value().value();
+  }
+  auto reopened = Database::open_file(path);
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().to_string();
+  auto& db = **reopened;
+  EXPECT_EQ(db.schema_version(), kCurrentSchemaVersion);
+  ASSERT_TRUE(db.exec("test",
+                      "INSERT INTO history (instance_id, execution_id, event_id, event_type, event_data) "
+                      "VALUES ('new', 1, 1, 'T', '{}')")
+                  .has_value());
+  ASSERT_TRUE(db.exec("test",
+                      "INSERT INTO instances (instance_id, orchestration_name, orchestration_version, "
+                      "current_execution_id, parent_instance_id) VALUES ('new', 'N', '1.0.0', 1, NULL)")
+                  .has_value());
+  ASSERT_TRUE(db.exec("test",
+                      "INSERT INTO executions (instance_id, execution_id, status) VALUES ('new', 1, "
+                      "'Running')")
+                  .has_value());
+  ASSERT_TRUE(db.exec("test",
+                      "INSERT INTO orchestrator_queue (instance_id, work_item, visible_at) VALUES ('new', "
+                      "'{}', 0)")
+                  .has_value());
+  ASSERT_TRUE(db.exec("test",
+                      "INSERT INTO worker_queue (work_item, visible_at, instance_id, execution_id, "
+                      "activity_id, session_id, tag) VALUES ('{}', 0, 'new', 1, 2, NULL, NULL)")
+                  .has_value());
+  // The defaults are the insert time in milliseconds (after 2020-01-01), as integers.
+  for (const char* check :
+       {"SELECT count(*) FROM history WHERE instance_id = 'new' AND typeof(created_at) = 'integer' AND created_at > "
+        "1577836800000",
+        "SELECT count(*) FROM instances WHERE created_at > 1577836800000 AND updated_at = created_at",
+        "SELECT count(*) FROM executions WHERE started_at > 1577836800000",
+        "SELECT count(*) FROM orchestrator_queue WHERE created_at > 1577836800000",
+        "SELECT count(*) FROM worker_queue WHERE created_at > 1577836800000"}) {
+    EXPECT_EQ(db.query_int("test", check).value(), 1) << check;
+  }
+  EXPECT_EQ(db.query_int("test", "SELECT created_at FROM history WHERE instance_id = 'old'").value(), 5) << "rows kept";
+  EXPECT_EQ(db.query_int("test", "SELECT count(*) FROM sqlite_schema WHERE type = 'index'").value(), indexes);
+  EXPECT_EQ(db.query_int("test", "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'").value(),
+            1);
   std::filesystem::remove_all(dir);
 }
 

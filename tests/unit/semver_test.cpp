@@ -81,7 +81,10 @@ TEST(UnitSemverRange, InclusiveBoundsAndDefault) {
   EXPECT_FALSE(range.contains(v("0.0.9")));
   const auto def = SemverRange::default_supported();
   EXPECT_EQ(def.min.to_string(), "0.0.0");
-  EXPECT_EQ(def.max.to_string(), "0.1.27");
+  EXPECT_EQ(def.max.to_string(), "0.1.30");
   EXPECT_TRUE(def.contains(v("0.1.27")));
+  // Histories written by duroxide 0.1.28 to 0.1.30 (a store moved from duroxide) replay by default.
+  EXPECT_TRUE(def.contains(v("0.1.30")));
+  EXPECT_FALSE(def.contains(v("0.1.31")));
   EXPECT_FALSE(def.contains(v("0.2.0")));
 }

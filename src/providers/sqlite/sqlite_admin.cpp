@@ -125,8 +125,9 @@ ProviderResult<InstanceInfo> SqliteProvider::get_instance_info(const std::string
   info.current_execution_id = stmt.uint64(3);
   info.status = stmt.optional_text(4).value_or("Unknown");
   info.output = stmt.optional_text(5);
-  info.created_at_ms = stmt.uint64(6);
-  info.updated_at_ms = stmt.uint64(7);
+  // Timestamps may be duroxide's text form in a store it created (docs/storage.md).
+  info.created_at_ms = static_cast<std::uint64_t>(stmt.timestamp_ms(6).value_or(0));
+  info.updated_at_ms = static_cast<std::uint64_t>(stmt.timestamp_ms(7).value_or(0));
   info.parent_instance_id = stmt.optional_text(8);
   return info;
 }
@@ -150,8 +151,8 @@ ProviderResult<ExecutionInfo> SqliteProvider::get_execution_info(const std::stri
   info.execution_id = stmt.uint64(0);
   info.status = stmt.text(1);
   info.output = stmt.optional_text(2);
-  info.started_at_ms = stmt.uint64(3);
-  if (auto completed = stmt.optional_int64(4)) info.completed_at_ms = static_cast<std::uint64_t>(*completed);
+  info.started_at_ms = static_cast<std::uint64_t>(stmt.timestamp_ms(3).value_or(0));
+  if (auto completed = stmt.timestamp_ms(4)) info.completed_at_ms = static_cast<std::uint64_t>(*completed);
   info.event_count = stmt.uint64(5);
   return info;
 }
@@ -325,7 +326,7 @@ ProviderResult<PruneResult> SqliteProvider::prune_executions(const std::string& 
     for (;;) {
       DUROXIDE_TRY_ASSIGN(row, stmt.step());
       if (!row) break;
-      executions.push_back({stmt.uint64(0), stmt.text(1), stmt.optional_int64(2)});
+      executions.push_back({stmt.uint64(0), stmt.text(1), stmt.timestamp_ms(2)});
     }
   }
   PruneResult result;

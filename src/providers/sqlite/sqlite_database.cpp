@@ -78,6 +78,30 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   instance_id TEXT, execution_id INTEGER, activity_id INTEGER, raw_text TEXT NOT NULL, error TEXT NOT NULL,
   created_at INTEGER NOT NULL, UNIQUE (queue, source_row_id));
 )sql",
+    // 3: duroxide's inserts (docs/storage.md, "Files shared with duroxide"). duroxide leaves
+    // created_at, updated_at and started_at to the column default, which our first layout did not
+    // have: each gets a default of the current time in milliseconds since the epoch (julianday
+    // counts days, the epoch is its day 2440587.5), so duroxide's rows carry our timestamp form.
+    // ALTER TABLE cannot change a default; a default does not change how rows are stored, so the
+    // table text in sqlite_schema is edited in place (SQLite's documented procedure for such
+    // changes), which keeps rows and indexes. Only the text our first step wrote is matched: a
+    // table laid out otherwise (a file duroxide created) is left alone, and a second run changes
+    // nothing. RESET reloads this connection's schema; the table created and dropped after it
+    // bumps the schema cookie, so other connections reload theirs.
+    R"sql(
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema SET sql = replace(replace(replace(replace(replace(replace(sql,
+    'created_at INTEGER NOT NULL,', 'created_at INTEGER NOT NULL DEFAULT (CAST(round((julianday(''now'') - 2440587.5) * 86400000) AS INTEGER)),'),
+    'created_at INTEGER NOT NULL)', 'created_at INTEGER NOT NULL DEFAULT (CAST(round((julianday(''now'') - 2440587.5) * 86400000) AS INTEGER)))'),
+    'updated_at INTEGER NOT NULL,', 'updated_at INTEGER NOT NULL DEFAULT (CAST(round((julianday(''now'') - 2440587.5) * 86400000) AS INTEGER)),'),
+    'updated_at INTEGER NOT NULL)', 'updated_at INTEGER NOT NULL DEFAULT (CAST(round((julianday(''now'') - 2440587.5) * 86400000) AS INTEGER)))'),
+    'started_at INTEGER NOT NULL,', 'started_at INTEGER NOT NULL DEFAULT (CAST(round((julianday(''now'') - 2440587.5) * 86400000) AS INTEGER)),'),
+    'started_at INTEGER NOT NULL)', 'started_at INTEGER NOT NULL DEFAULT (CAST(round((julianday(''now'') - 2440587.5) * 86400000) AS INTEGER)))')
+  WHERE type = 'table' AND name IN ('instances', 'executions', 'history', 'orchestrator_queue', 'worker_queue');
+PRAGMA writable_schema = RESET;
+CREATE TABLE schema_reload (x);
+DROP TABLE schema_reload;
+)sql",
 };
 
 /// How long a statement waits for another connection's lock before failing with BUSY.

@@ -18,7 +18,7 @@ struct sqlite3_stmt;
 namespace duroxide::sqlite {
 
 /// Schema version this build writes; stored in PRAGMA user_version.
-inline constexpr int kCurrentSchemaVersion = 2;
+inline constexpr int kCurrentSchemaVersion = 3;
 
 /// Path from a "sqlite:PATH" URL (also accepts "sqlite://PATH"); error names the problem.
 ProviderResult<std::string> parse_sqlite_url(std::string_view url);

@@ -21,7 +21,7 @@ ProviderResult<bool> cached_prefix_intact(SqliteProvider::Store& s, std::string_
                                         "execution_id = ?2 AND event_id = ?3"));
   stmt.bind(1, instance).bind(2, execution_id).bind(3, entry.last_event_id);
   DUROXIDE_TRY_ASSIGN(row, stmt.step());
-  return row && stmt.int64(0) == entry.last_created_at && stmt.text(1) == entry.last_event_data;
+  return row && stmt.timestamp_ms(0).value_or(0) == entry.last_created_at && stmt.text(1) == entry.last_event_data;
 }
 
 ProviderResult<std::uint64_t> last_row_event_id(SqliteProvider::Store& s, std::string_view operation,
@@ -77,7 +77,7 @@ ProviderResult<LoadedHistory> load_history(SqliteProvider::Store& s, std::string
     }
     entry->events.push_back(std::move(*event));
     entry->last_event_id = stmt.uint64(0);
-    entry->last_created_at = stmt.int64(2);
+    entry->last_created_at = stmt.timestamp_ms(2).value_or(0);
     entry->last_event_data = std::move(text);
   }
   LoadedHistory loaded;

@@ -1,5 +1,9 @@
 #include "providers/sqlite/sqlite_statement.hpp"
 
+#include <cmath>
+
+#include "providers/sqlite/sqlite_timestamp.hpp"
+
 namespace duroxide::sqlite {
 
 ProviderResult<Statement> Statement::prepare(Database& db, std::string_view operation, const std::string& sql) {
@@ -48,6 +52,19 @@ std::string Statement::text(int column) const {
 std::optional<std::string> Statement::optional_text(int column) const {
   if (is_null(column)) return std::nullopt;
   return text(column);
+}
+
+std::optional<std::int64_t> Statement::timestamp_ms(int column) const {
+  switch (sqlite3_column_type(stmt_, column)) {
+    case SQLITE_NULL:
+      return std::nullopt;
+    case SQLITE_INTEGER:
+      return int64(column);
+    case SQLITE_FLOAT:
+      return static_cast<std::int64_t>(std::llround(sqlite3_column_double(stmt_, column)));
+    default:
+      return timestamp_text_to_ms(text(column));
+  }
 }
 
 std::optional<std::int64_t> Statement::optional_int64(int column) const {

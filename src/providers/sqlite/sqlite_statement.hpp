@@ -55,6 +55,9 @@ class Statement {
   std::string text(int column) const;
   std::optional<std::string> optional_text(int column) const;
   std::optional<std::int64_t> optional_int64(int column) const;
+  /// A timestamp column in milliseconds since the epoch: integer (our form) or text such as
+  /// CURRENT_TIMESTAMP's 'YYYY-MM-DD HH:MM:SS' (duroxide's form). Nullopt for NULL or unreadable text.
+  std::optional<std::int64_t> timestamp_ms(int column) const;
 
  private:
   Statement(Database& db, sqlite3_stmt* stmt, std::string_view operation)
