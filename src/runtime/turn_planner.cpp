@@ -227,6 +227,7 @@ TurnPlan poison_plan(const LockedOrchestrationItem& locked, const Batch& batch, 
         started.input = start->input;
         started.parent_instance = start->parent_instance;
         started.parent_id = start->parent_id;
+        started.parent_execution_id = start->parent_execution_id;
       } else {
         const auto& can = std::get<work_items::ContinueAsNew>(*batch.start);
         started.name = can.orchestration;
@@ -303,6 +304,7 @@ TurnPlan corrupt_rows_plan(const LockedOrchestrationItem& locked, const Batch& b
       started.input = start->input;
       started.parent_instance = start->parent_instance;
       started.parent_id = start->parent_id;
+      started.parent_execution_id = start->parent_execution_id;
     } else if (new_execution) {
       const auto& can = std::get<work_items::ContinueAsNew>(*batch.start);
       started.name = can.orchestration;
@@ -310,6 +312,7 @@ TurnPlan corrupt_rows_plan(const LockedOrchestrationItem& locked, const Batch& b
       if (const auto* previous = last_started(item.history)) {
         started.parent_instance = previous->parent_instance;
         started.parent_id = previous->parent_id;
+        started.parent_execution_id = previous->parent_execution_id;
       }
     }
     delta.push_back(runtime_event(item.instance, execution_id, kInitialEventId, std::move(started)));
@@ -410,6 +413,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   std::optional<std::string> requested_version;
   std::optional<std::string> parent_instance;
   std::optional<std::uint64_t> parent_id;
+  std::optional<std::uint64_t> parent_execution_id;
   std::vector<CarriedEvent> carry_forward;
   std::optional<std::string> initial_custom_status;
   if (batch.start) {
@@ -419,6 +423,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
       requested_version = start->version;
       parent_instance = start->parent_instance;
       parent_id = start->parent_id;
+      parent_execution_id = start->parent_execution_id;
     } else {
       const auto& can = std::get<work_items::ContinueAsNew>(*batch.start);
       name = can.orchestration;
@@ -431,6 +436,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
       if (const auto* previous = last_started(item.history)) {
         parent_instance = previous->parent_instance;
         parent_id = previous->parent_id;
+        parent_execution_id = previous->parent_execution_id;
       }
     }
   }
@@ -441,6 +447,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
       requested_version = started->version;
       parent_instance = started->parent_instance;
       parent_id = started->parent_id;
+      parent_execution_id = started->parent_execution_id;
     }
     input = started->input;
     if (!batch.start || requested_version == std::nullopt) requested_version = started->version;
@@ -489,7 +496,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   if (history.empty()) {
     turn.baseline_view = nullptr;
     events::OrchestrationStarted started{
-        name, version, input, parent_instance, parent_id, carry_forward, initial_custom_status};
+        name, version, input, parent_instance, parent_id, carry_forward, initial_custom_status, parent_execution_id};
     Event event = runtime_event(item.instance, execution_id, kInitialEventId, std::move(started));
     turn.baseline.push_back(event);
     delta.push_back(std::move(event));
@@ -543,9 +550,11 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
                             work_items::TimerFired{item.instance, execution_id, t.scheduling_event_id, t.fire_at_ms});
                       },
                       [&](const actions::StartSubOrchestration& s) {
+                        // The child records which parent execution scheduled it, as duroxide
+                        // does; routing its outcome still reads the parent (docs/core.md).
                         ack.orchestrator_items.push_back(work_items::StartOrchestration{
                             build_child_instance_id(item.instance, s.instance), s.name, s.input, s.version,
-                            item.instance, s.scheduling_event_id, kInitialExecutionId});
+                            item.instance, s.scheduling_event_id, kInitialExecutionId, execution_id});
                       },
                       [&](const actions::StartOrchestrationDetached& d) {
                         ack.orchestrator_items.push_back(work_items::StartOrchestration{
