@@ -1,13 +1,15 @@
 # The two set-up commands of the README: `make demo` and `make test`. Each target installs the
 # missing Debian packages, configures and builds on first use, and is incremental afterwards.
 .DEFAULT_GOAL := demo
-.PHONY: deps configure demo test test-asan test-tsan bench build format format-check clean
+.PHONY: deps configure demo test test-asan test-tsan bench fuzz build format format-check clean
 
 JOBS ?= $(shell nproc)
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
 RELEASE_DIR ?= build-release
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
 BENCH_OUT ?= $(RELEASE_DIR)/bench-results.jsonl
 # Most tests wait on locks and timers rather than compute, so run more of them than there are cores.
 CTEST_FLAGS ?= --output-on-failure -j $(shell echo $$(( $(JOBS) * 3 )))
@@ -58,6 +60,12 @@ bench: deps
 	@cmake --build $(RELEASE_DIR) -j $(JOBS)
 	@BENCH_OUT=$(BENCH_OUT) scripts/run-bench.sh $(RELEASE_DIR)
 
+# libFuzzer targets (clang 14, ASan+UBSan), FUZZ_SECONDS each from fuzz/corpus (docs/fuzzing.md).
+fuzz: deps
+	@if [ ! -f $(FUZZ_DIR)/CMakeCache.txt ]; then cmake -S fuzz -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null; fi
+	@cmake --build $(FUZZ_DIR) -j $(JOBS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-fuzz.sh $(FUZZ_DIR)
+
 format:
 	@scripts/format.sh
 
@@ -65,4 +73,4 @@ format-check:
 	@scripts/format.sh --check
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(RELEASE_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(RELEASE_DIR) $(FUZZ_DIR)

@@ -13,6 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev # tests
   libbenchmark-dev          # microbenchmarks
   clang-format              # code formatting check
+  clang-14 libclang-rt-14-dev  # libFuzzer targets (make fuzz)
 )
 
 missing=()

@@ -30,6 +30,11 @@ struct OrchestrationStarted {
   std::vector<CarriedEvent> carry_forward_events;
   /// Set only on a continue-as-new execution whose predecessor had a custom status.
   std::optional<std::string> initial_custom_status;
+  /// On a sub-orchestration: the parent execution that scheduled it (absent on root instances
+  /// and in histories written before the field existed). Recorded, never replayed against.
+  /// Declared last so positional initializers that predate it stay complete; on the wire it
+  /// follows parent_id (docs/core.md).
+  std::optional<std::uint64_t> parent_execution_id = std::nullopt;
   bool operator==(const OrchestrationStarted&) const = default;
 };
 struct OrchestrationCompleted {

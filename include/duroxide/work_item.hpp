@@ -23,6 +23,10 @@ struct StartOrchestration {
   std::optional<std::string> parent_instance;
   std::optional<std::uint64_t> parent_id;
   std::uint64_t execution_id = 1;
+  /// For a sub-orchestration: the execution of parent_instance that scheduled it; absent for
+  /// client and detached starts. Declared last so older positional initializers stay complete;
+  /// on the wire it sits between parent_id and execution_id (docs/core.md).
+  std::optional<std::uint64_t> parent_execution_id = std::nullopt;
   bool operator==(const StartOrchestration&) const = default;
 };
 /// Run an activity. Worker queue.

@@ -24,6 +24,7 @@ void put_kind_fields(OrderedJson& j, const EventKind& kind) {
                    j["input"] = e.input;
                    j["parent_instance"] = nullable(e.parent_instance);
                    j["parent_id"] = nullable(e.parent_id);
+                   put_optional(j, "parent_execution_id", e.parent_execution_id);
                    if (!e.carry_forward_events.empty()) {
                      j["carry_forward_events"] = carried_events_to_json(e.carry_forward_events);
                    }
@@ -90,7 +91,8 @@ EventKind read_kind(const std::string& type, const FieldReader& r) {
                            r.opt_str("parent_instance"),
                            r.opt_u64("parent_id"),
                            {},
-                           r.opt_str("initial_custom_status")};
+                           r.opt_str("initial_custom_status"),
+                           r.opt_u64("parent_execution_id")};
     if (const Json* cf = r.optional("carry_forward_events"))
       e.carry_forward_events = carried_events_from_json(*cf, type);
     return e;

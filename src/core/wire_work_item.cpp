@@ -15,13 +15,15 @@ OrderedJson work_item_body(const WorkItem& item) {
   return std::visit(
       detail::Overloaded{
           [](const StartOrchestration& w) {
-            return OrderedJson{{"instance", w.instance},
-                               {"orchestration", w.orchestration},
-                               {"input", w.input},
-                               {"version", nullable(w.version)},
-                               {"parent_instance", nullable(w.parent_instance)},
-                               {"parent_id", nullable(w.parent_id)},
-                               {"execution_id", w.execution_id}};
+            OrderedJson j{{"instance", w.instance},
+                          {"orchestration", w.orchestration},
+                          {"input", w.input},
+                          {"version", nullable(w.version)},
+                          {"parent_instance", nullable(w.parent_instance)},
+                          {"parent_id", nullable(w.parent_id)}};
+            if (w.parent_execution_id) j["parent_execution_id"] = *w.parent_execution_id;
+            j["execution_id"] = w.execution_id;
+            return j;
           },
           [](const ActivityExecute& w) {
             OrderedJson j{{"instance", w.instance},
@@ -85,9 +87,9 @@ WorkItem work_item_from_body(const std::string& tag, const Json& body) {
   using namespace work_items;
   const FieldReader r(body, tag);
   if (tag == "StartOrchestration") {
-    return StartOrchestration{r.str("instance"),    r.str("orchestration"),       r.str("input"),
-                              r.opt_str("version"), r.opt_str("parent_instance"), r.opt_u64("parent_id"),
-                              r.u64("execution_id")};
+    return StartOrchestration{r.str("instance"),     r.str("orchestration"),          r.str("input"),
+                              r.opt_str("version"),  r.opt_str("parent_instance"),    r.opt_u64("parent_id"),
+                              r.u64("execution_id"), r.opt_u64("parent_execution_id")};
   }
   if (tag == "ActivityExecute") {
     return ActivityExecute{r.str("instance"), r.u64("execution_id"),   r.u64("id"),     r.str("name"),

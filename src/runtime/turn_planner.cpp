@@ -227,6 +227,7 @@ TurnPlan poison_plan(const LockedOrchestrationItem& locked, const Batch& batch, 
         started.input = start->input;
         started.parent_instance = start->parent_instance;
         started.parent_id = start->parent_id;
+        started.parent_execution_id = start->parent_execution_id;
       } else {
         const auto& can = std::get<work_items::ContinueAsNew>(*batch.start);
         started.name = can.orchestration;
@@ -303,6 +304,7 @@ TurnPlan corrupt_rows_plan(const LockedOrchestrationItem& locked, const Batch& b
       started.input = start->input;
       started.parent_instance = start->parent_instance;
       started.parent_id = start->parent_id;
+      started.parent_execution_id = start->parent_execution_id;
     } else if (new_execution) {
       const auto& can = std::get<work_items::ContinueAsNew>(*batch.start);
       started.name = can.orchestration;
@@ -310,6 +312,7 @@ TurnPlan corrupt_rows_plan(const LockedOrchestrationItem& locked, const Batch& b
       if (const auto* previous = last_started(item.history)) {
         started.parent_instance = previous->parent_instance;
         started.parent_id = previous->parent_id;
+        started.parent_execution_id = previous->parent_execution_id;
       }
     }
     delta.push_back(runtime_event(item.instance, execution_id, kInitialEventId, std::move(started)));
@@ -412,6 +415,7 @@ struct ExecutionStart {
   std::optional<std::string> requested_version;  ///< nothing: the latest registered
   std::optional<std::string> parent_instance;
   std::optional<std::uint64_t> parent_id;
+  std::optional<std::uint64_t> parent_execution_id;
   std::vector<CarriedEvent> carry_forward;
   std::optional<std::string> initial_custom_status;
 };
@@ -426,6 +430,7 @@ ExecutionStart execution_start(const OrchestrationItem& item, const Batch& batch
       start.requested_version = begin->version;
       start.parent_instance = begin->parent_instance;
       start.parent_id = begin->parent_id;
+      start.parent_execution_id = begin->parent_execution_id;
     } else {
       const auto& can = std::get<work_items::ContinueAsNew>(*batch.start);
       start.name = can.orchestration;
@@ -438,6 +443,7 @@ ExecutionStart execution_start(const OrchestrationItem& item, const Batch& batch
       if (const auto* previous = last_started(item.history)) {
         start.parent_instance = previous->parent_instance;
         start.parent_id = previous->parent_id;
+        start.parent_execution_id = previous->parent_execution_id;
       }
     }
   }
@@ -448,6 +454,7 @@ ExecutionStart execution_start(const OrchestrationItem& item, const Batch& batch
       start.requested_version = started->version;
       start.parent_instance = started->parent_instance;
       start.parent_id = started->parent_id;
+      start.parent_execution_id = started->parent_execution_id;
     }
     start.input = started->input;
     if (!batch.start || start.requested_version == std::nullopt) start.requested_version = started->version;
@@ -493,9 +500,14 @@ orchestration::TurnInput turn_input(const OrchestrationItem& item, const Planner
   turn.persisted_len = history.size();
   if (history.empty()) {
     turn.baseline_view = nullptr;
-    events::OrchestrationStarted started{
-        start.name,          plan.orchestration_version, start.input, start.parent_instance, start.parent_id,
-        start.carry_forward, start.initial_custom_status};
+    events::OrchestrationStarted started{start.name,
+                                         plan.orchestration_version,
+                                         start.input,
+                                         start.parent_instance,
+                                         start.parent_id,
+                                         start.carry_forward,
+                                         start.initial_custom_status,
+                                         start.parent_execution_id};
     Event event = runtime_event(item.instance, plan.ack.execution_id, kInitialEventId, std::move(started));
     turn.baseline.push_back(event);
     plan.ack.history_delta.push_back(std::move(event));
@@ -557,9 +569,11 @@ class OutcomePlanner {
                            work_items::TimerFired{item_.instance, execution_id, t.scheduling_event_id, t.fire_at_ms});
                      },
                      [&](const actions::StartSubOrchestration& s) {
+                       // The child records which parent execution scheduled it, as duroxide
+                       // does; routing its outcome still reads the parent (docs/core.md).
                        ack_.orchestrator_items.push_back(work_items::StartOrchestration{
                            build_child_instance_id(item_.instance, s.instance), s.name, s.input, s.version,
-                           item_.instance, s.scheduling_event_id, kInitialExecutionId});
+                           item_.instance, s.scheduling_event_id, kInitialExecutionId, execution_id});
                      },
                      [&](const actions::StartOrchestrationDetached& d) {
                        ack_.orchestrator_items.push_back(work_items::StartOrchestration{

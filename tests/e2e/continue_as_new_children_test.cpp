@@ -32,5 +32,28 @@ TEST(E2eContinueAsNewChildren, AutoIdChildInEveryExecutionCompletes) {
   EXPECT_EQ(env.output_of("p::sub::3_2"), "child(xxx)");
 }
 
+// Like duroxide 0.1.30, the runtime stamps the scheduling parent execution on each child's start:
+// the execution id current at scheduling time, not always 1 (docs/core.md).
+TEST(E2eContinueAsNewChildren, ChildStartRecordsTheParentExecutionThatScheduledIt) {
+  E2eEnv env(ActivityRegistry::builder().build(),
+             OrchestrationRegistry::builder().add("Child", child).add("LoopingParent", looping_parent).build());
+  ASSERT_TRUE(env.client.start_orchestration("p", "LoopingParent", "x"));
+  ASSERT_EQ(env.output_of("p", 60s), "child(xxx)");
+  const std::pair<const char*, std::uint64_t> children[] = {{"p::sub::2", 1}, {"p::sub::2_2", 2}, {"p::sub::3_2", 3}};
+  for (const auto& [child_id, parent_execution] : children) {
+    auto history = env.client.read_execution_history(child_id, 1);
+    ASSERT_TRUE(history.has_value()) << child_id;
+    ASSERT_FALSE(history->empty()) << child_id;
+    const auto* started = history->front().get_if<events::OrchestrationStarted>();
+    ASSERT_NE(started, nullptr) << child_id;
+    EXPECT_EQ(started->parent_instance, "p") << child_id;
+    EXPECT_EQ(started->parent_execution_id, parent_execution) << child_id;
+  }
+  // The parent's own start is a root start: no parent link at all.
+  auto parent = env.client.read_execution_history("p", 1);
+  ASSERT_TRUE(parent.has_value());
+  EXPECT_EQ(parent->front().get_if<events::OrchestrationStarted>()->parent_execution_id, std::nullopt);
+}
+
 }  // namespace
 }  // namespace duroxide::testing

@@ -262,5 +262,25 @@ TEST(ReplaySubOrchestration, LaterExecutionHistoryWithDuroxideIdStillReplays) {
   EXPECT_EQ(completed_output(out), "child-result");
 }
 
+// A child's start event with or without parent_execution_id (duroxide 0.1.30 writes it, older
+// histories lack it) replays the same: the field is recorded, never matched (docs/core.md).
+TEST(ReplaySubOrchestration, ChildHistoryReplaysTheSameWithOrWithoutParentExecutionId) {
+  TurnDriver driver(
+      [](Ctx ctx, std::string input) -> Task<Result<std::string>> {
+        co_return *co_await ctx.schedule_activity("Work", input);
+      },
+      "in");
+  auto history_with = [](std::optional<std::uint64_t> parent_execution) {
+    return std::vector<Event>{
+        ev(1, events::OrchestrationStarted{"Orch", "1.0.0", "in", "parent-1", 2, {}, {}, parent_execution}),
+        ev(2, events::ActivityScheduled{"Work", "in", {}, {}}), ev(3, events::ActivityCompleted{"done"}, 2)};
+  };
+  const auto with = driver.replay(history_with(3));
+  const auto without = driver.replay(history_with(std::nullopt));
+  EXPECT_EQ(completed_output(with), "done");
+  EXPECT_EQ(completed_output(without), "done");
+  EXPECT_EQ(with.history_delta, without.history_delta);
+}
+
 }  // namespace
 }  // namespace duroxide::testing

@@ -4,6 +4,7 @@
 #   missing-ok    -> runs apt-get update once, installs exactly the missing packages, exit 0
 #   update-fails  -> non-zero exit and a message naming the packages it could not install
 #   install-fails -> likewise
+#   fuzz-toolchain -> the fuzz build's clang and libFuzzer runtime are among the packages
 set -uo pipefail
 script="$(cd "$(dirname "$0")/../.." && pwd)/scripts/install-deps.sh"
 case_name=${1:?usage: install_deps_test.sh CASE}
@@ -46,6 +47,12 @@ case "$case_name" in
     [[ $(grep -c '^apt-get update' "$log") == 1 ]] || fail "expected one apt-get update: $(cat "$log")"
     grep -q 'install .*libfmt-dev libgtest-dev$' "$log" || fail "did not install exactly the missing: $(cat "$log")"
     grep -q 'libfmt-dev libgtest-dev' "$fake/out" || fail "did not say what it installs: $(cat "$fake/out")"
+    ;;
+  fuzz-toolchain)
+    printf 'clang-14\nlibclang-rt-14-dev\n' >"$fake/missing"
+    run
+    [[ $(cat "$fake/rc") == 0 ]] || fail "exit code $(cat "$fake/rc"): $(cat "$fake/out")"
+    grep -q 'install .*clang-14 libclang-rt-14-dev$' "$log" || fail "did not install the fuzz toolchain: $(cat "$log")"
     ;;
   update-fails | install-fails)
     printf 'libfmt-dev\n' >"$fake/missing"

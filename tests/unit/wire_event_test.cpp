@@ -18,7 +18,8 @@ ErrorDetails sample_error() { return ErrorDetails::activity_failed("card decline
 std::vector<Event> every_event_kind() {
   using namespace events;
   return {
-      ev(1, {}, OrchestrationStarted{"Order", "1.0.0", "in", "parent-1", 7, {{"inbox", "m1"}, {"inbox", "m2"}}, "s"}),
+      ev(1, {},
+         OrchestrationStarted{"Order", "1.0.0", "in", "parent-1", 7, {{"inbox", "m1"}, {"inbox", "m2"}}, "s", 5}),
       ev(2, {}, OrchestrationCompleted{"out"}),
       ev(3, {}, OrchestrationFailed{sample_error()}),
       ev(4, {}, ActivityScheduled{"Charge", "x", "sess-1", "gpu"}),
@@ -103,6 +104,38 @@ TEST(UnitWireEvent, SpecExamplesReproduceByteForByte) {
     ASSERT_TRUE(parsed.has_value()) << parsed.error();
     EXPECT_EQ(serialize_event(*parsed), line);
   }
+}
+
+// duroxide 0.1.30 writes parent_execution_id on a child's start, right after parent_id; older
+// writers (and root instances) leave it out. Both shapes must survive a round trip unchanged.
+TEST(UnitWireEvent, ChildStartFromDuroxide030KeepsParentExecutionIdByteForByte) {
+  const std::string line =
+      R"({"event_id":1,"source_event_id":null,"instance_id":"parent-1::sub::2","execution_id":1,"timestamp_ms":1764660000123,"duroxide_version":"0.1.30","type":"OrchestrationStarted","name":"Child","version":"1.0.0","input":"child-input","parent_instance":"parent-1","parent_id":2,"parent_execution_id":3})";
+  auto parsed = parse_event(line);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  const auto* started = parsed->get_if<events::OrchestrationStarted>();
+  ASSERT_NE(started, nullptr);
+  EXPECT_EQ(started->parent_id, 2u);
+  EXPECT_EQ(started->parent_execution_id, 3u);
+  EXPECT_EQ(serialize_event(*parsed), line);
+}
+
+TEST(UnitWireEvent, ChildStartWithoutParentExecutionIdStaysWithoutIt) {
+  const std::string line =
+      R"({"event_id":1,"source_event_id":null,"instance_id":"parent-1::sub::2","execution_id":2,"timestamp_ms":1700000000000,"duroxide_version":"0.1.27","type":"OrchestrationStarted","name":"Child","version":"1.0.0","input":"x","parent_instance":"parent-1","parent_id":2,"carry_forward_events":[["inbox","m1"]],"initial_custom_status":"s"})";
+  auto parsed = parse_event(line);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  EXPECT_EQ(parsed->get_if<events::OrchestrationStarted>()->parent_execution_id, std::nullopt);
+  EXPECT_EQ(serialize_event(*parsed), line);
+}
+
+TEST(UnitWireEvent, ParentExecutionIdIsWrittenBetweenParentIdAndCarriedEvents) {
+  auto event = ev(1, {}, events::OrchestrationStarted{"C", "1.0.0", "", "p", 2, {{"q", "d"}}, "s", 4});
+  EXPECT_NE(
+      serialize_event(event).find(
+          R"("parent_instance":"p","parent_id":2,"parent_execution_id":4,"carry_forward_events":[["q","d"]],"initial_custom_status":"s"})"),
+      std::string::npos)
+      << serialize_event(event);
 }
 
 TEST(UnitWireEvent, HandWrittenSpecEventDecodesToTheRightFields) {

@@ -10,7 +10,7 @@ namespace {
 std::vector<WorkItem> every_work_item() {
   using namespace work_items;
   return {
-      StartOrchestration{"p::sub::2", "Child", "x", "2.0.0", "p", 2, 1},
+      StartOrchestration{"p::sub::2", "Child", "x", "2.0.0", "p", 2, 1, 1},
       ActivityExecute{"order-1", 1, 2, "Charge", "in", "s-9", "gpu"},
       ActivityCompleted{"order-1", 1, 2, "ok"},
       ActivityFailed{"order-1", 1, 2, ErrorDetails::activity_failed("card declined")},
@@ -50,6 +50,28 @@ TEST(UnitWireWorkItem, OptionalFieldsAbsentRoundTrip) {
     ASSERT_TRUE(parsed.has_value()) << parsed.error();
     EXPECT_EQ(*parsed, item);
   }
+}
+
+// duroxide 0.1.30 puts parent_execution_id between parent_id and execution_id on a child's start
+// item and leaves it out otherwise; both shapes must survive a round trip unchanged.
+TEST(UnitWireWorkItem, ChildStartFromDuroxide030KeepsParentExecutionIdByteForByte) {
+  const std::string with =
+      R"({"StartOrchestration":{"instance":"parent-1::sub::2","orchestration":"Child","input":"child-input","version":"1.0.0","parent_instance":"parent-1","parent_id":2,"parent_execution_id":3,"execution_id":1}})";
+  auto parsed = parse_work_item(with);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  const auto& start = std::get<work_items::StartOrchestration>(*parsed);
+  EXPECT_EQ(start.parent_execution_id, 3u);
+  EXPECT_EQ(start.execution_id, 1u);
+  EXPECT_EQ(serialize_work_item(*parsed), with);
+}
+
+TEST(UnitWireWorkItem, StartWithoutParentExecutionIdStaysWithoutIt) {
+  const std::string without =
+      R"({"StartOrchestration":{"instance":"parent-1::sub::2","orchestration":"Child","input":"child-input","version":"1.0.0","parent_instance":"parent-1","parent_id":2,"execution_id":1}})";
+  auto parsed = parse_work_item(without);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  EXPECT_EQ(std::get<work_items::StartOrchestration>(*parsed).parent_execution_id, std::nullopt);
+  EXPECT_EQ(serialize_work_item(*parsed), without);
 }
 
 TEST(UnitWireWorkItem, SpecExamplesReproduceByteForByte) {
