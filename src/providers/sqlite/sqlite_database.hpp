@@ -18,7 +18,11 @@ struct sqlite3_stmt;
 namespace duroxide::sqlite {
 
 /// Schema version this build writes; stored in PRAGMA user_version.
-inline constexpr int kCurrentSchemaVersion = 2;
+inline constexpr int kCurrentSchemaVersion = 3;
+
+/// The SQL that upgrades a file from schema version `from` to `from + 1` (tests build old layouts
+/// with it); empty when there is no such step.
+std::string_view migration_sql(int from);
 
 /// Path from a "sqlite:PATH" URL (also accepts "sqlite://PATH"); error names the problem.
 ProviderResult<std::string> parse_sqlite_url(std::string_view url);
