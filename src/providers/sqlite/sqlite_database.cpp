@@ -301,6 +301,21 @@ ProviderResult<std::unique_ptr<Database>> Database::open_file(const std::string&
   return open_with(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, true, fsync_each_commit);
 }
 
+ProviderResult<std::unique_ptr<Database>> Database::open_reader(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = fmt::format("cannot open '{}' for reading: {}", path,
+                                      raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+    sqlite3_close_v2(raw);
+    return std::unexpected(ProviderError::transient("open", std::move(message)));
+  }
+  std::unique_ptr<Database> db(new Database(raw));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  return db;
+}
+
 ProviderResult<std::unique_ptr<Database>> Database::open_in_memory() {
   // A plain ":memory:" database is private to this connection, hence to the provider object.
   return open_with(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, false, false);

@@ -36,6 +36,9 @@ class Database {
   /// Opens (creating if missing) a file database with WAL and synchronous=NORMAL (FULL when
   /// `fsync_each_commit`), then migrates.
   static ProviderResult<std::unique_ptr<Database>> open_file(const std::string& path, bool fsync_each_commit = false);
+  /// Opens a read-only connection to an existing file store (opened and migrated by its writer
+  /// first); it reads the last committed state without taking the write lock.
+  static ProviderResult<std::unique_ptr<Database>> open_reader(const std::string& path);
   /// Opens a private in-memory database, then migrates.
   static ProviderResult<std::unique_ptr<Database>> open_in_memory();
 

@@ -72,7 +72,9 @@ SqliteProvider::~SqliteProvider() = default;
 ProviderResult<std::shared_ptr<SqliteProvider>> SqliteProvider::open(std::string_view url, SqliteOptions options) {
   DUROXIDE_TRY_ASSIGN(path, sqlite::parse_sqlite_url(url));
   DUROXIDE_TRY_ASSIGN(db, sqlite::Database::open_file(path, options.durability == SqliteDurability::Full));
-  return std::shared_ptr<SqliteProvider>(new SqliteProvider(std::make_unique<Store>(std::move(db), options, true)));
+  auto store = std::make_unique<Store>(std::move(db), options, true);
+  store->readers = std::make_unique<sqlite::ReaderPool>(path);
+  return std::shared_ptr<SqliteProvider>(new SqliteProvider(std::move(store)));
 }
 
 ProviderResult<std::shared_ptr<SqliteProvider>> SqliteProvider::open_in_memory(SqliteOptions options) {
