@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -68,6 +69,11 @@ double cpu_seconds() {
   getrusage(RUSAGE_SELF, &usage);
   const auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
   return tv(usage.ru_utime) + tv(usage.ru_stime);
+}
+
+double load_average() {
+  double load[1] = {0};
+  return getloadavg(load, 1) == 1 ? load[0] : -1.0;
 }
 
 double peak_rss_mb() {
@@ -471,7 +477,7 @@ void run_w6(const Settings& s, const Config& config) {
   const auto depths_ms = time_calls(20, [&](int) { must(store.get_queue_depths(), "queue depths"); });
   const auto metrics_ms = time_calls(20, [&](int) { must(store.get_system_metrics(), "system metrics"); });
   // Single fetches with nothing else running: each takes an event for a finished instance (history
-  // of two events), or one activity, and is acked at once.
+  // of two events), or one activity.
   const auto idle_ms =
       time_calls(kSamples, [&](int) { must(store.fetch_orchestration_item(30s, 0ms, nullptr), "idle fetch"); });
   for (int i = 0; i < kSamples; ++i) {
@@ -482,24 +488,26 @@ void run_w6(const Settings& s, const Config& config) {
              work_items::ActivityExecute{fmt::format("done-{}", i), 1, 100, "Noop", "x", std::nullopt, std::nullopt}),
          "enqueue activity");
   }
-  std::vector<std::string> tokens;
-  const auto orch_ms = time_calls(kSamples, [&](int) {
+  // Each fetch is acked before the next (untimed), as a runtime slot does: the store holds at most
+  // one lock at a time, as with the default concurrency.
+  std::vector<double> orch_ms;
+  for (int i = 0; i < kSamples; ++i) {
+    const auto start = Clock::now();
     auto item = must(store.fetch_orchestration_item(30s, 0ms, nullptr), "orchestration fetch");
+    orch_ms.push_back(seconds_since(start) * 1000.0);
     if (!item) throw std::runtime_error("W6: orchestration fetch found nothing");
-    tokens.push_back(item->lock_token);
-  });
-  for (const auto& token : tokens) {
     OrchestrationAck ack;
     ack.execution_id = 1;
-    must(store.ack_orchestration_item(token, ack), "orchestration ack");
+    must(store.ack_orchestration_item(item->lock_token, ack), "orchestration ack");
   }
-  tokens.clear();
-  const auto work_ms = time_calls(kSamples, [&](int) {
+  std::vector<double> work_ms;
+  for (int i = 0; i < kSamples; ++i) {
+    const auto start = Clock::now();
     auto item = must(store.fetch_work_item(30s, 0ms, std::nullopt, TagFilter::default_only()), "activity fetch");
+    work_ms.push_back(seconds_since(start) * 1000.0);
     if (!item) throw std::runtime_error("W6: activity fetch found nothing");
-    tokens.push_back(item->lock_token);
-  });
-  for (const auto& token : tokens) must(store.ack_work_item(token, std::nullopt), "activity ack");
+    must(store.ack_work_item(item->lock_token, std::nullopt), "activity ack");
+  }
 
   auto line = result_line("W6_big_store", config);
   line["sleeping_instances"] = s.w6_sleeping;
@@ -515,9 +523,13 @@ void run_w6(const Settings& s, const Config& config) {
   line["system_metrics_max_ms"] = *std::max_element(metrics_ms.begin(), metrics_ms.end());
   line["orch_fetch_idle_p99_ms"] = percentile(idle_ms, 0.99);
   line["orch_fetch_p50_ms"] = percentile(orch_ms, 0.50);
+  line["orch_fetch_p95_ms"] = percentile(orch_ms, 0.95);
   line["orch_fetch_p99_ms"] = percentile(orch_ms, 0.99);
   line["activity_fetch_p50_ms"] = percentile(work_ms, 0.50);
+  line["activity_fetch_p95_ms"] = percentile(work_ms, 0.95);
   line["activity_fetch_p99_ms"] = percentile(work_ms, 0.99);
+  // On a shared machine p99 of 200 sub-millisecond calls is mostly preemption: the load is kept.
+  line["loadavg_1m"] = load_average();
   line["cpu_s"] = big.cpu_s;
   line["failures"] = empty.failures + big.failures;
   emit(line);
