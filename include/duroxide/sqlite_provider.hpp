@@ -31,6 +31,11 @@ struct SqliteOptions {
   std::size_t max_payload_bytes = 16 * 1024 * 1024;  // = providers::kDefaultMaxPayloadBytes
   /// Durability of a file store's commits (ignored in memory).
   SqliteDurability durability = SqliteDurability::Normal;
+  /// Most messages one orchestration fetch hands out (at least 1); an instance with more visible
+  /// messages gets the oldest this many, and the rest in its next turns, in order.
+  std::size_t max_batch_messages = kDefaultMaxBatchMessages;
+
+  static constexpr std::size_t kDefaultMaxBatchMessages = 100;
 };
 
 class SqliteProvider final : public Provider, public ProviderAdmin {

@@ -1,6 +1,7 @@
 // SQLite plumbing of the SQLite provider: URL parsing, file creation, schema versioning.
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -99,6 +100,12 @@ TEST(ProviderSqliteSetup, VersionOneFileGainsTheDeadLetterTable) {
   std::filesystem::remove_all(dir);
 }
 
+/// The indexes a version-2 file has and later versions keep (version 4 replaces idx_orch_visible
+/// and adds its own, docs/storage.md, "A big store stays fast").
+constexpr const char* kIndexesOfVersionTwo =
+    "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name NOT IN ('idx_orch_visible', 'idx_orch_due', "
+    "'idx_locks_token', 'idx_locks_until', 'idx_worker_free', 'idx_worker_locked', 'idx_worker_visible')";
+
 TEST(ProviderSqliteSetup, VersionTwoFileGainsTimestampDefaultsKeepingRowsAndIndexes) {
   const auto dir = fresh_dir("v2");
   const auto path = (dir / "store.db").string();
@@ -120,7 +127,7 @@ TEST(ProviderSqliteSetup, VersionTwoFileGainsTimestampDefaultsKeepingRowsAndInde
                             "INSERT INTO history (instance_id, execution_id, event_id, event_type, "
                             "event_data) VALUES ('new', 1, 1, 'T', '{}')")
                      .has_value());
-    indexes = (*db)->query_int("test", "SELECT count(*) FROM sqlite_schema WHERE type = 'index'").value().value();
+    indexes = (*db)->query_int("test", kIndexesOfVersionTwo).value().value();
   }
   auto reopened = Database::open_file(path);
   ASSERT_TRUE(reopened.has_value()) << reopened.error().to_string();
@@ -157,11 +164,72 @@ TEST(ProviderSqliteSetup, VersionTwoFileGainsTimestampDefaultsKeepingRowsAndInde
     EXPECT_EQ(db.query_int("test", check).value(), 1) << check;
   }
   EXPECT_EQ(db.query_int("test", "SELECT created_at FROM history WHERE instance_id = 'old'").value(), 5) << "rows kept";
-  EXPECT_EQ(db.query_int("test", "SELECT count(*) FROM sqlite_schema WHERE type = 'index'").value(), indexes);
+  EXPECT_EQ(db.query_int("test", kIndexesOfVersionTwo).value(), indexes);
   EXPECT_EQ(db.query_int("test", "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'").value(),
             1);
   std::filesystem::remove_all(dir);
 }
+
+/// Builds a file exactly as a build of schema `version` left it (its migrations, nothing newer).
+void create_old_layout(const std::string& path, int version) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr), SQLITE_OK);
+  std::string sql = "PRAGMA journal_mode=WAL;";
+  for (int from = 0; from < version; ++from) sql += migration_sql(from);
+  sql += fmt::format("PRAGMA user_version = {};", version);
+  char* message = nullptr;
+  EXPECT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
+  sqlite3_free(message);
+  sqlite3_close_v2(raw);
+}
+
+class ProviderSqliteMigration : public ::testing::TestWithParam<int> {};
+
+TEST_P(ProviderSqliteMigration, OldFileGainsIndexesAndCountersWithDataIntact) {
+  const auto dir = fresh_dir(fmt::format("v{}", GetParam()));
+  const auto path = (dir / "store.db").string();
+  create_old_layout(path, GetParam());
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    // Two instances: one running, one whose current (second) execution completed.
+    const char* rows = R"sql(
+INSERT INTO instances (instance_id, orchestration_name, current_execution_id, created_at, updated_at)
+  VALUES ('run', 'O', 1, 1, 1), ('done', 'O', 2, 1, 1);
+INSERT INTO executions (instance_id, execution_id, status, started_at)
+  VALUES ('run', 1, 'Running', 1), ('done', 1, 'ContinuedAsNew', 1), ('done', 2, 'Completed', 1);
+INSERT INTO history VALUES ('run', 1, 1, 'X', '{}', 1), ('run', 1, 2, 'X', '{}', 1), ('done', 2, 1, 'X', '{}', 1);
+INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, created_at) VALUES ('run', '{}', 1, 1);
+INSERT INTO worker_queue (work_item, visible_at, created_at) VALUES ('{}', 1, 1), ('{}', 1, 1);
+)sql";
+    ASSERT_EQ(sqlite3_exec(raw, rows, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
+    sqlite3_close_v2(raw);
+  }
+  auto db = Database::open_file(path);
+  ASSERT_TRUE(db.has_value()) << db.error().to_string();
+  EXPECT_EQ((*db)->schema_version(), kCurrentSchemaVersion);
+  const auto value = [&](const std::string& sql) { return (*db)->query_int("test", sql).value().value_or(-1); };
+  EXPECT_EQ(value("SELECT count(*) FROM history"), 3) << "data kept";
+  EXPECT_EQ(value("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('idx_orch_due', "
+                  "'idx_locks_token', 'idx_locks_until', 'idx_worker_free', 'idx_worker_locked', "
+                  "'idx_worker_visible')"),
+            6);
+  EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'instances'"), 2);
+  EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'executions'"), 3);
+  EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'history'"), 3);
+  EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'orchestrator_queue'"), 1);
+  EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'worker_queue'"), 2);
+  EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'status:Running'"), 1);
+  EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'status:Completed'"), 1);
+  EXPECT_EQ(value("SELECT count(*) FROM store_counters WHERE name = 'status:ContinuedAsNew'"), 0)
+      << "only current executions count";
+  // The triggers run from now on.
+  ASSERT_TRUE((*db)->exec("test", "DELETE FROM worker_queue WHERE rowid = 1").has_value());
+  EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'worker_queue'"), 1);
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(FromEachOlderVersion, ProviderSqliteMigration, ::testing::Values(1, 2));
 
 TEST(ProviderSqliteSetup, OpenFailsClearlyForUnwritablePath) {
   auto db = Database::open_file("/nonexistent-dir-duroxide/x/store.db");

@@ -31,8 +31,8 @@ ProviderResult<std::vector<std::string>> collect_texts(sqlite::Statement& stmt) 
   return out;
 }
 
-ProviderResult<std::uint64_t> count(SqliteProvider::Store& s, std::string_view operation, const std::string& sql) {
-  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation, sql));
+ProviderResult<std::uint64_t> count(sqlite::Database& db, std::string_view operation, const std::string& sql) {
+  DUROXIDE_TRY_ASSIGN(stmt, sqlite::Statement::prepare(db, operation, sql));
   stmt.bind(1, SqliteProvider::Store::now_ms());
   DUROXIDE_TRY(stmt.step());
   return stmt.uint64(0);
@@ -64,28 +64,27 @@ constexpr const char* kCurrentExecutionJoin =
 }  // namespace
 
 ProviderResult<std::vector<std::string>> SqliteProvider::list_instances() {
-  std::lock_guard lock(store_->mutex);
-  DUROXIDE_TRY_ASSIGN(
-      stmt,
-      store_->statement("list_instances", "SELECT instance_id FROM instances ORDER BY created_at DESC, rowid DESC"));
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  DUROXIDE_TRY_ASSIGN(stmt, reader.statement("list_instances",
+                                             "SELECT instance_id FROM instances ORDER BY created_at DESC, rowid DESC"));
   return collect_texts(stmt);
 }
 
 ProviderResult<std::vector<std::string>> SqliteProvider::list_instances_by_status(const std::string& status) {
-  std::lock_guard lock(store_->mutex);
-  DUROXIDE_TRY_ASSIGN(stmt, store_->statement("list_instances_by_status",
-                                              fmt::format("SELECT i.instance_id {} WHERE e.status = ?1 ORDER BY "
-                                                          "i.created_at DESC, i.rowid DESC",
-                                                          kCurrentExecutionJoin)));
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  DUROXIDE_TRY_ASSIGN(stmt, reader.statement("list_instances_by_status",
+                                             fmt::format("SELECT i.instance_id {} WHERE e.status = ?1 ORDER BY "
+                                                         "i.created_at DESC, i.rowid DESC",
+                                                         kCurrentExecutionJoin)));
   stmt.bind(1, status);
   return collect_texts(stmt);
 }
 
 ProviderResult<std::vector<std::uint64_t>> SqliteProvider::list_executions(const std::string& instance) {
-  std::lock_guard lock(store_->mutex);
-  DUROXIDE_TRY_ASSIGN(stmt, store_->statement("list_executions",
-                                              "SELECT execution_id FROM executions WHERE instance_id = ?1 ORDER BY "
-                                              "execution_id"));
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  DUROXIDE_TRY_ASSIGN(stmt, reader.statement("list_executions",
+                                             "SELECT execution_id FROM executions WHERE instance_id = ?1 ORDER BY "
+                                             "execution_id"));
   stmt.bind(1, instance);
   std::vector<std::uint64_t> ids;
   for (;;) {
@@ -109,12 +108,12 @@ ProviderResult<std::uint64_t> SqliteProvider::latest_execution_id(const std::str
 
 ProviderResult<InstanceInfo> SqliteProvider::get_instance_info(const std::string& instance) {
   constexpr std::string_view op = "get_instance_info";
-  std::lock_guard lock(store_->mutex);
-  DUROXIDE_TRY_ASSIGN(stmt, store_->statement(op, fmt::format("SELECT i.instance_id, i.orchestration_name, "
-                                                              "i.orchestration_version, i.current_execution_id, "
-                                                              "e.status, e.output, i.created_at, i.updated_at, "
-                                                              "i.parent_instance_id {} WHERE i.instance_id = ?1",
-                                                              kCurrentExecutionJoin)));
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  DUROXIDE_TRY_ASSIGN(stmt, reader.statement(op, fmt::format("SELECT i.instance_id, i.orchestration_name, "
+                                                             "i.orchestration_version, i.current_execution_id, "
+                                                             "e.status, e.output, i.created_at, i.updated_at, "
+                                                             "i.parent_instance_id {} WHERE i.instance_id = ?1",
+                                                             kCurrentExecutionJoin)));
   stmt.bind(1, instance);
   DUROXIDE_TRY_ASSIGN(row, stmt.step());
   if (!row) return std::unexpected(not_found(op, instance));
@@ -135,12 +134,12 @@ ProviderResult<InstanceInfo> SqliteProvider::get_instance_info(const std::string
 ProviderResult<ExecutionInfo> SqliteProvider::get_execution_info(const std::string& instance,
                                                                  std::uint64_t execution_id) {
   constexpr std::string_view op = "get_execution_info";
-  std::lock_guard lock(store_->mutex);
-  DUROXIDE_TRY_ASSIGN(stmt, store_->statement(op,
-                                              "SELECT e.execution_id, e.status, e.output, e.started_at, "
-                                              "e.completed_at, (SELECT COUNT(*) FROM history h WHERE h.instance_id = "
-                                              "e.instance_id AND h.execution_id = e.execution_id) FROM executions e "
-                                              "WHERE e.instance_id = ?1 AND e.execution_id = ?2"));
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  DUROXIDE_TRY_ASSIGN(stmt, reader.statement(op,
+                                             "SELECT e.execution_id, e.status, e.output, e.started_at, "
+                                             "e.completed_at, (SELECT COUNT(*) FROM history h WHERE h.instance_id = "
+                                             "e.instance_id AND h.execution_id = e.execution_id) FROM executions e "
+                                             "WHERE e.instance_id = ?1 AND e.execution_id = ?2"));
   stmt.bind(1, instance).bind(2, execution_id);
   DUROXIDE_TRY_ASSIGN(row, stmt.step());
   if (!row) {
@@ -159,51 +158,61 @@ ProviderResult<ExecutionInfo> SqliteProvider::get_execution_info(const std::stri
 
 ProviderResult<SystemMetrics> SqliteProvider::get_system_metrics() {
   constexpr std::string_view op = "get_system_metrics";
-  std::lock_guard lock(store_->mutex);
-  DUROXIDE_TRY_ASSIGN(stmt, store_->statement(op, fmt::format("SELECT COUNT(*), "
-                                                              "COALESCE(SUM(e.status = 'Running'), 0), "
-                                                              "COALESCE(SUM(e.status = 'Completed'), 0), "
-                                                              "COALESCE(SUM(e.status = 'Failed'), 0) {}",
-                                                              kCurrentExecutionJoin)));
-  DUROXIDE_TRY(stmt.step());
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  // Counters kept by the schema's triggers (docs/storage.md): one small read, however big the store.
+  DUROXIDE_TRY_ASSIGN(stmt, reader.statement(op, "SELECT name, value FROM store_counters"));
   SystemMetrics metrics;
-  metrics.total_instances = stmt.uint64(0);
-  metrics.running_instances = stmt.uint64(1);
-  metrics.completed_instances = stmt.uint64(2);
-  metrics.failed_instances = stmt.uint64(3);
-  DUROXIDE_TRY_ASSIGN(executions, count(*store_, op, "SELECT COUNT(*) FROM executions WHERE ?1 IS NOT NULL"));
-  DUROXIDE_TRY_ASSIGN(events, count(*store_, op, "SELECT COUNT(*) FROM history WHERE ?1 IS NOT NULL"));
-  metrics.total_executions = executions;
-  metrics.total_events = events;
+  for (;;) {
+    DUROXIDE_TRY_ASSIGN(row, stmt.step());
+    if (!row) break;
+    const std::string name = stmt.text(0);
+    const auto value = static_cast<std::uint64_t>(std::max<std::int64_t>(0, stmt.int64(1)));
+    if (name == "instances") {
+      metrics.total_instances = value;
+    } else if (name == "executions") {
+      metrics.total_executions = value;
+    } else if (name == "history") {
+      metrics.total_events = value;
+    } else if (name == "status:Running") {
+      metrics.running_instances = value;
+    } else if (name == "status:Completed") {
+      metrics.completed_instances = value;
+    } else if (name == "status:Failed") {
+      metrics.failed_instances = value;
+    }
+  }
   return metrics;
 }
 
 ProviderResult<QueueDepths> SqliteProvider::get_queue_depths() {
   constexpr std::string_view op = "get_queue_depths";
-  std::lock_guard lock(store_->mutex);
-  // Counted by live-lock state, delayed messages included (quirk Q5 in docs/storage.md).
-  DUROXIDE_TRY_ASSIGN(orchestrator, count(*store_, op,
-                                          "SELECT COUNT(*) FROM orchestrator_queue q WHERE NOT EXISTS (SELECT 1 "
-                                          "FROM instance_locks l WHERE l.lock_token = q.lock_token AND "
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  // Counted by live-lock state, delayed messages included (quirk Q5 in docs/storage.md): all rows (a counter)
+  // minus the rows held by a live lock, which only the rows in flight are read for.
+  DUROXIDE_TRY_ASSIGN(orchestrator, count(reader.db(), op,
+                                          "SELECT (SELECT value FROM store_counters WHERE name = "
+                                          "'orchestrator_queue') - (SELECT COUNT(*) FROM instance_locks l JOIN "
+                                          "orchestrator_queue q ON q.lock_token = l.lock_token WHERE "
                                           "l.locked_until > ?1)"));
-  DUROXIDE_TRY_ASSIGN(
-      worker, count(*store_, op, "SELECT COUNT(*) FROM worker_queue WHERE lock_token IS NULL OR locked_until <= ?1"));
+  DUROXIDE_TRY_ASSIGN(worker, count(reader.db(), op,
+                                    "SELECT (SELECT value FROM store_counters WHERE name = 'worker_queue') - (SELECT "
+                                    "COUNT(*) FROM worker_queue WHERE lock_token IS NOT NULL AND locked_until > ?1)"));
   return QueueDepths{orchestrator, worker, 0};
 }
 
 ProviderResult<std::vector<std::string>> SqliteProvider::list_children(const std::string& instance) {
-  std::lock_guard lock(store_->mutex);
-  DUROXIDE_TRY_ASSIGN(stmt, store_->statement("list_children",
-                                              "SELECT instance_id FROM instances WHERE parent_instance_id = ?1 "
-                                              "ORDER BY created_at, rowid"));
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  DUROXIDE_TRY_ASSIGN(stmt, reader.statement("list_children",
+                                             "SELECT instance_id FROM instances WHERE parent_instance_id = ?1 "
+                                             "ORDER BY created_at, rowid"));
   stmt.bind(1, instance);
   return collect_texts(stmt);
 }
 
 ProviderResult<std::optional<std::string>> SqliteProvider::get_parent_id(const std::string& instance) {
   constexpr std::string_view op = "get_parent_id";
-  std::lock_guard lock(store_->mutex);
-  DUROXIDE_TRY_ASSIGN(stmt, store_->statement(op, "SELECT parent_instance_id FROM instances WHERE instance_id = ?1"));
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  DUROXIDE_TRY_ASSIGN(stmt, reader.statement(op, "SELECT parent_instance_id FROM instances WHERE instance_id = ?1"));
   stmt.bind(1, instance);
   DUROXIDE_TRY_ASSIGN(row, stmt.step());
   if (!row) return std::unexpected(not_found(op, instance));
@@ -245,7 +254,7 @@ ProviderResult<DeleteInstanceResult> SqliteProvider::delete_instances_atomic(con
                                        orphan.text(1), orphan.text(0))));
     }
   }
-  const auto counted = [&](const char* sql) { return count(s, op, sql); };
+  const auto counted = [&](const char* sql) { return count(*s.db, op, sql); };
   DeleteInstanceResult result;
   result.instances_deleted = ids.size();
   DUROXIDE_TRY_ASSIGN(events, counted("SELECT COUNT(*) FROM history WHERE instance_id IN (SELECT id FROM "

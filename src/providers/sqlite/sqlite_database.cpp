@@ -102,6 +102,83 @@ PRAGMA writable_schema = RESET;
 CREATE TABLE schema_reload (x);
 DROP TABLE schema_reload;
 )sql",
+    // 4: a big store stays fast (docs/storage.md, "Indexes and counters"). Every hot query reads an
+    // index range proportional to the work it returns, never the rows that are asleep, in flight
+    // or of other tags; counts come from counters the triggers keep, not from scans.
+    R"sql(
+DROP INDEX IF EXISTS idx_orch_visible;
+CREATE INDEX IF NOT EXISTS idx_orch_due ON orchestrator_queue(visible_at, id);
+CREATE INDEX IF NOT EXISTS idx_locks_token ON instance_locks(lock_token);
+CREATE INDEX IF NOT EXISTS idx_locks_until ON instance_locks(locked_until);
+CREATE INDEX IF NOT EXISTS idx_worker_free ON worker_queue(tag, id) WHERE lock_token IS NULL;
+CREATE INDEX IF NOT EXISTS idx_worker_locked ON worker_queue(locked_until) WHERE lock_token IS NOT NULL;
+CREATE INDEX IF NOT EXISTS idx_worker_visible ON worker_queue(visible_at);
+CREATE TABLE IF NOT EXISTS store_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS count_orchestrator_queue_insert AFTER INSERT ON orchestrator_queue BEGIN
+  UPDATE store_counters SET value = value + 1 WHERE name = 'orchestrator_queue'; END;
+CREATE TRIGGER IF NOT EXISTS count_orchestrator_queue_delete AFTER DELETE ON orchestrator_queue BEGIN
+  UPDATE store_counters SET value = value - 1 WHERE name = 'orchestrator_queue'; END;
+CREATE TRIGGER IF NOT EXISTS count_worker_queue_insert AFTER INSERT ON worker_queue BEGIN
+  UPDATE store_counters SET value = value + 1 WHERE name = 'worker_queue'; END;
+CREATE TRIGGER IF NOT EXISTS count_worker_queue_delete AFTER DELETE ON worker_queue BEGIN
+  UPDATE store_counters SET value = value - 1 WHERE name = 'worker_queue'; END;
+CREATE TRIGGER IF NOT EXISTS count_history_insert AFTER INSERT ON history BEGIN
+  UPDATE store_counters SET value = value + 1 WHERE name = 'history'; END;
+CREATE TRIGGER IF NOT EXISTS count_history_delete AFTER DELETE ON history BEGIN
+  UPDATE store_counters SET value = value - 1 WHERE name = 'history'; END;
+-- 'status:X' counts the instances whose current execution has status X: it moves when that
+-- execution's status changes, when the instance points at another execution, and when either row
+-- comes or goes.
+CREATE TRIGGER IF NOT EXISTS count_executions_insert AFTER INSERT ON executions BEGIN
+  UPDATE store_counters SET value = value + 1 WHERE name = 'executions';
+  INSERT INTO store_counters (name, value) SELECT 'status:' || new.status, 1 FROM instances
+    WHERE instance_id = new.instance_id AND current_execution_id = new.execution_id
+    ON CONFLICT (name) DO UPDATE SET value = value + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS count_executions_delete AFTER DELETE ON executions BEGIN
+  UPDATE store_counters SET value = value - 1 WHERE name = 'executions';
+  UPDATE store_counters SET value = value - 1 WHERE name = 'status:' || old.status AND EXISTS (
+    SELECT 1 FROM instances WHERE instance_id = old.instance_id AND current_execution_id = old.execution_id);
+END;
+CREATE TRIGGER IF NOT EXISTS count_executions_status AFTER UPDATE OF status ON executions
+  WHEN old.status IS NOT new.status AND EXISTS (
+    SELECT 1 FROM instances WHERE instance_id = new.instance_id AND current_execution_id = new.execution_id)
+BEGIN
+  UPDATE store_counters SET value = value - 1 WHERE name = 'status:' || old.status;
+  INSERT INTO store_counters (name, value) VALUES ('status:' || new.status, 1)
+    ON CONFLICT (name) DO UPDATE SET value = value + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS count_instances_insert AFTER INSERT ON instances BEGIN
+  UPDATE store_counters SET value = value + 1 WHERE name = 'instances';
+  INSERT INTO store_counters (name, value) SELECT 'status:' || status, 1 FROM executions
+    WHERE instance_id = new.instance_id AND execution_id = new.current_execution_id
+    ON CONFLICT (name) DO UPDATE SET value = value + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS count_instances_delete AFTER DELETE ON instances BEGIN
+  UPDATE store_counters SET value = value - 1 WHERE name = 'instances';
+  UPDATE store_counters SET value = value - 1 WHERE name = (SELECT 'status:' || status FROM executions
+    WHERE instance_id = old.instance_id AND execution_id = old.current_execution_id);
+END;
+CREATE TRIGGER IF NOT EXISTS count_instances_current AFTER UPDATE OF current_execution_id ON instances
+  WHEN old.current_execution_id IS NOT new.current_execution_id
+BEGIN
+  UPDATE store_counters SET value = value - 1 WHERE name = (SELECT 'status:' || status FROM executions
+    WHERE instance_id = old.instance_id AND execution_id = old.current_execution_id);
+  INSERT INTO store_counters (name, value) SELECT 'status:' || status, 1 FROM executions
+    WHERE instance_id = new.instance_id AND execution_id = new.current_execution_id
+    ON CONFLICT (name) DO UPDATE SET value = value + 1;
+END;
+-- Seeded from the rows already there (one scan each, once, when an older file is upgraded).
+DELETE FROM store_counters;
+INSERT INTO store_counters (name, value) SELECT 'orchestrator_queue', COUNT(*) FROM orchestrator_queue;
+INSERT INTO store_counters (name, value) SELECT 'worker_queue', COUNT(*) FROM worker_queue;
+INSERT INTO store_counters (name, value) SELECT 'history', COUNT(*) FROM history;
+INSERT INTO store_counters (name, value) SELECT 'executions', COUNT(*) FROM executions;
+INSERT INTO store_counters (name, value) SELECT 'instances', COUNT(*) FROM instances;
+INSERT INTO store_counters (name, value) SELECT 'status:' || e.status, COUNT(*) FROM instances i
+  JOIN executions e ON e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id
+  GROUP BY e.status;
+)sql",
 };
 
 /// How long a statement waits for another connection's lock before failing with BUSY.
@@ -139,6 +216,11 @@ std::chrono::milliseconds open_backoff(int attempt) {
 }
 
 }  // namespace
+
+std::string_view migration_sql(int from) {
+  if (from < 0 || from >= kCurrentSchemaVersion) return {};
+  return kMigrations[static_cast<std::size_t>(from)];
+}
 
 ProviderResult<std::string> parse_sqlite_url(std::string_view url) {
   constexpr std::string_view kScheme = "sqlite:";
@@ -241,6 +323,21 @@ ProviderResult<void> Database::configure(bool file_backed, bool fsync_each_commi
 
 ProviderResult<std::unique_ptr<Database>> Database::open_file(const std::string& path, bool fsync_each_commit) {
   return open_with(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, true, fsync_each_commit);
+}
+
+ProviderResult<std::unique_ptr<Database>> Database::open_reader(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = fmt::format("cannot open '{}' for reading: {}", path,
+                                      raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+    sqlite3_close_v2(raw);
+    return std::unexpected(ProviderError::transient("open", std::move(message)));
+  }
+  std::unique_ptr<Database> db(new Database(raw));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  return db;
 }
 
 ProviderResult<std::unique_ptr<Database>> Database::open_in_memory() {

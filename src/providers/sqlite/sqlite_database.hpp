@@ -18,7 +18,11 @@ struct sqlite3_stmt;
 namespace duroxide::sqlite {
 
 /// Schema version this build writes; stored in PRAGMA user_version.
-inline constexpr int kCurrentSchemaVersion = 3;
+inline constexpr int kCurrentSchemaVersion = 4;
+
+/// The SQL that upgrades a file from schema version `from` to `from + 1` (tests build old layouts
+/// with it); empty when there is no such step.
+std::string_view migration_sql(int from);
 
 /// Path from a "sqlite:PATH" URL (also accepts "sqlite://PATH"); error names the problem.
 ProviderResult<std::string> parse_sqlite_url(std::string_view url);
@@ -32,6 +36,9 @@ class Database {
   /// Opens (creating if missing) a file database with WAL and synchronous=NORMAL (FULL when
   /// `fsync_each_commit`), then migrates.
   static ProviderResult<std::unique_ptr<Database>> open_file(const std::string& path, bool fsync_each_commit = false);
+  /// Opens a read-only connection to an existing file store (opened and migrated by its writer
+  /// first); it reads the last committed state without taking the write lock.
+  static ProviderResult<std::unique_ptr<Database>> open_reader(const std::string& path);
   /// Opens a private in-memory database, then migrates.
   static ProviderResult<std::unique_ptr<Database>> open_in_memory();
 

@@ -30,11 +30,11 @@ ProviderResult<std::uint64_t> record_dead_letter(SqliteProvider::Store& s, std::
 
 ProviderResult<std::vector<DeadLetter>> SqliteProvider::list_dead_letters() {
   constexpr std::string_view op = "list_dead_letters";
-  std::lock_guard lock(store_->mutex);
-  DUROXIDE_TRY_ASSIGN(stmt, store_->statement(op,
-                                              "SELECT id, queue, source_row_id, instance_id, execution_id, "
-                                              "activity_id, raw_text, error, created_at FROM dead_letters ORDER BY "
-                                              "id"));
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  DUROXIDE_TRY_ASSIGN(stmt, reader.statement(op,
+                                             "SELECT id, queue, source_row_id, instance_id, execution_id, "
+                                             "activity_id, raw_text, error, created_at FROM dead_letters ORDER BY "
+                                             "id"));
   std::vector<DeadLetter> letters;
   for (;;) {
     DUROXIDE_TRY_ASSIGN(row, stmt.step());

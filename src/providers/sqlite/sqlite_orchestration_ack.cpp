@@ -235,6 +235,21 @@ ProviderResult<void> write_queues(SqliteProvider::Store& s, const OrchestrationA
   return {};
 }
 
+/// The execution ended (or continued as new): its timers that have not fired yet can only ever be
+/// discarded as stale, so they are deleted now rather than kept for every queue scan to walk until
+/// they come due (docs/storage.md). Only TimerFired rows of this or older executions; a row whose
+/// text is not JSON is left for the corrupt-row path. CASE keeps json_extract off such rows.
+ProviderResult<void> drop_ended_timers(SqliteProvider::Store& s, const std::string& instance,
+                                       std::uint64_t execution_id, std::int64_t now) {
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(kAck,
+                                        "DELETE FROM orchestrator_queue WHERE instance_id = ?1 AND visible_at > ?2 "
+                                        "AND lock_token IS NULL AND CASE WHEN json_valid(work_item) THEN "
+                                        "json_extract(work_item, '$.TimerFired.execution_id') END <= ?3"));
+  stmt.bind(1, instance).bind(2, now).bind(3, execution_id);
+  DUROXIDE_TRY(stmt.run());
+  return {};
+}
+
 }  // namespace
 
 namespace sqlite_detail {
@@ -283,6 +298,9 @@ ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& l
   DUROXIDE_TRY(write_kv(s, instance, ack.history_delta, now));
   if (ack.metadata.status && is_terminal_status(*ack.metadata.status)) DUROXIDE_TRY(merge_kv(s, instance));
   DUROXIDE_TRY(write_queues(s, ack, encoded, now));
+  if (ack.metadata.status && is_terminal_status(*ack.metadata.status)) {
+    DUROXIDE_TRY(drop_ended_timers(s, instance, ack.execution_id, now));
+  }
 
   DUROXIDE_TRY(exec(s, kAck, "DELETE FROM instance_locks WHERE instance_id = ?1", instance));
   {

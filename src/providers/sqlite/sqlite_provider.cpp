@@ -1,6 +1,7 @@
 // SqliteProvider: opening, the orchestrator queue's enqueue and fetch, and the long-poll loop.
 // The ack, the worker queue, reads and management live in the sibling sqlite_*.cpp files.
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -36,28 +37,31 @@ std::pair<std::string, std::string> start_name_version(const WorkItem& item) {
   return {can.orchestration, can.version.value_or("unknown")};
 }
 
-// Candidates: the oldest visible messages of instances without a live lock, in enqueue order. A
-// small page: the first candidate is nearly always lockable, and every row costs the lock (and
-// capability) sub-queries; the fetch loop asks for the next page when a whole page is skipped.
+// Candidates: the visible messages of instances without a live lock, earliest due first (enqueue
+// order among messages due at the same moment). Read along idx_orch_due (visible_at, id), so the
+// scan starts at the due rows and never walks the messages that are not due yet, such as the timers
+// of sleeping instances (docs/storage.md). A small page: the first candidate is nearly always
+// lockable, and every row costs the lock (and capability) sub-queries; the fetch loop asks for the
+// next page, after (?3, ?2), when a whole page is skipped.
 constexpr const char* kCandidatesSql = R"sql(
-SELECT q.id, q.instance_id FROM orchestrator_queue q
-WHERE q.id > ?2 AND q.visible_at <= ?1
+SELECT q.id, q.instance_id, q.visible_at FROM orchestrator_queue q
+WHERE q.visible_at <= ?1 AND (q.visible_at, q.id) > (?3, ?2)
   AND NOT EXISTS (SELECT 1 FROM instance_locks l WHERE l.instance_id = q.instance_id AND l.locked_until > ?1)
-ORDER BY q.id LIMIT 8)sql";
+ORDER BY q.visible_at, q.id LIMIT 8)sql";
 
 // The same, restricted to instances whose current execution is unpinned or pinned inside [min, max]
 // (docs/storage.md, "The contract step by step"). Applied before any lock is taken or history decoded.
 constexpr const char* kFilteredCandidatesSql = R"sql(
-SELECT q.id, q.instance_id FROM orchestrator_queue q
-WHERE q.id > ?2 AND q.visible_at <= ?1
+SELECT q.id, q.instance_id, q.visible_at FROM orchestrator_queue q
+WHERE q.visible_at <= ?1 AND (q.visible_at, q.id) > (?3, ?2)
   AND NOT EXISTS (SELECT 1 FROM instance_locks l WHERE l.instance_id = q.instance_id AND l.locked_until > ?1)
   AND NOT EXISTS (
     SELECT 1 FROM instances i JOIN executions e
       ON e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id
     WHERE i.instance_id = q.instance_id AND e.duroxide_version_major IS NOT NULL
-      AND ((e.duroxide_version_major, e.duroxide_version_minor, e.duroxide_version_patch) < (?3, ?4, ?5)
-        OR (e.duroxide_version_major, e.duroxide_version_minor, e.duroxide_version_patch) > (?6, ?7, ?8)))
-ORDER BY q.id LIMIT 8)sql";
+      AND ((e.duroxide_version_major, e.duroxide_version_minor, e.duroxide_version_patch) < (?4, ?5, ?6)
+        OR (e.duroxide_version_major, e.duroxide_version_minor, e.duroxide_version_patch) > (?7, ?8, ?9)))
+ORDER BY q.visible_at, q.id LIMIT 8)sql";
 
 }  // namespace
 
@@ -68,7 +72,9 @@ SqliteProvider::~SqliteProvider() = default;
 ProviderResult<std::shared_ptr<SqliteProvider>> SqliteProvider::open(std::string_view url, SqliteOptions options) {
   DUROXIDE_TRY_ASSIGN(path, sqlite::parse_sqlite_url(url));
   DUROXIDE_TRY_ASSIGN(db, sqlite::Database::open_file(path, options.durability == SqliteDurability::Full));
-  return std::shared_ptr<SqliteProvider>(new SqliteProvider(std::make_unique<Store>(std::move(db), options, true)));
+  auto store = std::make_unique<Store>(std::move(db), options, true);
+  store->readers = std::make_unique<sqlite::ReaderPool>(path);
+  return std::shared_ptr<SqliteProvider>(new SqliteProvider(std::move(store)));
 }
 
 ProviderResult<std::shared_ptr<SqliteProvider>> SqliteProvider::open_in_memory(SqliteOptions options) {
@@ -131,27 +137,32 @@ namespace {
 /// Outcome of trying one candidate instance inside the fetch transaction.
 enum class CandidateOutcome { Locked, Skipped };
 
+/// A position in the candidates' order (visible_at, id); the default lies before every row.
+struct CandidateKey {
+  std::int64_t visible_at = std::numeric_limits<std::int64_t>::min();
+  std::int64_t id = 0;
+};
+
 struct Candidate {
-  std::int64_t first_id;
+  CandidateKey key;
   std::string instance;
 };
 
-ProviderResult<std::vector<Candidate>> load_candidates(SqliteProvider::Store& s, std::int64_t now,
-                                                       std::int64_t after_id,
+ProviderResult<std::vector<Candidate>> load_candidates(SqliteProvider::Store& s, std::int64_t now, CandidateKey after,
                                                        const DispatcherCapabilityFilter* filter) {
   DUROXIDE_TRY_ASSIGN(stmt, s.statement(kFetchOrch, filter != nullptr ? kFilteredCandidatesSql : kCandidatesSql));
-  stmt.bind(1, now).bind(2, after_id);
+  stmt.bind(1, now).bind(2, after.id).bind(3, after.visible_at);
   if (filter != nullptr) {
     // Only the first range counts (quirk Q7 in docs/storage.md).
     const auto& range = filter->ranges.front();
-    stmt.bind(3, range.min.major).bind(4, range.min.minor).bind(5, range.min.patch);
-    stmt.bind(6, range.max.major).bind(7, range.max.minor).bind(8, range.max.patch);
+    stmt.bind(4, range.min.major).bind(5, range.min.minor).bind(6, range.min.patch);
+    stmt.bind(7, range.max.major).bind(8, range.max.minor).bind(9, range.max.patch);
   }
   std::vector<Candidate> candidates;
   for (;;) {
     DUROXIDE_TRY_ASSIGN(row, stmt.step());
     if (!row) break;
-    candidates.push_back({stmt.int64(0), stmt.text(1)});
+    candidates.push_back({{stmt.int64(2), stmt.int64(0)}, stmt.text(1)});
   }
   return candidates;
 }
@@ -184,10 +195,15 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
     DUROXIDE_TRY(lock_stmt.run());
   }
   {
+    // At most max_batch_messages, the oldest first: a hot instance with a huge backlog is served in
+    // turns of bounded size and transaction; the rest stay untagged and are fetched by the next
+    // turns, in order (docs/storage.md, "Batch cap").
     DUROXIDE_TRY_ASSIGN(tag, s.statement(kFetchOrch,
                                          "UPDATE orchestrator_queue SET lock_token = ?1, attempt_count = "
-                                         "attempt_count + 1 WHERE instance_id = ?2 AND visible_at <= ?3"));
+                                         "attempt_count + 1 WHERE id IN (SELECT id FROM orchestrator_queue WHERE "
+                                         "instance_id = ?2 AND visible_at <= ?3 ORDER BY id LIMIT ?4)"));
     tag.bind(1, token).bind(2, instance).bind(3, now);
+    tag.bind(4, static_cast<std::int64_t>(std::max<std::size_t>(1, s.options.max_batch_messages)));
     DUROXIDE_TRY_ASSIGN(tagged, tag.run());
     if (tagged == 0) {
       DUROXIDE_TRY(release());
@@ -353,17 +369,17 @@ ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_once(
   {
     // Idle slots poll often: a fetch that finds no candidate ends with this read, without taking
     // the file's write lock, which other processes with work may need.
-    DUROXIDE_TRY_ASSIGN(probe, load_candidates(s, now, 0, filter));
+    DUROXIDE_TRY_ASSIGN(probe, load_candidates(s, now, CandidateKey{}, filter));
     if (probe.empty()) return std::optional<LockedOrchestrationItem>();
   }
   DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, kFetchOrch));
-  std::int64_t after_id = 0;
+  CandidateKey after;
   std::vector<std::string> tried;
   for (;;) {
-    DUROXIDE_TRY_ASSIGN(candidates, load_candidates(s, now, after_id, filter));
+    DUROXIDE_TRY_ASSIGN(candidates, load_candidates(s, now, after, filter));
     if (candidates.empty()) break;
     for (const auto& candidate : candidates) {
-      after_id = candidate.first_id;
+      after = candidate.key;
       if (std::find(tried.begin(), tried.end(), candidate.instance) != tried.end()) continue;
       tried.push_back(candidate.instance);
       LockedOrchestrationItem locked;
@@ -380,7 +396,8 @@ ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_once(
 }
 
 /// Earliest future moment an orchestrator message may become fetchable: a delayed message or
-/// an expiring instance lock.
+/// an expiring instance lock. Both are the first entry of an index range (idx_orch_due,
+/// idx_locks_until).
 constexpr const char* kOrchestratorDueSql =
     "SELECT MIN(t) FROM (SELECT MIN(visible_at) AS t FROM orchestrator_queue WHERE visible_at > ?1 "
     "UNION ALL SELECT MIN(locked_until) FROM instance_locks WHERE locked_until > ?1)";

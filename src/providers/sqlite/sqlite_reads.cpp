@@ -37,7 +37,7 @@ ProviderResult<std::vector<Event>> read_execution(SqliteProvider::Store& s, std:
 }
 
 /// Committed KV overlaid with the running execution's delta (docs/storage.md).
-ProviderResult<std::map<std::string, std::string>> kv_client_view(SqliteProvider::Store& s, std::string_view operation,
+ProviderResult<std::map<std::string, std::string>> kv_client_view(ReadLease& s, std::string_view operation,
                                                                   const std::string& instance) {
   std::map<std::string, std::string> values;
   {
@@ -92,10 +92,10 @@ ProviderResult<void> SqliteProvider::append_with_execution(const std::string& in
 ProviderResult<std::optional<CustomStatusSnapshot>> SqliteProvider::get_custom_status(const std::string& instance,
                                                                                       std::uint64_t last_seen_version) {
   constexpr std::string_view op = "get_custom_status";
-  std::lock_guard lock(store_->mutex);
-  DUROXIDE_TRY_ASSIGN(stmt, store_->statement(op,
-                                              "SELECT custom_status, custom_status_version FROM instances WHERE "
-                                              "instance_id = ?1 AND custom_status_version > ?2"));
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  DUROXIDE_TRY_ASSIGN(stmt, reader.statement(op,
+                                             "SELECT custom_status, custom_status_version FROM instances WHERE "
+                                             "instance_id = ?1 AND custom_status_version > ?2"));
   stmt.bind(1, instance).bind(2, last_seen_version);
   DUROXIDE_TRY_ASSIGN(row, stmt.step());
   if (!row) return std::optional<CustomStatusSnapshot>();
@@ -105,15 +105,15 @@ ProviderResult<std::optional<CustomStatusSnapshot>> SqliteProvider::get_custom_s
 ProviderResult<std::optional<std::string>> SqliteProvider::get_kv_value(const std::string& instance,
                                                                         const std::string& key) {
   constexpr std::string_view op = "get_kv_value";
-  std::lock_guard lock(store_->mutex);
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
   {
-    DUROXIDE_TRY_ASSIGN(delta, store_->statement(op, "SELECT value FROM kv_delta WHERE instance_id = ?1 AND key = ?2"));
+    DUROXIDE_TRY_ASSIGN(delta, reader.statement(op, "SELECT value FROM kv_delta WHERE instance_id = ?1 AND key = ?2"));
     delta.bind(1, instance).bind(2, key);
     DUROXIDE_TRY_ASSIGN(row, delta.step());
     if (row) return delta.optional_text(0);  // NULL is a tombstone: cleared in this execution
   }
   DUROXIDE_TRY_ASSIGN(committed,
-                      store_->statement(op, "SELECT value FROM kv_store WHERE instance_id = ?1 AND key = ?2"));
+                      reader.statement(op, "SELECT value FROM kv_store WHERE instance_id = ?1 AND key = ?2"));
   committed.bind(1, instance).bind(2, key);
   DUROXIDE_TRY_ASSIGN(row, committed.step());
   if (!row) return std::optional<std::string>();
@@ -121,18 +121,18 @@ ProviderResult<std::optional<std::string>> SqliteProvider::get_kv_value(const st
 }
 
 ProviderResult<std::map<std::string, std::string>> SqliteProvider::get_kv_all_values(const std::string& instance) {
-  std::lock_guard lock(store_->mutex);
-  return sqlite_detail::kv_client_view(*store_, "get_kv_all_values", instance);
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  return sqlite_detail::kv_client_view(reader, "get_kv_all_values", instance);
 }
 
 ProviderResult<std::optional<SystemStats>> SqliteProvider::get_instance_stats(const std::string& instance) {
   constexpr std::string_view op = "get_instance_stats";
-  std::lock_guard lock(store_->mutex);
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
   std::uint64_t execution = 0;
   {
-    DUROXIDE_TRY_ASSIGN(row_stmt, store_->statement(op,
-                                                    "SELECT current_execution_id FROM instances WHERE "
-                                                    "instance_id = ?1"));
+    DUROXIDE_TRY_ASSIGN(row_stmt, reader.statement(op,
+                                                   "SELECT current_execution_id FROM instances WHERE "
+                                                   "instance_id = ?1"));
     row_stmt.bind(1, instance);
     DUROXIDE_TRY_ASSIGN(row, row_stmt.step());
     if (!row) return std::optional<SystemStats>();
@@ -140,18 +140,18 @@ ProviderResult<std::optional<SystemStats>> SqliteProvider::get_instance_stats(co
   }
   SystemStats stats;
   {
-    DUROXIDE_TRY_ASSIGN(size, store_->statement(op,
-                                                "SELECT COUNT(*), COALESCE(SUM(LENGTH(CAST(event_data AS BLOB))), 0) "
-                                                "FROM history WHERE instance_id = ?1 AND execution_id = ?2"));
+    DUROXIDE_TRY_ASSIGN(size, reader.statement(op,
+                                               "SELECT COUNT(*), COALESCE(SUM(LENGTH(CAST(event_data AS BLOB))), 0) "
+                                               "FROM history WHERE instance_id = ?1 AND execution_id = ?2"));
     size.bind(1, instance).bind(2, execution);
     DUROXIDE_TRY(size.step());
     stats.history_event_count = size.uint64(0);
     stats.history_size_bytes = size.uint64(1);
   }
   {
-    DUROXIDE_TRY_ASSIGN(first, store_->statement(op,
-                                                 "SELECT event_data FROM history WHERE instance_id = ?1 AND "
-                                                 "execution_id = ?2 AND event_id = 1"));
+    DUROXIDE_TRY_ASSIGN(first, reader.statement(op,
+                                                "SELECT event_data FROM history WHERE instance_id = ?1 AND "
+                                                "execution_id = ?2 AND event_id = 1"));
     first.bind(1, instance).bind(2, execution);
     DUROXIDE_TRY_ASSIGN(row, first.step());
     if (row) {
@@ -163,7 +163,7 @@ ProviderResult<std::optional<SystemStats>> SqliteProvider::get_instance_stats(co
       }
     }
   }
-  DUROXIDE_TRY_ASSIGN(kv, sqlite_detail::kv_client_view(*store_, op, instance));
+  DUROXIDE_TRY_ASSIGN(kv, sqlite_detail::kv_client_view(reader, op, instance));
   stats.kv_user_key_count = kv.size();
   for (const auto& [key, value] : kv) stats.kv_total_value_bytes += value.size();
   return std::optional<SystemStats>(stats);

@@ -19,6 +19,7 @@
 
 #include "providers/sqlite/sqlite_database.hpp"
 #include "providers/sqlite/sqlite_history_cache.hpp"
+#include "providers/sqlite/sqlite_readers.hpp"
 #include "providers/sqlite/sqlite_statement.hpp"
 
 // Early return of a failed ProviderResult inside a function returning ProviderResult<...>.
@@ -35,6 +36,33 @@
 
 namespace duroxide {
 
+/// The connection one read runs on (docs/storage.md, "Reads do not wait for the writer"): a
+/// read-only connection of the pool for a file store, returned when the lease ends; for an
+/// in-memory store, which has only the one connection, that connection with the store's mutex held.
+class ReadLease {
+ public:
+  ReadLease(sqlite::ReaderPool& pool, std::unique_ptr<sqlite::Database> db) : pool_(&pool), own_(std::move(db)) {}
+  ReadLease(std::mutex& mutex, sqlite::Database& db) : lock_(mutex), shared_(&db) {}
+  ReadLease(ReadLease&&) noexcept = default;
+  ReadLease(const ReadLease&) = delete;
+  ReadLease& operator=(const ReadLease&) = delete;
+  ReadLease& operator=(ReadLease&&) = delete;
+  ~ReadLease() {
+    if (own_) pool_->release(std::move(own_));
+  }
+
+  sqlite::Database& db() { return own_ ? *own_ : *shared_; }
+  ProviderResult<sqlite::Statement> statement(std::string_view operation, const std::string& sql) {
+    return sqlite::Statement::prepare(db(), operation, sql);
+  }
+
+ private:
+  sqlite::ReaderPool* pool_ = nullptr;
+  std::unique_ptr<sqlite::Database> own_;
+  std::unique_lock<std::mutex> lock_;
+  sqlite::Database* shared_ = nullptr;
+};
+
 /// Which long-poll waiters a change concerns.
 enum class WakeQueue { Orchestrator, Worker };
 
@@ -44,6 +72,17 @@ struct SqliteProvider::Store {
   std::unique_ptr<sqlite::Database> db;
   SqliteOptions options;
   bool file_backed;
+  /// Read-only connections of a file store; null in memory.
+  std::unique_ptr<sqlite::ReaderPool> readers;
+
+  /// A connection for a read that needs neither the writer's mutex nor the history cache. Takes
+  /// the mutex itself for an in-memory store: the caller must not hold it.
+  ProviderResult<ReadLease> read_connection() {
+    if (!readers) return ReadLease(mutex, *db);
+    auto reader = readers->acquire();
+    if (!reader) return std::unexpected(reader.error());
+    return ReadLease(*readers, std::move(*reader));
+  }
 
   std::mutex mutex;  ///< guards db and the wake-up state below
   std::condition_variable orchestrator_cv;

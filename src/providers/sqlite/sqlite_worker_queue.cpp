@@ -1,4 +1,7 @@
 // SqliteProvider: the worker queue and session leases (docs/storage.md, "The contract step by step").
+#include <string>
+#include <vector>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -43,11 +46,40 @@ std::string fetch_work_sql(const TagFilter& tags, bool with_session) {
       with_session ? "(w.session_id IS NULL OR NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = "
                      "w.session_id AND s.locked_until > ?1 AND s.worker_id <> ?2))"
                    : "w.session_id IS NULL";
-  return fmt::format(
-      "SELECT w.id, w.work_item, w.session_id, w.instance_id, w.execution_id, w.activity_id, w.tag FROM "
-      "worker_queue w WHERE w.visible_at <= ?1 AND "
-      "(w.lock_token IS NULL OR w.locked_until <= ?1) AND {} AND {} ORDER BY w.id LIMIT 1",
-      tag_clause(tags, 3), session_clause);
+  // One arm per index range, each yielding its first row; the earliest of them wins
+  // (docs/storage.md). Rows never locked or released are read along the partial index
+  // idx_worker_free (tag, id), one arm per accepted tag, so rows of other tags are never walked
+  // (idx_worker_available (lock_token, id) when any tag goes); rows whose lock expired along
+  // idx_worker_locked (locked_until). A single "unlocked or expired" scan walks every row in flight.
+  // INDEXED BY because without statistics the planner prefers the plain tag or session index.
+  const std::string columns =
+      "w.id, w.work_item, w.session_id, w.instance_id, w.execution_id, w.activity_id, w.tag FROM worker_queue w";
+  const std::string common = fmt::format("w.visible_at <= ?1 AND {}", session_clause);
+  std::vector<std::string> arms;
+  const auto free_arm = [&](const std::string& tag_condition) {
+    arms.push_back(
+        fmt::format("SELECT {} INDEXED BY idx_worker_free WHERE w.lock_token IS NULL AND {} AND {} ORDER "
+                    "BY w.id LIMIT 1",
+                    columns, tag_condition, common));
+  };
+  const auto kind = tags.kind();
+  if (kind == TagFilter::Kind::Any) {
+    arms.push_back(
+        fmt::format("SELECT {} INDEXED BY idx_worker_available WHERE w.lock_token IS NULL AND {} ORDER BY "
+                    "w.id LIMIT 1",
+                    columns, common));
+  }
+  if (kind == TagFilter::Kind::DefaultOnly || kind == TagFilter::Kind::DefaultAnd) free_arm("w.tag IS NULL");
+  if (kind == TagFilter::Kind::Tags || kind == TagFilter::Kind::DefaultAnd) {
+    for (std::size_t i = 0; i < tags.tag_set().size(); ++i) free_arm(fmt::format("w.tag = ?{}", 3 + i));
+  }
+  arms.push_back(
+      fmt::format("SELECT {} INDEXED BY idx_worker_locked WHERE w.lock_token IS NOT NULL AND "
+                  "w.locked_until <= ?1 AND {} AND {} ORDER BY w.id LIMIT 1",
+                  columns, tag_clause(tags, 3), common));
+  std::string sql;
+  for (const auto& arm : arms) sql += fmt::format("{}SELECT * FROM ({})", sql.empty() ? "" : " UNION ALL ", arm);
+  return sql + " ORDER BY 1 LIMIT 1";
 }
 
 /// The first fetchable row (its statement, positioned on it when the result is true).
@@ -158,10 +190,11 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::St
 }
 
 /// Earliest future moment a worker item may become fetchable: a delayed item, an expiring item
-/// lock or an expiring session lease.
+/// lock or an expiring session lease. Each is the first entry of an index range
+/// (idx_worker_visible, idx_worker_locked), not a scan of the queue.
 constexpr const char* kWorkerDueSql =
     "SELECT MIN(t) FROM (SELECT MIN(visible_at) AS t FROM worker_queue WHERE visible_at > ?1 "
-    "UNION ALL SELECT MIN(locked_until) FROM worker_queue WHERE locked_until > ?1 "
+    "UNION ALL SELECT MIN(locked_until) FROM worker_queue WHERE lock_token IS NOT NULL AND locked_until > ?1 "
     "UNION ALL SELECT MIN(locked_until) FROM sessions WHERE locked_until > ?1)";
 
 /// Best-effort activity heartbeat of a live session lease (docs/storage.md, "The contract step by step").
