@@ -59,17 +59,18 @@ void Telemetry::execution_ended(const std::string& instance, const std::string& 
     }
   }
   const std::string status_label(status);
+  sink_->observe_histogram("duroxide_orchestration_duration_seconds",
+                           {{"orchestration_name", name}, {"version", version}, {"status", status_label}}, duration_s);
+  sink_->observe_histogram("duroxide_orchestration_turns", {{"orchestration_name", name}}, static_cast<double>(turns));
+  sink_->observe_histogram("duroxide_orchestration_history_size", {{"orchestration_name", name}},
+                           static_cast<double>(history_events));
+  // Last: whoever sees the completion counted also sees its duration, turns and history size.
   sink_->add_counter("duroxide_orchestration_completions_total",
                      {{"orchestration_name", name},
                       {"version", version},
                       {"status", status_label},
                       {"final_turn_count", std::string(turn_count_bucket(turns))}},
                      1);
-  sink_->observe_histogram("duroxide_orchestration_duration_seconds",
-                           {{"orchestration_name", name}, {"version", version}, {"status", status_label}}, duration_s);
-  sink_->observe_histogram("duroxide_orchestration_turns", {{"orchestration_name", name}}, static_cast<double>(turns));
-  sink_->observe_histogram("duroxide_orchestration_history_size", {{"orchestration_name", name}},
-                           static_cast<double>(history_events));
   if (status == "continuedAsNew") {
     sink_->add_counter("duroxide_orchestration_continue_as_new_total",
                        {{"orchestration_name", name}, {"execution_id", std::to_string(execution_id)}}, 1);

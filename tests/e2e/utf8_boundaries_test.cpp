@@ -200,7 +200,12 @@ TEST(E2eUtf8, ActivityOutputOrErrorThatIsNotUtf8FailsTheActivity) {
 /// Starts "Carry" with `data`, raises `data` as its event, and checks that the output, the event
 /// and the custom status come back byte for byte.
 void expect_carried_exactly(const std::string& instance, const std::string& data) {
-  E2eEnv env(activities(), orchestrations());
+  // What is tested is the bytes, not lock renewal: under a sanitizer on a loaded machine a turn of
+  // a megabyte takes seconds, and its renewals queue for the store's mutex behind whole-history
+  // reads (the polling below), so the lock is given room (docs/runtime.md, "Locks and renewal").
+  RuntimeOptions options = fast_options();
+  options.orchestrator_lock_timeout = std::chrono::seconds(60);
+  E2eEnv env(activities(), orchestrations(), options);
   ASSERT_TRUE(env.client.start_orchestration(instance, "Carry", data));
   ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, instance, 30s));
   ASSERT_TRUE(env.client.raise_event(instance, "Data", data));
