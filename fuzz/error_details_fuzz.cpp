@@ -10,17 +10,17 @@
 #include "fuzz_check.hpp"
 
 using duroxide::fuzz::check;
+using duroxide::fuzz::check_fixed_point;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  auto decoded = duroxide::parse_error_details(input);
+  auto decoded = check_fixed_point(
+      input, [](std::string_view text) { return duroxide::parse_error_details(text); },
+      [](const auto& value) { return duroxide::serialize_error_details(value); });
   if (!decoded) return 0;
-  const std::string encoded = duroxide::serialize_error_details(*decoded);
-  auto again = duroxide::parse_error_details(encoded);
-  check(again.has_value(), "encoded error details decode", again ? encoded : again.error() + "\n" + encoded);
-  check(*again == *decoded, "decode(encode(decode(x))) == decode(x)", encoded);
-  check(duroxide::serialize_error_details(*again) == encoded, "encode(decode(d)) == d for an encoded d", encoded);
-  check(decoded->display_message() == again->display_message(), "the display message survives", encoded);
-  check(decoded->category() == again->category(), "the category survives", encoded);
+  // Derived strings never throw, and survive the round trip.
+  const auto again = duroxide::parse_error_details(duroxide::serialize_error_details(*decoded));
+  check(decoded->display_message() == again->display_message(), "the display message survives", input);
+  check(decoded->category() == again->category(), "the category survives", input);
   return 0;
 }

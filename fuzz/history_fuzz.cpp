@@ -11,22 +11,20 @@
 #include "fuzz_check.hpp"
 
 using duroxide::fuzz::check;
+using duroxide::fuzz::check_fixed_point;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  auto decoded = duroxide::parse_history(input);
+  auto decoded = check_fixed_point(
+      input, [](std::string_view text) { return duroxide::parse_history(text); },
+      [](const auto& value) { return duroxide::serialize_history(value); });
   if (!decoded) return 0;
-  const std::string encoded = duroxide::serialize_history(*decoded);
-  auto again = duroxide::parse_history(encoded);
-  check(again.has_value(), "an encoded history decodes", again ? encoded : again.error() + "\n" + encoded);
-  check(*again == *decoded, "decode(encode(decode(x))) == decode(x)", encoded);
-  check(duroxide::serialize_history(*again) == encoded, "encode(decode(h)) == h for an encoded h", encoded);
   std::string joined = "[";
   for (std::size_t i = 0; i < decoded->size(); ++i) {
     if (i > 0) joined += ',';
     joined += duroxide::serialize_event((*decoded)[i]);
   }
   joined += ']';
-  check(joined == encoded, "a history encodes as its events' encodings", encoded);
+  check(joined == duroxide::serialize_history(*decoded), "a history encodes as its events' encodings", joined);
   return 0;
 }
