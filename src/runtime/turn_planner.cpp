@@ -188,6 +188,20 @@ TurnPlan abandon_for_parent(const std::string& instance, const ProviderError& er
   return plan;
 }
 
+/// Adds the notification of a failed child's `details` to the ack (nothing when it has no
+/// parent); returns the plan to use instead when the parent cannot be read.
+std::optional<TurnPlan> notify_parent_of_failure(const PlannerContext& context,
+                                                 const events::OrchestrationStarted& started,
+                                                 const std::string& instance, const ErrorDetails& details,
+                                                 OrchestrationAck& ack) {
+  std::optional<ProviderError> read_error;
+  if (auto n = notify_parent(context, started, instance, details, read_error)) {
+    ack.orchestrator_items.push_back(std::move(*n));
+  }
+  if (read_error) return abandon_for_parent(instance, *read_error);
+  return std::nullopt;
+}
+
 TurnPlan poison_plan(const LockedOrchestrationItem& locked, const Batch& batch, const PlannerContext& context) {
   const auto& item = locked.item;
   TurnPlan plan;
@@ -677,11 +691,7 @@ std::optional<TurnPlan> fail_on_turn_limits(const OrchestrationItem& item, const
   writer.append(events::OrchestrationFailed{details});
   ack.worker_items.clear();
   ack.orchestrator_items.clear();
-  std::optional<ProviderError> parent_read_error;
-  if (auto n = notify_parent(context, started, item.instance, details, parent_read_error)) {
-    ack.orchestrator_items.push_back(std::move(*n));
-  }
-  if (parent_read_error) return abandon_for_parent(item.instance, *parent_read_error);
+  if (auto retry = notify_parent_of_failure(context, started, item.instance, details, ack)) return retry;
   ack.metadata.status = "Failed";
   ack.metadata.output = details.display_message();
   plan.outcome = TurnOutcome::Failed;
@@ -710,11 +720,7 @@ std::optional<TurnPlan> fail_on_invalid_utf8(const OrchestrationItem& item, cons
   ErrorDetails details = error::Application{AppErrorKind::orchestration_failed(), invalid->message, false};
   append_breadcrumbs(writer, concat(history, delta));
   writer.append(events::OrchestrationFailed{details});
-  std::optional<ProviderError> parent_read_error;
-  if (auto n = notify_parent(context, started, item.instance, details, parent_read_error)) {
-    ack.orchestrator_items.push_back(std::move(*n));
-  }
-  if (parent_read_error) return abandon_for_parent(item.instance, *parent_read_error);
+  if (auto retry = notify_parent_of_failure(context, started, item.instance, details, ack)) return retry;
   ack.metadata = metadata_from_delta(delta);
   plan.outcome = TurnOutcome::Failed;
   plan.failure = details;

@@ -207,9 +207,11 @@ void expect_carried_exactly(const std::string& instance, const std::string& data
   options.orchestrator_lock_timeout = std::chrono::seconds(60);
   E2eEnv env(activities(), orchestrations(), options);
   ASSERT_TRUE(env.client.start_orchestration(instance, "Carry", data));
-  ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, instance, 30s));
+  // Generous waits: each poll decodes the whole megabyte history, which under TSan on a loaded
+  // machine takes seconds (a turn alone took 22 s there).
+  ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, instance, 120s));
   ASSERT_TRUE(env.client.raise_event(instance, "Data", data));
-  const auto status = env.wait(instance, 30s);
+  const auto status = env.wait(instance, 120s);
   const auto* completed = status.get_if<status::Completed>();
   ASSERT_NE(completed, nullptr) << status.name();
   EXPECT_TRUE(completed->output == data) << "output differs (size " << completed->output.size() << " vs " << data.size()

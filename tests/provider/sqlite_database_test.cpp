@@ -133,26 +133,18 @@ TEST(ProviderSqliteSetup, VersionTwoFileGainsTimestampDefaultsKeepingRowsAndInde
   ASSERT_TRUE(reopened.has_value()) << reopened.error().to_string();
   auto& db = **reopened;
   EXPECT_EQ(db.schema_version(), kCurrentSchemaVersion);
-  ASSERT_TRUE(db.exec("test",
-                      "INSERT INTO history (instance_id, execution_id, event_id, event_type, event_data) "
-                      "VALUES ('new', 1, 1, 'T', '{}')")
-                  .has_value());
-  ASSERT_TRUE(db.exec("test",
-                      "INSERT INTO instances (instance_id, orchestration_name, orchestration_version, "
-                      "current_execution_id, parent_instance_id) VALUES ('new', 'N', '1.0.0', 1, NULL)")
-                  .has_value());
-  ASSERT_TRUE(db.exec("test",
-                      "INSERT INTO executions (instance_id, execution_id, status) VALUES ('new', 1, "
-                      "'Running')")
-                  .has_value());
-  ASSERT_TRUE(db.exec("test",
-                      "INSERT INTO orchestrator_queue (instance_id, work_item, visible_at) VALUES ('new', "
-                      "'{}', 0)")
-                  .has_value());
-  ASSERT_TRUE(db.exec("test",
-                      "INSERT INTO worker_queue (work_item, visible_at, instance_id, execution_id, "
-                      "activity_id, session_id, tag) VALUES ('{}', 0, 'new', 1, 2, NULL, NULL)")
-                  .has_value());
+  // Inserts that leave the timestamp columns out, as duroxide's do.
+  for (const char* insert :
+       {"INSERT INTO history (instance_id, execution_id, event_id, event_type, event_data) "
+        "VALUES ('new', 1, 1, 'T', '{}')",
+        "INSERT INTO instances (instance_id, orchestration_name, orchestration_version, current_execution_id, "
+        "parent_instance_id) VALUES ('new', 'N', '1.0.0', 1, NULL)",
+        "INSERT INTO executions (instance_id, execution_id, status) VALUES ('new', 1, 'Running')",
+        "INSERT INTO orchestrator_queue (instance_id, work_item, visible_at) VALUES ('new', '{}', 0)",
+        "INSERT INTO worker_queue (work_item, visible_at, instance_id, execution_id, activity_id, session_id, tag) "
+        "VALUES ('{}', 0, 'new', 1, 2, NULL, NULL)"}) {
+    ASSERT_TRUE(db.exec("test", insert).has_value()) << insert;
+  }
   // The defaults are the insert time in milliseconds (after 2020-01-01), as integers.
   for (const char* check :
        {"SELECT count(*) FROM history WHERE instance_id = 'new' AND typeof(created_at) = 'integer' AND created_at > "
