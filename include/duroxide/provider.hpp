@@ -107,6 +107,10 @@ class Provider {
   virtual ProviderResult<std::optional<std::string>> get_kv_value(const std::string& instance,
                                                                   const std::string& key) = 0;
   virtual ProviderResult<std::map<std::string, std::string>> get_kv_all_values(const std::string& instance) = 0;
+  /// The current execution's status with its output or failure details and the custom status,
+  /// without reading the whole history; nothing for an unknown instance. The default derives it from
+  /// read() and get_custom_status(); stores override it to read their metadata instead.
+  virtual ProviderResult<std::optional<InstanceStatusRecord>> get_instance_status(const std::string& instance);
   /// Size figures of the instance; nothing for an unknown instance.
   virtual ProviderResult<std::optional<SystemStats>> get_instance_stats(const std::string& instance) = 0;
 

@@ -151,6 +151,20 @@ struct CustomStatusSnapshot {
   bool operator==(const CustomStatusSnapshot&) const = default;
 };
 
+/// An instance's status as its metadata records it (Provider::get_instance_status), so that a
+/// client can report it without reading the whole history (docs/storage.md, "Status without history").
+struct InstanceStatusRecord {
+  /// The current execution's status: "Running", "Completed", "Failed" or "ContinuedAsNew" (the
+  /// next execution has not started its first turn yet).
+  std::string status;
+  std::optional<std::string> output;  ///< Completed: the orchestration's output
+  /// Failed: the details of the execution's OrchestrationFailed event.
+  std::optional<ErrorDetails> failure;
+  std::optional<std::string> custom_status;
+  std::uint64_t custom_status_version = 0;
+  bool operator==(const InstanceStatusRecord&) const = default;
+};
+
 /// Size figures of one instance (docs/storage.md, "The contract step by step").
 struct SystemStats {
   std::uint64_t history_event_count = 0;

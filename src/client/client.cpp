@@ -174,26 +174,19 @@ ClientResult<void> Client::cancel_instance(const std::string& instance, const st
 ClientResult<OrchestrationStatus> Client::get_orchestration_status(const std::string& instance) const {
   if (auto valid = require_utf8("get_orchestration_status", {{"instance id", instance}}); !valid)
     return std::unexpected(std::move(valid.error()));
-  auto history = store_->read(instance);
-  if (!history) return std::unexpected(ClientError(std::move(history.error())));
-  std::optional<std::string> custom_status;
-  std::uint64_t custom_version = 0;
-  if (auto snapshot = store_->get_custom_status(instance, 0); snapshot && *snapshot) {
-    custom_status = (*snapshot)->status;
-    custom_version = (*snapshot)->version;
+  // From the instance's metadata, not its history: polling a large instance stays cheap.
+  auto record = store_->get_instance_status(instance);
+  if (!record) return std::unexpected(ClientError(std::move(record.error())));
+  if (!*record) return OrchestrationStatus{status::NotFound{}};
+  auto& r = **record;
+  if (r.status == "Completed") {
+    return OrchestrationStatus{status::Completed{r.output.value_or(""), r.custom_status, r.custom_status_version}};
   }
-  for (auto it = history->rbegin(); it != history->rend(); ++it) {
-    if (const auto* completed = it->get_if<events::OrchestrationCompleted>()) {
-      return OrchestrationStatus{status::Completed{completed->output, custom_status, custom_version}};
-    }
-    if (const auto* failed = it->get_if<events::OrchestrationFailed>()) {
-      return OrchestrationStatus{status::Failed{failed->details, custom_status, custom_version}};
-    }
+  if (r.status == "Failed") {
+    return OrchestrationStatus{
+        status::Failed{r.failure.value_or(ErrorDetails{}), r.custom_status, r.custom_status_version}};
   }
-  const bool started = std::any_of(history->begin(), history->end(),
-                                   [](const Event& e) { return e.is<events::OrchestrationStarted>(); });
-  if (started) return OrchestrationStatus{status::Running{custom_status, custom_version}};
-  return OrchestrationStatus{status::NotFound{}};
+  return OrchestrationStatus{status::Running{r.custom_status, r.custom_status_version}};
 }
 
 ClientResult<OrchestrationStatus> Client::wait_for_orchestration(const std::string& instance,

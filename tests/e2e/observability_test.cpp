@@ -411,7 +411,7 @@ TEST(E2eObservability, test_provider_metrics_recorded) {
   ASSERT_TRUE(env.client.start_orchestration("ip", "Hello", "x"));
   EXPECT_EQ(env.output_of("ip"), "x");
   for (const char* op : {"enqueue_orchestrator", "fetch_orchestration_item", "ack_orchestration_item",
-                         "fetch_work_item", "ack_work_item", "read"}) {
+                         "fetch_work_item", "ack_work_item", "get_instance_status"}) {
     // Recorded when the call returns, which may be just after the client saw its effect.
     EXPECT_TRUE(wait_until([&] {
       return registry->histogram_count("duroxide_provider_operation_duration_seconds",

@@ -19,10 +19,10 @@ class RaiseOnFirstLook : public ForwardingProvider {
  public:
   RaiseOnFirstLook(std::shared_ptr<Provider> inner, std::string instance)
       : ForwardingProvider(inner), inner_store_(std::move(inner)), instance_(std::move(instance)) {}
-  ProviderResult<std::vector<Event>> read(const std::string& instance) override {
-    auto history = ForwardingProvider::read(instance);
+  ProviderResult<std::optional<InstanceStatusRecord>> get_instance_status(const std::string& instance) override {
+    auto status = ForwardingProvider::get_instance_status(instance);
     raise_once();
-    return history;
+    return status;
   }
   ProviderResult<std::optional<std::string>> get_kv_value(const std::string& instance,
                                                           const std::string& key) override {

@@ -201,14 +201,15 @@ TEST(E2eUtf8, ActivityOutputOrErrorThatIsNotUtf8FailsTheActivity) {
 /// and the custom status come back byte for byte.
 void expect_carried_exactly(const std::string& instance, const std::string& data) {
   // What is tested is the bytes, not lock renewal: under a sanitizer on a loaded machine a turn of
-  // a megabyte takes seconds, and its renewals queue for the store's mutex behind whole-history
-  // reads (the polling below), so the lock is given room (docs/runtime.md, "Locks and renewal").
+  // a megabyte takes seconds, and an in-memory store has one connection, so its renewals queue
+  // behind the whole-history reads of wait_for_event_kind below; the lock is given room
+  // (docs/storage.md, "Reads do not wait for the writer").
   RuntimeOptions options = fast_options();
   options.orchestrator_lock_timeout = std::chrono::seconds(60);
   E2eEnv env(activities(), orchestrations(), options);
   ASSERT_TRUE(env.client.start_orchestration(instance, "Carry", data));
-  // Generous waits: each poll decodes the whole megabyte history, which under TSan on a loaded
-  // machine takes seconds (a turn alone took 22 s there).
+  // Generous waits: a turn alone took 22 s under TSan on a loaded machine, and each history poll
+  // decodes the whole megabyte (the status polls of env.wait read only metadata).
   ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, instance, 120s));
   ASSERT_TRUE(env.client.raise_event(instance, "Data", data));
   const auto status = env.wait(instance, 120s);

@@ -1,5 +1,5 @@
-// Reads do not wait for the writer (issue #13 item 3, docs/storage.md): on a file store, status,
-// KV and management reads run on read-only connections, so they complete while the store's
+// Reads do not wait for the writer (issue #13 item 3, docs/storage.md): on a file store, history,
+// status, KV and management reads run on read-only connections, so they complete while the store's
 // mutex, which every write and fetch takes, is held. Before, each of these reads took that mutex
 // and this test never finished.
 #include <gtest/gtest.h>
@@ -37,6 +37,24 @@ TEST(ProviderSqliteReadConnections, ReadsCompleteWhileTheWriterMutexIsHeld) {
     EXPECT_EQ(must(p->get_instance_info("reader"), "info").status, "Running");
     EXPECT_EQ(must(p->list_instances(), "list").size(), 1u);
     EXPECT_TRUE(must(p->get_instance_stats("reader"), "stats").has_value());
+  });
+  reads.get();
+  writer.unlock();
+}
+
+TEST(ProviderSqliteReadConnections, HistoryAndStatusReadsCompleteWhileTheWriterMutexIsHeld) {
+  TempDir dir;
+  auto p = testing::disk_store(dir.url());
+  create_instance(*p, "reader", 5s);
+  complete_instance(*p, "reader", 5s, "\"out\"");
+
+  std::unique_lock writer(p->store().mutex);
+  auto reads = std::async(std::launch::async, [&] {
+    EXPECT_EQ(must(p->read("reader"), "read").size(), 2u);
+    EXPECT_EQ(must(p->read_with_execution("reader", 1), "read_with_execution").size(), 2u);
+    EXPECT_EQ(must(p->read_history_with_execution_id("reader", 1), "read_history").size(), 2u);
+    EXPECT_EQ(must(p->latest_execution_id("reader"), "latest_execution_id"), 1u);
+    EXPECT_EQ(must(p->get_instance_status("reader"), "status")->status, "Completed");
   });
   reads.get();
   writer.unlock();

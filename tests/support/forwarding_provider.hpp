@@ -65,6 +65,9 @@ class ForwardingProvider : public Provider {
                                                                         std::uint64_t last_seen) override {
     return inner_->get_custom_status(instance, last_seen);
   }
+  ProviderResult<std::optional<InstanceStatusRecord>> get_instance_status(const std::string& instance) override {
+    return inner_->get_instance_status(instance);
+  }
   ProviderResult<std::optional<std::string>> get_kv_value(const std::string& instance,
                                                           const std::string& key) override {
     return inner_->get_kv_value(instance, key);

@@ -99,6 +99,10 @@ ProviderResult<std::optional<CustomStatusSnapshot>> InstrumentedProvider::get_cu
     const std::string& instance, std::uint64_t last_seen_version) {
   return inner_->get_custom_status(instance, last_seen_version);
 }
+ProviderResult<std::optional<InstanceStatusRecord>> InstrumentedProvider::get_instance_status(
+    const std::string& instance) {
+  return timed("get_instance_status", [&] { return inner_->get_instance_status(instance); });
+}
 ProviderResult<std::optional<std::string>> InstrumentedProvider::get_kv_value(const std::string& instance,
                                                                               const std::string& key) {
   return inner_->get_kv_value(instance, key);

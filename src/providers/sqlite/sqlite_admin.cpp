@@ -9,10 +9,9 @@
 namespace duroxide {
 
 namespace sqlite_detail {
-ProviderResult<std::uint64_t> latest_execution(SqliteProvider::Store& s, std::string_view operation,
-                                               const std::string& instance);
-ProviderResult<std::vector<Event>> read_execution(SqliteProvider::Store& s, std::string_view operation,
-                                                  const std::string& instance, std::uint64_t execution_id);
+ProviderResult<std::uint64_t> latest_execution(ReadLease& s, std::string_view operation, const std::string& instance);
+ProviderResult<std::vector<Event>> read_execution(ReadLease& s, std::string_view operation, const std::string& instance,
+                                                  std::uint64_t execution_id);
 }  // namespace sqlite_detail
 
 namespace {
@@ -97,13 +96,13 @@ ProviderResult<std::vector<std::uint64_t>> SqliteProvider::list_executions(const
 
 ProviderResult<std::vector<Event>> SqliteProvider::read_history_with_execution_id(const std::string& instance,
                                                                                   std::uint64_t execution_id) {
-  std::lock_guard lock(store_->mutex);
-  return sqlite_detail::read_execution(*store_, "read_history_with_execution_id", instance, execution_id);
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  return sqlite_detail::read_execution(reader, "read_history_with_execution_id", instance, execution_id);
 }
 
 ProviderResult<std::uint64_t> SqliteProvider::latest_execution_id(const std::string& instance) {
-  std::lock_guard lock(store_->mutex);
-  return sqlite_detail::latest_execution(*store_, "latest_execution_id", instance);
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  return sqlite_detail::latest_execution(reader, "latest_execution_id", instance);
 }
 
 ProviderResult<InstanceInfo> SqliteProvider::get_instance_info(const std::string& instance) {

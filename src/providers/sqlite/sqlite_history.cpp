@@ -36,6 +36,19 @@ ProviderResult<std::uint64_t> last_row_event_id(SqliteProvider::Store& s, std::s
 
 }  // namespace
 
+std::expected<Event, std::string> decode_history_row(const std::string& text, std::uint64_t row_event_id,
+                                                     std::uint64_t execution_id) {
+  auto event = parse_event(text);
+  if (!event) return std::unexpected(std::move(event.error()));
+  // A row whose event names another id or execution would make every later append collide (or
+  // silently shadow a row): as undecodable as bad JSON.
+  if (event->event_id != row_event_id || event->execution_id != execution_id) {
+    return std::unexpected(fmt::format("the row holds an event with event_id {} and execution_id {}", event->event_id,
+                                       event->execution_id));
+  }
+  return event;
+}
+
 ProviderResult<LoadedHistory> load_history(SqliteProvider::Store& s, std::string_view operation,
                                            const std::string& instance, std::uint64_t execution_id) {
   HistoryCache::Entry fresh;
@@ -58,19 +71,12 @@ ProviderResult<LoadedHistory> load_history(SqliteProvider::Store& s, std::string
     DUROXIDE_TRY_ASSIGN(row, stmt.step());
     if (!row) break;
     std::string text = stmt.text(1);
-    auto event = parse_event(text);
-    // A row whose event names another id or execution would make every later append collide
-    // (or silently shadow a row): as undecodable as bad JSON.
-    std::optional<std::string> mismatch;
-    if (event && (event->event_id != stmt.uint64(0) || event->execution_id != execution_id)) {
-      mismatch = fmt::format("the row holds an event with event_id {} and execution_id {}", event->event_id,
-                             event->execution_id);
-    }
-    if (!event || mismatch) {
+    auto event = decode_history_row(text, stmt.uint64(0), execution_id);
+    if (!event) {
       if (cached) s.history_cache.erase(instance, execution_id);
       LoadedHistory failed;
       failed.decode_error = fmt::format("history deserialization failed for instance '{}' execution {} event {}: {}",
-                                        instance, execution_id, stmt.int64(0), event ? *mismatch : event.error());
+                                        instance, execution_id, stmt.int64(0), event.error());
       DUROXIDE_TRY_ASSIGN(last, last_row_event_id(s, operation, instance, execution_id));
       failed.last_row_event_id = last;
       return failed;

@@ -3,6 +3,7 @@
 // dropped) and appending events verbatim. Mutex held by the caller.
 
 #include <cstdint>
+#include <expected>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,12 @@ struct LoadedHistory {
   std::uint64_t last_row_event_id = 0;
 };
 
+/// The event a history row of `execution_id` holds, or why it cannot be used: text that does not
+/// decode, or an event whose own event id or execution id disagrees with the row's.
+std::expected<Event, std::string> decode_history_row(const std::string& text, std::uint64_t row_event_id,
+                                                     std::uint64_t execution_id);
+
+/// The execution's events through the writer's parsed-history cache (mutex held): the fetch path.
 ProviderResult<LoadedHistory> load_history(SqliteProvider::Store& s, std::string_view operation,
                                            const std::string& instance, std::uint64_t execution_id);
 /// Highest execution id that has history rows, if any.

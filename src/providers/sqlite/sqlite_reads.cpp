@@ -14,8 +14,7 @@ namespace duroxide {
 namespace sqlite_detail {
 
 /// Highest execution id known for the instance (execution rows or history rows); 1 when none.
-ProviderResult<std::uint64_t> latest_execution(SqliteProvider::Store& s, std::string_view operation,
-                                               const std::string& instance) {
+ProviderResult<std::uint64_t> latest_execution(ReadLease& s, std::string_view operation, const std::string& instance) {
   DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
                                         "SELECT MAX(x) FROM (SELECT MAX(execution_id) AS x FROM executions WHERE "
                                         "instance_id = ?1 UNION ALL SELECT MAX(execution_id) FROM history WHERE "
@@ -26,14 +25,53 @@ ProviderResult<std::uint64_t> latest_execution(SqliteProvider::Store& s, std::st
   return stmt.uint64(0);
 }
 
-/// History of one execution; an undecodable row is a permanent error, never a partial list.
-ProviderResult<std::vector<Event>> read_execution(SqliteProvider::Store& s, std::string_view operation,
-                                                  const std::string& instance, std::uint64_t execution_id) {
-  DUROXIDE_TRY_ASSIGN(loaded, load_history(s, operation, instance, execution_id));
-  if (loaded.decode_error) {
-    return std::unexpected(ProviderError::permanent(std::string(operation), std::move(*loaded.decode_error)));
+/// History of one execution, read on its own connection without the writer's cache (docs/storage.md,
+/// "Reads do not wait for the writer"); an undecodable row is a permanent error, never a partial list.
+ProviderResult<std::vector<Event>> read_execution(ReadLease& s, std::string_view operation, const std::string& instance,
+                                                  std::uint64_t execution_id) {
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
+                                        "SELECT event_id, event_data FROM history WHERE instance_id = ?1 AND "
+                                        "execution_id = ?2 ORDER BY event_id"));
+  stmt.bind(1, instance).bind(2, execution_id);
+  std::vector<Event> events;
+  for (;;) {
+    DUROXIDE_TRY_ASSIGN(row, stmt.step());
+    if (!row) break;
+    auto event = decode_history_row(stmt.text(1), stmt.uint64(0), execution_id);
+    if (!event) {
+      return std::unexpected(ProviderError::permanent(
+          std::string(operation),
+          fmt::format("history deserialization failed for instance '{}' execution {} event {}: {}", instance,
+                      execution_id, stmt.int64(0), event.error())));
+    }
+    events.push_back(std::move(*event));
   }
-  return std::move(loaded.events);
+  return events;
+}
+
+/// The details of the execution's OrchestrationFailed event (normally its last one).
+ProviderResult<ErrorDetails> failure_details(ReadLease& s, std::string_view operation, const std::string& instance,
+                                             std::uint64_t execution_id) {
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
+                                        "SELECT event_id, event_data FROM history WHERE instance_id = ?1 AND "
+                                        "execution_id = ?2 ORDER BY event_id DESC"));
+  stmt.bind(1, instance).bind(2, execution_id);
+  for (;;) {
+    DUROXIDE_TRY_ASSIGN(row, stmt.step());
+    if (!row) break;
+    auto event = decode_history_row(stmt.text(1), stmt.uint64(0), execution_id);
+    if (!event) {
+      return std::unexpected(ProviderError::permanent(
+          std::string(operation),
+          fmt::format("history deserialization failed for instance '{}' execution {} event {}: {}", instance,
+                      execution_id, stmt.int64(0), event.error())));
+    }
+    if (const auto* failed = event->get_if<events::OrchestrationFailed>()) return failed->details;
+  }
+  return std::unexpected(ProviderError::permanent(
+      std::string(operation),
+      fmt::format("instance '{}' execution {} is Failed but its history has no OrchestrationFailed event", instance,
+                  execution_id)));
 }
 
 /// Committed KV overlaid with the running execution's delta (docs/storage.md).
@@ -67,15 +105,46 @@ ProviderResult<std::map<std::string, std::string>> kv_client_view(ReadLease& s, 
 
 ProviderResult<std::vector<Event>> SqliteProvider::read(const std::string& instance) {
   constexpr std::string_view op = "read";
-  std::lock_guard lock(store_->mutex);
-  DUROXIDE_TRY_ASSIGN(execution, sqlite_detail::latest_execution(*store_, op, instance));
-  return sqlite_detail::read_execution(*store_, op, instance, execution);
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  DUROXIDE_TRY_ASSIGN(execution, sqlite_detail::latest_execution(reader, op, instance));
+  return sqlite_detail::read_execution(reader, op, instance, execution);
 }
 
 ProviderResult<std::vector<Event>> SqliteProvider::read_with_execution(const std::string& instance,
                                                                        std::uint64_t execution_id) {
-  std::lock_guard lock(store_->mutex);
-  return sqlite_detail::read_execution(*store_, "read_with_execution", instance, execution_id);
+  DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+  return sqlite_detail::read_execution(reader, "read_with_execution", instance, execution_id);
+}
+
+ProviderResult<std::optional<InstanceStatusRecord>> SqliteProvider::get_instance_status(const std::string& instance) {
+  constexpr std::string_view op = "get_instance_status";
+  {
+    DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
+    DUROXIDE_TRY_ASSIGN(stmt, reader.statement(op,
+                                               "SELECT i.current_execution_id, e.status, e.output, i.custom_status, "
+                                               "i.custom_status_version FROM instances i LEFT JOIN executions e ON "
+                                               "e.instance_id = i.instance_id AND e.execution_id = "
+                                               "i.current_execution_id WHERE i.instance_id = ?1"));
+    stmt.bind(1, instance);
+    DUROXIDE_TRY_ASSIGN(row, stmt.step());
+    if (!row) return std::optional<InstanceStatusRecord>();
+    if (!stmt.is_null(1)) {
+      const auto execution = stmt.uint64(0);
+      InstanceStatusRecord record{.status = stmt.text(1),
+                                  .output = std::nullopt,
+                                  .failure = std::nullopt,
+                                  .custom_status = stmt.optional_text(3),
+                                  .custom_status_version = stmt.uint64(4)};
+      if (record.status == "Completed") record.output = stmt.optional_text(2);
+      if (record.status == "Failed") {
+        DUROXIDE_TRY_ASSIGN(details, sqlite_detail::failure_details(reader, op, instance, execution));
+        record.failure = std::move(details);
+      }
+      return std::optional<InstanceStatusRecord>(std::move(record));
+    }
+  }
+  // An instance row without its execution row (a store written by other means): the history says.
+  return Provider::get_instance_status(instance);
 }
 
 ProviderResult<void> SqliteProvider::append_with_execution(const std::string& instance, std::uint64_t execution_id,

@@ -1,0 +1,38 @@
+// Default implementations of Provider's optional methods (docs/storage.md).
+#include <algorithm>
+
+#include <duroxide/provider.hpp>
+
+namespace duroxide {
+
+ProviderResult<std::optional<InstanceStatusRecord>> Provider::get_instance_status(const std::string& instance) {
+  // A store without status metadata: the latest execution's history says it, newest event first.
+  auto history = read(instance);
+  if (!history) return std::unexpected(std::move(history.error()));
+  const bool started = std::any_of(history->begin(), history->end(),
+                                   [](const Event& e) { return e.is<events::OrchestrationStarted>(); });
+  if (!started) return std::optional<InstanceStatusRecord>();
+  InstanceStatusRecord record;
+  record.status = "Running";
+  for (auto it = history->rbegin(); it != history->rend(); ++it) {
+    if (const auto* completed = it->get_if<events::OrchestrationCompleted>()) {
+      record.status = "Completed";
+      record.output = completed->output;
+      break;
+    }
+    if (const auto* failed = it->get_if<events::OrchestrationFailed>()) {
+      record.status = "Failed";
+      record.failure = failed->details;
+      break;
+    }
+  }
+  auto custom = get_custom_status(instance, 0);
+  if (!custom) return std::unexpected(std::move(custom.error()));
+  if (*custom) {
+    record.custom_status = (*custom)->status;
+    record.custom_status_version = (*custom)->version;
+  }
+  return std::optional<InstanceStatusRecord>(std::move(record));
+}
+
+}  // namespace duroxide

@@ -1,0 +1,122 @@
+// Validation category Instance status (docs/storage.md, "Status without history"): a store reports an
+// instance's status from its metadata, with the output of a completed execution, the failure details
+// of a failed one and the custom status, and agrees with what the history says.
+#include "provider/validation/validation_helpers.hpp"
+#include "provider/validation/validation_suites.hpp"
+
+namespace duroxide::validation {
+namespace {
+
+/// The record a store reports for an instance without custom status.
+InstanceStatusRecord plain(const std::string& status, std::optional<std::string> output = std::nullopt) {
+  InstanceStatusRecord record;
+  record.status = status;
+  record.output = std::move(output);
+  return record;
+}
+
+InstanceStatusRecord status_of(Provider& p, const std::string& instance) {
+  auto record = must(p.get_instance_status(instance), "get_instance_status");
+  if (!record) throw std::runtime_error("no status for " + instance);
+  return *record;
+}
+
+/// The status Provider's default derives from the history, for comparison with the store's own.
+std::optional<InstanceStatusRecord> status_from_history(Provider& p, const std::string& instance) {
+  return must(p.Provider::get_instance_status(instance), "default get_instance_status");
+}
+
+void fail_instance(Provider& p, const std::string& instance, Millis lock, const std::string& message) {
+  auto item = poke(p, instance, lock);
+  const auto id = next_event_id(p, instance);
+  const Event failed = failed_event(instance, 1, id, message);
+  const auto& details = failed.get_if<events::OrchestrationFailed>()->details;
+  must(p.ack_orchestration_item(item.lock_token,
+                                make_ack(1, {failed}, status_metadata("Failed", details.display_message()))),
+       "ack failure");
+}
+
+TEST_P(ProviderInstanceStatus, UnknownInstanceHasNoStatus) {
+  auto p = create_provider();
+  EXPECT_FALSE(must(p->get_instance_status("nobody"), "get_instance_status").has_value());
+  // A queued start is not an instance until its first turn commits.
+  must(p->enqueue_for_orchestrator(start_item("queued"), std::nullopt), "enqueue");
+  EXPECT_FALSE(must(p->get_instance_status("queued"), "get_instance_status").has_value());
+}
+
+TEST_P(ProviderInstanceStatus, RunningInstanceReportsItsCustomStatus) {
+  auto p = create_provider();
+  create_instance(*p, "inst", factory().lock_timeout());
+  EXPECT_EQ(status_of(*p, "inst"), plain("Running"));
+  auto item = poke(*p, "inst", factory().lock_timeout());
+  must(p->ack_orchestration_item(item.lock_token,
+                                 make_ack(1, {custom_status_event("inst", 1, next_event_id(*p, "inst"), "half")})),
+       "ack");
+  const auto record = status_of(*p, "inst");
+  EXPECT_EQ(record.status, "Running");
+  EXPECT_EQ(record.custom_status, "half");
+  EXPECT_EQ(record.custom_status_version, 1u);
+  EXPECT_EQ(status_from_history(*p, "inst"), record);
+}
+
+TEST_P(ProviderInstanceStatus, CompletedInstanceReportsItsOutput) {
+  auto p = create_provider();
+  create_instance(*p, "inst", factory().lock_timeout());
+  complete_instance(*p, "inst", factory().lock_timeout(), "\"the output\"");
+  const auto record = status_of(*p, "inst");
+  EXPECT_EQ(record, plain("Completed", "\"the output\""));
+  EXPECT_EQ(status_from_history(*p, "inst"), record);
+}
+
+TEST_P(ProviderInstanceStatus, FailedInstanceReportsItsFailureDetails) {
+  auto p = create_provider();
+  create_instance(*p, "inst", factory().lock_timeout());
+  fail_instance(*p, "inst", factory().lock_timeout(), "it broke");
+  const auto record = status_of(*p, "inst");
+  EXPECT_EQ(record.status, "Failed");
+  ASSERT_TRUE(record.failure.has_value());
+  EXPECT_EQ(*record.failure, ErrorDetails::orchestration_failed("it broke"));
+  EXPECT_EQ(status_from_history(*p, "inst"), record);
+}
+
+TEST_P(ProviderInstanceStatus, ContinuedAsNewBeforeTheNextExecutionStarts) {
+  auto p = create_provider();
+  create_instance(*p, "inst", factory().lock_timeout());
+  auto item = poke(*p, "inst", factory().lock_timeout());
+  must(p->ack_orchestration_item(item.lock_token,
+                                 make_ack(1, {continued_as_new_event("inst", 1, next_event_id(*p, "inst"))},
+                                          status_metadata("ContinuedAsNew", "{}"))),
+       "ack");
+  EXPECT_EQ(status_of(*p, "inst").status, "ContinuedAsNew");
+}
+
+TEST_P(ProviderInstanceStatus, TheStatusOfTheLatestExecution) {
+  auto p = create_provider();
+  create_instance(*p, "inst", factory().lock_timeout());
+  auto item = poke(*p, "inst", factory().lock_timeout());
+  must(p->ack_orchestration_item(item.lock_token,
+                                 make_ack(1, {continued_as_new_event("inst", 1, next_event_id(*p, "inst"))},
+                                          status_metadata("ContinuedAsNew", "{}"))),
+       "ack");
+  must(p->enqueue_for_orchestrator(continue_as_new_item("inst"), std::nullopt), "enqueue");
+  auto next = must_fetch_orchestration(*p, factory().lock_timeout());
+  must(p->ack_orchestration_item(next.lock_token, make_ack(2, {started_event("inst", 2, 1)}, instance_metadata())),
+       "ack second start");
+  EXPECT_EQ(status_of(*p, "inst").status, "Running");
+  complete_instance(*p, "inst", factory().lock_timeout(), "\"second\"");
+  EXPECT_EQ(status_of(*p, "inst"), plain("Completed", "\"second\""));
+}
+
+TEST_P(ProviderInstanceStatus, StatusDoesNotReadTheHistoryOfACompletedInstance) {
+  if (!factory().supports_corruption_hooks()) GTEST_SKIP() << "the store cannot corrupt rows for tests";
+  auto p = create_provider();
+  create_instance(*p, "inst", factory().lock_timeout());
+  complete_instance(*p, "inst", factory().lock_timeout(), "\"kept\"");
+  factory().corrupt_instance_history(*p, "inst");
+  // Every history row is now unreadable: only a status taken from metadata still answers.
+  EXPECT_FALSE(p->read("inst").has_value());
+  EXPECT_EQ(status_of(*p, "inst"), plain("Completed", "\"kept\""));
+}
+
+}  // namespace
+}  // namespace duroxide::validation
