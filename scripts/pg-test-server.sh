@@ -115,8 +115,9 @@ show_log() {
   fi
 }
 
-# Where the cluster goes: DIR itself when the server user can reach and write there, else a fresh
-# directory under /tmp. A Unix socket path is limited to 107 bytes, so a deep DIR moves too.
+# Where the cluster goes: DIR itself when the server user can reach it (root creates what that user
+# owns there), else a fresh directory under /tmp. A Unix socket path is limited to 107 bytes, so a
+# deep DIR moves too.
 choose_cluster_dir() {
   local reachable=true
   if $as_root && ! run_pg test -x "$dir" 2>/dev/null; then reachable=false; fi
