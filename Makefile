@@ -14,6 +14,9 @@ BENCH_OUT ?= $(RELEASE_DIR)/bench-results.jsonl
 # Most tests wait on locks and timers rather than compute, so run more of them than there are cores.
 CTEST_FLAGS ?= --output-on-failure -j $(shell echo $$(( $(JOBS) * 3 )))
 DEMO_DB ?= $(BUILD_DIR)/demo.db
+# ctest against a throwaway PostgreSQL server under the build tree (<tree>/pg-test), stopped
+# afterwards; set DUROXIDE_TEST_PG_URL to use a server of your own (docs/testing.md).
+WITH_PG := scripts/with-pg-test-server.sh
 
 deps:
 	@scripts/install-deps.sh
@@ -40,19 +43,19 @@ demo: configure
 	@$(BUILD_DIR)/examples/hello_world sqlite:$(DEMO_DB)
 
 test: build
-	@ctest --test-dir $(BUILD_DIR) $(CTEST_FLAGS)
+	@$(WITH_PG) $(BUILD_DIR) ctest --test-dir $(BUILD_DIR) $(CTEST_FLAGS)
 
 # ASan+UBSan build of the library and every test.
 test-asan: deps
 	$(call configure,$(ASAN_DIR),-DCMAKE_BUILD_TYPE=Debug -DDUROXIDE_SANITIZE=address -DDUROXIDE_BUILD_EXAMPLES=OFF)
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
-	@ctest --test-dir $(ASAN_DIR) $(CTEST_FLAGS)
+	@$(WITH_PG) $(ASAN_DIR) ctest --test-dir $(ASAN_DIR) $(CTEST_FLAGS)
 
 # TSan build: the suites that run threads.
 test-tsan: deps
 	$(call configure,$(TSAN_DIR),-DCMAKE_BUILD_TYPE=Debug -DDUROXIDE_SANITIZE=thread -DDUROXIDE_BUILD_EXAMPLES=OFF)
 	@cmake --build $(TSAN_DIR) -j $(JOBS)
-	@ctest --test-dir $(TSAN_DIR) $(CTEST_FLAGS)
+	@$(WITH_PG) $(TSAN_DIR) ctest --test-dir $(TSAN_DIR) $(CTEST_FLAGS)
 
 # Release build of the benchmarks; every result is appended as a JSON line to $(BENCH_OUT).
 bench: deps

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages duroxide-cpp needs to build, test and benchmark (only those the build
-# and the tests use today; the PostgreSQL store and the tools add theirs when they are built).
+# Installs the Debian packages duroxide-cpp needs to build, test and benchmark, including libpq and
+# the PostgreSQL 15 server the PostgreSQL store's tests start for themselves (scripts/pg-test-server.sh).
 # Only missing packages are installed; `apt-get update` runs only when something is missing.
 # Quiet when everything is present. Exits non-zero with a clear message when it cannot install.
 set -euo pipefail
@@ -10,6 +10,8 @@ PACKAGES=(
   nlohmann-json3-dev        # JSON: typed I/O and the event wire format
   libspdlog-dev libfmt-dev  # structured logging
   libsqlite3-dev            # embedded store
+  libpq-dev                 # PostgreSQL store (libpq, used directly)
+  postgresql-15             # server binaries for the throwaway test server (make test)
   libgtest-dev libgmock-dev # tests
   libbenchmark-dev          # microbenchmarks
   clang-format              # code formatting check

@@ -5,6 +5,7 @@
 #   update-fails  -> non-zero exit and a message naming the packages it could not install
 #   install-fails -> likewise
 #   fuzz-toolchain -> the fuzz build's clang and libFuzzer runtime are among the packages
+#   postgres      -> libpq and the PostgreSQL 15 server (for the test server) are among the packages
 set -uo pipefail
 script="$(cd "$(dirname "$0")/../.." && pwd)/scripts/install-deps.sh"
 case_name=${1:?usage: install_deps_test.sh CASE}
@@ -53,6 +54,12 @@ case "$case_name" in
     run
     [[ $(cat "$fake/rc") == 0 ]] || fail "exit code $(cat "$fake/rc"): $(cat "$fake/out")"
     grep -q 'install .*clang-14 libclang-rt-14-dev$' "$log" || fail "did not install the fuzz toolchain: $(cat "$log")"
+    ;;
+  postgres)
+    printf 'libpq-dev\npostgresql-15\n' >"$fake/missing"
+    run
+    [[ $(cat "$fake/rc") == 0 ]] || fail "exit code $(cat "$fake/rc"): $(cat "$fake/out")"
+    grep -q 'install .*libpq-dev postgresql-15$' "$log" || fail "did not install libpq and the server: $(cat "$log")"
     ;;
   update-fails | install-fails)
     printf 'libfmt-dev\n' >"$fake/missing"
