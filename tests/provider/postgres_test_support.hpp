@@ -66,7 +66,8 @@ inline void drop_schema(const std::string& schema) {
   try {
     PGconn* conn = PQconnectdb(base_url().c_str());
     char* quoted = PQescapeIdentifier(conn, schema.c_str(), schema.size());
-    PQclear(PQexec(conn, fmt::format("SET client_min_messages = warning; DROP SCHEMA IF EXISTS {} CASCADE", quoted).c_str()));
+    PQclear(PQexec(conn,
+                   fmt::format("SET client_min_messages = warning; DROP SCHEMA IF EXISTS {} CASCADE", quoted).c_str()));
     PQfreemem(quoted);
     PQfinish(conn);
   } catch (...) {

@@ -35,6 +35,7 @@ PostgresProvider::Store::Lease::~Lease() {
     store_->idle_.push_back(std::move(conn_));
   } else {
     --store_->open_;  // broken: the next acquire opens a fresh one
+    store_->own_backends_.erase(PQbackendPID(conn_->handle()));
   }
   store_->pool_cv_.notify_one();
 }
@@ -56,6 +57,10 @@ ProviderResult<PostgresProvider::Store::Lease> PostgresProvider::Store::acquire(
     --open_;
     pool_cv_.notify_one();
     return std::unexpected(conn.error());
+  }
+  {
+    std::lock_guard lock(pool_mutex_);
+    own_backends_.insert(PQbackendPID((*conn)->handle()));
   }
   return Lease(*this, std::move(*conn));
 }
@@ -95,6 +100,7 @@ void PostgresProvider::Store::start_listener() {
 void PostgresProvider::Store::listen_loop() {
   std::unique_ptr<pg::Connection> conn;
   bool warned = false;
+  bool ever_connected = false;
   auto wake_everybody = [&] {
     std::lock_guard lock(mutex);
     ++orchestrator_generation;
@@ -142,7 +148,10 @@ void PostgresProvider::Store::listen_loop() {
       if (warned) spdlog::info("postgres: LISTEN connection for schema '{}' is back", schema);
       warned = false;
       listener_up = true;
-      wake_everybody();  // anything may have happened while we were not listening
+      // After a reconnect anything may have happened while we were not listening; the first
+      // connect missed nothing (fetches before it re-polled on their own).
+      if (ever_connected) wake_everybody();
+      ever_connected = true;
     }
     pollfd fd{PQsocket(conn->handle()), POLLIN, 0};
     const int ready = ::poll(&fd, 1, 100);
@@ -156,12 +165,17 @@ void PostgresProvider::Store::listen_loop() {
     while (PGnotify* note = PQnotifies(conn->handle())) {
       const std::string channel = note->relname;
       const std::string payload = note->extra != nullptr ? note->extra : "";
+      bool own = false;
+      {
+        std::lock_guard lock(pool_mutex_);
+        own = own_backends_.contains(note->be_pid);
+      }
       PQfreemem(note);
       if (channel == channel_orch_) {
         wake(PgWakeQueue::Orchestrator);
       } else if (channel == channel_work_) {
         wake(PgWakeQueue::Worker);
-      } else if (channel == channel_change_) {
+      } else if (channel == channel_change_ && !own) {
         changed(payload);
       }
     }

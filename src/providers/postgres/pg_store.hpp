@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -134,6 +135,9 @@ struct PostgresProvider::Store {
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<pg::Connection>> idle_;
   std::size_t open_ = 0;
+  /// Server process ids of our pooled connections: their change notifications were already
+  /// signalled locally when the ack returned, so the listener does not signal them a second time.
+  std::set<int> own_backends_;
   std::uint64_t token_prefix_;
   std::atomic<std::uint64_t> token_counter_{0};
   std::string channel_orch_;
