@@ -1,0 +1,207 @@
+#include "providers/postgres/pg_connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace duroxide::pg {
+
+namespace {
+
+void append_quoted(std::string& out, std::string_view value) {
+  out += '"';
+  for (const char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+}  // namespace
+
+std::string text_array(const std::vector<std::optional<std::string>>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i != 0) out += ',';
+    if (values[i]) {
+      append_quoted(out, *values[i]);
+    } else {
+      out += "NULL";
+    }
+  }
+  out += '}';
+  return out;
+}
+
+std::string text_array(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i != 0) out += ',';
+    append_quoted(out, values[i]);
+  }
+  out += '}';
+  return out;
+}
+
+std::string int_array(const std::vector<std::optional<std::int64_t>>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i != 0) out += ',';
+    out += values[i] ? std::to_string(*values[i]) : std::string("NULL");
+  }
+  out += '}';
+  return out;
+}
+
+Result& Result::operator=(Result&& other) noexcept {
+  if (this != &other) {
+    if (res_ != nullptr) PQclear(res_);
+    res_ = other.res_;
+    other.res_ = nullptr;
+  }
+  return *this;
+}
+
+Result::~Result() {
+  if (res_ != nullptr) PQclear(res_);
+}
+
+int Result::rows() const { return res_ != nullptr ? PQntuples(res_) : 0; }
+
+bool Result::is_null(int row, int col) const { return PQgetisnull(res_, row, col) != 0; }
+
+std::string Result::text(int row, int col) const {
+  return std::string(PQgetvalue(res_, row, col), static_cast<std::size_t>(PQgetlength(res_, row, col)));
+}
+
+std::optional<std::string> Result::optional_text(int row, int col) const {
+  if (is_null(row, col)) return std::nullopt;
+  return text(row, col);
+}
+
+std::int64_t Result::int64(int row, int col) const {
+  if (is_null(row, col)) return 0;
+  const char* begin = PQgetvalue(res_, row, col);
+  const char* end = begin + PQgetlength(res_, row, col);
+  std::int64_t value = 0;
+  std::from_chars(begin, end, value);
+  return value;
+}
+
+std::optional<std::int64_t> Result::optional_int64(int row, int col) const {
+  if (is_null(row, col)) return std::nullopt;
+  return int64(row, col);
+}
+
+bool Result::boolean(int row, int col) const { return !is_null(row, col) && PQgetvalue(res_, row, col)[0] == 't'; }
+
+std::int64_t Result::affected() const {
+  const char* tuples = PQcmdTuples(res_);
+  std::int64_t value = 0;
+  if (tuples != nullptr) std::from_chars(tuples, tuples + std::char_traits<char>::length(tuples), value);
+  return value;
+}
+
+bool is_transient(std::string_view sqlstate) {
+  if (sqlstate.empty()) return true;  // no answer: the connection failed
+  if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03" || sqlstate == "57014" || sqlstate == "0A000" ||
+      sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03") {
+    return true;
+  }
+  return sqlstate.starts_with("08") || sqlstate.starts_with("53");
+}
+
+ProviderError to_provider_error(std::string_view operation, const DbError& error) {
+  std::string message =
+      error.sqlstate.empty() ? error.message : fmt::format("{} (SQLSTATE {})", error.message, error.sqlstate);
+  return ProviderError{std::string(operation), std::move(message), is_transient(error.sqlstate)};
+}
+
+ProviderResult<std::unique_ptr<Connection>> Connection::connect(const std::string& conninfo,
+                                                                const std::string& quoted_schema,
+                                                                std::string_view operation) {
+  pg_conn* raw = PQconnectdb(conninfo.c_str());
+  if (raw == nullptr) {
+    return std::unexpected(ProviderError::transient(std::string(operation), "libpq could not allocate a connection"));
+  }
+  std::unique_ptr<Connection> conn(new Connection(raw));
+  if (PQstatus(raw) != CONNECTION_OK) {
+    std::string why = PQerrorMessage(raw);
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    const char* host = PQhost(raw);
+    const char* port = PQport(raw);
+    // Unreachable or refusing servers may come back: transient; the message names where we tried.
+    return std::unexpected(ProviderError::transient(
+        std::string(operation), fmt::format("cannot connect to PostgreSQL at {}:{}: {}", host != nullptr ? host : "?",
+                                            port != nullptr ? port : "?", why)));
+  }
+  std::string setup = "SET client_encoding = 'UTF8'; SET client_min_messages = warning";
+  if (!quoted_schema.empty()) setup += fmt::format("; SET search_path = {}", quoted_schema);
+  auto done = conn->exec_script(operation, setup);
+  if (!done) return std::unexpected(done.error());
+  return conn;
+}
+
+Connection::~Connection() { PQfinish(conn_); }
+
+bool Connection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+std::string Connection::quote_identifier(const std::string& name) const {
+  char* quoted = PQescapeIdentifier(conn_, name.c_str(), name.size());
+  if (quoted == nullptr) return "\"\"";
+  std::string out = quoted;
+  PQfreemem(quoted);
+  return out;
+}
+
+ProviderResult<Result> Connection::exec(std::string_view operation, const std::string& sql,
+                                        const std::vector<Param>& params, DbError* db_error) {
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  values.reserve(params.size());
+  for (const auto& p : params) {
+    values.push_back(p ? p->c_str() : nullptr);
+    lengths.push_back(p ? static_cast<int>(p->size()) : 0);
+  }
+  Result result(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
+                             lengths.data(), nullptr, 0));
+  pg_result* raw = result.get();
+  const auto status = raw != nullptr ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+  DbError error;
+  if (raw != nullptr) {
+    const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+    if (state != nullptr) error.sqlstate = state;
+    const char* primary = PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY);
+    error.message = primary != nullptr ? primary : PQresultErrorMessage(raw);
+  }
+  if (error.message.empty()) error.message = PQerrorMessage(conn_);
+  while (!error.message.empty() && (error.message.back() == '\n' || error.message.back() == ' ')) {
+    error.message.pop_back();
+  }
+  if (!healthy()) error.sqlstate.clear();  // lost connection: transient whatever libpq says
+  if (db_error != nullptr) *db_error = error;
+  return std::unexpected(to_provider_error(operation, error));
+}
+
+ProviderResult<void> Connection::exec_script(std::string_view operation, const std::string& sql) {
+  Result result(PQexec(conn_, sql.c_str()));
+  pg_result* raw = result.get();
+  const auto status = raw != nullptr ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return {};
+  DbError error;
+  if (raw != nullptr) {
+    const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+    if (state != nullptr) error.sqlstate = state;
+  }
+  error.message = PQerrorMessage(conn_);
+  while (!error.message.empty() && (error.message.back() == '\n' || error.message.back() == ' ')) {
+    error.message.pop_back();
+  }
+  if (!healthy()) error.sqlstate.clear();
+  return std::unexpected(to_provider_error(operation, error));
+}
+
+}  // namespace duroxide::pg

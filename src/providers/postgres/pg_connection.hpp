@@ -1,0 +1,97 @@
+#pragma once
+// A small RAII layer over libpq: one connection, one result, parameterised statements with text
+// parameters, and the SQLSTATE -> transient/permanent classification of the store's errors.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <duroxide/provider_types.hpp>
+
+struct pg_conn;
+struct pg_result;
+
+namespace duroxide::pg {
+
+/// A statement parameter in text form; nothing is SQL NULL.
+using Param = std::optional<std::string>;
+
+/// Encodes a PostgreSQL array literal of text values ('{"a","b",NULL}'), quoting every element so
+/// that any text, including braces, quotes, backslashes and "NULL", round-trips byte for byte.
+std::string text_array(const std::vector<std::optional<std::string>>& values);
+std::string text_array(const std::vector<std::string>& values);
+/// '{1,2,NULL}'
+std::string int_array(const std::vector<std::optional<std::int64_t>>& values);
+
+class Result {
+ public:
+  Result() = default;
+  explicit Result(pg_result* res) : res_(res) {}
+  Result(Result&& other) noexcept : res_(other.res_) { other.res_ = nullptr; }
+  Result& operator=(Result&& other) noexcept;
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+  ~Result();
+
+  int rows() const;
+  bool is_null(int row, int col) const;
+  std::string text(int row, int col) const;
+  std::optional<std::string> optional_text(int row, int col) const;
+  std::int64_t int64(int row, int col) const;
+  std::optional<std::int64_t> optional_int64(int row, int col) const;
+  std::uint64_t uint64(int row, int col) const { return static_cast<std::uint64_t>(int64(row, col)); }
+  bool boolean(int row, int col) const;
+  /// Rows changed by an INSERT/UPDATE/DELETE.
+  std::int64_t affected() const;
+  /// The libpq result (ownership stays here).
+  pg_result* get() const { return res_; }
+
+ private:
+  pg_result* res_ = nullptr;
+};
+
+/// A database error: the SQLSTATE (empty when the connection failed) and the server's message.
+struct DbError {
+  std::string sqlstate;
+  std::string message;
+};
+
+/// Whether retrying may help: serialization/deadlock/lock/cancel/cached-plan, connection and
+/// resource classes, server shutdown, and an empty SQLSTATE (no answer from the server).
+bool is_transient(std::string_view sqlstate);
+
+class Connection {
+ public:
+  /// Connects with libpq's connection string or URL `conninfo`, then sets the search path to
+  /// `schema` (already quoted) unless empty. Errors name host and port.
+  static ProviderResult<std::unique_ptr<Connection>> connect(const std::string& conninfo,
+                                                             const std::string& quoted_schema,
+                                                             std::string_view operation);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  /// Runs one statement with text parameters ($1..$n). A failure is a ProviderError for
+  /// `operation` whose retryability follows the SQLSTATE; `db_error` (when given) receives it.
+  ProviderResult<Result> exec(std::string_view operation, const std::string& sql, const std::vector<Param>& params = {},
+                              DbError* db_error = nullptr);
+  /// Statements without parameters (may be several, separated by ';').
+  ProviderResult<void> exec_script(std::string_view operation, const std::string& sql);
+  /// False once libpq reports the connection broken: the pool drops it.
+  bool healthy() const;
+  /// The identifier quoted for SQL.
+  std::string quote_identifier(const std::string& name) const;
+  pg_conn* handle() { return conn_; }
+
+ private:
+  explicit Connection(pg_conn* conn) : conn_(conn) {}
+  pg_conn* conn_;
+};
+
+/// A ProviderError from a database error of `operation`.
+ProviderError to_provider_error(std::string_view operation, const DbError& error);
+
+}  // namespace duroxide::pg

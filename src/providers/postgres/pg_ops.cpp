@@ -1,0 +1,87 @@
+#include "providers/postgres/pg_ops.hpp"
+
+#include <fmt/format.h>
+
+#include <duroxide/wire.hpp>
+
+#include "providers/input_validation.hpp"
+
+namespace duroxide::pg_detail {
+
+ProviderResult<std::vector<std::string>> encode_events(std::string_view operation, const std::vector<Event>& events,
+                                                       std::size_t max_payload_bytes) {
+  std::vector<std::string> encoded;
+  encoded.reserve(events.size());
+  for (const auto& event : events) {
+    DUROXIDE_PG_TRY(providers::validate_event(operation, event));
+    encoded.push_back(serialize_event(event));
+    DUROXIDE_PG_TRY(providers::validate_payload_size(operation, fmt::format("event {}", event.event_id),
+                                                     encoded.back().size(), max_payload_bytes));
+  }
+  return encoded;
+}
+
+ProviderResult<std::string> encode_work_item(std::string_view operation, const WorkItem& item,
+                                             std::size_t max_payload_bytes) {
+  std::string json = serialize_work_item(item);
+  DUROXIDE_PG_TRY(providers::validate_payload_size(operation, "work item", json.size(), max_payload_bytes));
+  return json;
+}
+
+LoadedHistory decode_history(const std::string& instance, std::uint64_t execution_id,
+                             const std::vector<std::pair<std::uint64_t, std::string>>& rows) {
+  LoadedHistory loaded;
+  for (const auto& [event_id, text] : rows) loaded.last_row_event_id = std::max(loaded.last_row_event_id, event_id);
+  for (const auto& [event_id, text] : rows) {
+    auto event = parse_event(text);
+    std::optional<std::string> mismatch;
+    if (event && (event->event_id != event_id || event->execution_id != execution_id)) {
+      mismatch = fmt::format("the row holds an event with event_id {} and execution_id {}", event->event_id,
+                             event->execution_id);
+    }
+    if (!event || mismatch) {
+      loaded.events.clear();
+      loaded.decode_error = fmt::format("history deserialization failed for instance '{}' execution {} event {}: {}",
+                                        instance, execution_id, event_id, event ? *mismatch : event.error());
+      return loaded;
+    }
+    loaded.events.push_back(std::move(*event));
+  }
+  return loaded;
+}
+
+ProviderResult<std::uint64_t> record_dead_letter(PostgresProvider::Store& s, std::string_view operation,
+                                                 const RawQueueRow& row) {
+  auto found = call(
+      s, operation,
+      "WITH ins AS (INSERT INTO dead_letters (queue, source_row_id, instance_id, execution_id, activity_id, raw_text, "
+      "error) VALUES ($1, $2::bigint, $3, $4::bigint, $5::bigint, $6, $7) ON CONFLICT (queue, source_row_id) DO "
+      "NOTHING RETURNING id) SELECT id FROM ins UNION ALL SELECT id FROM dead_letters WHERE queue = $1 AND "
+      "source_row_id = $2::bigint LIMIT 1",
+      {std::string(row.queue), num(row.row_id), row.instance_id,
+       row.execution_id ? num(*row.execution_id) : pg::Param{}, row.activity_id ? num(*row.activity_id) : pg::Param{},
+       row.raw_text, row.error});
+  if (!found) return std::unexpected(found.error());
+  if (found->rows() == 0) {
+    return std::unexpected(ProviderError::transient(std::string(operation), "dead letter vanished after insert"));
+  }
+  return found->uint64(0, 0);
+}
+
+ProviderError classify(std::string_view operation, const pg::DbError& error, const ProviderError& fallback) {
+  if (error.sqlstate == kInvalidToken) return ProviderError::permanent(std::string(operation), error.message);
+  if (error.sqlstate == "23505") {
+    return ProviderError::permanent(std::string(operation), fmt::format("duplicate event id: {}", error.message));
+  }
+  return fallback;
+}
+
+ProviderResult<pg::Result> call(PostgresProvider::Store& s, std::string_view operation, const std::string& sql,
+                                const std::vector<pg::Param>& params) {
+  pg::DbError db_error;
+  auto result = s.exec(operation, sql, params, &db_error);
+  if (!result) return std::unexpected(classify(operation, db_error, result.error()));
+  return result;
+}
+
+}  // namespace duroxide::pg_detail

@@ -1,0 +1,57 @@
+#pragma once
+// Helpers shared by the PostgreSQL store's operations: encoding what is written (validated and
+// size-checked before any round trip), decoding history rows, dead letters, error wording.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "providers/postgres/pg_store.hpp"
+
+namespace duroxide::pg_detail {
+
+ProviderResult<std::vector<std::string>> encode_events(std::string_view operation, const std::vector<Event>& events,
+                                                       std::size_t max_payload_bytes);
+ProviderResult<std::string> encode_work_item(std::string_view operation, const WorkItem& item,
+                                             std::size_t max_payload_bytes);
+
+/// History rows (event_id, text) of one execution, decoded as the SQLite store does: a row that
+/// does not decode, or names another event or execution, makes the whole history an error.
+struct LoadedHistory {
+  std::vector<Event> events;
+  std::optional<std::string> decode_error;
+  std::uint64_t last_row_event_id = 0;
+};
+LoadedHistory decode_history(const std::string& instance, std::uint64_t execution_id,
+                             const std::vector<std::pair<std::uint64_t, std::string>>& rows);
+
+/// A queue row that cannot be used, with the problem.
+struct RawQueueRow {
+  std::string_view queue;
+  std::int64_t row_id = 0;
+  std::optional<std::string> instance_id;
+  std::optional<std::int64_t> execution_id;
+  std::optional<std::int64_t> activity_id;
+  std::string raw_text;
+  std::string error;
+};
+/// Keeps the row as a dead letter (once per source row) and returns its id.
+ProviderResult<std::uint64_t> record_dead_letter(PostgresProvider::Store& s, std::string_view operation,
+                                                 const RawQueueRow& row);
+
+/// Our SQLSTATE for an invalid, expired or already used lock token.
+inline constexpr std::string_view kInvalidToken = "DX001";
+
+/// A database error as the contract words it: DX codes and unique violations are permanent.
+ProviderError classify(std::string_view operation, const pg::DbError& error, const ProviderError& fallback);
+
+/// Reads the result, mapping errors through classify().
+ProviderResult<pg::Result> call(PostgresProvider::Store& s, std::string_view operation, const std::string& sql,
+                                const std::vector<pg::Param>& params);
+
+inline pg::Param num(std::int64_t v) { return std::to_string(v); }
+inline pg::Param num(std::uint64_t v) { return std::to_string(v); }
+
+}  // namespace duroxide::pg_detail

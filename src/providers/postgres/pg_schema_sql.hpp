@@ -1,0 +1,198 @@
+#pragma once
+// SQL text of the migration steps (pg_schema.cpp). Every step runs with search_path set to the
+// tenant's schema; functions keep that search path (SET search_path FROM CURRENT), so they work
+// whatever the caller's path. Timestamps are BIGINT epoch milliseconds from the database clock.
+
+#include <string_view>
+
+namespace duroxide::pg {
+
+inline constexpr std::string_view kStep1Tables = R"sql(
+CREATE OR REPLACE FUNCTION dx_now_ms() RETURNS bigint LANGUAGE sql VOLATILE AS
+  $$ SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint $$;
+CREATE OR REPLACE FUNCTION dx_channel(suffix text) RETURNS text LANGUAGE sql STABLE SET search_path FROM CURRENT AS
+  $$ SELECT CASE WHEN octet_length(current_schema()) <= 50 THEN current_schema() || '_' || suffix
+                 ELSE 'dx_' || md5(current_schema()) || '_' || suffix END $$;
+-- JSON of a text that may not be JSON (corrupt rows): NULL instead of an error.
+CREATE OR REPLACE FUNCTION dx_try_json(t text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN RETURN t::jsonb; EXCEPTION WHEN others THEN RETURN NULL; END $$;
+
+CREATE TABLE IF NOT EXISTS instances (
+  instance_id TEXT PRIMARY KEY, orchestration_name TEXT NOT NULL, orchestration_version TEXT,
+  current_execution_id BIGINT NOT NULL DEFAULT 1, custom_status TEXT,
+  custom_status_version BIGINT NOT NULL DEFAULT 0, parent_instance_id TEXT,
+  created_at BIGINT NOT NULL DEFAULT dx_now_ms(), updated_at BIGINT NOT NULL DEFAULT dx_now_ms(),
+  seq BIGSERIAL);
+CREATE INDEX IF NOT EXISTS idx_instances_parent ON instances(parent_instance_id);
+CREATE TABLE IF NOT EXISTS executions (
+  instance_id TEXT NOT NULL, execution_id BIGINT NOT NULL, status TEXT NOT NULL DEFAULT 'Running',
+  output TEXT, duroxide_version_major BIGINT, duroxide_version_minor BIGINT, duroxide_version_patch BIGINT,
+  started_at BIGINT NOT NULL DEFAULT dx_now_ms(), completed_at BIGINT,
+  PRIMARY KEY (instance_id, execution_id));
+CREATE TABLE IF NOT EXISTS history (
+  instance_id TEXT NOT NULL, execution_id BIGINT NOT NULL, event_id BIGINT NOT NULL,
+  event_type TEXT NOT NULL, event_data TEXT NOT NULL, created_at BIGINT NOT NULL DEFAULT dx_now_ms(),
+  PRIMARY KEY (instance_id, execution_id, event_id));
+CREATE TABLE IF NOT EXISTS orchestrator_queue (
+  id BIGSERIAL PRIMARY KEY, instance_id TEXT NOT NULL, work_item TEXT NOT NULL, visible_at BIGINT NOT NULL,
+  lock_token TEXT, attempt_count BIGINT NOT NULL DEFAULT 0 CHECK (attempt_count >= 0),
+  created_at BIGINT NOT NULL DEFAULT dx_now_ms());
+CREATE INDEX IF NOT EXISTS idx_orch_due ON orchestrator_queue(visible_at, id);
+CREATE INDEX IF NOT EXISTS idx_orch_instance ON orchestrator_queue(instance_id, id);
+CREATE INDEX IF NOT EXISTS idx_orch_lock ON orchestrator_queue(lock_token);
+CREATE TABLE IF NOT EXISTS instance_locks (
+  instance_id TEXT PRIMARY KEY, lock_token TEXT NOT NULL, locked_until BIGINT NOT NULL, locked_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS idx_locks_token ON instance_locks(lock_token);
+CREATE INDEX IF NOT EXISTS idx_locks_until ON instance_locks(locked_until);
+CREATE TABLE IF NOT EXISTS worker_queue (
+  id BIGSERIAL PRIMARY KEY, work_item TEXT NOT NULL, visible_at BIGINT NOT NULL, lock_token TEXT,
+  locked_until BIGINT, attempt_count BIGINT NOT NULL DEFAULT 0 CHECK (attempt_count >= 0),
+  instance_id TEXT, execution_id BIGINT, activity_id BIGINT, session_id TEXT, tag TEXT,
+  created_at BIGINT NOT NULL DEFAULT dx_now_ms());
+CREATE INDEX IF NOT EXISTS idx_worker_free ON worker_queue(tag, id) WHERE lock_token IS NULL;
+CREATE INDEX IF NOT EXISTS idx_worker_locked ON worker_queue(locked_until) WHERE lock_token IS NOT NULL;
+CREATE INDEX IF NOT EXISTS idx_worker_token ON worker_queue(lock_token);
+CREATE INDEX IF NOT EXISTS idx_worker_identity ON worker_queue(instance_id, execution_id, activity_id);
+CREATE INDEX IF NOT EXISTS idx_worker_session ON worker_queue(session_id);
+CREATE TABLE IF NOT EXISTS sessions (
+  session_id TEXT PRIMARY KEY, worker_id TEXT NOT NULL, locked_until BIGINT NOT NULL, last_activity_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS kv_store (
+  instance_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, last_updated_at_ms BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (instance_id, key));
+CREATE TABLE IF NOT EXISTS kv_delta (
+  instance_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT, last_updated_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (instance_id, key));
+CREATE TABLE IF NOT EXISTS dead_letters (
+  id BIGSERIAL PRIMARY KEY, queue TEXT NOT NULL, source_row_id BIGINT NOT NULL, instance_id TEXT,
+  execution_id BIGINT, activity_id BIGINT, raw_text TEXT NOT NULL, error TEXT NOT NULL,
+  created_at BIGINT NOT NULL DEFAULT dx_now_ms(), UNIQUE (queue, source_row_id));
+)sql";
+
+// Orchestrator queue. The fetch never blocks on another fetcher (try-lock) and never gives up on
+// the queue because one candidate was lost to a concurrent fetcher: it moves to the next one.
+inline constexpr std::string_view kStep1Orchestrator = R"sql(
+CREATE OR REPLACE FUNCTION dx_orch_due_in(p_now bigint) RETURNS bigint LANGUAGE sql STABLE
+SET search_path FROM CURRENT AS $$
+  SELECT LEAST((SELECT MIN(visible_at) FROM orchestrator_queue WHERE visible_at > p_now),
+               (SELECT MIN(locked_until) FROM instance_locks WHERE locked_until > p_now)) - p_now $$;
+
+CREATE OR REPLACE FUNCTION dx_enqueue_orchestrator(p_instance text, p_item text, p_delay_ms bigint)
+RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  INSERT INTO orchestrator_queue (instance_id, work_item, visible_at) VALUES (p_instance, p_item, dx_now_ms() + p_delay_ms);
+  PERFORM pg_notify(dx_channel('orch'), '');
+END $$;
+
+CREATE OR REPLACE FUNCTION dx_fetch_orchestration(p_token text, p_lock_ms bigint, p_batch integer, p_exclude text[],
+  p_filter boolean, p_lo bigint[], p_hi bigint[])
+RETURNS TABLE(kind text, n1 bigint, n2 bigint, t1 text, t2 text)
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  v_now bigint := dx_now_ms();
+  v_tried text[] := COALESCE(p_exclude, '{}'::text[]);
+  v_inst text;
+  v_n bigint;
+  v_exec bigint;
+BEGIN
+  LOOP
+    SELECT q.instance_id INTO v_inst FROM orchestrator_queue q
+     WHERE q.visible_at <= v_now AND q.instance_id <> ALL (v_tried)
+       AND NOT EXISTS (SELECT 1 FROM instance_locks l WHERE l.instance_id = q.instance_id AND l.locked_until > v_now)
+       AND (NOT p_filter OR NOT EXISTS (
+             SELECT 1 FROM instances i JOIN executions e
+               ON e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id
+             WHERE i.instance_id = q.instance_id AND e.duroxide_version_major IS NOT NULL
+               AND (ARRAY[e.duroxide_version_major, e.duroxide_version_minor, e.duroxide_version_patch] < p_lo
+                 OR ARRAY[e.duroxide_version_major, e.duroxide_version_minor, e.duroxide_version_patch] > p_hi)))
+     ORDER BY q.visible_at, q.id LIMIT 1;
+    IF NOT FOUND THEN
+      RETURN QUERY SELECT 'due'::text, dx_orch_due_in(v_now), NULL::bigint, NULL::text, NULL::text;
+      RETURN;
+    END IF;
+    v_tried := v_tried || v_inst;
+    -- Another fetcher is claiming it right now: try the next candidate instead of waiting.
+    CONTINUE WHEN NOT pg_try_advisory_xact_lock(hashtextextended(current_schema() || '/' || v_inst, 1));
+    INSERT INTO instance_locks AS l (instance_id, lock_token, locked_until, locked_at)
+      VALUES (v_inst, p_token, v_now + p_lock_ms, v_now)
+      ON CONFLICT (instance_id) DO UPDATE SET lock_token = excluded.lock_token, locked_until = excluded.locked_until,
+        locked_at = excluded.locked_at WHERE l.locked_until <= v_now;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    CONTINUE WHEN v_n = 0;
+    UPDATE orchestrator_queue SET lock_token = p_token, attempt_count = attempt_count + 1
+     WHERE id IN (SELECT id FROM orchestrator_queue WHERE instance_id = v_inst AND visible_at <= v_now
+                  ORDER BY id LIMIT p_batch);
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    IF v_n = 0 THEN
+      DELETE FROM instance_locks WHERE instance_id = v_inst AND lock_token = p_token;
+      CONTINUE;
+    END IF;
+    RETURN QUERY SELECT 'lock'::text, (SELECT MAX(attempt_count) FROM orchestrator_queue WHERE lock_token = p_token),
+      NULL::bigint, v_inst, NULL::text;
+    RETURN QUERY SELECT 'msg'::text, q.id, NULL::bigint, q.work_item, NULL::text FROM orchestrator_queue q
+      WHERE q.lock_token = p_token ORDER BY q.id;
+    SELECT i.current_execution_id INTO v_exec FROM instances i WHERE i.instance_id = v_inst;
+    IF FOUND THEN
+      RETURN QUERY SELECT 'meta'::text, i.current_execution_id,
+        (EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = v_inst AND e.execution_id = i.current_execution_id))::int::bigint,
+        i.orchestration_name, i.orchestration_version FROM instances i WHERE i.instance_id = v_inst;
+    ELSE
+      SELECT MAX(h.execution_id) INTO v_exec FROM history h WHERE h.instance_id = v_inst;
+    END IF;
+    IF v_exec IS NOT NULL THEN
+      RETURN QUERY SELECT 'hist'::text, h.event_id, h.execution_id, h.event_data, NULL::text FROM history h
+        WHERE h.instance_id = v_inst AND h.execution_id = v_exec ORDER BY h.event_id;
+    END IF;
+    RETURN QUERY SELECT 'kv'::text, k.last_updated_at_ms, NULL::bigint, k.key, k.value FROM kv_store k
+      WHERE k.instance_id = v_inst;
+    RETURN;
+  END LOOP;
+END $$;
+
+-- A fetched batch the provider does not hand out: dropped (queue messages of a never-started
+-- instance) or put back untouched (this fetch's attempt undone).
+CREATE OR REPLACE FUNCTION dx_release_orchestration(p_token text, p_drop boolean)
+RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  IF p_drop THEN
+    DELETE FROM orchestrator_queue WHERE lock_token = p_token;
+  ELSE
+    UPDATE orchestrator_queue SET lock_token = NULL, attempt_count = GREATEST(0, attempt_count - 1)
+     WHERE lock_token = p_token;
+  END IF;
+  DELETE FROM instance_locks WHERE lock_token = p_token;
+  PERFORM pg_notify(dx_channel('orch'), '');
+END $$;
+
+CREATE OR REPLACE FUNCTION dx_abandon_orchestration(p_token text, p_delay_ms bigint, p_ignore_attempt boolean)
+RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  v_now bigint := dx_now_ms();
+  v_inst text;
+BEGIN
+  SELECT instance_id INTO v_inst FROM instance_locks WHERE lock_token = p_token FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'DX001', MESSAGE = 'Invalid lock token: ' || p_token;
+  END IF;
+  DELETE FROM instance_locks WHERE instance_id = v_inst;
+  IF p_ignore_attempt THEN
+    UPDATE orchestrator_queue SET attempt_count = GREATEST(0, attempt_count - 1) WHERE lock_token = p_token;
+  END IF;
+  IF p_delay_ms > 0 THEN
+    UPDATE orchestrator_queue SET visible_at = v_now + p_delay_ms WHERE instance_id = v_inst AND visible_at <= v_now;
+  END IF;
+  PERFORM pg_notify(dx_channel('orch'), '');
+END $$;
+
+CREATE OR REPLACE FUNCTION dx_renew_orchestration(p_token text, p_extend_ms bigint)
+RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE v_now bigint := dx_now_ms();
+BEGIN
+  UPDATE instance_locks SET locked_until = v_now + p_extend_ms WHERE lock_token = p_token AND locked_until > v_now;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'DX001',
+      MESSAGE = 'Invalid lock token, lock expired or already acked: ' || p_token;
+  END IF;
+END $$;
+)sql";
+
+}  // namespace duroxide::pg

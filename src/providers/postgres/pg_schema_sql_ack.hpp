@@ -1,0 +1,232 @@
+#pragma once
+// SQL text of the ack and worker-queue functions (pg_schema.cpp). Same rules as pg_schema_sql.hpp.
+
+#include <string_view>
+
+namespace duroxide::pg {
+
+// Commits one turn: the same steps, in the same order, as the SQLite store's ack, set-based.
+// The lock row is locked FOR UPDATE and checked live first, so a lease cannot be taken over by a
+// fetcher while the ack runs.
+inline constexpr std::string_view kStep1Ack = R"sql(
+CREATE OR REPLACE FUNCTION dx_ack_orchestration(p_token text, p_exec bigint,
+  p_ev_ids bigint[], p_ev_types text[], p_ev_data text[],
+  p_status text, p_output text, p_name text, p_version text, p_parent text, p_pin bigint[],
+  p_cs_set boolean, p_cs text,
+  p_kv_op text[], p_kv_key text[], p_kv_value text[], p_kv_ts bigint[],
+  p_w_item text[], p_w_inst text[], p_w_exec bigint[], p_w_act bigint[], p_w_session text[], p_w_tag text[],
+  p_c_inst text[], p_c_exec bigint[], p_c_act bigint[],
+  p_o_inst text[], p_o_item text[], p_o_visible bigint[])
+RETURNS TABLE(out_instance text, out_orch_work boolean)
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  v_now bigint := dx_now_ms();
+  v_inst text;
+  v_until bigint;
+  v_terminal boolean := p_status IN ('Completed', 'Failed', 'ContinuedAsNew');
+  v_work boolean;
+BEGIN
+  SELECT l.instance_id, l.locked_until INTO v_inst, v_until FROM instance_locks l WHERE l.lock_token = p_token FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'DX001', MESSAGE = 'Invalid lock token: ' || p_token;
+  END IF;
+  IF v_until <= v_now THEN
+    RAISE EXCEPTION USING ERRCODE = 'DX001', MESSAGE = format('Instance lock expired for instance ''%s''', v_inst);
+  END IF;
+
+  DELETE FROM orchestrator_queue WHERE lock_token = p_token;
+
+  IF p_name IS NOT NULL AND p_version IS NOT NULL THEN
+    INSERT INTO instances (instance_id, orchestration_name, orchestration_version, current_execution_id,
+                           parent_instance_id, created_at, updated_at)
+      VALUES (v_inst, p_name, p_version, p_exec, p_parent, v_now, v_now)
+      ON CONFLICT (instance_id) DO UPDATE SET orchestration_name = excluded.orchestration_name,
+        orchestration_version = excluded.orchestration_version;
+  END IF;
+  INSERT INTO executions (instance_id, execution_id, status, started_at) VALUES (v_inst, p_exec, 'Running', v_now)
+    ON CONFLICT DO NOTHING;
+  IF p_pin IS NOT NULL THEN
+    UPDATE executions SET duroxide_version_major = p_pin[1], duroxide_version_minor = p_pin[2],
+      duroxide_version_patch = p_pin[3] WHERE instance_id = v_inst AND execution_id = p_exec;
+  END IF;
+  UPDATE instances SET current_execution_id = GREATEST(current_execution_id, p_exec) WHERE instance_id = v_inst;
+
+  INSERT INTO history (instance_id, execution_id, event_id, event_type, event_data, created_at)
+    SELECT v_inst, p_exec, u.id, u.typ, u.data, v_now FROM unnest(p_ev_ids, p_ev_types, p_ev_data) AS u(id, typ, data);
+
+  IF p_status IS NOT NULL THEN
+    UPDATE executions SET status = p_status, output = p_output,
+      completed_at = CASE WHEN v_terminal THEN v_now ELSE completed_at END
+     WHERE instance_id = v_inst AND execution_id = p_exec;
+  END IF;
+  IF p_cs_set THEN
+    UPDATE instances SET custom_status = p_cs, custom_status_version = custom_status_version + 1
+     WHERE instance_id = v_inst;
+  END IF;
+
+  FOR i IN 1 .. COALESCE(array_length(p_kv_op, 1), 0) LOOP
+    IF p_kv_op[i] = 'set' THEN
+      INSERT INTO kv_delta (instance_id, key, value, last_updated_at_ms) VALUES (v_inst, p_kv_key[i], p_kv_value[i], p_kv_ts[i])
+        ON CONFLICT (instance_id, key) DO UPDATE SET value = excluded.value, last_updated_at_ms = excluded.last_updated_at_ms;
+    ELSIF p_kv_op[i] = 'clear' THEN
+      INSERT INTO kv_delta (instance_id, key, value, last_updated_at_ms) VALUES (v_inst, p_kv_key[i], NULL, v_now)
+        ON CONFLICT (instance_id, key) DO UPDATE SET value = NULL, last_updated_at_ms = excluded.last_updated_at_ms;
+    ELSE
+      UPDATE kv_delta SET value = NULL, last_updated_at_ms = v_now WHERE instance_id = v_inst;
+      INSERT INTO kv_delta (instance_id, key, value, last_updated_at_ms)
+        SELECT instance_id, key, NULL, v_now FROM kv_store WHERE instance_id = v_inst ON CONFLICT DO NOTHING;
+    END IF;
+  END LOOP;
+  IF v_terminal THEN
+    INSERT INTO kv_store (instance_id, key, value, last_updated_at_ms)
+      SELECT instance_id, key, value, last_updated_at_ms FROM kv_delta WHERE instance_id = v_inst AND value IS NOT NULL
+      ON CONFLICT (instance_id, key) DO UPDATE SET value = excluded.value, last_updated_at_ms = excluded.last_updated_at_ms;
+    DELETE FROM kv_store WHERE instance_id = v_inst
+      AND key IN (SELECT key FROM kv_delta WHERE instance_id = v_inst AND value IS NULL);
+    DELETE FROM kv_delta WHERE instance_id = v_inst;
+  END IF;
+
+  INSERT INTO worker_queue (work_item, visible_at, instance_id, execution_id, activity_id, session_id, tag, created_at)
+    SELECT u.item, v_now, u.inst, u.ex, u.act, u.sess, u.tag, v_now
+      FROM unnest(p_w_item, p_w_inst, p_w_exec, p_w_act, p_w_session, p_w_tag) WITH ORDINALITY
+        AS u(item, inst, ex, act, sess, tag, ord) ORDER BY u.ord;
+  -- After the inserts, so an activity scheduled and cancelled in the same turn leaves nothing.
+  DELETE FROM worker_queue w USING unnest(p_c_inst, p_c_exec, p_c_act) AS c(inst, ex, act)
+   WHERE w.instance_id = c.inst AND w.execution_id = c.ex AND w.activity_id = c.act;
+  INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, created_at)
+    SELECT u.inst, u.item, COALESCE(u.vis, v_now), v_now
+      FROM unnest(p_o_inst, p_o_item, p_o_visible) WITH ORDINALITY AS u(inst, item, vis, ord) ORDER BY u.ord;
+  IF v_terminal THEN
+    -- Timers of an ended execution can only be discarded as stale: delete them now.
+    DELETE FROM orchestrator_queue WHERE instance_id = v_inst AND visible_at > v_now AND lock_token IS NULL
+      AND (dx_try_json(work_item) #>> '{TimerFired,execution_id}')::numeric <= p_exec;
+  END IF;
+
+  DELETE FROM instance_locks WHERE instance_id = v_inst;
+  UPDATE instances SET updated_at = v_now WHERE instance_id = v_inst;
+  v_work := COALESCE(array_length(p_o_item, 1), 0) > 0
+    OR EXISTS (SELECT 1 FROM orchestrator_queue WHERE instance_id = v_inst AND visible_at <= v_now);
+  IF v_work THEN PERFORM pg_notify(dx_channel('orch'), ''); END IF;
+  IF COALESCE(array_length(p_w_item, 1), 0) > 0 THEN PERFORM pg_notify(dx_channel('work'), ''); END IF;
+  PERFORM pg_notify(dx_channel('change'), v_inst);
+  RETURN QUERY SELECT v_inst, v_work;
+END $$;
+)sql";
+
+// Worker queue: the oldest eligible row, skipping rows another fetcher holds (SKIP LOCKED) and
+// session-bound rows whose session someone else claimed meanwhile; never "nothing" because one
+// candidate was lost.
+inline constexpr std::string_view kStep1Worker = R"sql(
+CREATE OR REPLACE FUNCTION dx_work_due_in(p_now bigint) RETURNS bigint LANGUAGE sql STABLE
+SET search_path FROM CURRENT AS $$
+  SELECT LEAST((SELECT MIN(visible_at) FROM worker_queue WHERE visible_at > p_now),
+               (SELECT MIN(locked_until) FROM worker_queue WHERE lock_token IS NOT NULL AND locked_until > p_now),
+               (SELECT MIN(locked_until) FROM sessions WHERE locked_until > p_now)) - p_now $$;
+
+CREATE OR REPLACE FUNCTION dx_enqueue_worker(p_item text, p_inst text, p_exec bigint, p_act bigint, p_session text,
+  p_tag text) RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE v_now bigint := dx_now_ms();
+BEGIN
+  INSERT INTO worker_queue (work_item, visible_at, instance_id, execution_id, activity_id, session_id, tag, created_at)
+    VALUES (p_item, v_now, p_inst, p_exec, p_act, p_session, p_tag, v_now);
+  PERFORM pg_notify(dx_channel('work'), '');
+END $$;
+
+-- p_mode: 0 untagged only, 1 these tags, 2 untagged or these tags, 3 any.
+CREATE OR REPLACE FUNCTION dx_fetch_work(p_token text, p_lock_ms bigint, p_owner text, p_session_ms bigint,
+  p_mode integer, p_tags text[])
+RETURNS TABLE(out_id bigint, out_item text, out_session text, out_inst text, out_exec bigint, out_act bigint,
+  out_tag text, out_attempts bigint, out_due bigint)
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  v_now bigint := dx_now_ms();
+  v_skip bigint[] := '{}'::bigint[];
+  v_row worker_queue%ROWTYPE;
+  v_n bigint;
+  v_attempts bigint;
+BEGIN
+  LOOP
+    SELECT w.* INTO v_row FROM worker_queue w
+     WHERE w.visible_at <= v_now AND (w.lock_token IS NULL OR w.locked_until <= v_now)
+       AND CASE p_mode WHEN 0 THEN w.tag IS NULL WHEN 1 THEN w.tag = ANY (p_tags)
+                       WHEN 2 THEN (w.tag IS NULL OR w.tag = ANY (p_tags)) ELSE true END
+       AND CASE WHEN p_owner IS NULL THEN w.session_id IS NULL
+                ELSE (w.session_id IS NULL OR NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = w.session_id
+                        AND s.locked_until > v_now AND s.worker_id <> p_owner)) END
+       AND w.id <> ALL (v_skip)
+     ORDER BY w.id LIMIT 1 FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+      RETURN QUERY SELECT NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::text,
+        NULL::bigint, dx_work_due_in(v_now);
+      RETURN;
+    END IF;
+    IF v_row.session_id IS NOT NULL AND p_owner IS NOT NULL THEN
+      INSERT INTO sessions AS s (session_id, worker_id, locked_until, last_activity_at)
+        VALUES (v_row.session_id, p_owner, v_now + p_session_ms, v_now)
+        ON CONFLICT (session_id) DO UPDATE SET worker_id = excluded.worker_id, locked_until = excluded.locked_until,
+          last_activity_at = excluded.last_activity_at WHERE s.locked_until <= v_now OR s.worker_id = p_owner;
+      GET DIAGNOSTICS v_n = ROW_COUNT;
+      IF v_n = 0 THEN
+        v_skip := v_skip || v_row.id;
+        CONTINUE;
+      END IF;
+    END IF;
+    UPDATE worker_queue SET lock_token = p_token, locked_until = v_now + p_lock_ms, attempt_count = attempt_count + 1
+     WHERE id = v_row.id RETURNING attempt_count INTO v_attempts;
+    RETURN QUERY SELECT v_row.id, v_row.work_item, v_row.session_id, v_row.instance_id, v_row.execution_id,
+      v_row.activity_id, v_row.tag, v_attempts, NULL::bigint;
+    RETURN;
+  END LOOP;
+END $$;
+
+CREATE OR REPLACE FUNCTION dx_ack_work(p_token text, p_inst text, p_item text)
+RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  v_now bigint := dx_now_ms();
+  v_session text;
+BEGIN
+  DELETE FROM worker_queue WHERE lock_token = p_token AND locked_until > v_now RETURNING session_id INTO v_session;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'DX001',
+      MESSAGE = 'Invalid lock token, lock expired or activity cancelled: ' || p_token;
+  END IF;
+  IF v_session IS NOT NULL THEN
+    UPDATE sessions SET last_activity_at = v_now WHERE session_id = v_session AND locked_until > v_now;
+  END IF;
+  IF p_item IS NOT NULL THEN
+    INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, created_at) VALUES (p_inst, p_item, v_now, v_now);
+    PERFORM pg_notify(dx_channel('orch'), '');
+  END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION dx_abandon_work(p_token text, p_delay_ms bigint, p_ignore_attempt boolean)
+RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  UPDATE worker_queue SET lock_token = NULL, locked_until = NULL, visible_at = dx_now_ms() + p_delay_ms,
+    attempt_count = CASE WHEN p_ignore_attempt THEN GREATEST(0, attempt_count - 1) ELSE attempt_count END
+   WHERE lock_token = p_token;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'DX001', MESSAGE = 'Invalid lock token or already acked: ' || p_token;
+  END IF;
+  PERFORM pg_notify(dx_channel('work'), '');
+END $$;
+
+CREATE OR REPLACE FUNCTION dx_renew_work(p_token text, p_extend_ms bigint)
+RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  v_now bigint := dx_now_ms();
+  v_session text;
+BEGIN
+  UPDATE worker_queue SET locked_until = v_now + p_extend_ms WHERE lock_token = p_token AND locked_until > v_now
+    RETURNING session_id INTO v_session;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'DX001',
+      MESSAGE = 'Invalid lock token, lock expired or activity cancelled: ' || p_token;
+  END IF;
+  IF v_session IS NOT NULL THEN
+    UPDATE sessions SET last_activity_at = v_now WHERE session_id = v_session AND locked_until > v_now;
+  END IF;
+END $$;
+)sql";
+
+}  // namespace duroxide::pg

@@ -1,0 +1,149 @@
+#pragma once
+// The private state of PostgresProvider: the connection pool, the LISTEN thread and the wake-up
+// state of the long polls, and helpers the store's translation units share.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <duroxide/postgres_provider.hpp>
+
+#include "providers/postgres/pg_connection.hpp"
+
+#define DUROXIDE_PG_TRY(expr)                                         \
+  do {                                                                \
+    if (auto duroxide_try_result = (expr); !duroxide_try_result)      \
+      return std::unexpected(std::move(duroxide_try_result.error())); \
+  } while (0)
+#define DUROXIDE_PG_TRY_ASSIGN(name, expr)                                      \
+  auto name##_result = (expr);                                                  \
+  if (!name##_result) return std::unexpected(std::move(name##_result.error())); \
+  auto& name = *name##_result
+
+namespace duroxide {
+
+enum class PgWakeQueue { Orchestrator, Worker };
+
+struct PostgresProvider::Store {
+  Store(std::string conninfo_, std::string schema_, std::size_t pool_size_, PostgresOptions options_);
+  ~Store();
+
+  const std::string conninfo;
+  const std::string schema;
+  const std::size_t pool_size;
+  const PostgresOptions options;
+  std::string quoted_schema;  ///< set by open()
+
+  /// A pooled connection, returned on destruction (dropped when broken, so the next user reconnects).
+  class Lease {
+   public:
+    Lease(Store& store, std::unique_ptr<pg::Connection> conn) : store_(&store), conn_(std::move(conn)) {}
+    Lease(Lease&&) noexcept = default;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    pg::Connection& operator*() { return *conn_; }
+    pg::Connection* operator->() { return conn_.get(); }
+
+   private:
+    Store* store_;
+    std::unique_ptr<pg::Connection> conn_;
+  };
+  ProviderResult<Lease> acquire(std::string_view operation);
+
+  /// One statement on a pooled connection.
+  ProviderResult<pg::Result> exec(std::string_view operation, const std::string& sql,
+                                  const std::vector<pg::Param>& params = {}, pg::DbError* db_error = nullptr);
+
+  /// A globally unique lock token.
+  std::string new_lock_token();
+
+  // ---- wake-ups ----
+  std::mutex mutex;
+  std::condition_variable orchestrator_cv;
+  std::condition_variable worker_cv;
+  std::uint64_t orchestrator_generation = 0;
+  std::uint64_t worker_generation = 0;
+  std::uint64_t wake_epoch = 0;
+  static constexpr std::size_t kChangeBuckets = 64;
+  std::array<std::uint64_t, kChangeBuckets> change_epochs{};
+  std::array<std::condition_variable, kChangeBuckets> change_cvs;
+  static std::size_t change_bucket(const std::string& instance) {
+    return std::hash<std::string>{}(instance) % kChangeBuckets;
+  }
+  void wake(PgWakeQueue queue);
+  void changed(const std::string& instance);
+
+  // ---- LISTEN thread ----
+  std::atomic<bool> listener_up{false};
+  std::atomic<bool> stopping{false};
+  std::thread listener;
+  void start_listener();
+  void listen_loop();
+
+  /// A long poll: runs `try_once` until it yields an item or an error, waiting for wake-ups (or
+  /// the due time it reports, in ms from now) in between, until `poll_timeout` or wake_waiters().
+  template <class T>
+  ProviderResult<std::optional<T>> long_poll(
+      PgWakeQueue queue, std::chrono::milliseconds poll_timeout,
+      const std::function<ProviderResult<std::optional<T>>(std::optional<std::int64_t>& due_in_ms)>& try_once) {
+    const auto deadline = std::chrono::steady_clock::now() + poll_timeout;
+    std::uint64_t epoch = 0;
+    {
+      std::lock_guard lock(mutex);
+      epoch = wake_epoch;
+    }
+    for (;;) {
+      std::uint64_t generation = 0;
+      {
+        std::lock_guard lock(mutex);
+        generation = queue == PgWakeQueue::Orchestrator ? orchestrator_generation : worker_generation;
+      }
+      std::optional<std::int64_t> due_in;
+      auto result = try_once(due_in);
+      if (!result || result->has_value()) return result;
+      std::unique_lock lock(mutex);
+      if (wake_epoch != epoch || std::chrono::steady_clock::now() >= deadline) return result;
+      auto until = deadline;
+      if (due_in && *due_in >= 0)
+        until = std::min(until, std::chrono::steady_clock::now() + std::chrono::milliseconds(*due_in + 1));
+      // Without the LISTEN connection nobody tells us about other processes' writes: re-poll.
+      if (!listener_up.load())
+        until = std::min(until, std::chrono::steady_clock::now() + options.fallback_poll_interval);
+      auto& cv = queue == PgWakeQueue::Orchestrator ? orchestrator_cv : worker_cv;
+      cv.wait_until(lock, until, [&] {
+        const auto now_generation = queue == PgWakeQueue::Orchestrator ? orchestrator_generation : worker_generation;
+        return now_generation != generation || wake_epoch != epoch;
+      });
+      if (wake_epoch != epoch) return result;
+    }
+  }
+
+ private:
+  std::mutex pool_mutex_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<pg::Connection>> idle_;
+  std::size_t open_ = 0;
+  /// Server process ids of our pooled connections: their change notifications were already
+  /// signalled locally when the ack returned, so the listener does not signal them a second time.
+  std::set<int> own_backends_;
+  std::uint64_t token_prefix_;
+  std::atomic<std::uint64_t> token_counter_{0};
+  std::string channel_orch_;
+  std::string channel_work_;
+  std::string channel_change_;
+  friend class Lease;
+};
+
+}  // namespace duroxide
