@@ -2,7 +2,7 @@
 // in orchestration code: it would not survive a restart and would block replay). A timeout is a
 // select2 between the work and a timer.
 //
-//   delays_and_timeouts [sqlite:PATH]
+//   delays_and_timeouts [STORE-URL]     (sqlite:PATH or postgres://…; default: a private in-memory store)
 #include <cstdio>
 #include <thread>
 

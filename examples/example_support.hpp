@@ -11,9 +11,10 @@
 
 namespace example {
 
-/// argv[1] as "sqlite:PATH" if given, else an in-memory store.
-inline std::shared_ptr<duroxide::SqliteProvider> open_store(int argc, char** argv) {
-  auto store = argc > 1 ? duroxide::SqliteProvider::open(argv[1]) : duroxide::SqliteProvider::open_in_memory();
+/// The store argv[1] names ("sqlite:PATH", "postgres://…"; duroxide::open_store), else a private
+/// in-memory one.
+inline std::shared_ptr<duroxide::Provider> open_store(int argc, char** argv) {
+  auto store = duroxide::open_store(argc > 1 ? argv[1] : "sqlite::memory:");
   if (!store) {
     std::fprintf(stderr, "cannot open the store: %s\n", store.error().to_string().c_str());
     std::exit(1);

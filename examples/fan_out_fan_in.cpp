@@ -1,7 +1,7 @@
 // fan_out_fan_in: process a batch of items in parallel and gather the results, tolerating the
 // items that fail. Each item is its own activity; join waits for all of them.
 //
-//   fan_out_fan_in [sqlite:PATH]
+//   fan_out_fan_in [STORE-URL]     (sqlite:PATH or postgres://…; default: a private in-memory store)
 #include <cstdio>
 
 #include "example_support.hpp"

@@ -1,7 +1,7 @@
 // hello_world: the smallest durable workflow. An orchestration calls one activity and returns its
-// result; every step is recorded in an SQLite file, so a crash at any point would resume here.
+// result; every step is recorded in the store, so a crash at any point would resume here.
 //
-//   hello_world [sqlite:PATH]     (default sqlite:hello_world.db)
+//   hello_world [STORE-URL]     sqlite:PATH (default sqlite:hello_world.db) or postgres://…
 #include <cstdio>
 
 #include <duroxide/duroxide.hpp>
@@ -18,7 +18,7 @@ Task<Result<std::string>> hello(OrchestrationContext ctx, std::string name) {
 
 int main(int argc, char** argv) {
   const std::string url = argc > 1 ? argv[1] : "sqlite:hello_world.db";
-  auto store = SqliteProvider::open(url);
+  auto store = open_store(url);
   if (!store) {
     std::fprintf(stderr, "cannot open %s: %s\n", url.c_str(), store.error().to_string().c_str());
     return 1;

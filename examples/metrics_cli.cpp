@@ -2,7 +2,7 @@
 // depths, every instance with its status, and one instance's executions. Runs a few workflows
 // first so there is something to show; point it at an existing store to inspect that instead.
 //
-//   metrics_cli [sqlite:PATH]
+//   metrics_cli [STORE-URL]     (sqlite:PATH or postgres://…; default: a private in-memory store)
 #include <cstdio>
 
 #include "example_support.hpp"

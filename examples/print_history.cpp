@@ -2,7 +2,7 @@
 // one event a line with its id, kind and JSON wire form. Run it on the file another example
 // wrote (e.g. after `hello_world sqlite:hello_world.db`).
 //
-//   print_history sqlite:PATH [INSTANCE]     (no INSTANCE: every instance in the store)
+//   print_history STORE-URL [INSTANCE]     (sqlite:PATH or postgres://…; no INSTANCE: every instance)
 //
 // Exit status 1, with the reason on stderr, when the store file or the instance does not exist.
 #include <cstdio>
@@ -55,16 +55,16 @@ bool print_instance(const Client& client, const std::string& instance) {
 
 int main(int argc, char** argv) {
   if (argc < 2 || argc > 3) {
-    std::fprintf(stderr, "usage: print_history sqlite:PATH [INSTANCE]\n");
+    std::fprintf(stderr, "usage: print_history STORE-URL [INSTANCE]   (sqlite:PATH or postgres://...)\n");
     return 2;
   }
   const std::string url = argv[1];
   // Opening a missing file would create an empty store: say that it is missing instead.
-  if (!std::filesystem::exists(path_of(url))) {
+  if (url.rfind("sqlite:", 0) == 0 && !std::filesystem::exists(path_of(url))) {
     std::fprintf(stderr, "no store at %s\n", path_of(url).c_str());
     return 1;
   }
-  auto store = SqliteProvider::open(url);
+  auto store = open_store(url);
   if (!store) {
     std::fprintf(stderr, "cannot open %s: %s\n", url.c_str(), store.error().to_string().c_str());
     return 1;

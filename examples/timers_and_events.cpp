@@ -1,7 +1,7 @@
 // timers_and_events: a human-in-the-loop approval. The workflow waits for an "Approval" event but
 // gives up after a timeout; select2 takes whichever comes first (the loser is cancelled).
 //
-//   timers_and_events [sqlite:PATH]
+//   timers_and_events [STORE-URL]     (sqlite:PATH or postgres://…; default: a private in-memory store)
 #include <cstdio>
 
 #include "example_support.hpp"

@@ -3,7 +3,7 @@
 // execution, names, worker); replayed turns do not log twice. The runtime counts what it did.
 // Set DUROXIDE_LOG (e.g. "debug" or "duroxide::runtime=debug") to see the runtime's own logs.
 //
-//   with_observability [sqlite:PATH]
+//   with_observability [STORE-URL]     (sqlite:PATH or postgres://…; default: a private in-memory store)
 #include <cstdio>
 #include <memory>
 #include <sstream>

@@ -25,7 +25,9 @@
 #include <duroxide/instrumented_provider.hpp>
 #include <duroxide/kv_entry.hpp>
 #include <duroxide/metrics.hpp>
+#include <duroxide/open_store.hpp>
 #include <duroxide/payload_limits.hpp>
+#include <duroxide/postgres_provider.hpp>
 #include <duroxide/registry.hpp>
 #include <duroxide/runtime.hpp>
 #include <duroxide/runtime_health.hpp>

@@ -59,6 +59,7 @@ class PostgresProvider final : public Provider, public ProviderAdmin {
                                              const std::vector<Event>& events) override;
   ProviderResult<std::optional<CustomStatusSnapshot>> get_custom_status(const std::string& instance,
                                                                         std::uint64_t last_seen_version) override;
+  ProviderResult<std::optional<InstanceStatusRecord>> get_instance_status(const std::string& instance) override;
   ProviderResult<std::optional<std::string>> get_kv_value(const std::string& instance, const std::string& key) override;
   ProviderResult<std::map<std::string, std::string>> get_kv_all_values(const std::string& instance) override;
   ProviderResult<std::optional<SystemStats>> get_instance_stats(const std::string& instance) override;

@@ -67,10 +67,17 @@ TEST(E2eUncommittableTurns, history_row_with_another_event_id_fails_the_instance
   ASSERT_TRUE(info->output.has_value());
   EXPECT_NE(info->output->find("execution 1 event 2"), std::string::npos) << *info->output;
   EXPECT_NE(info->output->find("event_id 1"), std::string::npos) << *info->output;
-  // The history itself stays unreadable, and the client's read says which row.
+  // The client's status comes from the metadata and the failure event, so it reports the failure;
+  // the history itself stays unreadable, and a read of it says which row.
   auto status = env.client.get_orchestration_status(instance);
-  ASSERT_FALSE(status.has_value());
-  EXPECT_NE(status.error().to_string().find("event 2"), std::string::npos) << status.error().to_string();
+  ASSERT_TRUE(status.has_value()) << status.error().to_string();
+  const auto* failed = status->get_if<status::Failed>();
+  ASSERT_NE(failed, nullptr) << status->name();
+  EXPECT_NE(failed->details.display_message().find("execution 1 event 2"), std::string::npos)
+      << failed->details.display_message();
+  auto history = store->read(instance);
+  ASSERT_FALSE(history.has_value());
+  EXPECT_NE(history.error().to_string().find("event 2"), std::string::npos) << history.error().to_string();
 }
 
 TEST(E2eUncommittableTurns, history_row_with_another_event_id_is_undecodable_history) {

@@ -65,6 +65,49 @@ ProviderResult<std::vector<Event>> PostgresProvider::read_with_execution(const s
   return pg_detail::read_execution(*store_, "read_with_execution", instance, execution_id);
 }
 
+ProviderResult<std::optional<InstanceStatusRecord>> PostgresProvider::get_instance_status(const std::string& instance) {
+  constexpr std::string_view op = "get_instance_status";
+  // One round trip: the metadata rows, and for a failed execution its OrchestrationFailed event
+  // (docs/storage.md, "Status without history").
+  DUROXIDE_PG_TRY_ASSIGN(res, pg_detail::call(*store_, op,
+                                              "SELECT i.current_execution_id, e.status, e.output, i.custom_status, "
+                                              "i.custom_status_version, CASE WHEN e.status = 'Failed' THEN (SELECT "
+                                              "h.event_data FROM history h WHERE h.instance_id = i.instance_id AND "
+                                              "h.execution_id = i.current_execution_id AND h.event_type = "
+                                              "'OrchestrationFailed' ORDER BY h.event_id DESC LIMIT 1) END "
+                                              "FROM instances i LEFT JOIN executions e ON e.instance_id = "
+                                              "i.instance_id AND e.execution_id = i.current_execution_id WHERE "
+                                              "i.instance_id = $1",
+                                              {instance}));
+  if (res.rows() == 0) return std::optional<InstanceStatusRecord>();
+  // An instance row without its execution row: the history says (the default).
+  if (res.is_null(0, 1)) return Provider::get_instance_status(instance);
+  InstanceStatusRecord record;
+  record.status = res.text(0, 1);
+  if (record.status == "Completed" && !res.is_null(0, 2)) record.output = res.text(0, 2);
+  if (!res.is_null(0, 3)) record.custom_status = res.text(0, 3);
+  record.custom_status_version = res.uint64(0, 4);
+  if (record.status == "Failed") {
+    const auto execution = res.uint64(0, 0);
+    if (res.is_null(0, 5)) {
+      return std::unexpected(ProviderError::permanent(
+          std::string(op), fmt::format("instance '{}' execution {} is Failed but its history has no "
+                                       "OrchestrationFailed event",
+                                       instance, execution)));
+    }
+    auto event = parse_event(res.text(0, 5));
+    const auto* failed = event ? event->get_if<events::OrchestrationFailed>() : nullptr;
+    if (failed == nullptr) {
+      return std::unexpected(ProviderError::permanent(
+          std::string(op), fmt::format("the OrchestrationFailed event of instance '{}' execution {} does not "
+                                       "decode: {}",
+                                       instance, execution, event ? "it holds another kind" : event.error())));
+    }
+    record.failure = failed->details;
+  }
+  return std::optional<InstanceStatusRecord>(std::move(record));
+}
+
 ProviderResult<void> PostgresProvider::append_with_execution(const std::string& instance, std::uint64_t execution_id,
                                                              const std::vector<Event>& events) {
   constexpr std::string_view op = "append_with_execution";
