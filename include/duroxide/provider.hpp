@@ -14,7 +14,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <duroxide/provider_types.hpp>
@@ -96,9 +95,6 @@ class Provider {
   virtual ProviderResult<std::vector<Event>> read(const std::string& instance) = 0;
   virtual ProviderResult<std::vector<Event>> read_with_execution(const std::string& instance,
                                                                  std::uint64_t execution_id) = 0;
-  /// Test/tooling helper: appends events in one transaction; creates no instance or execution rows.
-  virtual ProviderResult<void> append_with_execution(const std::string& instance, std::uint64_t execution_id,
-                                                     const std::vector<Event>& events) = 0;
 
   /// The custom status if its version is greater than `last_seen_version`, else nothing.
   virtual ProviderResult<std::optional<CustomStatusSnapshot>> get_custom_status(const std::string& instance,
@@ -118,27 +114,20 @@ class Provider {
 
   /// Makes fetches that are waiting for work right now return (with nothing) promptly; fetches
   /// started afterwards wait normally. A runtime calls it at shutdown so its slots can exit without
-  /// waiting out a long poll. Short-poll providers need not override it.
-  virtual void wake_waiters() {}
+  /// waiting out a long poll.
+  virtual void wake_waiters() = 0;
 
-  /// A counter that grows whenever a turn of `instance` is committed through this provider object,
-  /// i.e. whenever its history, status, custom status or KV may have changed. It may also grow for
-  /// other instances' turns (a provider may share one counter among several instances): it says
-  /// "look again", never what changed. Clients waiting for a change of `instance` read it before
-  /// looking, then call wait_for_change(). Providers that cannot tell return 0.
-  virtual std::uint64_t change_epoch(const std::string& instance) {
-    (void)instance;
-    return 0;
-  }
+  /// A counter that grows whenever a turn of `instance` is committed, i.e. whenever its history,
+  /// status, custom status or KV may have changed. It may also grow for other instances' turns (a
+  /// provider may share one counter among several instances): it says "look again", never what
+  /// changed. Clients waiting for a change of `instance` read it before looking, then call
+  /// wait_for_change().
+  virtual std::uint64_t change_epoch(const std::string& instance) = 0;
 
-  /// Returns once change_epoch(instance) differs from `seen`, or after `timeout`. Changes made by
-  /// another process are not signalled, so callers keep a bounded timeout and look again. The
-  /// default waits out the timeout (plain polling).
-  virtual void wait_for_change(const std::string& instance, std::uint64_t seen, Millis timeout) {
-    (void)instance;
-    (void)seen;
-    std::this_thread::sleep_for(timeout);
-  }
+  /// Returns once change_epoch(instance) differs from `seen`, or after `timeout`. A store signals
+  /// the changes it can see (SQLite: this process's commits; PostgreSQL: every process's, through
+  /// LISTEN/NOTIFY), so callers keep a bounded timeout and look again.
+  virtual void wait_for_change(const std::string& instance, std::uint64_t seen, Millis timeout) = 0;
 
   // ---- identity ----
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <duroxide/error_details.hpp>
@@ -18,24 +19,46 @@
 
 namespace duroxide {
 
-/// A storage failure: which operation, what happened, and whether retrying may help.
+/// What kind of failure a ProviderError is, so that callers decide by kind, never by reading the
+/// message (docs/storage.md, "Errors"). Every store reports these kinds for the same situations;
+/// the validation suite checks it.
+enum class ProviderErrorKind {
+  Other,                         ///< anything else: busy or lost database, I/O, a store's own trouble
+  NotFound,                      ///< the instance or execution named does not exist
+  InstanceStillRunning,          ///< deleting a running instance without force
+  CannotDeleteSubOrchestration,  ///< deleting a child directly: delete its root
+  LockLost,                      ///< the lock token is unknown, expired, already used, or its work cancelled
+  DuplicateEvent,                ///< an event id the execution already has
+  InvalidInput,                  ///< an argument the contract forbids (empty id, event id 0, wrong item kind)
+  PayloadTooLarge,               ///< a serialized work item or event above the store's limit
+};
+
+/// The kind's name, e.g. "LockLost".
+std::string_view to_string(ProviderErrorKind kind);
+
+/// A storage failure: which operation, what happened, whether retrying may help, and its kind.
 struct ProviderError {
   std::string operation;
   std::string message;
   bool retryable = true;
+  ProviderErrorKind kind = ProviderErrorKind::Other;
 
   /// Transient: a retry may succeed (busy database, lost connection).
   static ProviderError transient(std::string operation, std::string message) {
-    return {std::move(operation), std::move(message), true};
+    return {std::move(operation), std::move(message), true, ProviderErrorKind::Other};
   }
   /// Permanent: retrying cannot help (invalid lock token, duplicate event id, bad input).
-  static ProviderError permanent(std::string operation, std::string message) {
-    return {std::move(operation), std::move(message), false};
+  static ProviderError permanent(std::string operation, std::string message,
+                                 ProviderErrorKind kind = ProviderErrorKind::Other) {
+    return {std::move(operation), std::move(message), false, kind};
   }
   /// A bare message: operation "unknown", retryable (duroxide's conversion from a string).
-  static ProviderError from_message(std::string message) { return {"unknown", std::move(message), true}; }
+  static ProviderError from_message(std::string message) {
+    return {"unknown", std::move(message), true, ProviderErrorKind::Other};
+  }
 
   bool is_retryable() const { return retryable; }
+  bool is(ProviderErrorKind k) const { return kind == k; }
   /// "<operation>: <message>".
   std::string to_string() const { return operation + ": " + message; }
   ErrorDetails to_infrastructure_error() const { return ErrorDetails::infrastructure(operation, message, retryable); }

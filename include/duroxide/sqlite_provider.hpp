@@ -71,8 +71,6 @@ class SqliteProvider final : public Provider, public ProviderAdmin {
   ProviderResult<std::vector<Event>> read(const std::string& instance) override;
   ProviderResult<std::vector<Event>> read_with_execution(const std::string& instance,
                                                          std::uint64_t execution_id) override;
-  ProviderResult<void> append_with_execution(const std::string& instance, std::uint64_t execution_id,
-                                             const std::vector<Event>& events) override;
   ProviderResult<std::optional<CustomStatusSnapshot>> get_custom_status(const std::string& instance,
                                                                         std::uint64_t last_seen_version) override;
   ProviderResult<std::optional<InstanceStatusRecord>> get_instance_status(const std::string& instance) override;

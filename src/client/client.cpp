@@ -2,7 +2,6 @@
 #include <duroxide/utf8.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <initializer_list>
 #include <thread>
 
@@ -73,11 +72,6 @@ ClientResult<void> require_utf8(std::string_view call,
     }
   }
   return {};
-}
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
 }
 
 }  // namespace
@@ -334,16 +328,16 @@ ClientResult<DeleteInstanceResult> Client::delete_instance(const std::string& in
                  deleted->queue_messages_deleted);
     return *deleted;
   }
-  // Classify by the store's message (docs/runtime.md, "Client"), first match wins.
-  const std::string text = lower(deleted.error().message);
-  if (text.find("not found") != std::string::npos) {
-    return std::unexpected(ClientError::of(ClientError::Kind::InstanceNotFound, instance));
-  }
-  if (text.find("still running") != std::string::npos) {
-    return std::unexpected(ClientError::of(ClientError::Kind::InstanceStillRunning, instance));
-  }
-  if (text.find("sub-orchestration") != std::string::npos || text.find("delete the root") != std::string::npos) {
-    return std::unexpected(ClientError::of(ClientError::Kind::CannotDeleteSubOrchestration, instance));
+  // Classified by the store's error kind, never by its wording (docs/storage.md, "Errors").
+  switch (deleted.error().kind) {
+    case ProviderErrorKind::NotFound:
+      return std::unexpected(ClientError::of(ClientError::Kind::InstanceNotFound, instance));
+    case ProviderErrorKind::InstanceStillRunning:
+      return std::unexpected(ClientError::of(ClientError::Kind::InstanceStillRunning, instance));
+    case ProviderErrorKind::CannotDeleteSubOrchestration:
+      return std::unexpected(ClientError::of(ClientError::Kind::CannotDeleteSubOrchestration, instance));
+    default:
+      break;
   }
   return std::unexpected(ClientError(std::move(deleted.error())));
 }

@@ -9,12 +9,14 @@ namespace {
 
 ProviderResult<void> validate_identifier(std::string_view operation, std::string_view what, std::string_view value) {
   if (value.empty()) {
-    return std::unexpected(ProviderError::permanent(std::string(operation), fmt::format("{} must not be empty", what)));
+    return std::unexpected(ProviderError::permanent(std::string(operation), fmt::format("{} must not be empty", what),
+                                                    ProviderErrorKind::InvalidInput));
   }
   if (value.size() > kMaxIdentifierBytes) {
     return std::unexpected(ProviderError::permanent(
         std::string(operation),
-        fmt::format("{} is {} bytes long; the limit is {} bytes", what, value.size(), kMaxIdentifierBytes)));
+        fmt::format("{} is {} bytes long; the limit is {} bytes", what, value.size(), kMaxIdentifierBytes),
+        ProviderErrorKind::InvalidInput));
   }
   return {};
 }
@@ -52,13 +54,15 @@ ProviderResult<void> validate_payload_size(std::string_view operation, std::stri
                                            std::size_t max_bytes) {
   if (bytes <= max_bytes) return {};
   return std::unexpected(ProviderError::permanent(
-      std::string(operation), fmt::format("{} is {} bytes; the store's limit is {} bytes", what, bytes, max_bytes)));
+      std::string(operation), fmt::format("{} is {} bytes; the store's limit is {} bytes", what, bytes, max_bytes),
+      ProviderErrorKind::PayloadTooLarge));
 }
 
 ProviderResult<void> validate_event(std::string_view operation, const Event& event) {
   if (event.event_id == 0) {
     return std::unexpected(ProviderError::permanent(
-        std::string(operation), fmt::format("{} event has event_id 0 (ids start at 1)", event.type_name())));
+        std::string(operation), fmt::format("{} event has event_id 0 (ids start at 1)", event.type_name()),
+        ProviderErrorKind::InvalidInput));
   }
   return {};
 }

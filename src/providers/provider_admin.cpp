@@ -38,7 +38,8 @@ ProviderResult<DeleteInstanceResult> ProviderAdmin::delete_instance(const std::s
   if (parent->has_value()) {
     return std::unexpected(ProviderError::permanent(
         "delete_instance",
-        fmt::format("Cannot delete sub-orchestration {} directly. Delete root instance instead.", instance)));
+        fmt::format("Cannot delete sub-orchestration {} directly. Delete root instance instead.", instance),
+        ProviderErrorKind::CannotDeleteSubOrchestration));
   }
   auto tree = get_instance_tree(instance);
   if (!tree) return std::unexpected(tree.error());

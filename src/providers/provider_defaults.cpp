@@ -1,9 +1,32 @@
-// Default implementations of Provider's optional methods (docs/storage.md).
+// Default implementations of Provider's optional methods, and the names of error kinds
+// (docs/storage.md).
 #include <algorithm>
 
 #include <duroxide/provider.hpp>
 
 namespace duroxide {
+
+std::string_view to_string(ProviderErrorKind kind) {
+  switch (kind) {
+    case ProviderErrorKind::Other:
+      return "Other";
+    case ProviderErrorKind::NotFound:
+      return "NotFound";
+    case ProviderErrorKind::InstanceStillRunning:
+      return "InstanceStillRunning";
+    case ProviderErrorKind::CannotDeleteSubOrchestration:
+      return "CannotDeleteSubOrchestration";
+    case ProviderErrorKind::LockLost:
+      return "LockLost";
+    case ProviderErrorKind::DuplicateEvent:
+      return "DuplicateEvent";
+    case ProviderErrorKind::InvalidInput:
+      return "InvalidInput";
+    case ProviderErrorKind::PayloadTooLarge:
+      return "PayloadTooLarge";
+  }
+  return "Other";
+}
 
 ProviderResult<std::optional<InstanceStatusRecord>> Provider::get_instance_status(const std::string& instance) {
   // A store without status metadata: the latest execution's history says it, newest event first.

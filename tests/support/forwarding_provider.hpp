@@ -57,10 +57,6 @@ class ForwardingProvider : public Provider {
                                                          std::uint64_t execution_id) override {
     return inner_->read_with_execution(instance, execution_id);
   }
-  ProviderResult<void> append_with_execution(const std::string& instance, std::uint64_t execution_id,
-                                             const std::vector<Event>& events) override {
-    return inner_->append_with_execution(instance, execution_id, events);
-  }
   ProviderResult<std::optional<CustomStatusSnapshot>> get_custom_status(const std::string& instance,
                                                                         std::uint64_t last_seen) override {
     return inner_->get_custom_status(instance, last_seen);

@@ -90,11 +90,6 @@ ProviderResult<std::vector<Event>> InstrumentedProvider::read_with_execution(con
                                                                              std::uint64_t execution_id) {
   return inner_->read_with_execution(instance, execution_id);
 }
-ProviderResult<void> InstrumentedProvider::append_with_execution(const std::string& instance,
-                                                                 std::uint64_t execution_id,
-                                                                 const std::vector<Event>& events) {
-  return inner_->append_with_execution(instance, execution_id, events);
-}
 ProviderResult<std::optional<CustomStatusSnapshot>> InstrumentedProvider::get_custom_status(
     const std::string& instance, std::uint64_t last_seen_version) {
   return inner_->get_custom_status(instance, last_seen_version);

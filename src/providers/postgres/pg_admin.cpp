@@ -18,7 +18,8 @@ ProviderResult<std::vector<Event>> read_execution(PostgresProvider::Store& s, st
 namespace {
 
 ProviderError not_found(std::string_view operation, const std::string& instance) {
-  return ProviderError::permanent(std::string(operation), fmt::format("Instance {} not found", instance));
+  return ProviderError::permanent(std::string(operation), fmt::format("Instance {} not found", instance),
+                                  ProviderErrorKind::NotFound);
 }
 
 std::vector<std::string> texts(const pg::Result& res) {
@@ -116,7 +117,8 @@ ProviderResult<ExecutionInfo> PostgresProvider::get_execution_info(const std::st
                                               {instance, num(execution_id)}));
   if (res.rows() == 0) {
     return std::unexpected(ProviderError::permanent(
-        std::string(op), fmt::format("Execution {} of instance {} not found", execution_id, instance)));
+        std::string(op), fmt::format("Execution {} of instance {} not found", execution_id, instance),
+        ProviderErrorKind::NotFound));
   }
   ExecutionInfo info;
   info.execution_id = res.uint64(0, 0);
@@ -190,7 +192,8 @@ ProviderResult<DeleteInstanceResult> PostgresProvider::delete_instances_atomic(c
           if (running.rows() > 0) {
             return std::unexpected(ProviderError::permanent(
                 std::string(op),
-                fmt::format("Instance {} is still running. Use force=true to delete it anyway.", running.text(0, 0))));
+                fmt::format("Instance {} is still running. Use force=true to delete it anyway.", running.text(0, 0)),
+                ProviderErrorKind::InstanceStillRunning));
           }
         }
         DUROXIDE_PG_TRY_ASSIGN(orphan, conn.exec(op,

@@ -116,7 +116,8 @@ bool is_transient(std::string_view sqlstate) {
 ProviderError to_provider_error(std::string_view operation, const DbError& error) {
   std::string message =
       error.sqlstate.empty() ? error.message : fmt::format("{} (SQLSTATE {})", error.message, error.sqlstate);
-  return ProviderError{std::string(operation), std::move(message), is_transient(error.sqlstate)};
+  return ProviderError{std::string(operation), std::move(message), is_transient(error.sqlstate),
+                       ProviderErrorKind::Other};
 }
 
 ProviderResult<std::unique_ptr<Connection>> Connection::connect(const std::string& conninfo,

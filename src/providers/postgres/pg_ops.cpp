@@ -69,9 +69,12 @@ ProviderResult<std::uint64_t> record_dead_letter(PostgresProvider::Store& s, std
 }
 
 ProviderError classify(std::string_view operation, const pg::DbError& error, const ProviderError& fallback) {
-  if (error.sqlstate == kInvalidToken) return ProviderError::permanent(std::string(operation), error.message);
+  if (error.sqlstate == kInvalidToken) {
+    return ProviderError::permanent(std::string(operation), error.message, ProviderErrorKind::LockLost);
+  }
   if (error.sqlstate == "23505") {
-    return ProviderError::permanent(std::string(operation), fmt::format("duplicate event id: {}", error.message));
+    return ProviderError::permanent(std::string(operation), fmt::format("duplicate event id: {}", error.message),
+                                    ProviderErrorKind::DuplicateEvent);
   }
   return fallback;
 }

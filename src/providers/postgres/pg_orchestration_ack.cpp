@@ -25,7 +25,8 @@ ProviderResult<void> validate_ack(const OrchestrationAck& ack, std::size_t max_p
     if (!is_worker_item(item)) {
       return std::unexpected(ProviderError::permanent(
           std::string(kAck),
-          fmt::format("worker_items may hold ActivityExecute only, got {}", work_item_type_name(item))));
+          fmt::format("worker_items may hold ActivityExecute only, got {}", work_item_type_name(item)),
+          ProviderErrorKind::InvalidInput));
     }
     DUROXIDE_PG_TRY(providers::validate_work_item(kAck, item));
   }
@@ -42,7 +43,8 @@ ProviderResult<void> validate_ack(const OrchestrationAck& ack, std::size_t max_p
   if (ack.metadata.status) {
     const auto& status = *ack.metadata.status;
     if (status != "Running" && !is_terminal_status(status)) {
-      return std::unexpected(ProviderError::permanent(std::string(kAck), fmt::format("unknown status '{}'", status)));
+      return std::unexpected(ProviderError::permanent(std::string(kAck), fmt::format("unknown status '{}'", status),
+                                                      ProviderErrorKind::InvalidInput));
     }
   }
   return {};

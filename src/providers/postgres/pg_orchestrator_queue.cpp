@@ -215,8 +215,9 @@ ProviderResult<std::optional<LockedOrchestrationItem>> fetch_once(PostgresProvid
 ProviderResult<void> PostgresProvider::enqueue_for_orchestrator(const WorkItem& item, std::optional<Millis> delay) {
   constexpr std::string_view op = "enqueue_for_orchestrator";
   if (is_worker_item(item)) {
-    return std::unexpected(ProviderError::permanent(
-        std::string(op), "Invalid work item type: ActivityExecute belongs to the worker queue"));
+    return std::unexpected(
+        ProviderError::permanent(std::string(op), "Invalid work item type: ActivityExecute belongs to the worker queue",
+                                 ProviderErrorKind::InvalidInput));
   }
   DUROXIDE_PG_TRY(providers::validate_work_item(op, item));
   DUROXIDE_PG_TRY_ASSIGN(json, pg_detail::encode_work_item(op, item, store_->options.max_payload_bytes));

@@ -108,28 +108,6 @@ ProviderResult<std::optional<InstanceStatusRecord>> PostgresProvider::get_instan
   return std::optional<InstanceStatusRecord>(std::move(record));
 }
 
-ProviderResult<void> PostgresProvider::append_with_execution(const std::string& instance, std::uint64_t execution_id,
-                                                             const std::vector<Event>& events) {
-  constexpr std::string_view op = "append_with_execution";
-  DUROXIDE_PG_TRY(providers::validate_instance_id(op, instance));
-  DUROXIDE_PG_TRY_ASSIGN(json, pg_detail::encode_events(op, events, store_->options.max_payload_bytes));
-  std::vector<std::optional<std::int64_t>> ids;
-  std::vector<std::optional<std::string>> types;
-  std::vector<std::optional<std::string>> data;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    ids.emplace_back(static_cast<std::int64_t>(events[i].event_id));
-    types.emplace_back(events[i].type_name());
-    data.emplace_back(json[i]);
-  }
-  DUROXIDE_PG_TRY(
-      pg_detail::call(*store_, op,
-                      "INSERT INTO history (instance_id, execution_id, event_id, event_type, event_data) "
-                      "SELECT $1, $2::bigint, u.id, u.typ, u.data FROM unnest($3::bigint[], $4::text[], "
-                      "$5::text[]) AS u(id, typ, data)",
-                      {instance, num(execution_id), pg::int_array(ids), pg::text_array(types), pg::text_array(data)}));
-  return {};
-}
-
 ProviderResult<std::optional<CustomStatusSnapshot>> PostgresProvider::get_custom_status(
     const std::string& instance, std::uint64_t last_seen_version) {
   DUROXIDE_PG_TRY_ASSIGN(res, pg_detail::call(*store_, "get_custom_status",

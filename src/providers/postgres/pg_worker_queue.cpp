@@ -96,7 +96,8 @@ ProviderResult<void> PostgresProvider::enqueue_for_worker(const WorkItem& item) 
   if (!is_worker_item(item)) {
     return std::unexpected(ProviderError::permanent(
         std::string(op),
-        fmt::format("Invalid work item type: {} belongs to the orchestrator queue", work_item_type_name(item))));
+        fmt::format("Invalid work item type: {} belongs to the orchestrator queue", work_item_type_name(item)),
+        ProviderErrorKind::InvalidInput));
   }
   DUROXIDE_PG_TRY(providers::validate_work_item(op, item));
   DUROXIDE_PG_TRY_ASSIGN(json, pg_detail::encode_work_item(op, item, store_->options.max_payload_bytes));
@@ -124,9 +125,11 @@ ProviderResult<void> PostgresProvider::ack_work_item(const std::string& lock_tok
   if (completion) {
     if (!std::holds_alternative<work_items::ActivityCompleted>(*completion) &&
         !std::holds_alternative<work_items::ActivityFailed>(*completion)) {
-      return std::unexpected(ProviderError::permanent(
-          std::string(op), fmt::format("a completion must be ActivityCompleted or ActivityFailed, got {}",
-                                       work_item_type_name(*completion))));
+      return std::unexpected(
+          ProviderError::permanent(std::string(op),
+                                   fmt::format("a completion must be ActivityCompleted or ActivityFailed, got {}",
+                                               work_item_type_name(*completion)),
+                                   ProviderErrorKind::InvalidInput));
     }
     DUROXIDE_PG_TRY(providers::validate_work_item(op, *completion));
     DUROXIDE_PG_TRY_ASSIGN(encoded, pg_detail::encode_work_item(op, *completion, store_->options.max_payload_bytes));

@@ -17,7 +17,8 @@ ProviderResult<std::vector<Event>> read_execution(ReadLease& s, std::string_view
 namespace {
 
 ProviderError not_found(std::string_view operation, const std::string& instance) {
-  return ProviderError::permanent(std::string(operation), fmt::format("Instance {} not found", instance));
+  return ProviderError::permanent(std::string(operation), fmt::format("Instance {} not found", instance),
+                                  ProviderErrorKind::NotFound);
 }
 
 ProviderResult<std::vector<std::string>> collect_texts(sqlite::Statement& stmt) {
@@ -143,7 +144,8 @@ ProviderResult<ExecutionInfo> SqliteProvider::get_execution_info(const std::stri
   DUROXIDE_TRY_ASSIGN(row, stmt.step());
   if (!row) {
     return std::unexpected(ProviderError::permanent(
-        std::string(op), fmt::format("Execution {} of instance {} not found", execution_id, instance)));
+        std::string(op), fmt::format("Execution {} of instance {} not found", execution_id, instance),
+        ProviderErrorKind::NotFound));
   }
   ExecutionInfo info;
   info.execution_id = stmt.uint64(0);
@@ -236,7 +238,8 @@ ProviderResult<DeleteInstanceResult> SqliteProvider::delete_instances_atomic(con
     if (row) {
       return std::unexpected(ProviderError::permanent(
           std::string(op),
-          fmt::format("Instance {} is still running. Use force=true to delete it anyway.", running.text(0))));
+          fmt::format("Instance {} is still running. Use force=true to delete it anyway.", running.text(0)),
+          ProviderErrorKind::InstanceStillRunning));
     }
   }
   {

@@ -249,7 +249,7 @@ ProviderError Database::error(std::string_view operation, int code) {
   const bool retryable = is_busy(code) || primary == SQLITE_FULL || primary == SQLITE_IOERR;
   if (primary == SQLITE_FULL) short_of_space_ = true;
   const char* message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(code);
-  return ProviderError{std::string(operation), message, retryable};
+  return ProviderError{std::string(operation), message, retryable, ProviderErrorKind::Other};
 }
 
 void Database::checkpoint_if_short_of_space() {

@@ -139,8 +139,9 @@ ProviderResult<void> append_events(SqliteProvider::Store& s, std::string_view op
     if (!inserted) {
       if (sqlite3_extended_errcode(s.db->handle()) == SQLITE_CONSTRAINT_PRIMARYKEY) {
         return std::unexpected(ProviderError::permanent(
-            std::string(operation), fmt::format("duplicate event id {} in instance '{}' execution {}", event.event_id,
-                                                instance, execution_id)));
+            std::string(operation),
+            fmt::format("duplicate event id {} in instance '{}' execution {}", event.event_id, instance, execution_id),
+            ProviderErrorKind::DuplicateEvent));
       }
       return std::unexpected(inserted.error());
     }

@@ -31,7 +31,8 @@ ProviderResult<void> validate_ack(const OrchestrationAck& ack, std::size_t max_p
     if (!is_worker_item(item)) {
       return std::unexpected(ProviderError::permanent(
           std::string(kAck),
-          fmt::format("worker_items may hold ActivityExecute only, got {}", work_item_type_name(item))));
+          fmt::format("worker_items may hold ActivityExecute only, got {}", work_item_type_name(item)),
+          ProviderErrorKind::InvalidInput));
     }
     DUROXIDE_TRY(providers::validate_work_item(kAck, item));
   }
@@ -48,7 +49,8 @@ ProviderResult<void> validate_ack(const OrchestrationAck& ack, std::size_t max_p
   if (ack.metadata.status) {
     const auto& status = *ack.metadata.status;
     if (status != "Running" && !is_terminal_status(status)) {
-      return std::unexpected(ProviderError::permanent(std::string(kAck), fmt::format("unknown status '{}'", status)));
+      return std::unexpected(ProviderError::permanent(std::string(kAck), fmt::format("unknown status '{}'", status),
+                                                      ProviderErrorKind::InvalidInput));
     }
   }
   return {};
@@ -276,13 +278,15 @@ ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& l
     find.bind(1, lock_token);
     DUROXIDE_TRY_ASSIGN(row, find.step());
     if (!row) {
-      return std::unexpected(ProviderError::permanent(std::string(kAck), "Invalid lock token: " + lock_token));
+      return std::unexpected(ProviderError::permanent(std::string(kAck), "Invalid lock token: " + lock_token,
+                                                      ProviderErrorKind::LockLost));
     }
     instance = find.text(0);
     // Checked up front rather than at the end: the transaction makes both orders equivalent.
     if (find.int64(1) <= now) {
-      return std::unexpected(ProviderError::permanent(
-          std::string(kAck), fmt::format("Instance lock expired for instance '{}'", instance)));
+      return std::unexpected(ProviderError::permanent(std::string(kAck),
+                                                      fmt::format("Instance lock expired for instance '{}'", instance),
+                                                      ProviderErrorKind::LockLost));
     }
   }
 
@@ -340,7 +344,9 @@ ProviderResult<void> SqliteProvider::abandon_orchestration_item(const std::strin
     DUROXIDE_TRY_ASSIGN(find, s.statement(op, "SELECT instance_id FROM instance_locks WHERE lock_token = ?1"));
     find.bind(1, lock_token);
     DUROXIDE_TRY_ASSIGN(row, find.step());
-    if (!row) return std::unexpected(ProviderError::permanent(std::string(op), "Invalid lock token: " + lock_token));
+    if (!row)
+      return std::unexpected(
+          ProviderError::permanent(std::string(op), "Invalid lock token: " + lock_token, ProviderErrorKind::LockLost));
     instance = find.text(0);
   }
   DUROXIDE_TRY(exec(s, op, "DELETE FROM instance_locks WHERE instance_id = ?1", instance));
@@ -374,8 +380,9 @@ ProviderResult<void> SqliteProvider::renew_orchestration_item_lock(const std::st
   stmt.bind(1, lock_token).bind(2, now + extend_for.count()).bind(3, now);
   DUROXIDE_TRY_ASSIGN(changed, stmt.run());
   if (changed == 0) {
-    return std::unexpected(
-        ProviderError::permanent(std::string(op), "Invalid lock token, lock expired or already acked: " + lock_token));
+    return std::unexpected(ProviderError::permanent(std::string(op),
+                                                    "Invalid lock token, lock expired or already acked: " + lock_token,
+                                                    ProviderErrorKind::LockLost));
   }
   return {};
 }

@@ -147,17 +147,6 @@ ProviderResult<std::optional<InstanceStatusRecord>> SqliteProvider::get_instance
   return Provider::get_instance_status(instance);
 }
 
-ProviderResult<void> SqliteProvider::append_with_execution(const std::string& instance, std::uint64_t execution_id,
-                                                           const std::vector<Event>& events) {
-  constexpr std::string_view op = "append_with_execution";
-  DUROXIDE_TRY(providers::validate_instance_id(op, instance));
-  DUROXIDE_TRY_ASSIGN(json, sqlite_detail::encode_events(op, events, store_->options.max_payload_bytes));
-  std::lock_guard lock(store_->mutex);
-  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*store_->db, op));
-  DUROXIDE_TRY(sqlite_detail::append_events(*store_, op, instance, execution_id, events, json));
-  return tx.commit();
-}
-
 ProviderResult<std::optional<CustomStatusSnapshot>> SqliteProvider::get_custom_status(const std::string& instance,
                                                                                       std::uint64_t last_seen_version) {
   constexpr std::string_view op = "get_custom_status";

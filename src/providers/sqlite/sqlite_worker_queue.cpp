@@ -215,7 +215,8 @@ ProviderResult<void> SqliteProvider::enqueue_for_worker(const WorkItem& item) {
   if (!is_worker_item(item)) {
     return std::unexpected(ProviderError::permanent(
         std::string(op),
-        fmt::format("Invalid work item type: {} belongs to the orchestrator queue", work_item_type_name(item))));
+        fmt::format("Invalid work item type: {} belongs to the orchestrator queue", work_item_type_name(item)),
+        ProviderErrorKind::InvalidInput));
   }
   DUROXIDE_TRY(providers::validate_work_item(op, item));
   DUROXIDE_TRY_ASSIGN(json, sqlite_detail::encode_work_item(op, item, store_->options.max_payload_bytes));
@@ -238,9 +239,11 @@ ProviderResult<void> SqliteProvider::ack_work_item(const std::string& lock_token
   if (completion) {
     if (!std::holds_alternative<work_items::ActivityCompleted>(*completion) &&
         !std::holds_alternative<work_items::ActivityFailed>(*completion)) {
-      return std::unexpected(ProviderError::permanent(
-          std::string(op), fmt::format("a completion must be ActivityCompleted or ActivityFailed, got {}",
-                                       work_item_type_name(*completion))));
+      return std::unexpected(
+          ProviderError::permanent(std::string(op),
+                                   fmt::format("a completion must be ActivityCompleted or ActivityFailed, got {}",
+                                               work_item_type_name(*completion)),
+                                   ProviderErrorKind::InvalidInput));
     }
     DUROXIDE_TRY(providers::validate_work_item(op, *completion));
   }
@@ -262,7 +265,8 @@ ProviderResult<void> SqliteProvider::ack_work_item(const std::string& lock_token
     DUROXIDE_TRY_ASSIGN(row, remove.step());
     if (!row) {
       return std::unexpected(ProviderError::permanent(
-          std::string(op), "Invalid lock token, lock expired or activity cancelled: " + lock_token));
+          std::string(op), "Invalid lock token, lock expired or activity cancelled: " + lock_token,
+          ProviderErrorKind::LockLost));
     }
     session_id = remove.optional_text(0);
     DUROXIDE_TRY(remove.run());
@@ -290,8 +294,8 @@ ProviderResult<void> SqliteProvider::abandon_work_item(const std::string& lock_t
   stmt.bind(3, ignore_attempt ? 1 : 0);
   DUROXIDE_TRY_ASSIGN(changed, stmt.run());
   if (changed == 0) {
-    return std::unexpected(
-        ProviderError::permanent(std::string(op), "Invalid lock token or already acked: " + lock_token));
+    return std::unexpected(ProviderError::permanent(
+        std::string(op), "Invalid lock token or already acked: " + lock_token, ProviderErrorKind::LockLost));
   }
   s.wake(WakeQueue::Worker);
   return {};
@@ -309,7 +313,8 @@ ProviderResult<void> SqliteProvider::renew_work_item_lock(const std::string& loc
   DUROXIDE_TRY_ASSIGN(row, stmt.step());
   if (!row) {
     return std::unexpected(ProviderError::permanent(
-        std::string(op), "Invalid lock token, lock expired or activity cancelled: " + lock_token));
+        std::string(op), "Invalid lock token, lock expired or activity cancelled: " + lock_token,
+        ProviderErrorKind::LockLost));
   }
   const auto session_id = stmt.optional_text(0);
   DUROXIDE_TRY(stmt.run());

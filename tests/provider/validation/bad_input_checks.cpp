@@ -71,8 +71,6 @@ TEST_P(ProviderBadInput, EventIdZeroIsRejected) {
       must_fail(provider->ack_orchestration_item(item.lock_token, make_ack(1, {started_event("inst", 1, 0)})), "ack"),
       "event_id 0");
   EXPECT_TRUE(must(provider->read("inst"), "read").empty());
-  expect_permanent(must_fail(provider->append_with_execution("inst", 1, {started_event("inst", 1, 0)}), "append"),
-                   "event_id 0");
 }
 
 TEST_P(ProviderBadInput, UnknownLockTokensAreRejectedEverywhere) {

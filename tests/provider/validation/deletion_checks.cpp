@@ -113,6 +113,7 @@ TEST_P(ProviderDeletion, CascadeDeleteHierarchy) {
     for (bool force : {false, true}) {
       auto error = must_fail(admin(*p).delete_instance(id, force), id);
       EXPECT_NE(error.message.find("sub-orchestration"), std::string::npos) << error.message;
+      EXPECT_EQ(error.kind, ProviderErrorKind::CannotDeleteSubOrchestration) << to_string(error.kind);
     }
   }
   const auto deleted = must(admin(*p).delete_instance("root", true), "delete root");
