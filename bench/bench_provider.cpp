@@ -83,7 +83,7 @@ double orchestration_rate(const std::string& path, int n) {
     ack.worker_items.push_back(work_items::ActivityExecute{item->item.instance, 1, 2, "Step", "{}", {}, {}});
     ack.metadata.orchestration_name = "Bench";
     ack.metadata.orchestration_version = "1.0.0";
-    ack.metadata.status = "Running";
+    ack.metadata.status = ExecutionStatus::Running;
     check(store->ack_orchestration_item(item->lock_token, ack), "ack");
   }
   return n / seconds_since(start);

@@ -45,8 +45,9 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(depths.worker_queue));
   for (const auto& id : example::check(client.list_all_instances(), "list_all_instances")) {
     const auto info = example::check(client.get_instance_info(id), "get_instance_info");
+    const std::string status(info.status ? duroxide::to_string(*info.status) : "unknown");
     std::printf("%s  %s %s  %s  executions: %llu\n", id.c_str(), info.orchestration_name.c_str(),
-                info.orchestration_version.c_str(), info.status.c_str(),
+                info.orchestration_version.c_str(), status.c_str(),
                 static_cast<unsigned long long>(info.current_execution_id));
   }
   return 0;

@@ -144,6 +144,8 @@ class Client {
   // ---- management (needs the store's ProviderAdmin) ----
   bool has_management_capability() const;
   ClientResult<std::vector<std::string>> list_all_instances() const;
+  ClientResult<std::vector<std::string>> list_instances_by_status(ExecutionStatus status) const;
+  /// duroxide's form: "Running", "Completed", "Failed" or "ContinuedAsNew" (any other word: none).
   ClientResult<std::vector<std::string>> list_instances_by_status(const std::string& status) const;
   ClientResult<InstanceInfo> get_instance_info(const std::string& instance) const;
   ClientResult<ExecutionInfo> get_execution_info(const std::string& instance, std::uint64_t execution_id) const;

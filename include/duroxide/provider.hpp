@@ -146,7 +146,7 @@ class ProviderAdmin {
   /// All instance ids, newest first.
   virtual ProviderResult<std::vector<std::string>> list_instances() = 0;
   /// Ids whose current execution has `status`, newest first.
-  virtual ProviderResult<std::vector<std::string>> list_instances_by_status(const std::string& status) = 0;
+  virtual ProviderResult<std::vector<std::string>> list_instances_by_status(ExecutionStatus status) = 0;
   /// Execution ids ascending; empty for an unknown instance.
   virtual ProviderResult<std::vector<std::uint64_t>> list_executions(const std::string& instance) = 0;
   virtual ProviderResult<std::vector<Event>> read_history_with_execution_id(const std::string& instance,

@@ -110,9 +110,20 @@ struct LockedOrchestrationItem {
   std::uint32_t attempt_count = 0;
 };
 
+/// The status of one execution, as stores record it (docs/storage.md, "Schema": the text forms are
+/// what the status columns hold, the same words duroxide writes).
+enum class ExecutionStatus { Running, Completed, Failed, ContinuedAsNew };
+
+/// "Running", "Completed", "Failed" or "ContinuedAsNew".
+std::string_view to_string(ExecutionStatus status);
+/// The status a stored text names; nothing for any other text (a row written by something else).
+std::optional<ExecutionStatus> parse_execution_status(std::string_view text);
+/// Completed, Failed and ContinuedAsNew: the execution has ended.
+inline bool is_terminal(ExecutionStatus status) { return status != ExecutionStatus::Running; }
+
 /// What the runtime tells the provider about the execution in an ack (docs/orchestration-engine.md, "Terminal states").
 struct ExecutionMetadata {
-  std::optional<std::string> status;  ///< "Running", "Completed", "Failed", "ContinuedAsNew"
+  std::optional<ExecutionStatus> status;
   std::optional<std::string> output;
   std::optional<std::string> orchestration_name;  ///< with orchestration_version: create/update the instance row
   std::optional<std::string> orchestration_version;
@@ -177,9 +188,9 @@ struct CustomStatusSnapshot {
 /// An instance's status as its metadata records it (Provider::get_instance_status), so that a
 /// client can report it without reading the whole history (docs/storage.md, "Status without history").
 struct InstanceStatusRecord {
-  /// The current execution's status: "Running", "Completed", "Failed" or "ContinuedAsNew" (the
-  /// next execution has not started its first turn yet).
-  std::string status;
+  /// The current execution's status; ContinuedAsNew while the next execution has not had its
+  /// first turn.
+  ExecutionStatus status = ExecutionStatus::Running;
   std::optional<std::string> output;  ///< Completed: the orchestration's output
   /// Failed: the details of the execution's OrchestrationFailed event.
   std::optional<ErrorDetails> failure;
@@ -205,7 +216,9 @@ struct InstanceInfo {
   std::string orchestration_name;
   std::string orchestration_version;  ///< "unknown" if not recorded
   std::uint64_t current_execution_id = 1;
-  std::string status;  ///< current execution's; "Unknown" without an execution row
+  /// The current execution's status; nothing without an execution row (or with a status text this
+  /// library does not know).
+  std::optional<ExecutionStatus> status;
   std::optional<std::string> output;
   std::uint64_t created_at_ms = 0;
   std::uint64_t updated_at_ms = 0;
@@ -215,7 +228,7 @@ struct InstanceInfo {
 
 struct ExecutionInfo {
   std::uint64_t execution_id = 0;
-  std::string status;
+  std::optional<ExecutionStatus> status;  ///< nothing for a status text this library does not know
   std::optional<std::string> output;
   std::uint64_t started_at_ms = 0;
   std::optional<std::uint64_t> completed_at_ms;

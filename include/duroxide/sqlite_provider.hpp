@@ -86,7 +86,7 @@ class SqliteProvider final : public Provider, public ProviderAdmin {
 
   // ProviderAdmin
   ProviderResult<std::vector<std::string>> list_instances() override;
-  ProviderResult<std::vector<std::string>> list_instances_by_status(const std::string& status) override;
+  ProviderResult<std::vector<std::string>> list_instances_by_status(ExecutionStatus status) override;
   ProviderResult<std::vector<std::uint64_t>> list_executions(const std::string& instance) override;
   ProviderResult<std::vector<Event>> read_history_with_execution_id(const std::string& instance,
                                                                     std::uint64_t execution_id) override;

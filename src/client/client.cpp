@@ -173,10 +173,10 @@ ClientResult<OrchestrationStatus> Client::get_orchestration_status(const std::st
   if (!record) return std::unexpected(ClientError(std::move(record.error())));
   if (!*record) return OrchestrationStatus{status::NotFound{}};
   auto& r = **record;
-  if (r.status == "Completed") {
+  if (r.status == ExecutionStatus::Completed) {
     return OrchestrationStatus{status::Completed{r.output.value_or(""), r.custom_status, r.custom_status_version}};
   }
-  if (r.status == "Failed") {
+  if (r.status == ExecutionStatus::Failed) {
     return OrchestrationStatus{
         status::Failed{r.failure.value_or(ErrorDetails{}), r.custom_status, r.custom_status_version}};
   }
@@ -268,10 +268,20 @@ ClientResult<ProviderAdmin*> Client::admin() const {
   return lift((*view)->call)
 
 ClientResult<std::vector<std::string>> Client::list_all_instances() const { DUROXIDE_ADMIN_CALL(list_instances()); }
+ClientResult<std::vector<std::string>> Client::list_instances_by_status(ExecutionStatus status) const {
+  DUROXIDE_ADMIN_CALL(list_instances_by_status(status));
+}
 ClientResult<std::vector<std::string>> Client::list_instances_by_status(const std::string& status) const {
   if (auto valid = require_utf8("list_instances_by_status", {{"status", status}}); !valid)
     return std::unexpected(std::move(valid.error()));
-  DUROXIDE_ADMIN_CALL(list_instances_by_status(status));
+  // duroxide's form: a status word; no instance has a status this library does not know.
+  auto known = parse_execution_status(status);
+  if (!known) {
+    auto view = admin();
+    if (!view) return std::unexpected(std::move(view.error()));
+    return std::vector<std::string>{};
+  }
+  return list_instances_by_status(*known);
 }
 ClientResult<InstanceInfo> Client::get_instance_info(const std::string& instance) const {
   if (auto valid = require_utf8("get_instance_info", {{"instance id", instance}}); !valid)

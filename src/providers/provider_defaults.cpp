@@ -1,10 +1,32 @@
-// Default implementations of Provider's optional methods, and the names of error kinds
+// Default implementations of Provider's optional methods, and the names of statuses and error kinds
 // (docs/storage.md).
 #include <algorithm>
 
 #include <duroxide/provider.hpp>
 
 namespace duroxide {
+
+std::string_view to_string(ExecutionStatus status) {
+  switch (status) {
+    case ExecutionStatus::Running:
+      return "Running";
+    case ExecutionStatus::Completed:
+      return "Completed";
+    case ExecutionStatus::Failed:
+      return "Failed";
+    case ExecutionStatus::ContinuedAsNew:
+      return "ContinuedAsNew";
+  }
+  return "Running";
+}
+
+std::optional<ExecutionStatus> parse_execution_status(std::string_view text) {
+  for (auto status : {ExecutionStatus::Running, ExecutionStatus::Completed, ExecutionStatus::Failed,
+                      ExecutionStatus::ContinuedAsNew}) {
+    if (text == to_string(status)) return status;
+  }
+  return std::nullopt;
+}
 
 std::string_view to_string(ProviderErrorKind kind) {
   switch (kind) {
@@ -36,15 +58,15 @@ ProviderResult<std::optional<InstanceStatusRecord>> Provider::get_instance_statu
                                    [](const Event& e) { return e.is<events::OrchestrationStarted>(); });
   if (!started) return std::optional<InstanceStatusRecord>();
   InstanceStatusRecord record;
-  record.status = "Running";
+  record.status = ExecutionStatus::Running;
   for (auto it = history->rbegin(); it != history->rend(); ++it) {
     if (const auto* completed = it->get_if<events::OrchestrationCompleted>()) {
-      record.status = "Completed";
+      record.status = ExecutionStatus::Completed;
       record.output = completed->output;
       break;
     }
     if (const auto* failed = it->get_if<events::OrchestrationFailed>()) {
-      record.status = "Failed";
+      record.status = ExecutionStatus::Failed;
       record.failure = failed->details;
       break;
     }

@@ -222,7 +222,7 @@ TurnPlan poison_plan(const LockedOrchestrationItem& locked, const Batch& batch, 
     const auto id = std::max(kPoisonSentinelEventId, item.stored_last_event_id + 1);
     ack.history_delta.push_back(
         runtime_event(item.instance, item.execution_id, id, events::OrchestrationFailed{details}));
-    ack.metadata.status = "Failed";
+    ack.metadata.status = ExecutionStatus::Failed;
     ack.metadata.output = details.display_message();
     ack.metadata.orchestration_name = item.orchestration_name;
     ack.metadata.orchestration_version = item.version;
@@ -371,15 +371,15 @@ ExecutionMetadata metadata_from_delta(const std::vector<Event>& delta) {
     }
     if (have_terminal) continue;
     if (const auto* completed = event.get_if<events::OrchestrationCompleted>()) {
-      metadata.status = "Completed";
+      metadata.status = ExecutionStatus::Completed;
       metadata.output = completed->output;
       have_terminal = true;
     } else if (const auto* failed = event.get_if<events::OrchestrationFailed>()) {
-      metadata.status = "Failed";
+      metadata.status = ExecutionStatus::Failed;
       metadata.output = failed->details.display_message();
       have_terminal = true;
     } else if (const auto* can = event.get_if<events::OrchestrationContinuedAsNew>()) {
-      metadata.status = "ContinuedAsNew";
+      metadata.status = ExecutionStatus::ContinuedAsNew;
       metadata.output = can->input;
       have_terminal = true;
     }
@@ -692,7 +692,7 @@ std::optional<TurnPlan> fail_on_turn_limits(const OrchestrationItem& item, const
   ack.worker_items.clear();
   ack.orchestrator_items.clear();
   if (auto retry = notify_parent_of_failure(context, started, item.instance, details, ack)) return retry;
-  ack.metadata.status = "Failed";
+  ack.metadata.status = ExecutionStatus::Failed;
   ack.metadata.output = details.display_message();
   plan.outcome = TurnOutcome::Failed;
   plan.failure = details;
@@ -731,10 +731,10 @@ std::optional<TurnPlan> fail_on_invalid_utf8(const OrchestrationItem& item, cons
 /// along with the activities whose futures the turn dropped.
 void cancel_activities(const OrchestrationItem& item, const std::vector<Event>& history,
                        std::set<std::uint64_t> cancelled_ids, DeltaWriter& writer, OrchestrationAck& ack) {
-  if (ack.metadata.status && *ack.metadata.status != "Running") {
-    const char* reason = *ack.metadata.status == "Completed" ? "orchestration_terminal_completed"
-                         : *ack.metadata.status == "Failed"  ? "orchestration_terminal_failed"
-                                                             : "orchestration_terminal_continued_as_new";
+  if (ack.metadata.status && is_terminal(*ack.metadata.status)) {
+    const char* reason = *ack.metadata.status == ExecutionStatus::Completed ? "orchestration_terminal_completed"
+                         : *ack.metadata.status == ExecutionStatus::Failed  ? "orchestration_terminal_failed"
+                                                                            : "orchestration_terminal_continued_as_new";
     for (auto id : orchestration::in_flight_activities(concat(history, ack.history_delta))) {
       writer.append(events::ActivityCancelRequested{reason}, id);
       cancelled_ids.insert(id);

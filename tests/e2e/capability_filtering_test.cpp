@@ -505,7 +505,7 @@ TEST(E2eCapabilityFiltering, wide_supported_range_drains_stuck_items_via_deseria
   // History cannot be read, so status comes from the execution row (management view).
   EXPECT_TRUE(wait_until([&] {
     auto info = store->get_instance_info("drain-29");
-    return info && info->status == "Failed";
+    return info && info->status == ExecutionStatus::Failed;
   }));
 }
 

@@ -187,7 +187,7 @@ TEST(E2eCorruptRows, current_execution_pointing_at_no_execution_fails_the_instan
   EXPECT_TRUE(contains(message, "current execution 7")) << message;
   auto info = env.client.get_instance_info("lost-execution");
   ASSERT_TRUE(info) << info.error().to_string();
-  EXPECT_EQ(info->status, "Failed");
+  EXPECT_EQ(info->status, ExecutionStatus::Failed);
 }
 
 }  // namespace

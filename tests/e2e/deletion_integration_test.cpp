@@ -113,8 +113,8 @@ TEST(E2eDeletionIntegration, test_delete_terminal_orchestrations) {
   ASSERT_TRUE(env.client.start_orchestration("bad", "Failing", ""));
   env.output_of("ok");
   EXPECT_TRUE(env.wait("bad").is_failed());
-  EXPECT_EQ(env.client.get_instance_info("ok").value().status, "Completed");
-  EXPECT_EQ(env.client.get_instance_info("bad").value().status, "Failed");
+  EXPECT_EQ(env.client.get_instance_info("ok").value().status, ExecutionStatus::Completed);
+  EXPECT_EQ(env.client.get_instance_info("bad").value().status, ExecutionStatus::Failed);
   for (const char* id : {"ok", "bad"}) {
     const auto deleted = env.client.delete_instance(id, false).value();
     EXPECT_GE(deleted.instances_deleted, 1u);
@@ -360,7 +360,7 @@ TEST(E2ePruneIntegration, test_prune_during_active_continue_as_new) {
   PruneOptions keep1;
   keep1.keep_last = 1;
   EXPECT_EQ(env.client.prune_executions("active", keep1).value().instances_processed, 1u);
-  EXPECT_EQ(env.client.get_instance_info("active").value().status, "Running");
+  EXPECT_EQ(env.client.get_instance_info("active").value().status, ExecutionStatus::Running);
   ASSERT_TRUE(env.client.raise_event("active", "proceed", ""));
   EXPECT_EQ(env.output_of("active"), "chain ended at 3");
 }
@@ -379,7 +379,7 @@ TEST(E2ePruneIntegration, test_prune_bulk_includes_running_instances) {
   const auto pruned = env.client.prune_executions_bulk(InstanceFilter{}, keep1).value();
   EXPECT_EQ(pruned.instances_processed, 1u);
   EXPECT_LE(env.client.list_executions("parked").value().size(), 2u);
-  EXPECT_EQ(env.client.get_instance_info("parked").value().status, "Running");
+  EXPECT_EQ(env.client.get_instance_info("parked").value().status, ExecutionStatus::Running);
   ASSERT_TRUE(env.client.raise_event("parked", "proceed", ""));
   EXPECT_EQ(env.output_of("parked"), "chain ended at 5");
 }

@@ -107,7 +107,7 @@ TEST(E2eManagementInterface, test_instance_info) {
   env.output_of("info-1");
   const auto info = env.client.get_instance_info("info-1").value();
   EXPECT_EQ(info.instance_id, "info-1");
-  EXPECT_EQ(info.status, "Completed");
+  EXPECT_EQ(info.status, ExecutionStatus::Completed);
   EXPECT_EQ(info.output, "worked:in");
   EXPECT_FALSE(info.parent_instance_id.has_value());
   EXPECT_GT(info.created_at_ms, 0u);
@@ -123,7 +123,7 @@ TEST(E2eManagementInterface, test_execution_info) {
   EXPECT_EQ(env.client.list_executions("exec-1").value(), std::vector<std::uint64_t>{1});
   const auto info = env.client.get_execution_info("exec-1", 1).value();
   EXPECT_EQ(info.execution_id, 1u);
-  EXPECT_EQ(info.status, "Completed");
+  EXPECT_EQ(info.status, ExecutionStatus::Completed);
   EXPECT_EQ(info.output, "worked:in");
   EXPECT_GT(info.event_count, 0u);
   ASSERT_TRUE(info.completed_at_ms.has_value());
@@ -140,11 +140,11 @@ TEST(E2eManagementInterface, test_multi_execution_support) {
   EXPECT_EQ(env.output_of("can-1"), "final 3");
   EXPECT_EQ(env.client.list_executions("can-1").value(), (std::vector<std::uint64_t>{1, 2, 3, 4}));
   for (std::uint64_t e = 1; e <= 3; ++e)
-    EXPECT_EQ(env.client.get_execution_info("can-1", e).value().status, "ContinuedAsNew");
-  EXPECT_EQ(env.client.get_execution_info("can-1", 4).value().status, "Completed");
+    EXPECT_EQ(env.client.get_execution_info("can-1", e).value().status, ExecutionStatus::ContinuedAsNew);
+  EXPECT_EQ(env.client.get_execution_info("can-1", 4).value().status, ExecutionStatus::Completed);
   const auto info = env.client.get_instance_info("can-1").value();
   EXPECT_EQ(info.current_execution_id, 4u);
-  EXPECT_EQ(info.status, "Completed");
+  EXPECT_EQ(info.status, ExecutionStatus::Completed);
 }
 
 TEST(E2eManagementInterface, test_system_metrics) {
@@ -210,8 +210,8 @@ TEST(E2eManagementInterface, test_complex_workflow_management) {
   EXPECT_EQ(metrics.running_instances, 0u);
   for (int i = 0; i < 5; ++i) {
     const auto id = "order-" + std::to_string(i);
-    EXPECT_EQ(env.client.get_instance_info(id).value().status, "Completed");
-    EXPECT_EQ(env.client.get_execution_info(id, 1).value().status, "Completed");
+    EXPECT_EQ(env.client.get_instance_info(id).value().status, ExecutionStatus::Completed);
+    EXPECT_EQ(env.client.get_execution_info(id, 1).value().status, ExecutionStatus::Completed);
     const auto history = env.client.read_execution_history(id, 1).value();
     EXPECT_TRUE(history.front().is<events::OrchestrationStarted>());
     EXPECT_EQ(

@@ -34,13 +34,13 @@ bool poll_until(const std::function<bool()>& condition, std::chrono::millisecond
   return true;
 }
 
-std::size_t count_with_status(SqliteProvider& store, const std::string& status) {
+std::size_t count_with_status(SqliteProvider& store, ExecutionStatus status) {
   auto ids = store.list_instances_by_status(status);
   return ids ? ids->size() : 0;
 }
 
 std::size_t terminal_count(SqliteProvider& store) {
-  return count_with_status(store, "Completed") + count_with_status(store, "Failed");
+  return count_with_status(store, ExecutionStatus::Completed) + count_with_status(store, ExecutionStatus::Failed);
 }
 
 void start_fan_outs(Client& client) {

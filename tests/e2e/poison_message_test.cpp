@@ -299,7 +299,7 @@ TEST(E2ePoison, e2e_poison_message_creates_instance_if_missing) {
   ASSERT_TRUE(info) << "the instance must exist after poison handling: " << info.error().to_string();
   EXPECT_EQ(info->instance_id, instance);
   EXPECT_EQ(info->orchestration_name, "NeverRuns");
-  EXPECT_EQ(info->status, "Failed");
+  EXPECT_EQ(info->status, ExecutionStatus::Failed);
 
   auto history = env.client.read_execution_history(instance, 1);
   ASSERT_TRUE(history) << history.error().to_string();

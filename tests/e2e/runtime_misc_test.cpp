@@ -207,7 +207,7 @@ void multi_execution_persistence(std::shared_ptr<Provider> store) {
                         make(1, 2, events::OrchestrationContinuedAsNew{"1"})};
   ack1.metadata.orchestration_name = "Counter";
   ack1.metadata.orchestration_version = "1.0.0";
-  ack1.metadata.status = "ContinuedAsNew";
+  ack1.metadata.status = ExecutionStatus::ContinuedAsNew;
   ack1.metadata.output = "1";
   ack1.orchestrator_items.push_back(work_items::ContinueAsNew{"multi", "Counter", "1", "1.0.0", {}, std::nullopt});
   ASSERT_TRUE(store->ack_orchestration_item(first->lock_token, ack1));
@@ -217,7 +217,7 @@ void multi_execution_persistence(std::shared_ptr<Provider> store) {
   ack2.execution_id = 2;
   ack2.history_delta = {make(2, 1, events::OrchestrationStarted{"Counter", "1.0.0", "1", {}, {}, {}, {}}),
                         make(2, 2, events::OrchestrationCompleted{"ok"})};
-  ack2.metadata.status = "Completed";
+  ack2.metadata.status = ExecutionStatus::Completed;
   ack2.metadata.output = "ok";
   ASSERT_TRUE(store->ack_orchestration_item(second->lock_token, ack2));
 

@@ -37,7 +37,8 @@ std::optional<InstanceInfo> wait_for_terminal_info(const Client& client, const s
   wait_until(
       [&] {
         auto read = client.get_instance_info(instance);
-        if (read && (read->status == "Failed" || read->status == "Completed")) info = *read;
+        if (read && (read->status == ExecutionStatus::Failed || read->status == ExecutionStatus::Completed))
+          info = *read;
         return info.has_value();
       },
       timeout);
@@ -63,7 +64,7 @@ TEST(E2eUncommittableTurns, history_row_with_another_event_id_fails_the_instance
 
   const auto info = wait_for_terminal_info(env.client, instance, 30s);
   ASSERT_TRUE(info.has_value()) << "the instance never ended";
-  EXPECT_EQ(info->status, "Failed");
+  EXPECT_EQ(info->status, ExecutionStatus::Failed);
   ASSERT_TRUE(info->output.has_value());
   EXPECT_NE(info->output->find("execution 1 event 2"), std::string::npos) << *info->output;
   EXPECT_NE(info->output->find("event_id 1"), std::string::npos) << *info->output;

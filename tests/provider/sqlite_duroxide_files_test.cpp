@@ -177,7 +177,7 @@ TEST(ProviderSqliteDuroxideFiles, FileLaidOutByDuroxideOpensReadsAndKeepsDuroxid
   EXPECT_EQ(history[1].duroxide_version, "0.1.30");
   const auto info = must(provider->get_instance_info("inst"), "instance info");
   EXPECT_EQ(info.orchestration_name, "Flow");
-  EXPECT_EQ(info.status, "Running");
+  EXPECT_EQ(info.status, ExecutionStatus::Running);
   // Created moments ago by CURRENT_TIMESTAMP, whose text has whole seconds.
   EXPECT_GE(info.created_at_ms + 1000, static_cast<std::uint64_t>(now));
   EXPECT_LE(info.created_at_ms, static_cast<std::uint64_t>(now_ms()));

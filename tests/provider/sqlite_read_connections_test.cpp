@@ -34,7 +34,7 @@ TEST(ProviderSqliteReadConnections, ReadsCompleteWhileTheWriterMutexIsHeld) {
     EXPECT_EQ(must(p->get_kv_all_values("reader"), "kv all").size(), 1u);
     EXPECT_EQ(must(p->get_system_metrics(), "metrics").running_instances, 1u);
     EXPECT_EQ(must(p->get_queue_depths(), "depths").orchestrator_queue, 0u);
-    EXPECT_EQ(must(p->get_instance_info("reader"), "info").status, "Running");
+    EXPECT_EQ(must(p->get_instance_info("reader"), "info").status, ExecutionStatus::Running);
     EXPECT_EQ(must(p->list_instances(), "list").size(), 1u);
     EXPECT_TRUE(must(p->get_instance_stats("reader"), "stats").has_value());
   });
@@ -54,7 +54,7 @@ TEST(ProviderSqliteReadConnections, HistoryAndStatusReadsCompleteWhileTheWriterM
     EXPECT_EQ(must(p->read_with_execution("reader", 1), "read_with_execution").size(), 2u);
     EXPECT_EQ(must(p->read_history_with_execution_id("reader", 1), "read_history").size(), 2u);
     EXPECT_EQ(must(p->latest_execution_id("reader"), "latest_execution_id"), 1u);
-    EXPECT_EQ(must(p->get_instance_status("reader"), "status")->status, "Completed");
+    EXPECT_EQ(must(p->get_instance_status("reader"), "status")->status, ExecutionStatus::Completed);
   });
   reads.get();
   writer.unlock();
@@ -66,7 +66,7 @@ TEST(ProviderSqliteReadConnections, AReadSeesTheWriteThatJustCommitted) {
   for (int i = 0; i < 20; ++i) {
     const auto instance = fmt::format("i{}", i);
     create_instance(*p, instance, 5s);
-    EXPECT_EQ(must(p->get_instance_info(instance), "info").status, "Running") << instance;
+    EXPECT_EQ(must(p->get_instance_info(instance), "info").status, ExecutionStatus::Running) << instance;
     EXPECT_EQ(must(p->get_system_metrics(), "metrics").total_instances, static_cast<std::uint64_t>(i + 1));
   }
 }

@@ -144,7 +144,7 @@ TEST(ProviderSqliteStore, test_execution_status_completed) {
        instance_metadata("TestOrch", "1.0.0", "Completed", "Success"));
   EXPECT_EQ(must(p->list_executions("ok"), "list"), std::vector<std::uint64_t>{1});
   const auto info = must(p->get_execution_info("ok", 1), "info");
-  EXPECT_EQ(info.status, "Completed");
+  EXPECT_EQ(info.status, ExecutionStatus::Completed);
   EXPECT_EQ(info.output, "Success");
 }
 
@@ -153,7 +153,7 @@ TEST(ProviderSqliteStore, test_execution_status_failed) {
   seed(*p, "bad", {started_event("bad"), failed_event("bad", 1, 2, "Error occurred")},
        instance_metadata("TestOrch", "1.0.0", "Failed", "Error occurred"));
   const auto info = must(p->get_execution_info("bad", 1), "info");
-  EXPECT_EQ(info.status, "Failed");
+  EXPECT_EQ(info.status, ExecutionStatus::Failed);
   EXPECT_EQ(info.output, "Error occurred");
 }
 
@@ -241,7 +241,7 @@ TEST(ProviderSqliteStore, test_execution_status_running) {
   auto p = open_memory();
   seed(*p, "running", {started_event("running")});
   EXPECT_EQ(must(p->list_executions("running"), "list"), std::vector<std::uint64_t>{1});
-  EXPECT_EQ(must(p->get_execution_info("running", 1), "info").status, "Running");
+  EXPECT_EQ(must(p->get_execution_info("running", 1), "info").status, ExecutionStatus::Running);
 }
 
 TEST(ProviderSqliteStore, test_execution_output_captured_on_continue_as_new) {
@@ -250,7 +250,7 @@ TEST(ProviderSqliteStore, test_execution_output_captured_on_continue_as_new) {
        instance_metadata("TestOrch", "1.0.0", "ContinuedAsNew", "next-input"));
   EXPECT_EQ(must(p->list_executions("can"), "list"), std::vector<std::uint64_t>{1});
   const auto info = must(p->get_execution_info("can", 1), "info");
-  EXPECT_EQ(info.status, "ContinuedAsNew");
+  EXPECT_EQ(info.status, ExecutionStatus::ContinuedAsNew);
   EXPECT_EQ(info.output, "next-input");
 }
 

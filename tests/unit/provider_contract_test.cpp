@@ -74,7 +74,7 @@ class TreeAdmin final : public ProviderAdmin {
   }
 
   ProviderResult<std::vector<std::string>> list_instances() override { return unused<std::vector<std::string>>(); }
-  ProviderResult<std::vector<std::string>> list_instances_by_status(const std::string&) override {
+  ProviderResult<std::vector<std::string>> list_instances_by_status(ExecutionStatus) override {
     return unused<std::vector<std::string>>();
   }
   ProviderResult<std::vector<std::uint64_t>> list_executions(const std::string&) override {

@@ -55,12 +55,12 @@ ProviderResult<std::vector<std::string>> PostgresProvider::list_instances() {
   return texts(res);
 }
 
-ProviderResult<std::vector<std::string>> PostgresProvider::list_instances_by_status(const std::string& status) {
+ProviderResult<std::vector<std::string>> PostgresProvider::list_instances_by_status(ExecutionStatus status) {
   DUROXIDE_PG_TRY_ASSIGN(res, pg_detail::call(*store_, "list_instances_by_status",
                                               fmt::format("SELECT i.instance_id {} WHERE e.status = $1 ORDER BY "
                                                           "i.created_at DESC, i.seq DESC",
                                                           kCurrentExecutionJoin),
-                                              {status}));
+                                              {std::string(to_string(status))}));
   return texts(res);
 }
 
@@ -98,7 +98,7 @@ ProviderResult<InstanceInfo> PostgresProvider::get_instance_info(const std::stri
   info.orchestration_name = res.text(0, 1);
   info.orchestration_version = res.optional_text(0, 2).value_or("unknown");
   info.current_execution_id = res.uint64(0, 3);
-  info.status = res.optional_text(0, 4).value_or("Unknown");
+  info.status = res.is_null(0, 4) ? std::nullopt : parse_execution_status(res.text(0, 4));
   info.output = res.optional_text(0, 5);
   info.created_at_ms = res.uint64(0, 6);
   info.updated_at_ms = res.uint64(0, 7);
@@ -122,7 +122,7 @@ ProviderResult<ExecutionInfo> PostgresProvider::get_execution_info(const std::st
   }
   ExecutionInfo info;
   info.execution_id = res.uint64(0, 0);
-  info.status = res.text(0, 1);
+  info.status = parse_execution_status(res.text(0, 1));
   info.output = res.optional_text(0, 2);
   info.started_at_ms = res.uint64(0, 3);
   if (!res.is_null(0, 4)) info.completed_at_ms = res.uint64(0, 4);

@@ -16,10 +16,6 @@ namespace {
 
 constexpr std::string_view kAck = "ack_orchestration_item";
 
-bool is_terminal_status(const std::string& status) {
-  return status == "Completed" || status == "Failed" || status == "ContinuedAsNew";
-}
-
 ProviderResult<void> validate_ack(const OrchestrationAck& ack, std::size_t max_payload) {
   for (const auto& item : ack.worker_items) {
     if (!is_worker_item(item)) {
@@ -39,13 +35,6 @@ ProviderResult<void> validate_ack(const OrchestrationAck& ack, std::size_t max_p
   if (ack.metadata.orchestration_name) {
     DUROXIDE_PG_TRY(providers::validate_payload_size(
         kAck, "orchestration name", ack.metadata.orchestration_name->size(), providers::kMaxIdentifierBytes));
-  }
-  if (ack.metadata.status) {
-    const auto& status = *ack.metadata.status;
-    if (status != "Running" && !is_terminal_status(status)) {
-      return std::unexpected(ProviderError::permanent(std::string(kAck), fmt::format("unknown status '{}'", status),
-                                                      ProviderErrorKind::InvalidInput));
-    }
   }
   return {};
 }
@@ -139,7 +128,7 @@ ProviderResult<void> PostgresProvider::ack_orchestration_item(const std::string&
                             pg::int_array(ev_ids),
                             pg::text_array(ev_types),
                             pg::text_array(ev_data),
-                            meta.status,
+                            meta.status ? Param(std::string(to_string(*meta.status))) : Param(),
                             meta.output,
                             meta.orchestration_name,
                             meta.orchestration_version,

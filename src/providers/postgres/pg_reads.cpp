@@ -80,14 +80,16 @@ ProviderResult<std::optional<InstanceStatusRecord>> PostgresProvider::get_instan
                                               "i.instance_id = $1",
                                               {instance}));
   if (res.rows() == 0) return std::optional<InstanceStatusRecord>();
-  // An instance row without its execution row: the history says (the default).
-  if (res.is_null(0, 1)) return Provider::get_instance_status(instance);
+  // An instance row without its execution row, or with a status we do not know: the history says
+  // (the default).
+  const auto status = res.is_null(0, 1) ? std::nullopt : parse_execution_status(res.text(0, 1));
+  if (!status) return Provider::get_instance_status(instance);
   InstanceStatusRecord record;
-  record.status = res.text(0, 1);
-  if (record.status == "Completed" && !res.is_null(0, 2)) record.output = res.text(0, 2);
+  record.status = *status;
+  if (*status == ExecutionStatus::Completed && !res.is_null(0, 2)) record.output = res.text(0, 2);
   if (!res.is_null(0, 3)) record.custom_status = res.text(0, 3);
   record.custom_status_version = res.uint64(0, 4);
-  if (record.status == "Failed") {
+  if (*status == ExecutionStatus::Failed) {
     const auto execution = res.uint64(0, 0);
     if (res.is_null(0, 5)) {
       return std::unexpected(ProviderError::permanent(

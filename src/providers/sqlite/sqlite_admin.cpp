@@ -70,13 +70,13 @@ ProviderResult<std::vector<std::string>> SqliteProvider::list_instances() {
   return collect_texts(stmt);
 }
 
-ProviderResult<std::vector<std::string>> SqliteProvider::list_instances_by_status(const std::string& status) {
+ProviderResult<std::vector<std::string>> SqliteProvider::list_instances_by_status(ExecutionStatus status) {
   DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
   DUROXIDE_TRY_ASSIGN(stmt, reader.statement("list_instances_by_status",
                                              fmt::format("SELECT i.instance_id {} WHERE e.status = ?1 ORDER BY "
                                                          "i.created_at DESC, i.rowid DESC",
                                                          kCurrentExecutionJoin)));
-  stmt.bind(1, status);
+  stmt.bind(1, to_string(status));
   return collect_texts(stmt);
 }
 
@@ -122,7 +122,7 @@ ProviderResult<InstanceInfo> SqliteProvider::get_instance_info(const std::string
   info.orchestration_name = stmt.text(1);
   info.orchestration_version = stmt.optional_text(2).value_or("unknown");
   info.current_execution_id = stmt.uint64(3);
-  info.status = stmt.optional_text(4).value_or("Unknown");
+  info.status = stmt.is_null(4) ? std::nullopt : parse_execution_status(stmt.text(4));
   info.output = stmt.optional_text(5);
   // Timestamps may be duroxide's text form in a store it created (docs/storage.md).
   info.created_at_ms = static_cast<std::uint64_t>(stmt.timestamp_ms(6).value_or(0));
@@ -149,7 +149,7 @@ ProviderResult<ExecutionInfo> SqliteProvider::get_execution_info(const std::stri
   }
   ExecutionInfo info;
   info.execution_id = stmt.uint64(0);
-  info.status = stmt.text(1);
+  info.status = parse_execution_status(stmt.text(1));
   info.output = stmt.optional_text(2);
   info.started_at_ms = static_cast<std::uint64_t>(stmt.timestamp_ms(3).value_or(0));
   if (auto completed = stmt.timestamp_ms(4)) info.completed_at_ms = static_cast<std::uint64_t>(*completed);
@@ -344,7 +344,7 @@ ProviderResult<PruneResult> SqliteProvider::prune_executions(const std::string& 
   result.instances_processed = 1;
   for (std::size_t rank = 0; rank < executions.size(); ++rank) {
     const auto& execution = executions[rank];
-    if (execution.id == current || execution.status == "Running") continue;
+    if (execution.id == current || execution.status == to_string(ExecutionStatus::Running)) continue;
     if (options.keep_last && rank < *options.keep_last) continue;
     if (options.completed_before_ms &&
         !(execution.completed_at &&

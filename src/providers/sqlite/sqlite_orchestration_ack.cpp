@@ -14,10 +14,6 @@ namespace {
 
 constexpr std::string_view kAck = "ack_orchestration_item";
 
-bool is_terminal_status(const std::string& status) {
-  return status == "Completed" || status == "Failed" || status == "ContinuedAsNew";
-}
-
 ProviderResult<std::int64_t> exec(SqliteProvider::Store& s, std::string_view operation, const std::string& sql,
                                   const std::string& instance) {
   DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation, sql));
@@ -45,13 +41,6 @@ ProviderResult<void> validate_ack(const OrchestrationAck& ack, std::size_t max_p
   if (ack.metadata.orchestration_name) {
     DUROXIDE_TRY(providers::validate_payload_size(kAck, "orchestration name", ack.metadata.orchestration_name->size(),
                                                   providers::kMaxIdentifierBytes));
-  }
-  if (ack.metadata.status) {
-    const auto& status = *ack.metadata.status;
-    if (status != "Running" && !is_terminal_status(status)) {
-      return std::unexpected(ProviderError::permanent(std::string(kAck), fmt::format("unknown status '{}'", status),
-                                                      ProviderErrorKind::InvalidInput));
-    }
   }
   return {};
 }
@@ -104,8 +93,11 @@ ProviderResult<void> write_status(SqliteProvider::Store& s, const std::string& i
   DUROXIDE_TRY_ASSIGN(stmt, s.statement(kAck,
                                         "UPDATE executions SET status = ?3, output = ?4, completed_at = CASE WHEN ?5 "
                                         "THEN ?6 ELSE completed_at END WHERE instance_id = ?1 AND execution_id = ?2"));
-  stmt.bind(1, instance).bind(2, ack.execution_id).bind(3, *ack.metadata.status).bind(4, ack.metadata.output);
-  stmt.bind(5, is_terminal_status(*ack.metadata.status) ? 1 : 0).bind(6, now);
+  stmt.bind(1, instance)
+      .bind(2, ack.execution_id)
+      .bind(3, to_string(*ack.metadata.status))
+      .bind(4, ack.metadata.output);
+  stmt.bind(5, is_terminal(*ack.metadata.status) ? 1 : 0).bind(6, now);
   DUROXIDE_TRY(stmt.run());
   return {};
 }
@@ -300,9 +292,9 @@ ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& l
   DUROXIDE_TRY(write_status(s, instance, ack, now));
   DUROXIDE_TRY(write_custom_status(s, instance, ack.history_delta));
   DUROXIDE_TRY(write_kv(s, instance, ack.history_delta, now));
-  if (ack.metadata.status && is_terminal_status(*ack.metadata.status)) DUROXIDE_TRY(merge_kv(s, instance));
+  if (ack.metadata.status && is_terminal(*ack.metadata.status)) DUROXIDE_TRY(merge_kv(s, instance));
   DUROXIDE_TRY(write_queues(s, ack, encoded, now));
-  if (ack.metadata.status && is_terminal_status(*ack.metadata.status)) {
+  if (ack.metadata.status && is_terminal(*ack.metadata.status)) {
     DUROXIDE_TRY(drop_ended_timers(s, instance, ack.execution_id, now));
   }
 

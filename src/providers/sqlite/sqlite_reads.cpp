@@ -128,22 +128,22 @@ ProviderResult<std::optional<InstanceStatusRecord>> SqliteProvider::get_instance
     stmt.bind(1, instance);
     DUROXIDE_TRY_ASSIGN(row, stmt.step());
     if (!row) return std::optional<InstanceStatusRecord>();
-    if (!stmt.is_null(1)) {
+    if (auto status = stmt.is_null(1) ? std::nullopt : parse_execution_status(stmt.text(1))) {
       const auto execution = stmt.uint64(0);
-      InstanceStatusRecord record{.status = stmt.text(1),
-                                  .output = std::nullopt,
-                                  .failure = std::nullopt,
-                                  .custom_status = stmt.optional_text(3),
-                                  .custom_status_version = stmt.uint64(4)};
-      if (record.status == "Completed") record.output = stmt.optional_text(2);
-      if (record.status == "Failed") {
+      InstanceStatusRecord record;
+      record.status = *status;
+      record.custom_status = stmt.optional_text(3);
+      record.custom_status_version = stmt.uint64(4);
+      if (*status == ExecutionStatus::Completed) record.output = stmt.optional_text(2);
+      if (*status == ExecutionStatus::Failed) {
         DUROXIDE_TRY_ASSIGN(details, sqlite_detail::failure_details(reader, op, instance, execution));
         record.failure = std::move(details);
       }
       return std::optional<InstanceStatusRecord>(std::move(record));
     }
   }
-  // An instance row without its execution row (a store written by other means): the history says.
+  // An instance row without its execution row, or with a status we do not know (a store written by
+  // other means): the history says.
   return Provider::get_instance_status(instance);
 }
 

@@ -250,7 +250,7 @@ TEST_P(ProviderCapabilityFilter, AckAppendsEventToCorruptedHistory) {
   must(p->ack_orchestration_item(item.lock_token, make_ack(1, {failed}, status_metadata("Failed", output))),
        "ack over corrupted rows");
   const auto info = must(admin(*p).get_instance_info("inst"), "info");
-  EXPECT_EQ(info.status, "Failed");
+  EXPECT_EQ(info.status, ExecutionStatus::Failed);
   ASSERT_TRUE(info.output.has_value());
   EXPECT_NE(info.output->find("deserialization failed"), std::string::npos);
 }

@@ -287,7 +287,7 @@ TEST_P(ProviderPruning, PruneBulkIncludesRunningInstances) {
   EXPECT_EQ(pruned.instances_processed, 1u);
   EXPECT_EQ(pruned.executions_deleted, 2u);
   EXPECT_EQ(must(admin(*p).list_executions("running"), "list"), std::vector<std::uint64_t>{3});
-  EXPECT_EQ(must(admin(*p).get_instance_info("running"), "info").status, "Running");
+  EXPECT_EQ(must(admin(*p).get_instance_info("running"), "info").status, ExecutionStatus::Running);
 }
 
 // ---- bulk deletion ----

@@ -53,7 +53,7 @@ TEST_P(ProviderInstanceStatus, RunningInstanceReportsItsCustomStatus) {
                                  make_ack(1, {custom_status_event("inst", 1, next_event_id(*p, "inst"), "half")})),
        "ack");
   const auto record = status_of(*p, "inst");
-  EXPECT_EQ(record.status, "Running");
+  EXPECT_EQ(record.status, ExecutionStatus::Running);
   EXPECT_EQ(record.custom_status, "half");
   EXPECT_EQ(record.custom_status_version, 1u);
   EXPECT_EQ(status_from_history(*p, "inst"), record);
@@ -73,7 +73,7 @@ TEST_P(ProviderInstanceStatus, FailedInstanceReportsItsFailureDetails) {
   create_instance(*p, "inst", factory().lock_timeout());
   fail_instance(*p, "inst", factory().lock_timeout(), "it broke");
   const auto record = status_of(*p, "inst");
-  EXPECT_EQ(record.status, "Failed");
+  EXPECT_EQ(record.status, ExecutionStatus::Failed);
   ASSERT_TRUE(record.failure.has_value());
   EXPECT_EQ(*record.failure, ErrorDetails::orchestration_failed("it broke"));
   EXPECT_EQ(status_from_history(*p, "inst"), record);
@@ -87,7 +87,7 @@ TEST_P(ProviderInstanceStatus, ContinuedAsNewBeforeTheNextExecutionStarts) {
                                  make_ack(1, {continued_as_new_event("inst", 1, next_event_id(*p, "inst"))},
                                           status_metadata("ContinuedAsNew", "{}"))),
        "ack");
-  EXPECT_EQ(status_of(*p, "inst").status, "ContinuedAsNew");
+  EXPECT_EQ(status_of(*p, "inst").status, ExecutionStatus::ContinuedAsNew);
 }
 
 TEST_P(ProviderInstanceStatus, TheStatusOfTheLatestExecution) {
@@ -102,7 +102,7 @@ TEST_P(ProviderInstanceStatus, TheStatusOfTheLatestExecution) {
   auto next = must_fetch_orchestration(*p, factory().lock_timeout());
   must(p->ack_orchestration_item(next.lock_token, make_ack(2, {started_event("inst", 2, 1)}, instance_metadata())),
        "ack second start");
-  EXPECT_EQ(status_of(*p, "inst").status, "Running");
+  EXPECT_EQ(status_of(*p, "inst").status, ExecutionStatus::Running);
   complete_instance(*p, "inst", factory().lock_timeout(), "\"second\"");
   EXPECT_EQ(status_of(*p, "inst"), plain("Completed", "\"second\""));
 }

@@ -29,8 +29,8 @@ TEST_P(ProviderManagement, ListInstancesByStatus) {
   auto p = create_provider();
   create_instance(*p, "done", factory().lock_timeout());
   complete_instance(*p, "done", factory().lock_timeout());
-  EXPECT_TRUE(contains(must(admin(*p).list_instances_by_status("Completed"), "list"), "done"));
-  EXPECT_FALSE(contains(must(admin(*p).list_instances_by_status("Running"), "list"), "done"));
+  EXPECT_TRUE(contains(must(admin(*p).list_instances_by_status(ExecutionStatus::Completed), "list"), "done"));
+  EXPECT_FALSE(contains(must(admin(*p).list_instances_by_status(ExecutionStatus::Running), "list"), "done"));
 }
 
 TEST_P(ProviderManagement, ListExecutions) {
@@ -60,7 +60,7 @@ TEST_P(ProviderManagement, GetExecutionInfo) {
                                           status_metadata("Completed", "result"))),
        "ack");
   const auto info = must(admin(*p).get_execution_info("inst", 1), "execution info");
-  EXPECT_EQ(info.status, "Completed");
+  EXPECT_EQ(info.status, ExecutionStatus::Completed);
   EXPECT_EQ(info.output, "result");
   EXPECT_EQ(info.event_count, 2u);
 }

@@ -100,14 +100,20 @@ ExecutionMetadata instance_metadata(const std::string& name, const std::string& 
   ExecutionMetadata metadata;
   metadata.orchestration_name = name;
   metadata.orchestration_version = version;
-  metadata.status = std::move(status);
+  if (status) metadata.status = execution_status(*status);
   metadata.output = std::move(output);
   return metadata;
 }
 
+ExecutionStatus execution_status(const std::string& text) {
+  auto status = parse_execution_status(text);
+  if (!status) throw std::invalid_argument("not an execution status: " + text);
+  return *status;
+}
+
 ExecutionMetadata status_metadata(const std::string& status, std::optional<std::string> output) {
   ExecutionMetadata metadata;
-  metadata.status = status;
+  metadata.status = execution_status(status);
   metadata.output = std::move(output);
   return metadata;
 }

@@ -83,6 +83,8 @@ Event kv_all_cleared_event(const std::string& instance, std::uint64_t execution_
 ExecutionMetadata instance_metadata(const std::string& name = "TestOrch", const std::string& version = "1.0.0",
                                     std::optional<std::string> status = std::nullopt,
                                     std::optional<std::string> output = std::nullopt);
+/// The status a word names ("Running", ...); throws for any other word.
+ExecutionStatus execution_status(const std::string& text);
 /// Metadata that only sets the execution's status and output.
 ExecutionMetadata status_metadata(const std::string& status, std::optional<std::string> output = std::nullopt);
 
