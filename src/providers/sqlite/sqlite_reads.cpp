@@ -25,18 +25,19 @@ ProviderResult<std::uint64_t> latest_execution(ReadLease& s, std::string_view op
   return stmt.uint64(0);
 }
 
-/// History of one execution, read on its own connection without the writer's cache (docs/storage.md,
-/// "Reads do not wait for the writer"); an undecodable row is a permanent error, never a partial list.
-ProviderResult<std::vector<Event>> read_execution(ReadLease& s, std::string_view operation, const std::string& instance,
-                                                  std::uint64_t execution_id) {
-  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
-                                        "SELECT event_id, event_data FROM history WHERE instance_id = ?1 AND "
-                                        "execution_id = ?2 ORDER BY event_id"));
+/// Decodes the execution's history rows on a read connection, oldest first (or newest first), and
+/// hands each event to `visit` until it returns true; an undecodable row is a permanent error.
+template <class Visit>
+ProviderResult<void> scan_execution(ReadLease& s, std::string_view operation, const std::string& instance,
+                                    std::uint64_t execution_id, bool newest_first, Visit visit) {
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation, fmt::format("SELECT event_id, event_data FROM history WHERE "
+                                                               "instance_id = ?1 AND execution_id = ?2 ORDER BY "
+                                                               "event_id {}",
+                                                               newest_first ? "DESC" : "ASC")));
   stmt.bind(1, instance).bind(2, execution_id);
-  std::vector<Event> events;
   for (;;) {
     DUROXIDE_TRY_ASSIGN(row, stmt.step());
-    if (!row) break;
+    if (!row) return {};
     auto event = decode_history_row(stmt.text(1), stmt.uint64(0), execution_id);
     if (!event) {
       return std::unexpected(ProviderError::permanent(
@@ -44,30 +45,31 @@ ProviderResult<std::vector<Event>> read_execution(ReadLease& s, std::string_view
           fmt::format("history deserialization failed for instance '{}' execution {} event {}: {}", instance,
                       execution_id, stmt.int64(0), event.error())));
     }
-    events.push_back(std::move(*event));
+    if (visit(std::move(*event))) return {};
   }
+}
+
+/// History of one execution, read on its own connection without the writer's cache (docs/storage.md,
+/// "Reads do not wait for the writer"); an undecodable row is a permanent error, never a partial list.
+ProviderResult<std::vector<Event>> read_execution(ReadLease& s, std::string_view operation, const std::string& instance,
+                                                  std::uint64_t execution_id) {
+  std::vector<Event> events;
+  DUROXIDE_TRY(scan_execution(s, operation, instance, execution_id, false, [&](Event event) {
+    events.push_back(std::move(event));
+    return false;
+  }));
   return events;
 }
 
 /// The details of the execution's OrchestrationFailed event (normally its last one).
 ProviderResult<ErrorDetails> failure_details(ReadLease& s, std::string_view operation, const std::string& instance,
                                              std::uint64_t execution_id) {
-  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
-                                        "SELECT event_id, event_data FROM history WHERE instance_id = ?1 AND "
-                                        "execution_id = ?2 ORDER BY event_id DESC"));
-  stmt.bind(1, instance).bind(2, execution_id);
-  for (;;) {
-    DUROXIDE_TRY_ASSIGN(row, stmt.step());
-    if (!row) break;
-    auto event = decode_history_row(stmt.text(1), stmt.uint64(0), execution_id);
-    if (!event) {
-      return std::unexpected(ProviderError::permanent(
-          std::string(operation),
-          fmt::format("history deserialization failed for instance '{}' execution {} event {}: {}", instance,
-                      execution_id, stmt.int64(0), event.error())));
-    }
-    if (const auto* failed = event->get_if<events::OrchestrationFailed>()) return failed->details;
-  }
+  std::optional<ErrorDetails> details;
+  DUROXIDE_TRY(scan_execution(s, operation, instance, execution_id, true, [&](Event event) {
+    if (const auto* failed = event.get_if<events::OrchestrationFailed>()) details = failed->details;
+    return details.has_value();
+  }));
+  if (details) return std::move(*details);
   return std::unexpected(ProviderError::permanent(
       std::string(operation),
       fmt::format("instance '{}' execution {} is Failed but its history has no OrchestrationFailed event", instance,
