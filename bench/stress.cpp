@@ -204,6 +204,9 @@ class PgAdmin {
   struct Counters {
     std::int64_t commits = 0;    // pg_stat_database.xact_commit of this database
     std::int64_t wal_syncs = 0;  // pg_stat_wal.wal_sync: WAL fsyncs of the whole server
+    /// Calls of each stored function of the run's schema, when the server tracks them
+    /// (track_functions = pl): which operations the transactions were.
+    nlohmann::json function_calls = nlohmann::json::object();
   };
   /// Server counters once they stopped moving: backends publish their statistics when they go
   /// idle or exit, so a reading right after a run can lag behind.
@@ -265,6 +268,7 @@ class Scratch {
   /// What a provider opens: "sqlite:PATH" or the postgres URL with `schema=` of this run.
   const std::string& url() const { return url_; }
   const std::string& db_path() const { return db_path_; }
+  const std::string& schema() const { return schema_; }
   PgAdmin* admin() { return admin_ ? &*admin_ : nullptr; }
 
  private:
@@ -358,7 +362,12 @@ class Run {
     auto* admin = scratch_.admin();
     if (admin == nullptr) return std::nullopt;
     const auto after = admin->settled_counters();
-    return PgAdmin::Counters{after.commits - before_.commits, after.wal_syncs - before_.wal_syncs};
+    PgAdmin::Counters counted{after.commits - before_.commits, after.wal_syncs - before_.wal_syncs};
+    const auto calls = admin->value(
+        "SELECT coalesce(json_object_agg(funcname, calls), '{}') FROM pg_stat_user_functions WHERE schemaname = '" +
+        scratch_.schema() + "'");
+    counted.function_calls = nlohmann::json::parse(calls.empty() ? "{}" : calls);
+    return counted;
   }
 
   void start(const std::string& instance, const std::string& name, const std::string& input) {
@@ -465,6 +474,13 @@ void run_w1(const Settings& s, const Config& config) {
     line["xact_per_orch"] = static_cast<double>(counted->commits) / s.w1_instances;
     line["wal_syncs"] = counted->wal_syncs;
     line["wal_syncs_per_orch"] = static_cast<double>(counted->wal_syncs) / s.w1_instances;
+    if (!counted->function_calls.empty()) {
+      nlohmann::json per_orch = nlohmann::json::object();
+      for (const auto& [name, calls] : counted->function_calls.items()) {
+        per_orch[name] = calls.get<double>() / s.w1_instances;
+      }
+      line["function_calls_per_orch"] = per_orch;
+    }
   }
   line["loadavg_1m"] = load_average();
   line["cpu_s"] = cpu;
