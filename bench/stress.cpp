@@ -1,38 +1,50 @@
-// stress: the peer workloads of shared/bench (W1–W4) on a file SQLite store in a fresh temp dir,
-// through the public API only (Runtime, Client). Prints one JSON line per (workload, config) with
-// the fields of the peer harness; progress goes to stderr.
+// stress: the peer workloads of shared/bench (W1–W4) on a fresh store per run, through the public
+// API only (Runtime, Client). Prints one JSON line per (workload, config) with the fields of the
+// peer harness; progress goes to stderr.
 //
-//   stress [--workload all|w1|w2|w3|w4|w6] [--config all|defaults|4x4] [--dir PATH]
-//          [--w1-instances 500] [--w1-fanout 5] [--w2-instances 100]
+//   stress [--workload all|w1|w2|w3|w4|w5|w6] [--config all|defaults|4x4] [--dir PATH]
+//          [--store sqlite|postgres://...] [--w1-instances 500] [--w1-fanout 5] [--w2-instances 100]
 //          [--w3-lengths 50,100,200,400,800] [--w4-instances 200] [--w4-timers 5] [--w4-timer-ms 10]
+//          [--w5-processes 1,2,3] [--w5-instances 100] [--w5-fanout 10] [--w5-sleep-ms 20]
 //          [--durability normal|full] [--w6-sleeping 100000] [--w6-finished 100000]
 //
-// "all" runs W1–W4; W6 (W1 on a big store) runs only when named.
+// The store is a SQLite file in a fresh temp dir, or with --store postgres://... a fresh schema on
+// that database (created per run, dropped after). "all" runs W1–W4; W5 (several runtime processes
+// on one store) and W6 (W1 on a big SQLite store) run only when named. W5 runs this program again
+// with the hidden first argument --w5-child for each runtime process.
 //
 // Every instance's output is checked; a wrong or missing output counts as a failure.
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <iostream>
 #include <numeric>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <duroxide/duroxide.hpp>
+#include <duroxide/postgres_provider.hpp>
 
 namespace {
 
@@ -51,9 +63,15 @@ struct Settings {
   int w4_instances = 200;
   int w4_timers = 5;
   int w4_timer_ms = 10;
+  std::vector<int> w5_processes{1, 2, 3};
+  int w5_instances = 100;
+  int w5_fanout = 10;
+  int w5_sleep_ms = 20;
   int w6_sleeping = 100'000;
   int w6_finished = 100'000;
   SqliteDurability durability = SqliteDurability::Normal;
+  /// Empty: SQLite files under `dir`; otherwise a postgres:// URL, a fresh schema per run.
+  std::string pg_url;
 };
 
 struct Config {
@@ -101,6 +119,17 @@ Task<Result<std::string>> fan_out(OrchestrationContext ctx, std::string input) {
   co_return std::to_string(ok);
 }
 
+// W5: as FanOut, with activities that wait instead of returning at once.
+Task<Result<std::string>> sleep_fan_out(OrchestrationContext ctx, std::string input) {
+  const int width = std::stoi(input);
+  std::vector<DurableFuture<Result<std::string>>> calls;
+  for (int i = 0; i < width; ++i) calls.push_back(ctx.schedule_activity("Sleep", std::to_string(i)));
+  auto results = co_await OrchestrationContext::join(std::move(calls));
+  int ok = 0;
+  for (const auto& r : results) ok += r ? 1 : 0;
+  co_return std::to_string(ok);
+}
+
 Task<Result<std::string>> hello(OrchestrationContext ctx, std::string input) {
   auto greeting = co_await ctx.schedule_activity("Noop", input);
   if (!greeting) co_return Err(greeting.error());
@@ -124,56 +153,222 @@ Task<Result<std::string>> timers(OrchestrationContext ctx, std::string input) {
   co_return std::to_string(count);
 }
 
+// --- stores: a SQLite file or a PostgreSQL schema, fresh for each run ----------------------------
+
+bool is_postgres(const std::string& url) { return url.starts_with("postgres://") || url.starts_with("postgresql://"); }
+
+/// `url` without the parameters PostgresProvider reads itself (libpq rejects unknown ones).
+std::string libpq_url(const std::string& url) {
+  const auto question = url.find('?');
+  if (question == std::string::npos) return url;
+  std::string kept;
+  std::stringstream params(url.substr(question + 1));
+  std::string param;
+  while (std::getline(params, param, '&')) {
+    if (param.starts_with("schema=") || param.starts_with("pool=") || param.empty()) continue;
+    kept += (kept.empty() ? "?" : "&") + param;
+  }
+  return url.substr(0, question) + kept;
+}
+
+/// A plain libpq connection beside the store: creates nothing itself, reads server counters and
+/// drops the run's schema.
+class PgAdmin {
+ public:
+  explicit PgAdmin(const std::string& url) : conn_(PQconnectdb(libpq_url(url).c_str())) {
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      const std::string message = PQerrorMessage(conn_);
+      PQfinish(conn_);
+      throw std::runtime_error("cannot connect to " + libpq_url(url) + ": " + message);
+    }
+    // DROP SCHEMA ... CASCADE would list every dropped object on stderr.
+    exec("SET client_min_messages = warning");
+  }
+  ~PgAdmin() { PQfinish(conn_); }
+  PgAdmin(const PgAdmin&) = delete;
+  PgAdmin& operator=(const PgAdmin&) = delete;
+
+  /// The first column of the first row of `sql`, as text.
+  std::string value(const std::string& sql) {
+    PGresult* result = PQexec(conn_, sql.c_str());
+    const auto status = PQresultStatus(result);
+    std::string text;
+    if (status == PGRES_TUPLES_OK && PQntuples(result) > 0) text = PQgetvalue(result, 0, 0);
+    const std::string error = PQresultErrorMessage(result);
+    PQclear(result);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) throw std::runtime_error(sql + ": " + error);
+    return text;
+  }
+  void exec(const std::string& sql) { value(sql); }
+
+  struct Counters {
+    std::int64_t commits = 0;    // pg_stat_database.xact_commit of this database
+    std::int64_t wal_syncs = 0;  // pg_stat_wal.wal_sync: WAL fsyncs of the whole server
+    /// Calls of each stored function of the run's schema, when the server tracks them
+    /// (track_functions = pl): which operations the transactions were.
+    nlohmann::json function_calls = nlohmann::json::object();
+  };
+  /// Server counters once they stopped moving: backends publish their statistics when they go
+  /// idle or exit, so a reading right after a run can lag behind.
+  Counters settled_counters() {
+    Counters last = read_counters();
+    for (int i = 0; i < 30; ++i) {
+      std::this_thread::sleep_for(100ms);
+      const Counters now = read_counters();
+      if (now.commits == last.commits && now.wal_syncs == last.wal_syncs) return now;
+      last = now;
+    }
+    return last;
+  }
+
+ private:
+  Counters read_counters() {
+    exec("SELECT pg_stat_clear_snapshot()");
+    return {std::stoll(value("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")),
+            std::stoll(value("SELECT wal_sync FROM pg_stat_wal"))};
+  }
+  PGconn* conn_;
+};
+
+std::string quote_identifier(const std::string& name) { return "\"" + name + "\""; }
+
+/// The store of one run: a SQLite file in a fresh dir, or a fresh schema of the --store database.
+/// Removed (dir) or dropped (schema) on destruction.
+class Scratch {
+ public:
+  Scratch(const Settings& settings, const std::string& label) {
+    if (settings.pg_url.empty()) {
+      dir_ = settings.dir / fmt::format("{}-{}", label, getpid());
+      std::filesystem::remove_all(dir_);
+      std::filesystem::create_directories(dir_);
+      db_path_ = (dir_ / "stress.db").string();
+      url_ = "sqlite:" + db_path_;
+      return;
+    }
+    std::random_device random;
+    schema_ = fmt::format("stress_{}_{}_{:08x}", label, getpid(), random());
+    std::replace(schema_.begin(), schema_.end(), '-', '_');
+    url_ = settings.pg_url + (settings.pg_url.find('?') == std::string::npos ? "?" : "&") + "schema=" + schema_;
+    admin_.emplace(settings.pg_url);
+  }
+  ~Scratch() {
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+    if (admin_) {
+      try {
+        admin_->exec("DROP SCHEMA IF EXISTS " + quote_identifier(schema_) + " CASCADE");
+      } catch (const std::exception& e) {
+        std::cerr << "stress: cannot drop schema " << schema_ << ": " << e.what() << "\n";
+      }
+    }
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+
+  /// What a provider opens: "sqlite:PATH" or the postgres URL with `schema=` of this run.
+  const std::string& url() const { return url_; }
+  const std::string& db_path() const { return db_path_; }
+  const std::string& schema() const { return schema_; }
+  PgAdmin* admin() { return admin_ ? &*admin_ : nullptr; }
+
+ private:
+  std::filesystem::path dir_;
+  std::string db_path_;
+  std::string schema_;
+  std::string url_;
+  std::optional<PgAdmin> admin_;
+};
+
+struct OpenedStore {
+  std::shared_ptr<Provider> provider;
+  std::shared_ptr<SqliteProvider> sqlite;  // null on PostgreSQL
+};
+
+OpenedStore open_store(const std::string& url, SqliteDurability durability) {
+  if (is_postgres(url)) {
+    auto opened = PostgresProvider::open(url);
+    if (!opened) throw std::runtime_error("cannot open store: " + opened.error().to_string());
+    return {*opened, nullptr};
+  }
+  auto opened = SqliteProvider::open(url, {.durability = durability});
+  if (!opened) throw std::runtime_error("cannot open store: " + opened.error().to_string());
+  return {*opened, *opened};
+}
+
 // --- one run: a fresh store and runtime --------------------------------------------------------
+
+ActivityRegistry make_activities(int sleep_ms) {
+  return ActivityRegistry::builder()
+      .add("Noop", [](ActivityContext&, std::string input) -> Result<std::string> { return input; })
+      // W5's I/O-bound activity: it holds its worker slot for the whole wait, as a blocking call would.
+      .add("Sleep",
+           [sleep_ms](ActivityContext&, std::string input) -> Result<std::string> {
+             std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
+             return input;
+           })
+      .build();
+}
+
+OrchestrationRegistry make_orchestrations() {
+  return OrchestrationRegistry::builder()
+      .add("FanOut", fan_out)
+      .add("SleepFanOut", sleep_fan_out)
+      .add("Hello", hello)
+      .add("Chain", chain)
+      .add("Timers", timers)
+      .build();
+}
 
 class Run {
  public:
-  /// `prepare`, when given, fills the store's file before the runtime starts.
+  /// `prepare`, when given, fills the store's SQLite file before the runtime starts. Without
+  /// `with_runtime` only the client runs here (W5: the runtimes are other processes).
   Run(const Settings& settings, const Config& config, const std::string& label,
-      const std::function<void(const std::string& db_path)>& prepare = {}) {
-    dir_ = settings.dir / fmt::format("{}-{}-{}", label, config.name, getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    const auto db_path = (dir_ / "stress.db").string();
-    auto opened = SqliteProvider::open("sqlite:" + db_path, {.durability = settings.durability});
-    if (!opened) throw std::runtime_error("cannot open store: " + opened.error().to_string());
-    store_ = *opened;
-    if (prepare) prepare(db_path);
-    auto activities = ActivityRegistry::builder()
-                          .add("Noop", [](ActivityContext&, std::string input) -> Result<std::string> { return input; })
-                          .build();
-    auto orchestrations = OrchestrationRegistry::builder()
-                              .add("FanOut", fan_out)
-                              .add("Hello", hello)
-                              .add("Chain", chain)
-                              .add("Timers", timers)
-                              .build();
-    RuntimeOptions options;
-    options.orchestration_concurrency = config.orchestration_concurrency;
-    options.worker_concurrency = config.worker_concurrency;
-    runtime_ = Runtime::start(store_, activities, orchestrations, options);
+      const std::function<void(const std::string& db_path)>& prepare = {}, bool with_runtime = true)
+      : scratch_(settings, fmt::format("{}-{}", label, config.name)) {
+    auto opened = open_store(scratch_.url(), settings.durability);
+    store_ = opened.provider;
+    sqlite_ = opened.sqlite;
+    if (prepare) prepare(scratch_.db_path());
+    if (auto* admin = scratch_.admin()) before_ = admin->settled_counters();
+    if (with_runtime) {
+      RuntimeOptions options;
+      options.orchestration_concurrency = config.orchestration_concurrency;
+      options.worker_concurrency = config.worker_concurrency;
+      runtime_ = Runtime::start(store_, make_activities(settings.w5_sleep_ms), make_orchestrations(), options);
+    }
     client_.emplace(store_);
   }
-  ~Run() {
-    if (runtime_) runtime_->shutdown(5s);
-    runtime_.reset();
-    client_.reset();
-    store_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
+  ~Run() { close(); }
   Run(const Run&) = delete;
   Run& operator=(const Run&) = delete;
 
   Client& client() { return *client_; }
   Provider& store() { return *store_; }
-  SqliteProvider& sqlite() { return *store_; }
+  SqliteProvider& sqlite() { return *sqlite_; }
+  const std::string& url() const { return scratch_.url(); }
   /// Stops the runtime, leaving the store open for direct measurements.
   void stop_runtime() {
-    runtime_->shutdown(5s);
+    if (runtime_) runtime_->shutdown(5s);
     runtime_.reset();
   }
   const Runtime& runtime() const { return *runtime_; }
+
+  /// PostgreSQL only: stops everything and returns the transactions committed and the WAL fsyncs
+  /// made on the database since the store was opened (after its migrations); the run's runtime,
+  /// client and connections all count.
+  std::optional<PgAdmin::Counters> close_and_count() {
+    close();
+    auto* admin = scratch_.admin();
+    if (admin == nullptr) return std::nullopt;
+    const auto after = admin->settled_counters();
+    PgAdmin::Counters counted{after.commits - before_.commits, after.wal_syncs - before_.wal_syncs};
+    const auto calls = admin->value(
+        "SELECT coalesce(json_object_agg(funcname, calls), '{}') FROM pg_stat_user_functions WHERE schemaname = '" +
+        scratch_.schema() + "'");
+    counted.function_calls = nlohmann::json::parse(calls.empty() ? "{}" : calls);
+    return counted;
+  }
 
   void start(const std::string& instance, const std::string& name, const std::string& input) {
     if (auto started = client_->start_orchestration(instance, name, input); !started) {
@@ -197,21 +392,42 @@ class Run {
   }
 
  private:
-  std::filesystem::path dir_;
-  std::shared_ptr<SqliteProvider> store_;
+  void close() {
+    stop_runtime();
+    client_.reset();
+    sqlite_.reset();
+    store_.reset();
+  }
+  Scratch scratch_;  // first in, last out: the store closes before its schema is dropped
+  std::shared_ptr<Provider> store_;
+  std::shared_ptr<SqliteProvider> sqlite_;
   std::shared_ptr<Runtime> runtime_;
   std::optional<Client> client_;
+  PgAdmin::Counters before_;
 };
 
-SqliteDurability g_durability = SqliteDurability::Normal;  // of this run, for the result lines
+// The store's kind and durability settings, for every result line.
+nlohmann::json g_store_fields;
+
+nlohmann::json store_fields(const Settings& s) {
+  if (s.pg_url.empty()) {
+    return {{"store", "sqlite-file"}, {"synchronous", s.durability == SqliteDurability::Full ? "FULL" : "NORMAL"}};
+  }
+  PgAdmin admin(s.pg_url);
+  return {{"store", "postgres"},
+          {"server_version", admin.value("SHOW server_version")},
+          {"fsync", admin.value("SHOW fsync")},
+          {"synchronous_commit", admin.value("SHOW synchronous_commit")},
+          {"wal_sync_method", admin.value("SHOW wal_sync_method")}};
+}
 
 nlohmann::json result_line(const std::string& workload, const Config& config) {
-  return {{"workload", workload},
-          {"config", config.name},
-          {"orchestration_concurrency", config.orchestration_concurrency},
-          {"worker_concurrency", config.worker_concurrency},
-          {"store", "sqlite-file"},
-          {"synchronous", g_durability == SqliteDurability::Full ? "FULL" : "NORMAL"}};
+  nlohmann::json line{{"workload", workload},
+                      {"config", config.name},
+                      {"orchestration_concurrency", config.orchestration_concurrency},
+                      {"worker_concurrency", config.worker_concurrency}};
+  line.update(g_store_fields);
+  return line;
 }
 
 void emit(nlohmann::json line) {
@@ -244,12 +460,29 @@ void run_w1(const Settings& s, const Config& config) {
   progress(fmt::format("W1 fan-out {} x {} ({})", s.w1_instances, s.w1_fanout, config.name));
   Run run(s, config, "w1");
   const auto [wall, cpu, failures] = measure_w1(s, run);
+  const auto counted = run.close_and_count();
   auto line = result_line("W1_fanout", config);
   line["instances"] = s.w1_instances;
   line["fanout"] = s.w1_fanout;
   line["wall_s"] = wall;
   line["orch_per_s"] = s.w1_instances / wall;
   line["activities_per_s"] = s.w1_instances * s.w1_fanout / wall;
+  if (counted) {
+    // Every statement of the run's runtime and client (fetches, acks, status reads, idle polls)
+    // is one transaction; the fsyncs show how many of them group commit merged.
+    line["xact_commits"] = counted->commits;
+    line["xact_per_orch"] = static_cast<double>(counted->commits) / s.w1_instances;
+    line["wal_syncs"] = counted->wal_syncs;
+    line["wal_syncs_per_orch"] = static_cast<double>(counted->wal_syncs) / s.w1_instances;
+    if (!counted->function_calls.empty()) {
+      nlohmann::json per_orch = nlohmann::json::object();
+      for (const auto& [name, calls] : counted->function_calls.items()) {
+        per_orch[name] = calls.get<double>() / s.w1_instances;
+      }
+      line["function_calls_per_orch"] = per_orch;
+    }
+  }
+  line["loadavg_1m"] = load_average();
   line["cpu_s"] = cpu;
   line["failures"] = failures;
   emit(line);
@@ -535,6 +768,153 @@ void run_w6(const Settings& s, const Config& config) {
   emit(line);
 }
 
+// W5: 1, 2, 3 runtime processes (this program with --w5-child) on one store, with activities that
+// sleep (I/O-bound): each process has `worker_concurrency` activity slots, so throughput should
+// grow with the processes while the store keeps up. This process only starts instances and waits
+// for them; instances × fan-out is sized so that the slots, not the client, are the bottleneck.
+
+/// One runtime process: its stdin is a pipe from us, and it stops at EOF.
+class ChildProcess {
+ public:
+  ChildProcess(const std::string& url, const Config& config, const Settings& s) {
+    int to_child[2];
+    int from_child[2];
+    // Close-on-exec, so a later child does not inherit this one's stdin and keep it open.
+    if (pipe2(to_child, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    if (pipe2(from_child, O_CLOEXEC) != 0) {
+      close(to_child[0]);
+      close(to_child[1]);
+      throw std::runtime_error("pipe failed");
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
+    std::vector<std::string> args{"stress",
+                                  "--w5-child",
+                                  url,
+                                  std::to_string(config.orchestration_concurrency),
+                                  std::to_string(config.worker_concurrency),
+                                  std::to_string(s.w5_sleep_ms),
+                                  s.durability == SqliteDurability::Full ? "full" : "normal"};
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    const int rc = posix_spawn(&pid_, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(to_child[0]);
+    close(from_child[1]);
+    to_child_ = to_child[1];
+    from_child_ = from_child[0];
+    if (rc != 0) {
+      pid_ = -1;
+      throw std::runtime_error(fmt::format("cannot start a runtime process: {}", std::strerror(rc)));
+    }
+  }
+  ~ChildProcess() { stop(); }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  /// Blocks until the child's runtime runs (it writes a line), so startup is not timed.
+  void wait_ready() {
+    char c = 0;
+    while (read(from_child_, &c, 1) == 1) {
+      if (c == '\n') return;
+    }
+    throw std::runtime_error("a runtime process exited before it was ready");
+  }
+  /// Closes its stdin and waits for it; true when it exited with 0.
+  bool stop() {
+    if (to_child_ >= 0) close(to_child_);
+    to_child_ = -1;
+    bool ok = true;
+    if (pid_ > 0) {
+      int status = 0;
+      ok = waitpid(pid_, &status, 0) == pid_ && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      pid_ = -1;
+    }
+    if (from_child_ >= 0) close(from_child_);
+    from_child_ = -1;
+    return ok;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int to_child_ = -1;
+  int from_child_ = -1;
+};
+
+/// The --w5-child mode: argv = stress --w5-child URL ORCH_SLOTS WORKER_SLOTS SLEEP_MS DURABILITY.
+int run_w5_child(int argc, char** argv) {
+  if (argc != 7) throw std::invalid_argument("--w5-child URL ORCH_SLOTS WORKER_SLOTS SLEEP_MS normal|full");
+  const std::string url = argv[2];
+  const auto durability = std::string(argv[6]) == "full" ? SqliteDurability::Full : SqliteDurability::Normal;
+  auto store = open_store(url, durability).provider;
+  RuntimeOptions options;
+  options.orchestration_concurrency = std::stoul(argv[3]);
+  options.worker_concurrency = std::stoul(argv[4]);
+  auto runtime = Runtime::start(store, make_activities(std::stoi(argv[5])), make_orchestrations(), options);
+  std::cout << "ready" << std::endl;
+  char buffer[64];
+  while (read(STDIN_FILENO, buffer, sizeof buffer) > 0) {
+  }
+  runtime->shutdown(5s);
+  return 0;
+}
+
+void run_w5(const Settings& s, const Config& config) {
+  std::optional<double> one_process;
+  std::vector<std::pair<int, double>> rates;
+  for (const int processes : s.w5_processes) {
+    progress(fmt::format("W5 {} runtime process(es): {} x {} activities of {} ms ({})", processes, s.w5_instances,
+                         s.w5_fanout, s.w5_sleep_ms, config.name));
+    Run run(s, config, fmt::format("w5-{}", processes), {}, /*with_runtime=*/false);
+    std::vector<std::unique_ptr<ChildProcess>> children;
+    for (int i = 0; i < processes; ++i) children.push_back(std::make_unique<ChildProcess>(run.url(), config, s));
+    for (auto& child : children) child->wait_ready();
+    const double cpu_before = cpu_seconds();
+    const auto start = Clock::now();
+    for (int i = 0; i < s.w5_instances; ++i) {
+      run.start(fmt::format("w5-{}", i), "SleepFanOut", std::to_string(s.w5_fanout));
+    }
+    int failures = 0;
+    for (int i = 0; i < s.w5_instances; ++i) {
+      if (!run.completes_with(fmt::format("w5-{}", i), std::to_string(s.w5_fanout), 300s)) ++failures;
+    }
+    const double wall = seconds_since(start);
+    const double client_cpu = cpu_seconds() - cpu_before;
+    int child_failures = 0;
+    for (auto& child : children) child_failures += child->stop() ? 0 : 1;
+    const double rate = s.w5_instances / wall;
+    if (processes == 1) one_process = rate;
+    rates.emplace_back(processes, rate);
+    auto line = result_line("W5_multi_process", config);
+    line["processes"] = processes;
+    line["instances"] = s.w5_instances;
+    line["fanout"] = s.w5_fanout;
+    line["activity_sleep_ms"] = s.w5_sleep_ms;
+    line["wall_s"] = wall;
+    line["orch_per_sec"] = rate;
+    line["activities_per_s"] = s.w5_instances * s.w5_fanout / wall;
+    // What the processes' activity slots allow at most: slots × processes / sleep.
+    line["slot_bound_activities_per_s"] = 1000.0 * config.worker_concurrency * processes / s.w5_sleep_ms;
+    if (one_process) line["ratio_vs_1"] = rate / *one_process;
+    line["loadavg_1m"] = load_average();
+    line["client_cpu_s"] = client_cpu;
+    line["child_failures"] = child_failures;
+    line["failures"] = failures + child_failures;
+    emit(line);
+  }
+  if (one_process) {
+    auto line = result_line("W5_multi_process", config);
+    line["summary"] = true;
+    for (const auto& [processes, rate] : rates) {
+      if (processes != 1) line[fmt::format("ratio_{}_vs_1", processes)] = rate / *one_process;
+    }
+    emit(line);
+  }
+}
+
 std::vector<int> parse_lengths(const std::string& text) {
   std::vector<int> lengths;
   std::stringstream stream(text);
@@ -550,10 +930,13 @@ Settings parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
-      std::cout << "usage: stress [--workload all|w1|w2|w3|w4|w6] [--config all|defaults|4x4] [--dir PATH]\n"
+      std::cout << "usage: stress [--workload all|w1|w2|w3|w4|w5|w6] [--config all|defaults|4x4] [--dir PATH]\n"
+                   "              [--store sqlite|postgres://user@host:port/db[?pool=N]]\n"
                    "              [--w1-instances N] [--w1-fanout N] [--w2-instances N] [--w3-lengths N,N,...]\n"
                    "              [--w4-instances N] [--w4-timers N] [--w4-timer-ms MS] [--durability normal|full]\n"
-                   "              [--w6-sleeping N] [--w6-finished N]\n";
+                   "              [--w5-processes N,N,...] [--w5-instances N] [--w5-fanout N] [--w5-sleep-ms MS]\n"
+                   "              [--w6-sleeping N] [--w6-finished N]\n"
+                   "With a postgres:// store each run gets a fresh schema (schema= is added), dropped after.\n";
       std::exit(0);
     }
     if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
@@ -583,6 +966,20 @@ Settings parse(int argc, char** argv) {
       s.w4_timers = positive();
     } else if (flag == "--w4-timer-ms") {
       s.w4_timer_ms = positive();
+    } else if (flag == "--store") {
+      if (value != "sqlite" && !is_postgres(value)) throw std::invalid_argument("--store is sqlite or postgres://...");
+      if (value.find("schema=") != std::string::npos) {
+        throw std::invalid_argument("--store: each run picks its own schema; leave schema= out");
+      }
+      s.pg_url = value == "sqlite" ? "" : value;
+    } else if (flag == "--w5-processes") {
+      s.w5_processes = parse_lengths(value);
+    } else if (flag == "--w5-instances") {
+      s.w5_instances = positive();
+    } else if (flag == "--w5-fanout") {
+      s.w5_fanout = positive();
+    } else if (flag == "--w5-sleep-ms") {
+      s.w5_sleep_ms = positive();
     } else if (flag == "--w6-sleeping") {
       s.w6_sleeping = positive();
     } else if (flag == "--w6-finished") {
@@ -594,12 +991,15 @@ Settings parse(int argc, char** argv) {
       throw std::invalid_argument("unknown option " + flag + " (try --help)");
     }
   }
-  const std::vector<std::string> workloads{"all", "w1", "w2", "w3", "w4", "w6"};
+  const std::vector<std::string> workloads{"all", "w1", "w2", "w3", "w4", "w5", "w6"};
   if (std::find(workloads.begin(), workloads.end(), s.workload) == workloads.end()) {
     throw std::invalid_argument("unknown workload " + s.workload);
   }
   if (s.config != "all" && s.config != "defaults" && s.config != "4x4") {
     throw std::invalid_argument("unknown config " + s.config);
+  }
+  if (s.workload == "w6" && !s.pg_url.empty()) {
+    throw std::invalid_argument("W6 fills a SQLite file directly: it runs on the sqlite store only");
   }
   return s;
 }
@@ -608,8 +1008,9 @@ Settings parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
+    if (argc > 1 && std::string(argv[1]) == "--w5-child") return run_w5_child(argc, argv);
     const Settings settings = parse(argc, argv);
-    g_durability = settings.durability;
+    g_store_fields = store_fields(settings);
     std::vector<Config> configs;
     const RuntimeOptions defaults;
     if (settings.config != "4x4") {
@@ -622,6 +1023,8 @@ int main(int argc, char** argv) {
       if (wants("w2")) run_w2(settings, config);
       if (wants("w3")) run_w3(settings, config);
       if (wants("w4")) run_w4(settings, config);
+      // Spawns runtime processes: only when asked for by name.
+      if (settings.workload == "w5") run_w5(settings, config);
       // The big store takes a while to fill: only when asked for by name.
       if (settings.workload == "w6") run_w6(settings, config);
     }

@@ -2,7 +2,8 @@
 # Runs every benchmark program of a release build and appends its JSON lines to $BENCH_OUT: the
 # microbenchmarks (bench_*), then the peer workloads W1-W4 (stress) with both concurrency configs
 # at synchronous=NORMAL, W6 (W1 on a big store) with the defaults, and W1-W4 with the defaults at
-# synchronous=FULL.
+# synchronous=FULL. With BENCH_PG_URL=postgres://... also W1-W4 and W5 (1, 2, 3 runtime processes)
+# on that PostgreSQL database, defaults, each run in a fresh schema.
 set -euo pipefail
 build_dir=${1:?usage: run-bench.sh BUILD_DIR}
 out=${BENCH_OUT:-$build_dir/bench-results.jsonl}
@@ -25,5 +26,10 @@ echo "run-bench: stress (W6: W1 on a store of 100,000 sleeping and 100,000 finis
 "$build_dir/bench/stress" --workload w6 --config defaults | tee -a "$out"
 echo "run-bench: stress (W1-W4, defaults, synchronous=FULL)" >&2
 "$build_dir/bench/stress" --workload all --config defaults --durability full | tee -a "$out"
+if [[ -n ${BENCH_PG_URL:-} ]]; then
+  echo "run-bench: stress on PostgreSQL (W1-W4 and W5, defaults)" >&2
+  "$build_dir/bench/stress" --store "$BENCH_PG_URL" --workload all --config defaults | tee -a "$out"
+  "$build_dir/bench/stress" --store "$BENCH_PG_URL" --workload w5 --config defaults | tee -a "$out"
+fi
 ran=$((ran + 1))
 echo "run-bench: $ran programs; results in $out" >&2
