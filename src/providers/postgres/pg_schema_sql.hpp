@@ -94,6 +94,11 @@ DECLARE
   v_n bigint;
   v_exec bigint;
 BEGIN
+  -- A claim need not wait for its WAL flush: if the server loses it in a crash, the lease and the
+  -- attempt count are simply not there, the holder's ack fails as LockLost and the batch is
+  -- fetched again, which is what a lapsed lease does anyway. Acks stay synchronous and flush every
+  -- earlier record with theirs (docs/storage.md, "Durable commits").
+  PERFORM set_config('synchronous_commit', 'off', true);
   LOOP
     SELECT q.instance_id INTO v_inst FROM orchestrator_queue q
      WHERE q.visible_at <= v_now AND q.instance_id <> ALL (v_tried)

@@ -145,6 +145,8 @@ DECLARE
   v_n bigint;
   v_attempts bigint;
 BEGIN
+  -- As dx_fetch_orchestration: a lost claim is a lapsed lease, so it need not wait for its flush.
+  PERFORM set_config('synchronous_commit', 'off', true);
   LOOP
     SELECT w.* INTO v_row FROM worker_queue w
      WHERE w.visible_at <= v_now AND (w.lock_token IS NULL OR w.locked_until <= v_now)
