@@ -47,7 +47,7 @@ test: build
 
 # ASan+UBSan build of the library and every test.
 test-asan: deps
-	$(call configure,$(ASAN_DIR),-DCMAKE_BUILD_TYPE=Debug -DDUROXIDE_SANITIZE=address -DDUROXIDE_BUILD_EXAMPLES=OFF)
+	$(call configure,$(ASAN_DIR),-DCMAKE_BUILD_TYPE=Debug -DDUROXIDE_SANITIZE=address -DDUROXIDE_BUILD_EXAMPLES=OFF -DDUROXIDE_E2E_ON_POSTGRES=OFF)
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
 	@$(WITH_PG) $(ASAN_DIR) ctest --test-dir $(ASAN_DIR) $(CTEST_FLAGS)
 
@@ -57,7 +57,7 @@ test-asan: deps
 TSAN_TARGETS := duroxide_e2e_tests duroxide_provider_tests duroxide_postgres_provider_tests
 TSAN_TESTS := ^(E2e|Provider|PgTestServer)
 test-tsan: deps
-	$(call configure,$(TSAN_DIR),-DCMAKE_BUILD_TYPE=Debug -DDUROXIDE_SANITIZE=thread -DDUROXIDE_BUILD_EXAMPLES=OFF)
+	$(call configure,$(TSAN_DIR),-DCMAKE_BUILD_TYPE=Debug -DDUROXIDE_SANITIZE=thread -DDUROXIDE_BUILD_EXAMPLES=OFF -DDUROXIDE_E2E_ON_POSTGRES=OFF)
 	@cmake --build $(TSAN_DIR) -j $(JOBS) --target $(TSAN_TARGETS)
 	@$(WITH_PG) $(TSAN_DIR) ctest --test-dir $(TSAN_DIR) $(CTEST_FLAGS) -R '$(TSAN_TESTS)'
 

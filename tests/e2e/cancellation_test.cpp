@@ -311,7 +311,7 @@ TEST(E2eCancellation, activity_result_dropped_when_orchestration_cancelled) {
 }
 
 TEST(E2eCancellation, activity_skipped_when_orchestration_terminal_at_fetch) {
-  auto store = memory_store();
+  auto store = test_store();
   const int before = g_a_runs;
   {
     RuntimeOptions no_workers = cancel_options();
@@ -364,7 +364,7 @@ TEST(E2eCancellation, multiple_cancel_calls_are_idempotent) {
 }
 
 TEST(E2eCancellation, cancel_before_orchestration_starts) {
-  auto store = memory_store();
+  auto store = test_store();
   Client client(store);
   ASSERT_TRUE(client.start_orchestration("early", "WaitsGo", ""));
   ASSERT_TRUE(client.cancel_instance("early", "early_cancel"));

@@ -11,11 +11,11 @@
 
 #include <duroxide/sqlite_provider.hpp>
 
-#include "providers/sqlite/sqlite_store.hpp"
 #include "runtime/observability.hpp"
 #include "support/e2e_support.hpp"
 #include "support/fault_injection.hpp"
 #include "support/log_capture.hpp"
+#include "support/store_sql.hpp"
 
 namespace duroxide::testing {
 namespace {
@@ -152,8 +152,8 @@ std::size_t count_completed(const std::vector<Event>& history) {
                                                 [](const Event& e) { return e.is<events::OrchestrationCompleted>(); }));
 }
 
-std::int64_t query_int(SqliteProvider& store, const std::string& sql, const std::string& instance) {
-  return must(store.store().query_int_for_tests(sql, instance), sql);
+std::int64_t query_int(Provider& store, const std::string& sql, const std::string& instance) {
+  return store_query_int(store, sql, instance);
 }
 
 // ---- log capture -------------------------------------------------------------------------------
@@ -204,8 +204,8 @@ ActivityRegistry no_activities() { return ActivityRegistry::builder().build(); }
 // ---- runtime-side compatibility check ----------------------------------------------------------
 
 TEST(E2eCapabilityFiltering, runtime_abandons_incompatible_execution) {
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   seed_instance(*store, "incompat-12", "TestOrch", "99.0.0");
   auto recorder = std::make_shared<RecordingProvider>(store);
   auto options = cycling_options();
@@ -215,12 +215,13 @@ TEST(E2eCapabilityFiltering, runtime_abandons_incompatible_execution) {
   ASSERT_TRUE(wait_for_fetch_cycles(*recorder, 10));
   EXPECT_EQ(recorder->times_fetched("incompat-12"), 0u) << "the provider filter must hide the item";
   EXPECT_TRUE(is_running(env.client, "incompat-12"));
-  EXPECT_EQ(must(store->get_queue_depths(), "depths").orchestrator_queue, 1u) << "the ping stays queued";
+  EXPECT_EQ(must(store->as_management_capability()->get_queue_depths(), "depths").orchestrator_queue, 1u)
+      << "the ping stays queued";
 }
 
 TEST(E2eCapabilityFiltering, runtime_processes_compatible_execution_normally) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), no_activities(), registry("CompatOrch", compatible_ok));
+  DurableStore dir;
+  E2eEnv env(dir.open(), no_activities(), registry("CompatOrch", compatible_ok));
   ASSERT_TRUE(env.client.start_orchestration("compat-13", "CompatOrch", "{}"));
   EXPECT_EQ(env.output_of("compat-13"), "compatible-ok");
 }
@@ -228,8 +229,8 @@ TEST(E2eCapabilityFiltering, runtime_processes_compatible_execution_normally) {
 TEST(E2eCapabilityFiltering, runtime_abandon_reaches_max_attempts_and_poisons) {
   // The provider filter and the runtime check use the same range, so with a correct provider the
   // item is never fetched: it neither runs nor reaches the poison threshold.
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   seed_instance(*store, "poison-14", "TestOrch", "99.0.0");
   auto recorder = std::make_shared<RecordingProvider>(store);
   auto options = cycling_options();
@@ -247,8 +248,8 @@ TEST(E2eCapabilityFiltering, runtime_abandon_uses_short_delay) {
   // The filter is bypassed so the runtime-side check abandons the item itself: with a short abandon
   // delay (1 s) the item is not re-fetched in a tight loop, so even max_attempts 100 is not burnt
   // through and the instance stays Running.
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   seed_instance(*store, "delay-15", "TestOrch", "99.0.0");
   auto recorder = std::make_shared<RecordingProvider>(std::make_shared<FilterBypassProvider>(store));
   auto options = cycling_options();
@@ -265,8 +266,8 @@ TEST(E2eCapabilityFiltering, runtime_abandon_uses_short_delay) {
 // ---- metadata and migration --------------------------------------------------------------------
 
 TEST(E2eCapabilityFiltering, execution_metadata_includes_pinned_version_on_new_orchestration) {
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   E2eEnv env(store, no_activities(), registry("MetaOrch", compatible_ok));
   ASSERT_TRUE(env.client.start_orchestration("meta-19", "MetaOrch", "{}"));
   ASSERT_TRUE(env.wait("meta-19").is_completed());
@@ -286,8 +287,8 @@ TEST(E2eCapabilityFiltering, execution_metadata_includes_pinned_version_on_new_o
 }
 
 TEST(E2eCapabilityFiltering, existing_executions_without_pinned_version_remain_fetchable) {
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   seed_instance(*store, "null-20", "NullOrch", kBuildVersion, /*pin=*/false);
   ASSERT_EQ(
       query_int(*store, "SELECT COUNT(*) FROM executions WHERE instance_id = ?1 AND duroxide_version_major IS NULL",
@@ -300,8 +301,8 @@ TEST(E2eCapabilityFiltering, existing_executions_without_pinned_version_remain_f
 // ---- version ranges and routing ----------------------------------------------------------------
 
 TEST(E2eCapabilityFiltering, default_supported_range_includes_current_and_older_versions) {
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   seed_instance(*store, "current-26", "RangeOrch", kBuildVersion);
   seed_instance(*store, "older-26", "RangeOrch", "0.1.0");
   E2eEnv env(store, no_activities(), registry("RangeOrch", compatible_ok));
@@ -312,8 +313,8 @@ TEST(E2eCapabilityFiltering, default_supported_range_includes_current_and_older_
 }
 
 TEST(E2eCapabilityFiltering, default_supported_range_excludes_future_versions) {
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   seed_instance(*store, "future-27", "FutureOrch", "99.0.0");
   auto recorder = std::make_shared<RecordingProvider>(store);
   auto options = cycling_options();
@@ -329,8 +330,8 @@ TEST(E2eCapabilityFiltering, default_supported_range_excludes_future_versions) {
 }
 
 TEST(E2eCapabilityFiltering, custom_supported_replay_versions_narrows_range) {
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   seed_instance(*store, "narrow-28", "NarrowOrch", "1.0.0");
   seed_instance(*store, "inside-28", "NarrowOrch", "2.5.0");
   auto recorder = std::make_shared<RecordingProvider>(store);
@@ -344,8 +345,8 @@ TEST(E2eCapabilityFiltering, custom_supported_replay_versions_narrows_range) {
 }
 
 TEST(E2eCapabilityFiltering, two_runtimes_different_version_ranges_route_correctly) {
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   seed_instance(*store, "v1-inst", "RoutingOrch", "1.0.0");
   seed_instance(*store, "v2-inst", "RoutingOrch", "2.0.0");
   auto via_a = std::make_shared<RecordingProvider>(store);
@@ -367,8 +368,8 @@ TEST(E2eCapabilityFiltering, two_runtimes_different_version_ranges_route_correct
 }
 
 TEST(E2eCapabilityFiltering, overlapping_version_ranges_both_can_process) {
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   seed_instance(*store, "overlap-17", "OverlapOrch", "2.5.0");
   auto rt_a = Runtime::start(store, no_activities(), registry("OverlapOrch", routed),
                              with_range(fast_options(), range("1.0.0", "2.99.99")));
@@ -384,8 +385,8 @@ TEST(E2eCapabilityFiltering, overlapping_version_ranges_both_can_process) {
 }
 
 TEST(E2eCapabilityFiltering, mixed_cluster_compatible_and_incompatible_items) {
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   std::vector<std::string> v1, v2;
   for (int i = 0; i < 3; ++i) {
     v1.push_back("v1-mixed-" + std::to_string(i));
@@ -423,8 +424,8 @@ TEST(E2eCapabilityFiltering, mixed_cluster_compatible_and_incompatible_items) {
 }
 
 TEST(E2eCapabilityFiltering, pinned_version_extracted_from_orchestration_started_event) {
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   seed_instance(*store, "pinned-21", "PinnedOrch", "3.1.4");
   E2eEnv env(store, no_activities(), registry("PinnedOrch", compatible_ok),
              with_range(fast_options(), range("0.0.0", "99.99.99"), 10));
@@ -443,8 +444,8 @@ TEST(E2eCapabilityFiltering, pinned_version_extracted_from_orchestration_started
 // ---- sub-orchestrations and continue-as-new ----------------------------------------------------
 
 TEST(E2eCapabilityFiltering, sub_orchestration_gets_own_pinned_version) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), no_activities(),
+  DurableStore dir;
+  E2eEnv env(dir.open(), no_activities(),
              OrchestrationRegistry::builder().add("ParentOrch", parent_orch).add("ChildOrch", child_orch).build());
   ASSERT_TRUE(env.client.start_orchestration("parent-24", "ParentOrch", "{}"));
   EXPECT_EQ(env.output_of("parent-24"), "parent-done:child-done");
@@ -461,8 +462,8 @@ TEST(E2eCapabilityFiltering, sub_orchestration_gets_own_pinned_version) {
 }
 
 TEST(E2eCapabilityFiltering, activity_completion_after_continue_as_new_is_discarded) {
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   E2eEnv env(store, no_activities(), registry("CANOrch", can_then_wait));
   ASSERT_TRUE(env.client.start_orchestration("can-25", "CANOrch", "start"));
   ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*store, "can-25"));  // execution 2 waits
@@ -470,8 +471,9 @@ TEST(E2eCapabilityFiltering, activity_completion_after_continue_as_new_is_discar
 
   ASSERT_TRUE(
       store->enqueue_for_orchestrator(work_items::ActivityCompleted{"can-25", 1, 999, "stale-result"}, std::nullopt));
-  ASSERT_TRUE(wait_until([&] { return must(store->get_queue_depths(), "depths").orchestrator_queue == 0; }))
-      << "the stale completion was never consumed";
+  ASSERT_TRUE(wait_until([&] {
+    return must(store->as_management_capability()->get_queue_depths(), "depths").orchestrator_queue == 0;
+  })) << "the stale completion was never consumed";
   const auto has_stale = [](const std::vector<Event>& history) {
     return std::any_of(history.begin(), history.end(), [](const Event& e) {
       const auto* completed = e.get_if<events::ActivityCompleted>();
@@ -490,13 +492,16 @@ TEST(E2eCapabilityFiltering, activity_completion_after_continue_as_new_is_discar
 // ---- draining with a wide range ----------------------------------------------------------------
 
 TEST(E2eCapabilityFiltering, wide_supported_range_drains_stuck_items_via_deserialization_error) {
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   seed_instance(*store, "drain-29", "DrainOrch", "99.0.0");
   // Simulates events written by a newer duroxide: an event kind this build cannot decode.
-  ASSERT_TRUE(store->store().run_for_tests(
-      R"(UPDATE history SET event_data = '{"kind":"UnknownFutureEvent","data":"garbage"}' WHERE instance_id = ?1)",
-      "drain-29"));
+  ASSERT_GT(
+      store_exec(
+          *store,
+          R"(UPDATE history SET event_data = '{"kind":"UnknownFutureEvent","data":"garbage"}' WHERE instance_id = ?1)",
+          "drain-29"),
+      0);
   ASSERT_FALSE(store->read("drain-29").has_value());
 
   auto options = with_range(fast_options(), range("0.0.0", "99.99.99"), 3);
@@ -504,7 +509,7 @@ TEST(E2eCapabilityFiltering, wide_supported_range_drains_stuck_items_via_deseria
   E2eEnv env(store, no_activities(), registry("DrainOrch", should_not_run), options);
   // History cannot be read, so status comes from the execution row (management view).
   EXPECT_TRUE(wait_until([&] {
-    auto info = store->get_instance_info("drain-29");
+    auto info = store->as_management_capability()->get_instance_info("drain-29");
     return info && info->status == ExecutionStatus::Failed;
   }));
 }
@@ -513,8 +518,8 @@ TEST(E2eCapabilityFiltering, wide_supported_range_drains_stuck_items_via_deseria
 
 TEST(E2eCapabilityFiltering, runtime_logs_capability_declaration_at_startup) {
   LogCapture logs;
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), no_activities(), registry("LogOrch", compatible_ok));
+  DurableStore dir;
+  E2eEnv env(dir.open(), no_activities(), registry("LogOrch", compatible_ok));
   const auto line = logs.sink().find([](const CapturedLine& l) {
     return l.target.find("duroxide::runtime") != std::string::npos && l.level == spdlog::level::info &&
            (l.text.find("capability") != std::string::npos || l.text.find("supported_range") != std::string::npos);
@@ -527,8 +532,8 @@ TEST(E2eCapabilityFiltering, runtime_logs_capability_declaration_at_startup) {
 
 TEST(E2eCapabilityFiltering, runtime_logs_warning_on_incompatible_abandon) {
   LogCapture logs;
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   seed_instance(*store, "warn-30", "WarnOrch", "99.0.0");
   auto options = fast_options();
   options.max_attempts = 5;

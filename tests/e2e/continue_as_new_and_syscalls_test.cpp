@@ -261,13 +261,13 @@ TEST(E2eSystemCalls, test_utc_now_ms) {
 
 /// Runs `name` until it waits for "continue", restarts the runtime, releases it, returns the output.
 std::string output_across_restart(const std::string& name) {
-  TempDir dir;
+  DurableStore dir;
   {
-    E2eEnv first(disk_store(dir.url()), syscall_activities(), syscall_orchestrations());
+    E2eEnv first(dir.open(), syscall_activities(), syscall_orchestrations());
     EXPECT_TRUE(first.client.start_orchestration("r", name, ""));
     EXPECT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*first.store, "r"));
   }
-  E2eEnv second(disk_store(dir.url()), syscall_activities(), syscall_orchestrations());
+  E2eEnv second(dir.open(), syscall_activities(), syscall_orchestrations());
   EXPECT_TRUE(second.client.raise_event("r", "continue", ""));
   const auto output = second.output_of("r");
   // Replaying again (a third runtime reading the finished history) changes nothing.
@@ -320,14 +320,14 @@ TEST(E2eSystemCalls, test_activity_then_syscall_ordering) {
 }
 
 TEST(E2eSystemCalls, test_multiple_syscalls_same_type) {
-  TempDir dir;
+  DurableStore dir;
   std::string before;
   {
-    E2eEnv first(disk_store(dir.url()), syscall_activities(), syscall_orchestrations());
+    E2eEnv first(dir.open(), syscall_activities(), syscall_orchestrations());
     ASSERT_TRUE(first.client.start_orchestration("m", "TwoGuids", ""));
     before = first.output_of("m");
   }
-  E2eEnv second(disk_store(dir.url()), syscall_activities(), syscall_orchestrations());
+  E2eEnv second(dir.open(), syscall_activities(), syscall_orchestrations());
   EXPECT_EQ(second.output_of("m"), before);
   EXPECT_NE(before.substr(0, 36), before.substr(37));
 }

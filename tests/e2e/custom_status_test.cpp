@@ -239,7 +239,7 @@ TEST(E2eCustomStatus, custom_status_at_size_limit_succeeds) {
 }
 
 TEST(E2eCustomStatus, custom_status_persists_across_continue_as_new) {
-  auto store = memory_store();
+  auto store = test_store();
   auto activities =
       ActivityRegistry::builder()
           .add("ReadStatus",

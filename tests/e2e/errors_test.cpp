@@ -50,23 +50,23 @@ void run_order(std::shared_ptr<Provider> store, bool ship_fails, const std::stri
 }
 
 TEST(E2eErrors, error_handling_compensation_on_ship_failure_inmem) {
-  run_order(memory_store(), true, "a", "rolled_back:credited:");
+  run_order(test_store(), true, "a", "rolled_back:credited:");
 }
 TEST(E2eErrors, error_handling_compensation_on_ship_failure_fs) {
-  TempDir dir;
-  run_order(disk_store(dir.url()), true, "a", "rolled_back:credited:");
+  DurableStore dir;
+  run_order(dir.open(), true, "a", "rolled_back:credited:");
 }
-TEST(E2eErrors, error_handling_success_path_inmem) { run_order(memory_store(), false, "a", "ok"); }
+TEST(E2eErrors, error_handling_success_path_inmem) { run_order(test_store(), false, "a", "ok"); }
 TEST(E2eErrors, error_handling_success_path_fs) {
-  TempDir dir;
-  run_order(disk_store(dir.url()), false, "a", "ok");
+  DurableStore dir;
+  run_order(dir.open(), false, "a", "ok");
 }
 TEST(E2eErrors, error_handling_early_debit_failure_inmem) {
-  run_order(memory_store(), false, "bad-card", "debit_failed:");
+  run_order(test_store(), false, "bad-card", "debit_failed:");
 }
 TEST(E2eErrors, error_handling_early_debit_failure_fs) {
-  TempDir dir;
-  run_order(disk_store(dir.url()), false, "bad-card", "debit_failed:");
+  DurableStore dir;
+  run_order(dir.open(), false, "bad-card", "debit_failed:");
 }
 
 Task<Result<std::string>> calls_missing(OrchestrationContext ctx, std::string) {
@@ -76,12 +76,12 @@ Task<Result<std::string>> calls_missing(OrchestrationContext ctx, std::string) {
 }
 
 TEST(E2eErrors, unknown_activity_fails_fs) {
-  TempDir dir;
+  DurableStore dir;
   RuntimeOptions options = fast_options();
   options.max_attempts = 3;
   options.unregistered_backoff.base_delay = std::chrono::milliseconds(10);
   options.unregistered_backoff.max_delay = std::chrono::milliseconds(50);
-  E2eEnv env(disk_store(dir.url()), ActivityRegistry::builder().build(),
+  E2eEnv env(dir.open(), ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add("CallsMissing", calls_missing).build(), options);
   ASSERT_TRUE(env.client.start_orchestration("missing", "CallsMissing", ""));
   const auto status = env.wait("missing");
@@ -96,8 +96,8 @@ Task<Result<std::string>> once(OrchestrationContext ctx, std::string) {
 }
 
 TEST(E2eErrors, event_after_completion_is_ignored_fs) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), ActivityRegistry::builder().build(),
+  DurableStore dir;
+  E2eEnv env(dir.open(), ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add("Once", once).build());
   ASSERT_TRUE(env.client.start_orchestration("once", "Once", ""));
   ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, "once"));
@@ -147,17 +147,17 @@ void history_cap(std::shared_ptr<Provider> store) {
       static_cast<std::ptrdiff_t>(kManyNoops));
 }
 
-TEST(E2eErrors, history_cap_exceeded_inmem_completes_without_a_cap) { history_cap(memory_store()); }
+TEST(E2eErrors, history_cap_exceeded_inmem_completes_without_a_cap) { history_cap(test_store()); }
 TEST(E2eErrors, history_cap_exceeded_fs_completes_without_a_cap) {
-  TempDir dir;
-  history_cap(disk_store(dir.url()));
+  DurableStore dir;
+  history_cap(dir.open());
 }
 
 Task<Result<std::string>> immediate_fail(OrchestrationContext, std::string) { co_return Err("oops"); }
 
 TEST(E2eErrors, orchestration_immediate_fail_fs) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), ActivityRegistry::builder().build(),
+  DurableStore dir;
+  E2eEnv env(dir.open(), ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add("Fail", immediate_fail).build());
   ASSERT_TRUE(env.client.start_orchestration("fail", "Fail", ""));
   const auto status = env.wait("fail");
@@ -176,9 +176,8 @@ Task<Result<std::string>> propagates(OrchestrationContext ctx, std::string) {
 }
 
 TEST(E2eErrors, orchestration_propagates_activity_failure_fs) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), bank_activities(false),
-             OrchestrationRegistry::builder().add("P", propagates).build());
+  DurableStore dir;
+  E2eEnv env(dir.open(), bank_activities(false), OrchestrationRegistry::builder().add("P", propagates).build());
   ASSERT_TRUE(env.client.start_orchestration("prop", "P", ""));
   const auto status = env.wait("prop");
   ASSERT_TRUE(status.is_failed());
@@ -197,12 +196,11 @@ Task<Result<std::string>> typed_activity_bad_input(OrchestrationContext ctx, std
 }
 
 TEST(E2eErrors, typed_activity_decode_error_fs) {
-  TempDir dir;
+  DurableStore dir;
   auto activities = ActivityRegistry::builder()
                         .add_typed("TypedPair", [](ActivityContext&, Pair p) -> Result<int> { return p.a; })
                         .build();
-  E2eEnv env(disk_store(dir.url()), activities,
-             OrchestrationRegistry::builder().add("T", typed_activity_bad_input).build());
+  E2eEnv env(dir.open(), activities, OrchestrationRegistry::builder().add("T", typed_activity_bad_input).build());
   ASSERT_TRUE(env.client.start_orchestration("typed", "T", ""));
   EXPECT_EQ(env.output_of("typed"), "ok");
 }
@@ -220,8 +218,8 @@ Task<Result<std::string>> strictly_typed_event(OrchestrationContext ctx, std::st
 }
 
 TEST(E2eErrors, typed_event_decode_error_fs) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), ActivityRegistry::builder().build(),
+  DurableStore dir;
+  E2eEnv env(dir.open(), ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add("T", typed_event).build());
   ASSERT_TRUE(env.client.start_orchestration("evt", "T", ""));
   ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, "evt"));

@@ -106,9 +106,9 @@ OrchestrationRegistry orchestrations() {
 /// Starts `name` on a file store, stops the runtime once both waits exist, enqueues B's event
 /// before A's, and resumes with a new runtime.
 std::string winner_after_restart(const std::string& name, std::chrono::milliseconds shutdown_timeout) {
-  TempDir dir;
+  DurableStore dir;
   {
-    E2eEnv first(disk_store(dir.url()), activities(), orchestrations());
+    E2eEnv first(dir.open(), activities(), orchestrations());
     EXPECT_TRUE(first.client.start_orchestration("race", name, ""));
     EXPECT_TRUE(wait_until([&] {
       auto history = first.store->read("race");
@@ -119,7 +119,7 @@ std::string winner_after_restart(const std::string& name, std::chrono::milliseco
     EXPECT_TRUE(first.store->enqueue_for_orchestrator(work_items::ExternalRaised{"race", "B", "vb"}, std::nullopt));
     EXPECT_TRUE(first.store->enqueue_for_orchestrator(work_items::ExternalRaised{"race", "A", "va"}, std::nullopt));
   }
-  E2eEnv second(disk_store(dir.url()), activities(), orchestrations());
+  E2eEnv second(dir.open(), activities(), orchestrations());
   const auto output = second.output_of("race");
   const auto history = second.history("race");
   std::vector<std::string> delivered;

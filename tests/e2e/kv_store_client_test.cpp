@@ -238,9 +238,8 @@ Task<Result<std::string>> conc_write(OrchestrationContext ctx, std::string input
 }
 
 TEST(E2eKvStore, kv_stress_concurrent_writes) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(),
-             OrchestrationRegistry::builder().add("ConcWrite", conc_write).build());
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), OrchestrationRegistry::builder().add("ConcWrite", conc_write).build());
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(env.client.start_orchestration(fmt::format("kv-conc-{}", i), "ConcWrite", std::to_string(i)));
   }

@@ -292,8 +292,8 @@ Task<Result<std::string>> completer(OrchestrationContext ctx, std::string) {
 }
 
 TEST(E2eKvStore, kv_accessible_after_completion) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(completer));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(completer));
   EXPECT_EQ(run(env, "kv-complete"), "completed");
   EXPECT_EQ(kv(env.client, "kv-complete", "status"), "done");
   EXPECT_EQ(kv(env.client, "kv-complete", "result"), "42");
@@ -308,8 +308,8 @@ Task<Result<std::string>> failer(OrchestrationContext ctx, std::string) {
 }
 
 TEST(E2eKvStore, kv_accessible_after_failure) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(failer));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(failer));
   run_failing(env, "kv-fail");
   EXPECT_EQ(kv(env.client, "kv-fail", "progress"), "started");
   EXPECT_EQ(kv(env.client, "kv-fail", "step"), "pre-activity");
@@ -322,8 +322,8 @@ Task<Result<std::string>> important_data(OrchestrationContext ctx, std::string) 
 }
 
 TEST(E2eKvStore, kv_not_accessible_after_deletion) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(important_data));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(important_data));
   EXPECT_EQ(run(env, "kv-del"), "done");
   EXPECT_EQ(kv(env.client, "kv-del", "important"), "data");
   auto deleted = env.client.delete_instance("kv-del", false);
@@ -344,8 +344,8 @@ Task<Result<std::string>> ephemeral_and_persistent(OrchestrationContext ctx, std
 }
 
 TEST(E2eKvStore, kv_prune_execution_removes_orphan_keys) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(ephemeral_and_persistent));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(ephemeral_and_persistent));
   EXPECT_EQ(run(env, "kv-prune", "0"), "done");
   EXPECT_EQ(kv(env.client, "kv-prune", "ephemeral"), "from_exec_1");
   EXPECT_EQ(kv(env.client, "kv-prune", "persistent"), "from_exec_2");
@@ -370,8 +370,8 @@ Task<Result<std::string>> two_exec_keys(OrchestrationContext ctx, std::string in
 }
 
 TEST(E2eKvStore, kv_delete_instance_removes_all_kv) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(two_exec_keys));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(two_exec_keys));
   EXPECT_EQ(run(env, "kv-delinst", "0"), "done");
   EXPECT_EQ(kv(env.client, "kv-delinst", "a"), "1");
   EXPECT_EQ(kv(env.client, "kv-delinst", "b"), "2");
@@ -480,8 +480,8 @@ Task<Result<std::string>> first_only_and_shared(OrchestrationContext ctx, std::s
 }
 
 TEST(E2eKvStore, kv_bulk_prune) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(first_only_and_shared));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(first_only_and_shared));
   EXPECT_EQ(run(env, "kv-bprune", "0"), "done");
   InstanceFilter filter;
   filter.instance_ids = std::vector<std::string>{"kv-bprune"};
@@ -532,8 +532,8 @@ Task<Result<std::string>> child_del(OrchestrationContext ctx, std::string) {
 }
 
 TEST(E2eKvStore, kv_delete_parent_cascades_child_kv) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(parent_del, child_del));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(parent_del, child_del));
   EXPECT_EQ(run(env, "kv-pdel"), "done");
   auto tree = env.client.get_instance_tree("kv-pdel");
   ASSERT_TRUE(tree) << tree.error().to_string();

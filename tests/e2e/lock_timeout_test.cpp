@@ -172,7 +172,7 @@ TEST(E2eLockTimeout, orchestration_lock_renewal_counts_from_the_fetch) {
   RuntimeOptions options = fast_options();
   options.orchestrator_lock_timeout = std::chrono::seconds(4);
   options.orchestrator_lock_renewal_buffer = std::chrono::seconds(2);
-  auto store = std::make_shared<SlowFetchProvider>(memory_store(), std::chrono::seconds(3));
+  auto store = std::make_shared<SlowFetchProvider>(test_store(), std::chrono::seconds(3));
   const auto slow_turn = [](OrchestrationContext, std::string) -> Task<Result<std::string>> {
     std::this_thread::sleep_for(std::chrono::seconds(3));  // the turn's own work
     co_return "done";
@@ -188,7 +188,7 @@ TEST(E2eLockTimeout, orchestration_lock_renewal_counts_from_the_fetch) {
 
 TEST(E2eLockTimeout, activity_lock_renewal_counts_from_the_fetch) {
   RuntimeOptions options = with_locks(std::chrono::seconds(4), std::chrono::seconds(2));
-  auto store = std::make_shared<SlowFetchProvider>(memory_store(), std::chrono::seconds(3));
+  auto store = std::make_shared<SlowFetchProvider>(test_store(), std::chrono::seconds(3));
   const int before = g_runs;
   {
     E2eEnv env(store, timed_activities(), orchestrations(), options);

@@ -28,14 +28,14 @@ Task<Result<std::string>> schedules_b1(OrchestrationContext ctx, std::string) {
 }
 
 TEST(E2eNondeterminism, code_swap_triggers_nondeterminism) {
-  TempDir dir;
+  DurableStore dir;
   {
-    E2eEnv v1(disk_store(dir.url()), ActivityRegistry::builder().build(),
+    E2eEnv v1(dir.open(), ActivityRegistry::builder().build(),
               OrchestrationRegistry::builder().add("Swap", schedules_a1).build());
     ASSERT_TRUE(v1.client.start_orchestration("swap", "Swap", ""));
     ASSERT_TRUE(wait_for_event_kind<events::ActivityScheduled>(*v1.store, "swap"));
   }
-  E2eEnv v2(disk_store(dir.url()), ActivityRegistry::builder().build(),
+  E2eEnv v2(dir.open(), ActivityRegistry::builder().build(),
             OrchestrationRegistry::builder().add("Swap", schedules_b1).build());
   ASSERT_TRUE(v2.store->enqueue_for_orchestrator(work_items::ActivityCompleted{"swap", 1, 2, "done"}, std::nullopt));
   const auto status = v2.wait("swap");
@@ -249,9 +249,9 @@ TEST(E2eTimer, timer_with_activity) {
 }
 
 void timer_crash_recovery(bool crash_after_fire) {
-  TempDir dir;
+  DurableStore dir;
   {
-    E2eEnv first(disk_store(dir.url()), ActivityRegistry::builder().build(), timer_orchestrations());
+    E2eEnv first(dir.open(), ActivityRegistry::builder().build(), timer_orchestrations());
     ASSERT_TRUE(first.client.start_orchestration("t", "TimerThenActivity", crash_after_fire ? "50" : "500"));
     // Before the fire: the timer is scheduled. After: it fired (the activity is not registered here).
     if (crash_after_fire) {
@@ -260,7 +260,7 @@ void timer_crash_recovery(bool crash_after_fire) {
       ASSERT_TRUE(wait_for_event_kind<events::TimerCreated>(*first.store, "t"));
     }
   }
-  E2eEnv second(disk_store(dir.url()), timer_activities(), timer_orchestrations());
+  E2eEnv second(dir.open(), timer_activities(), timer_orchestrations());
   EXPECT_EQ(second.output_of("t"), "Timer fired, then: done");
 }
 
@@ -280,9 +280,9 @@ TEST(E2eTimer, timer_cancellation) {
 }
 
 TEST(E2eTimer, multiple_timers_recovery_after_crash) {
-  TempDir dir;
+  DurableStore dir;
   {
-    E2eEnv first(disk_store(dir.url()), timer_activities(), timer_orchestrations());
+    E2eEnv first(dir.open(), timer_activities(), timer_orchestrations());
     ASSERT_TRUE(first.client.start_orchestration("t", "Joined", ""));
     ASSERT_TRUE(wait_until([&] {
       auto history = first.store->read("t");
@@ -290,7 +290,7 @@ TEST(E2eTimer, multiple_timers_recovery_after_crash) {
                                       [](const Event& e) { return e.is<events::TimerCreated>(); }) == 3;
     }));
   }
-  E2eEnv second(disk_store(dir.url()), timer_activities(), timer_orchestrations());
+  E2eEnv second(dir.open(), timer_activities(), timer_orchestrations());
   EXPECT_EQ(second.output_of("t"), "all-timers-fired");
 }
 

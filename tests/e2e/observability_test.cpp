@@ -181,7 +181,7 @@ TEST(E2eObservability, orchestration_tracing_emits_all_levels) {
 // ---- metrics through real runs -----------------------------------------------------------------
 
 TEST(E2eObservability, metrics_capture_activity_and_orchestration_outcomes) {
-  auto failing_store = std::make_shared<FailingProvider>(memory_store());
+  auto failing_store = std::make_shared<FailingProvider>(test_store());
   E2eEnv env(failing_store, activities(), orchestrations(), metered(std::make_shared<MetricsRegistry>()));
   // (1) the activity ack commits but reports failure: retried, the instance still completes.
   failing_store->set_ack_then_fail(true);
@@ -215,7 +215,7 @@ TEST(E2eObservability, metrics_capture_activity_and_orchestration_outcomes) {
 }
 
 TEST(E2eObservability, test_fetch_orchestration_item_fault_injection) {
-  auto failing_store = std::make_shared<FailingProvider>(memory_store());
+  auto failing_store = std::make_shared<FailingProvider>(test_store());
   work_items::StartOrchestration start;
   start.instance = "f";
   start.orchestration = "Hello";
@@ -404,8 +404,9 @@ TEST(E2eObservability, test_versioned_orchestration_metrics) {
 
 TEST(E2eObservability, test_provider_metrics_recorded) {
   auto registry = std::make_shared<MetricsRegistry>();
-  auto store = std::make_shared<InstrumentedProvider>(memory_store(), registry);
-  EXPECT_EQ(store->name(), "sqlite");
+  auto inner = test_store();
+  auto store = std::make_shared<InstrumentedProvider>(inner, registry);
+  EXPECT_EQ(store->name(), inner->name());  // the wrapper reports the store it wraps
   EXPECT_NE(store->as_management_capability(), nullptr);
   E2eEnv env(store, activities(), orchestrations(), metered(registry));
   ASSERT_TRUE(env.client.start_orchestration("ip", "Hello", "x"));
@@ -426,7 +427,7 @@ TEST(E2eObservability, test_provider_metrics_recorded) {
 
 TEST(E2eObservability, test_provider_error_metrics) {
   auto registry = std::make_shared<MetricsRegistry>();
-  auto failing_store = std::make_shared<FailingProvider>(memory_store());
+  auto failing_store = std::make_shared<FailingProvider>(test_store());
   auto store = std::make_shared<InstrumentedProvider>(failing_store, registry);
   failing_store->fail_next_fetch_orchestration_item();
   E2eEnv env(store, activities(), orchestrations(), metered(registry));
@@ -443,7 +444,7 @@ TEST(E2eObservability, test_provider_error_metrics) {
 
 TEST(E2eObservability, test_queue_depth_gauges_initialization) {
   auto registry = std::make_shared<MetricsRegistry>();
-  auto store = memory_store();
+  auto store = test_store();
   Client before_start(store);
   for (const char* id : {"e1", "e2", "e3"}) ASSERT_TRUE(before_start.start_orchestration(id, "Hello", id));
   RuntimeOptions options = metered(registry);
@@ -469,14 +470,14 @@ TEST(E2eObservability, test_queue_depth_gauges_tracking) {
 }
 
 TEST(E2eObservability, test_all_gauges_initialized_together) {
-  TempDir dir;
+  DurableStore dir;
   {
-    E2eEnv first(disk_store(dir.url()), activities(), orchestrations());
+    E2eEnv first(dir.open(), activities(), orchestrations());
     ASSERT_TRUE(first.client.start_orchestration("blocked", "ParksOnTimer", ""));
     ASSERT_TRUE(wait_for_event_kind<events::TimerCreated>(*first.store, "blocked"));
   }
   auto registry = std::make_shared<MetricsRegistry>();
-  E2eEnv second(disk_store(dir.url()), activities(), orchestrations(), metered(registry));
+  E2eEnv second(dir.open(), activities(), orchestrations(), metered(registry));
   EXPECT_EQ(registry->gauge_value("duroxide_active_orchestrations"), 1);
   EXPECT_EQ(registry->series("duroxide_orchestrator_queue_depth").size(), 1u);
   EXPECT_EQ(registry->series("duroxide_worker_queue_depth").size(), 1u);
@@ -484,7 +485,7 @@ TEST(E2eObservability, test_all_gauges_initialized_together) {
 
 TEST(E2eObservability, test_poison_message_metrics) {
   auto registry = std::make_shared<MetricsRegistry>();
-  auto poison = std::make_shared<PoisonInjectingProvider>(memory_store());
+  auto poison = std::make_shared<PoisonInjectingProvider>(test_store());
   E2eEnv env(poison, activities(), orchestrations(), metered(registry));
   poison->inject_orchestration_poison(10);
   ASSERT_TRUE(env.client.start_orchestration("po", "Hello", "x"));
@@ -603,7 +604,7 @@ TEST(E2eObservability, test_metrics_active_orchestrations) {
 
 TEST(E2eObservability, test_metrics_provider_errors) {
   auto registry = std::make_shared<MetricsRegistry>();
-  auto failing_store = std::make_shared<FailingProvider>(memory_store());
+  auto failing_store = std::make_shared<FailingProvider>(test_store());
   InstrumentedProvider store(failing_store, registry);
   for (int i = 0; i < 4; ++i) {
     failing_store->fail_next_fetch_work_item();
@@ -688,7 +689,7 @@ TEST(E2eObservability, prometheus_text_renders_every_kind_with_escaped_labels) {
 TEST(E2eObservability, invalid_gauge_poll_interval_is_rejected_at_start) {
   RuntimeOptions options = metered(std::make_shared<MetricsRegistry>());
   options.observability.gauge_poll_interval = 0ms;
-  EXPECT_THROW(Runtime::start(memory_store(), activities(), orchestrations(), options), std::invalid_argument);
+  EXPECT_THROW(Runtime::start(test_store(), activities(), orchestrations(), options), std::invalid_argument);
 }
 
 }  // namespace

@@ -89,7 +89,7 @@ const poison::Activity* activity_poison_of(const OrchestrationStatus& status, st
 }
 
 TEST(E2ePoison, orchestration_attempt_count_increments_on_abandon) {
-  auto store = memory_store();
+  auto store = test_store();
   ASSERT_TRUE(store->enqueue_for_orchestrator(
       work_items::StartOrchestration{"attempt-test-1", "TestOrch", "{}", "1.0.0", std::nullopt, std::nullopt, 1},
       std::nullopt));
@@ -105,7 +105,7 @@ TEST(E2ePoison, orchestration_attempt_count_increments_on_abandon) {
 }
 
 TEST(E2ePoison, worker_attempt_count_increments_on_lock_expiry) {
-  auto store = memory_store();
+  auto store = test_store();
   const work_items::ActivityExecute execute{"attempt-test-2", 1, 1, "TestActivity", "{}", std::nullopt, std::nullopt};
   ASSERT_TRUE(store->enqueue_for_worker(execute));
   const auto lock = 1s;
@@ -166,7 +166,7 @@ TEST(E2ePoison, runtime_options_configurable_max_attempts) {
 
 TEST(E2ePoison, e2e_orchestration_item_poison_fails_orchestration) {
   g_never_runs = 0;
-  auto poison = std::make_shared<PoisonInjectingProvider>(memory_store());
+  auto poison = std::make_shared<PoisonInjectingProvider>(test_store());
   poison->inject_orchestration_poison(11);  // before the runtime starts: its first fetch is poisoned
   E2eEnv env(poison, ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add("SimpleOrch", never_runs).build(), poison_options(10));
@@ -184,7 +184,7 @@ TEST(E2ePoison, e2e_orchestration_item_poison_fails_orchestration) {
 
 TEST(E2ePoison, e2e_activity_item_poison_fails_orchestration) {
   g_activity_runs = 0;
-  auto poison = std::make_shared<PoisonInjectingProvider>(memory_store());
+  auto poison = std::make_shared<PoisonInjectingProvider>(test_store());
   E2eEnv env(poison, ActivityRegistry::builder().add("TestActivity", counting_activity("activity-result")).build(),
              OrchestrationRegistry::builder().add("OrchWithActivity", orch_with_activity).build(), poison_options(10));
   poison->inject_worker_poison_persistent(11);
@@ -201,7 +201,7 @@ TEST(E2ePoison, e2e_activity_item_poison_fails_orchestration) {
 }
 
 TEST(E2ePoison, e2e_sub_orchestration_poison_fails_parent) {
-  auto poison = std::make_shared<PoisonInjectingProvider>(memory_store());
+  auto poison = std::make_shared<PoisonInjectingProvider>(test_store());
   E2eEnv env(poison, ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add("ParentOrch", parent_orch).add("ChildOrch", child_orch).build(),
              poison_options(10));
@@ -223,7 +223,7 @@ TEST(E2ePoison, e2e_sub_orchestration_poison_fails_parent) {
 
 TEST(E2ePoison, e2e_one_poisoned_activity_among_many) {
   g_activity_runs = 0;
-  auto poison = std::make_shared<PoisonInjectingProvider>(memory_store());
+  auto poison = std::make_shared<PoisonInjectingProvider>(test_store());
   E2eEnv env(poison,
              ActivityRegistry::builder()
                  .add("Activity1", counting_activity("result1"))
@@ -248,7 +248,7 @@ TEST(E2ePoison, e2e_one_poisoned_activity_among_many) {
 }
 
 TEST(E2ePoison, e2e_custom_max_attempts_respected) {
-  auto poison = std::make_shared<PoisonInjectingProvider>(memory_store());
+  auto poison = std::make_shared<PoisonInjectingProvider>(test_store());
   poison->inject_orchestration_poison(4);
   E2eEnv env(poison, ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add("CustomMaxOrch", child_orch).build(), poison_options(3));
@@ -262,7 +262,7 @@ TEST(E2ePoison, e2e_custom_max_attempts_respected) {
 }
 
 TEST(E2ePoison, e2e_activity_poisons_suborchestration_poisons_parent) {
-  auto poison = std::make_shared<PoisonInjectingProvider>(memory_store());
+  auto poison = std::make_shared<PoisonInjectingProvider>(test_store());
   E2eEnv env(poison, ActivityRegistry::builder().add("ChildActivity", counting_activity("activity-result")).build(),
              OrchestrationRegistry::builder()
                  .add("GrandparentOrch", grandparent_orch)
@@ -281,7 +281,7 @@ TEST(E2ePoison, e2e_activity_poisons_suborchestration_poisons_parent) {
 
 TEST(E2ePoison, e2e_poison_message_creates_instance_if_missing) {
   g_never_runs = 0;
-  auto poison = std::make_shared<PoisonInjectingProvider>(memory_store());
+  auto poison = std::make_shared<PoisonInjectingProvider>(test_store());
   poison->inject_orchestration_poison(11);
   E2eEnv env(poison, ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add("NeverRuns", never_runs).build(), poison_options(10));

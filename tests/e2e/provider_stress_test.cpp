@@ -24,9 +24,9 @@ stress::StressConfig minimal(std::size_t max_concurrent) {
 }
 
 TEST(E2eProviderStress, test_stress_infrastructure_minimal) {
-  TempDir dir;
+  DurableStore dir;
   const auto config = minimal(1);
-  const auto result = stress::run_stress(disk_store(dir.url()), stress::parallel_orchestrations(config, 2), config);
+  const auto result = stress::run_stress(dir.open(), stress::parallel_orchestrations(config, 2), config);
   ::testing::Test::RecordProperty("stress", result.summary());
   EXPECT_GE(result.completed, 1u) << result.summary();
   EXPECT_EQ(result.failed, 0u) << result.summary();
@@ -34,7 +34,7 @@ TEST(E2eProviderStress, test_stress_infrastructure_minimal) {
 }
 
 TEST(E2eProviderStress, test_large_payload_stress_infrastructure) {
-  TempDir dir;
+  DurableStore dir;
   const auto config = minimal(2);
   stress::LargePayloadSizes sizes;
   sizes.small_kb = 5;
@@ -42,7 +42,7 @@ TEST(E2eProviderStress, test_large_payload_stress_infrastructure) {
   sizes.large_kb = 20;
   sizes.activity_count = 10;
   sizes.sub_orch_count = 2;
-  auto store = disk_store(dir.url());
+  auto store = dir.open();
   const auto result = stress::run_stress(store, stress::large_payload(config, sizes), config);
   ::testing::Test::RecordProperty("stress", result.summary());
   EXPECT_GE(result.completed, 1u) << result.summary();

@@ -235,8 +235,8 @@ Task<Result<std::string>> orphan_check(OrchestrationContext ctx, std::string) {
 // ---- tests ----
 
 TEST(E2eQueueEvent, persistent_event_basic_delivery) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(dequeue_signal));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(dequeue_signal));
   ASSERT_TRUE(env.client.start_orchestration("inst-pers-basic", "O", ""));
   ASSERT_TRUE(wait_for_subscription(*env.store, "inst-pers-basic", "Signal"));
   ASSERT_TRUE(env.client.enqueue_event("inst-pers-basic", "Signal", "hello"));
@@ -244,8 +244,8 @@ TEST(E2eQueueEvent, persistent_event_basic_delivery) {
 }
 
 TEST(E2eQueueEvent, persistent_event_arrives_before_subscription) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(timer_then_dequeue));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(timer_then_dequeue));
   ASSERT_TRUE(env.client.start_orchestration("inst-pers-before", "O", ""));
   // Enqueued during the 200 ms timer, before the dequeue subscribes: buffered, not dropped.
   ASSERT_TRUE(env.client.enqueue_event("inst-pers-before", "Signal", "early_bird"));
@@ -262,8 +262,8 @@ TEST(E2eQueueEvent, persistent_event_arrives_before_subscription) {
 }
 
 TEST(E2eQueueEvent, persistent_event_fifo_ordering) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(two_dequeues));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(two_dequeues));
   ASSERT_TRUE(env.client.start_orchestration("inst-pers-fifo", "O", ""));
   ASSERT_TRUE(wait_for_subscription(*env.store, "inst-pers-fifo", "Data"));
   ASSERT_TRUE(env.client.enqueue_event("inst-pers-fifo", "Data", "first"));
@@ -273,8 +273,8 @@ TEST(E2eQueueEvent, persistent_event_fifo_ordering) {
 }
 
 TEST(E2eQueueEvent, persistent_event_survives_select_cancellation_same_batch) {
-  TempDir dir;
-  auto store = disk_store(dir.url());
+  DurableStore dir;
+  auto store = dir.open();
   const std::string id = "inst-pers-cancel-same";
   {
     E2eEnv first(store, activities(), one(dequeue_after_lost_select));
@@ -294,8 +294,8 @@ TEST(E2eQueueEvent, persistent_event_survives_select_cancellation_same_batch) {
 }
 
 TEST(E2eQueueEvent, persistent_event_survives_select_cancellation_late_extra_discarded) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(dequeue_after_lost_select));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(dequeue_after_lost_select));
   const std::string id = "inst-pers-cancel-late";
   ASSERT_TRUE(env.client.start_orchestration(id, "O", ""));
   ASSERT_TRUE(wait_for_subscription(*env.store, id, "Signal", 2));
@@ -313,8 +313,8 @@ TEST(E2eQueueEvent, persistent_event_survives_select_cancellation_late_extra_dis
 }
 
 TEST(E2eQueueEvent, persistent_and_positional_are_independent) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(positional_and_persistent));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(positional_and_persistent));
   const std::string id = "inst-pers-indep";
   ASSERT_TRUE(env.client.start_orchestration(id, "O", ""));
   ASSERT_TRUE(wait_for_subscription(*env.store, id, "Signal", 2));  // one positional, one queue
@@ -324,16 +324,16 @@ TEST(E2eQueueEvent, persistent_and_positional_are_independent) {
 }
 
 TEST(E2eQueueEvent, persistent_cancelled_subscription_emits_breadcrumb) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(dequeue_loses_to_timer));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(dequeue_loses_to_timer));
   ASSERT_TRUE(env.client.start_orchestration("inst-pers-breadcrumb", "O", ""));
   EXPECT_EQ(env.output_of("inst-pers-breadcrumb"), "timer_won");
   EXPECT_EQ(queue_cancellations(env.history("inst-pers-breadcrumb"), "dropped_future"), 1u);
 }
 
 TEST(E2eQueueEvent, persistent_outstanding_subscription_cancelled_on_completion) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(outstanding_dequeue));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(outstanding_dequeue));
   ASSERT_TRUE(env.client.start_orchestration("inst-pers-terminal", "O", ""));
   EXPECT_EQ(env.output_of("inst-pers-terminal"), "done_early");
   const auto history = env.history("inst-pers-terminal");
@@ -348,8 +348,8 @@ TEST(E2eQueueEvent, persistent_outstanding_subscription_cancelled_on_completion)
 }
 
 TEST(E2eQueueEvent, persistent_multiple_cancelled_subscriptions_only_active_receives) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(two_cancelled_then_active));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(two_cancelled_then_active));
   const std::string id = "inst-pers-multi-cancel";
   ASSERT_TRUE(env.client.start_orchestration(id, "O", ""));
   ASSERT_TRUE(wait_for_subscription(*env.store, id, "Signal", 3));
@@ -359,8 +359,8 @@ TEST(E2eQueueEvent, persistent_multiple_cancelled_subscriptions_only_active_rece
 }
 
 TEST(E2eQueueEvent, complex_multi_turn_persistent_and_positional_with_activities) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(complex_multi_turn));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(complex_multi_turn));
   const std::string id = "inst-complex-multi";
   ASSERT_TRUE(env.client.start_orchestration(id, "O", ""));
   ASSERT_TRUE(wait_for_subscription(*env.store, id, "PosFirst"));
@@ -379,8 +379,8 @@ TEST(E2eQueueEvent, complex_multi_turn_persistent_and_positional_with_activities
 }
 
 TEST(E2eQueueEvent, select_then_join_persistent_and_positional) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(select_then_join));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(select_then_join));
   const std::string id = "inst-sel-join";
   ASSERT_TRUE(env.client.start_orchestration(id, "O", ""));
   ASSERT_TRUE(wait_for_subscription(*env.store, id, "RacePers"));
@@ -396,8 +396,8 @@ TEST(E2eQueueEvent, select_then_join_persistent_and_positional) {
 }
 
 TEST(E2eQueueEvent, raise_event_typed_round_trip) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(typed_wait));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(typed_wait));
   ASSERT_TRUE(env.client.start_orchestration("inst-typed-wait", "O", ""));
   ASSERT_TRUE(wait_for_subscription(*env.store, "inst-typed-wait", "Signal"));
   const Payload payload{42, "hello"};
@@ -406,8 +406,8 @@ TEST(E2eQueueEvent, raise_event_typed_round_trip) {
 }
 
 TEST(E2eQueueEvent, enqueue_event_typed_round_trip) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(typed_dequeue));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(typed_dequeue));
   ASSERT_TRUE(env.client.start_orchestration("inst-typed-queue", "O", ""));
   ASSERT_TRUE(wait_for_subscription(*env.store, "inst-typed-queue", "commands"));
   const Command command{"increment", 99};
@@ -416,8 +416,8 @@ TEST(E2eQueueEvent, enqueue_event_typed_round_trip) {
 }
 
 TEST(E2eQueueEvent, multi_queue_isolation_and_independent_fifo) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(multi_queue));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(multi_queue));
   const std::string id = "inst-multi-q";
   ASSERT_TRUE(env.client.start_orchestration(id, "O", ""));  // first: earlier messages would be orphans
   ASSERT_TRUE(env.client.enqueue_event(id, "payments", "pay_first"));
@@ -429,8 +429,8 @@ TEST(E2eQueueEvent, multi_queue_isolation_and_independent_fifo) {
 }
 
 TEST(E2eQueueEvent, multi_queue_staggered_delivery) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(staggered));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(staggered));
   const std::string id = "inst-staggered-q";
   ASSERT_TRUE(env.client.start_orchestration(id, "O", ""));
   ASSERT_TRUE(env.client.enqueue_event(id, "commands", "c1"));
@@ -443,8 +443,8 @@ TEST(E2eQueueEvent, multi_queue_staggered_delivery) {
 }
 
 TEST(E2eQueueEvent, events_enqueued_before_start_orchestration_are_dropped) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), activities(), one(orphan_check));
+  DurableStore dir;
+  E2eEnv env(dir.open(), activities(), one(orphan_check));
   const std::string id = "inst-orphan";
   ASSERT_TRUE(env.client.enqueue_event(id, "pre-start-q", "should-be-dropped"));
   ASSERT_TRUE(wait_for_empty_orchestrator_queue(env.client));  // the provider dropped the orphan

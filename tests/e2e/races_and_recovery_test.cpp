@@ -49,8 +49,8 @@ OrchestrationRegistry race_orchestrations() {
 }
 
 TEST(E2eRaces, wait_external_completes_fs) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), ActivityRegistry::builder().build(), race_orchestrations());
+  DurableStore dir;
+  E2eEnv env(dir.open(), ActivityRegistry::builder().build(), race_orchestrations());
   ASSERT_TRUE(env.client.start_orchestration("r1", "WaitOnly", ""));
   ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, "r1"));
   ASSERT_TRUE(env.client.raise_event("r1", "Only", "payload"));
@@ -62,8 +62,8 @@ TEST(E2eRaces, wait_external_completes_fs) {
 }
 
 TEST(E2eRaces, race_external_vs_timer_ordering_fs) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), ActivityRegistry::builder().build(), race_orchestrations());
+  DurableStore dir;
+  E2eEnv env(dir.open(), ActivityRegistry::builder().build(), race_orchestrations());
   ASSERT_TRUE(env.client.start_orchestration("r2", "TimerVsEvent", ""));
   // The event is raised only once the timer has fired, so the timer must win.
   ASSERT_TRUE(wait_for_event_kind<events::TimerFired>(*env.store, "r2"));
@@ -76,8 +76,8 @@ TEST(E2eRaces, race_external_vs_timer_ordering_fs) {
 }
 
 TEST(E2eRaces, race_event_vs_timer_event_wins_fs) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), ActivityRegistry::builder().build(), race_orchestrations());
+  DurableStore dir;
+  E2eEnv env(dir.open(), ActivityRegistry::builder().build(), race_orchestrations());
   ASSERT_TRUE(env.client.start_orchestration("r3", "EventVsTimer", ""));
   ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, "r3"));
   ASSERT_TRUE(env.client.raise_event("r3", "Race", "now"));
@@ -122,10 +122,10 @@ std::size_t scheduled_steps(const std::vector<Event>& history, const std::string
 }
 
 TEST(E2eRecovery, recovery_across_restart_sqlite_provider) {
-  TempDir dir;
+  DurableStore dir;
   auto orchestrations = OrchestrationRegistry::builder().add("Steps", steps).build();
   {
-    E2eEnv first(disk_store(dir.url()), step_activities(), orchestrations);
+    E2eEnv first(dir.open(), step_activities(), orchestrations);
     ASSERT_TRUE(first.client.start_orchestration("rec-1", "Steps", ""));
     ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*first.store, "rec-1"));
     const auto history = first.history("rec-1");
@@ -133,7 +133,7 @@ TEST(E2eRecovery, recovery_across_restart_sqlite_provider) {
     EXPECT_EQ(scheduled_steps(history, "2"), 1u);
     EXPECT_EQ(scheduled_steps(history, "3"), 0u);
   }
-  E2eEnv second(disk_store(dir.url()), step_activities(), orchestrations);
+  E2eEnv second(dir.open(), step_activities(), orchestrations);
   ASSERT_TRUE(second.client.raise_event("rec-1", "Resume", ""));
   EXPECT_EQ(second.output_of("rec-1"), "1234");
   const auto history = second.history("rec-1");
@@ -201,7 +201,7 @@ ActivityRegistry shape_activities() {
 }
 
 TEST(E2eRecovery, recovery_multiple_orchestrations_sqlite_provider) {
-  TempDir dir;
+  DurableStore dir;
   auto orchestrations = OrchestrationRegistry::builder()
                             .add("EchoWait", echo_wait)
                             .add("UpperOnly", upper_only)
@@ -210,7 +210,7 @@ TEST(E2eRecovery, recovery_multiple_orchestrations_sqlite_provider) {
                             .add("TwoTimers", two_timers)
                             .build();
   {
-    E2eEnv first(disk_store(dir.url()), shape_activities(), orchestrations);
+    E2eEnv first(dir.open(), shape_activities(), orchestrations);
     ASSERT_TRUE(first.client.start_orchestration("m-echo", "EchoWait", "e"));
     ASSERT_TRUE(first.client.start_orchestration("m-upper", "UpperOnly", "u"));
     ASSERT_TRUE(first.client.start_orchestration("m-wait", "WaitEvent", "w"));
@@ -220,7 +220,7 @@ TEST(E2eRecovery, recovery_multiple_orchestrations_sqlite_provider) {
     ASSERT_TRUE(wait_for_event_kind<events::TimerCreated>(*first.store, "m-echo"));
     ASSERT_TRUE(wait_for_event_kind<events::TimerCreated>(*first.store, "m-timers"));
   }
-  E2eEnv second(disk_store(dir.url()), shape_activities(), orchestrations);
+  E2eEnv second(dir.open(), shape_activities(), orchestrations);
   ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*second.store, "m-wait"));
   ASSERT_TRUE(second.client.raise_event("m-wait", "Ack", ""));
   EXPECT_EQ(second.output_of("m-echo"), "done:e");
@@ -274,8 +274,8 @@ void raise_after_subscription(E2eEnv& env, const std::string& instance, const st
 }
 
 TEST(E2eConcurrency, concurrent_orchestrations_different_activities_fs) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), concurrency_activities(), concurrency_orchestrations());
+  DurableStore dir;
+  E2eEnv env(dir.open(), concurrency_activities(), concurrency_orchestrations());
   ASSERT_TRUE(env.client.start_orchestration("c1", "AddWait", ""));
   ASSERT_TRUE(env.client.start_orchestration("c2", "UpperWait", ""));
   raise_after_subscription(env, "c1", "E1");
@@ -298,8 +298,8 @@ TEST(E2eConcurrency, concurrent_orchestrations_different_activities_fs) {
 }
 
 TEST(E2eConcurrency, concurrent_orchestrations_same_activities_fs) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), concurrency_activities(), concurrency_orchestrations());
+  DurableStore dir;
+  E2eEnv env(dir.open(), concurrency_activities(), concurrency_orchestrations());
   ASSERT_TRUE(env.client.start_orchestration("p1", "ProcWait", "10"));
   ASSERT_TRUE(env.client.start_orchestration("p2", "ProcWait", "20"));
   raise_after_subscription(env, "p1", "P1");
@@ -330,8 +330,8 @@ Task<Result<std::string>> detached_parent(OrchestrationContext ctx, std::string)
 Task<Result<std::string>> echo_child(OrchestrationContext, std::string input) { co_return input; }
 
 TEST(E2eDispatcherQueues, dispatcher_enqueues_timer_schedule_then_completes) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), ActivityRegistry::builder().build(),
+  DurableStore dir;
+  E2eEnv env(dir.open(), ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add("ShortTimer", short_timer).build());
   ASSERT_TRUE(env.client.start_orchestration("t1", "ShortTimer", ""));
   EXPECT_EQ(env.output_of("t1"), "ok");
@@ -339,8 +339,8 @@ TEST(E2eDispatcherQueues, dispatcher_enqueues_timer_schedule_then_completes) {
 }
 
 TEST(E2eDispatcherQueues, dispatcher_enqueues_start_orchestration_to_orch_queue) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), ActivityRegistry::builder().build(),
+  DurableStore dir;
+  E2eEnv env(dir.open(), ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add("Parent", detached_parent).add("Child", echo_child).build());
   ASSERT_TRUE(env.client.start_orchestration("parent", "Parent", ""));
   EXPECT_EQ(env.output_of("parent"), "scheduled");
@@ -406,17 +406,17 @@ RuntimeOptions crashable_options() {
 }
 
 TEST(E2eWorkerReliability, activity_reliability_after_crash_before_completion_enqueue) {
-  TempDir dir;
+  DurableStore dir;
   auto orchestrations = OrchestrationRegistry::builder().add("One", one_activity).build();
   {
-    E2eEnv first(disk_store(dir.url()), holding_activities(), orchestrations, crashable_options());
+    E2eEnv first(dir.open(), holding_activities(), orchestrations, crashable_options());
     ASSERT_TRUE(first.client.start_orchestration("wr-1", "One", "test-data"));
     ASSERT_TRUE(wait_for_event_kind<events::ActivityScheduled>(*first.store, "wr-1"));
     ASSERT_TRUE(wait_until([] { return g_held_running == 1; }));
     first.runtime->shutdown(std::chrono::milliseconds(100));  // the held activity is abandoned
     EXPECT_EQ(count_events(first.history("wr-1"), "ActivityCompleted"), 0u);
   }
-  E2eEnv second(disk_store(dir.url()), processing_activities(), orchestrations, crashable_options());
+  E2eEnv second(dir.open(), processing_activities(), orchestrations, crashable_options());
   EXPECT_EQ(second.output_of("wr-1"), "Activity result: Processed: test-data");
   const auto history = second.history("wr-1");
   EXPECT_EQ(count_events(history, "ActivityScheduled"), 1u);
@@ -426,17 +426,17 @@ TEST(E2eWorkerReliability, activity_reliability_after_crash_before_completion_en
 }
 
 TEST(E2eWorkerReliability, multiple_activities_reliability_after_crash) {
-  TempDir dir;
+  DurableStore dir;
   auto orchestrations = OrchestrationRegistry::builder().add("Three", three_activities).build();
   {
     RuntimeOptions options = crashable_options();
     options.worker_concurrency = 3;
-    E2eEnv first(disk_store(dir.url()), holding_activities(), orchestrations, options);
+    E2eEnv first(dir.open(), holding_activities(), orchestrations, options);
     ASSERT_TRUE(first.client.start_orchestration("wr-3", "Three", ""));
     ASSERT_TRUE(wait_until([] { return g_held_running == 3; }));
     first.runtime->shutdown(std::chrono::milliseconds(100));
   }
-  E2eEnv second(disk_store(dir.url()), processing_activities(), orchestrations, crashable_options());
+  E2eEnv second(dir.open(), processing_activities(), orchestrations, crashable_options());
   EXPECT_NE(second.output_of("wr-3").find("All activities completed"), std::string::npos);
   const auto history = second.history("wr-3");
   EXPECT_EQ(count_events(history, "ActivityCompleted"), 3u);
@@ -449,7 +449,7 @@ TEST(E2eWorkerReliability, multiple_activities_reliability_after_crash) {
 }
 
 TEST(E2eWorkerReliability, worker_abandon_on_ack_failure_enables_retry) {
-  auto failing = std::make_shared<FailingProvider>(memory_store());
+  auto failing = std::make_shared<FailingProvider>(test_store());
   failing->set_ack_then_fail(true);
   RuntimeOptions options = fast_options();
   options.worker_lock_timeout = std::chrono::seconds(30);

@@ -188,7 +188,7 @@ RuntimeOptions short_locks() {
 // The runtime dies after it fetched the raised event and before the turn recording it committed:
 // nothing of that turn is stored, and a new runtime on the same store records the event once.
 TEST(E2eReliability, crash_after_dequeue_before_append_completion) {
-  auto store = memory_store();
+  auto store = test_store();
   auto crashing = std::make_shared<CrashingProvider<events::ExternalEvent>>(store, false);
   {
     E2eEnv first(crashing, ActivityRegistry::builder().build(), orchestrations(), short_locks());
@@ -210,7 +210,7 @@ TEST(E2eReliability, crash_after_dequeue_before_append_completion) {
 // acknowledged, activity enqueued) and before it learned so: a new runtime runs the activity once
 // and the timer is recorded once.
 TEST(E2eReliability, crash_after_append_before_ack_timer) {
-  auto store = memory_store();
+  auto store = test_store();
   auto crashing = std::make_shared<CrashingProvider<events::TimerFired>>(store, true);
   const int before = g_steps;
   {

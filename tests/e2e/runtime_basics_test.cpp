@@ -154,15 +154,14 @@ TEST(E2eRuntimeBasics, SystemActivitiesRun) {
 }
 
 TEST(E2eRuntimeBasics, RestartOnTheSameFileResumesTheInstance) {
-  TempDir dir;
-  const auto url = dir.url();
+  DurableStore dir;
   auto orchestrations = OrchestrationRegistry::builder().add("Wait", timer_then_event).build();
   {
-    E2eEnv first(disk_store(url), echo_activities(), orchestrations);
+    E2eEnv first(dir.open(), echo_activities(), orchestrations);
     ASSERT_TRUE(first.client.start_orchestration("r1", "Wait", ""));
     ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*first.store, "r1"));
   }
-  E2eEnv second(disk_store(url), echo_activities(), orchestrations);
+  E2eEnv second(dir.open(), echo_activities(), orchestrations);
   ASSERT_TRUE(second.client.raise_event("r1", "Approve", "later"));
   EXPECT_EQ(second.output_of("r1"), "approved:later");
 }
@@ -182,7 +181,7 @@ Task<Result<std::string>> one_stoppable(OrchestrationContext ctx, std::string) {
 }
 
 TEST(E2eRuntimeBasics, ActivityStoppedByShutdownIsRetriedNotFailed) {
-  TempDir dir;
+  DurableStore dir;
   auto orchestrations = OrchestrationRegistry::builder().add("One", one_stoppable).build();
   {
     auto stoppable = ActivityRegistry::builder()
@@ -193,7 +192,7 @@ TEST(E2eRuntimeBasics, ActivityStoppedByShutdownIsRetriedNotFailed) {
                                 return Err("stopped");
                               })
                          .build();
-    E2eEnv first(disk_store(dir.url()), stoppable, orchestrations);
+    E2eEnv first(dir.open(), stoppable, orchestrations);
     ASSERT_TRUE(first.client.start_orchestration("stop", "One", ""));
     ASSERT_TRUE(wait_until([] { return g_stoppable_running.load(); }));
     first.runtime->shutdown(std::chrono::seconds(5));
@@ -206,7 +205,7 @@ TEST(E2eRuntimeBasics, ActivityStoppedByShutdownIsRetriedNotFailed) {
       ActivityRegistry::builder()
           .add("Work", [](ActivityContext&, std::string) -> Result<std::string> { return std::string("done"); })
           .build();
-  E2eEnv second(disk_store(dir.url()), working, orchestrations);
+  E2eEnv second(dir.open(), working, orchestrations);
   EXPECT_EQ(second.output_of("stop"), "done");
 }
 
@@ -233,7 +232,7 @@ std::atomic<bool> g_stubborn_release{false};
 std::atomic<bool> g_stubborn_returned{false};
 
 TEST(E2eRuntimeBasics, ShutdownDeadlineJoinsEveryRuntimeThreadAndLeavesTheActivityLocked) {
-  TempDir dir;
+  DurableStore dir;
   auto orchestrations = OrchestrationRegistry::builder().add("One", one_stoppable).build();
   {
     // Ignores cancellation until the test releases it: still running at shutdown's deadline.
@@ -246,7 +245,7 @@ TEST(E2eRuntimeBasics, ShutdownDeadlineJoinsEveryRuntimeThreadAndLeavesTheActivi
                                return std::string("late");
                              })
                         .build();
-    auto counting = std::make_shared<CallCountingProvider>(disk_store(dir.url()));
+    auto counting = std::make_shared<CallCountingProvider>(dir.open());
     RuntimeOptions options = fast_options();
     options.worker_lock_timeout = std::chrono::seconds(1);
     options.worker_lock_renewal_buffer = std::chrono::milliseconds(500);
@@ -266,7 +265,7 @@ TEST(E2eRuntimeBasics, ShutdownDeadlineJoinsEveryRuntimeThreadAndLeavesTheActivi
       ActivityRegistry::builder()
           .add("Work", [](ActivityContext&, std::string) -> Result<std::string> { return std::string("done"); })
           .build();
-  E2eEnv second(disk_store(dir.url()), working, orchestrations);
+  E2eEnv second(dir.open(), working, orchestrations);
   EXPECT_EQ(second.output_of("stubborn"), "done");
 }
 
@@ -280,7 +279,7 @@ class SignalOnlyProvider : public ForwardingProvider {
 };
 
 TEST(E2eRuntimeBasics, ClientWaitIsWokenByTheCommittedTurnNotByPolling) {
-  auto store = std::make_shared<SignalOnlyProvider>(memory_store());
+  auto store = std::make_shared<SignalOnlyProvider>(test_store());
   E2eEnv env(store, echo_activities(), OrchestrationRegistry::builder().add("Chain", chain).build());
   ASSERT_TRUE(env.client.start_orchestration("woken", "Chain", "abc"));
   const auto start = std::chrono::steady_clock::now();

@@ -48,7 +48,7 @@ OrchestrationRegistry all_orchestrations() {
 // ---- item 2: a failed read of the parent ----
 
 TEST(E2eRuntimeErrorPaths, child_completion_survives_a_failed_read_of_its_parent) {
-  auto inner = memory_store();
+  auto inner = test_store();
   auto failing = std::make_shared<FailingProvider>(inner);
   const std::string parent = "parent-read-fails-once";
   // The runtime reads the parent only to address the child's completion; the client below reads
@@ -142,7 +142,7 @@ class ThrowingAckProvider : public ForwardingProvider {
 /// started: the item is handed back (its renewal stopped, so it can be fetched again) and the
 /// slot goes on.
 void expect_survives_throw_at(ThrowSite site, bool standard, const std::string& instance) {
-  E2eEnv env(std::make_shared<ThrowingAckProvider>(memory_store(), site, standard), echo_activities(),
+  E2eEnv env(std::make_shared<ThrowingAckProvider>(test_store(), site, standard), echo_activities(),
              all_orchestrations());
   ASSERT_TRUE(env.client.start_orchestration(instance, "WithActivity", "y"));
   EXPECT_EQ(env.output_of(instance, 20s), "echo:y");
@@ -193,7 +193,7 @@ RuntimeOptions two_attempts() {
 }
 
 TEST(E2eRuntimeErrorPaths, transient_orchestration_ack_failures_do_not_poison) {
-  auto failing = std::make_shared<FailingProvider>(memory_store());
+  auto failing = std::make_shared<FailingProvider>(test_store());
   E2eEnv env(failing, echo_activities(), all_orchestrations(), two_attempts());
   // Each delivery tries the ack 6 times (5 in-place retries); 18 failures are three deliveries
   // abandoned, one more than max_attempts allows.
@@ -205,7 +205,7 @@ TEST(E2eRuntimeErrorPaths, transient_orchestration_ack_failures_do_not_poison) {
 }
 
 TEST(E2eRuntimeErrorPaths, transient_activity_ack_failures_do_not_poison) {
-  auto failing = std::make_shared<FailingProvider>(memory_store());
+  auto failing = std::make_shared<FailingProvider>(test_store());
   E2eEnv env(failing, echo_activities(), all_orchestrations(), two_attempts());
   failing->fail_next_acks_work_transiently(3);  // one more delivery than max_attempts allows
   const std::string instance = "transient-work-acks";

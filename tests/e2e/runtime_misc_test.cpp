@@ -70,15 +70,15 @@ OrchestrationRegistry orchestrations() {
 // ---- activity_routing_tests.rs ----
 
 TEST(E2eActivityRouting, same_activity_name_and_input_routes_correctly_across_restart) {
-  TempDir dir;
+  DurableStore dir;
   const int before = g_task_calls;
   {
-    E2eEnv first(disk_store(dir.url()), activities(), orchestrations());
+    E2eEnv first(dir.open(), activities(), orchestrations());
     ASSERT_TRUE(first.client.start_orchestration("route", "SameTwice", ""));
     ASSERT_TRUE(wait_for_event_kind<events::TimerCreated>(*first.store, "route"));
   }
   g_task_calls = before;  // outputs are numbered from here on
-  E2eEnv second(disk_store(dir.url()), activities(), orchestrations());
+  E2eEnv second(dir.open(), activities(), orchestrations());
   const auto output = second.output_of("route");
   EXPECT_EQ(output.substr(output.find(',') + 1), "R" + std::to_string(before + 1));
   EXPECT_EQ(g_task_calls - before, 1) << "the first activity must not run again";
@@ -111,7 +111,7 @@ TEST(E2eRuntimeOptions, test_fast_polling) {
 // ---- long_poll_tests.rs (the SQLite store long-polls natively; no wrapper needed) ----
 
 TEST(E2eLongPoll, test_long_poll_waits_for_timeout) {
-  auto store = memory_store();
+  auto store = test_store();
   const auto start = Clock::now();
   auto item = store->fetch_orchestration_item(std::chrono::seconds(5), std::chrono::milliseconds(500), nullptr);
   ASSERT_TRUE(item.has_value());
@@ -120,7 +120,7 @@ TEST(E2eLongPoll, test_long_poll_waits_for_timeout) {
 }
 
 TEST(E2eLongPoll, test_long_poll_returns_early_on_work) {
-  auto store = memory_store();
+  auto store = test_store();
   ASSERT_TRUE(store->enqueue_for_orchestrator(
       work_items::StartOrchestration{"lp", "ActivityA", "", std::nullopt, std::nullopt, std::nullopt, 1},
       std::chrono::milliseconds(200)));
@@ -228,12 +228,12 @@ void multi_execution_persistence(std::shared_ptr<Provider> store) {
 }
 
 TEST(E2eUnit, providers_fs_multi_execution_persistence_and_latest_read) {
-  TempDir dir;
-  multi_execution_persistence(disk_store(dir.url()));
+  DurableStore dir;
+  multi_execution_persistence(dir.open());
 }
 
 TEST(E2eUnit, providers_inmem_multi_execution_persistence_and_latest_read) {
-  multi_execution_persistence(memory_store());
+  multi_execution_persistence(test_store());
 }
 
 TEST(E2eUnit, orchestration_context_metadata_accessors) {
@@ -247,8 +247,8 @@ TEST(E2eUnit, orchestration_context_metadata_accessors) {
 // The runtime id names the session owners and lock holders of a process; two processes sharing a
 // file must not pick the same one, so it carries 64 random bits (16 hex digits).
 TEST(E2eRuntimeId, RuntimeIdsAreSixteenHexDigitsAndDiffer) {
-  auto first = Runtime::start(memory_store(), activities(), OrchestrationRegistry::builder().build(), fast_options());
-  auto second = Runtime::start(memory_store(), activities(), OrchestrationRegistry::builder().build(), fast_options());
+  auto first = Runtime::start(test_store(), activities(), OrchestrationRegistry::builder().build(), fast_options());
+  auto second = Runtime::start(test_store(), activities(), OrchestrationRegistry::builder().build(), fast_options());
   for (const auto* id : {&first->runtime_id(), &second->runtime_id()}) {
     EXPECT_EQ(id->size(), 16u) << *id;
     EXPECT_EQ(id->find_first_not_of("0123456789abcdef"), std::string::npos) << *id;

@@ -476,8 +476,7 @@ TEST(E2eSession, test_two_slots_serve_same_session_concurrently) {
   auto probe = std::make_shared<Probe>();
   RuntimeOptions options = session_options(2);
   options.worker_node_id = "my-node";
-  E2eEnv env(std::make_shared<ProbedStore>(memory_store(), probe), overlap_activities(probe), orchestrations(),
-             options);
+  E2eEnv env(std::make_shared<ProbedStore>(test_store(), probe), overlap_activities(probe), orchestrations(), options);
   ASSERT_TRUE(env.client.start_orchestration("test-concurrent-session", "SlowFast", ""));
   EXPECT_EQ(env.output_of("test-concurrent-session"), "slow:a|fast:b");
   EXPECT_EQ(probe->peak_now(), 2) << "both slots share the node identity, so both serve the session at once";
@@ -487,8 +486,7 @@ TEST(E2eSession, test_ephemeral_same_session_serialized) {
   auto probe = std::make_shared<Probe>();
   RuntimeOptions options = session_options(2);
   options.worker_node_id = std::nullopt;
-  E2eEnv env(std::make_shared<ProbedStore>(memory_store(), probe), overlap_activities(probe), orchestrations(),
-             options);
+  E2eEnv env(std::make_shared<ProbedStore>(test_store(), probe), overlap_activities(probe), orchestrations(), options);
   ASSERT_TRUE(env.client.start_orchestration("test-serial-session", "SlowFast", ""));
   EXPECT_EQ(env.output_of("test-serial-session"), "slow:a|fast:b");
   EXPECT_EQ(probe->peak_now(), 1) << "each slot is its own session owner: only the owner serves the session";
@@ -562,7 +560,7 @@ TEST(E2eSession, test_session_idle_timeout_must_exceed_worker_renewal_interval) 
   options.worker_lock_timeout = 30s;
   options.worker_lock_renewal_buffer = 5s;
   try {
-    auto runtime = Runtime::start(memory_store(), ActivityRegistry::builder().build(),
+    auto runtime = Runtime::start(test_store(), ActivityRegistry::builder().build(),
                                   OrchestrationRegistry::builder().build(), options);
     runtime->shutdown(1s);
     FAIL() << "Runtime::start accepted session_idle_timeout 25 s with a 25 s worker renewal interval";
@@ -587,7 +585,7 @@ TEST(E2eSession, test_max_sessions_per_runtime_enforced) {
                              return std::string("done");
                            })
                       .build();
-  E2eEnv env(std::make_shared<ProbedStore>(memory_store(), probe), std::move(registry), orchestrations(),
+  E2eEnv env(std::make_shared<ProbedStore>(test_store(), probe), std::move(registry), orchestrations(),
              capped_options());
   ASSERT_TRUE(
       env.client.start_orchestration("test-max-sessions", "TwoSessions", "SlowSession|session-A|a|session-B|b"));
@@ -616,7 +614,7 @@ TEST(E2eSession, test_session_cap_blocks_then_unblocks) {
                              return "result-" + input;
                            })
                       .build();
-  E2eEnv env(std::make_shared<ProbedStore>(memory_store(), probe), std::move(registry), orchestrations(),
+  E2eEnv env(std::make_shared<ProbedStore>(test_store(), probe), std::move(registry), orchestrations(),
              capped_options());
   ASSERT_TRUE(env.client.start_orchestration("test-block-unblock", "TwoSessions", "Tracked|session-A|A|session-B|B"));
 
@@ -690,7 +688,7 @@ TEST(E2eSession, test_multi_worker_complex_orchestration) {
     o.max_sessions_per_runtime = 4;
     return o;
   };
-  auto store = memory_store();
+  auto store = test_store();
   auto rt_a = Runtime::start(store, build_activities("A"), orchestrations(), options("node-A"));
   auto rt_b = Runtime::start(store, build_activities("B"), orchestrations(), options("node-B"));
   Client client(store);
@@ -757,7 +755,7 @@ TEST(E2eSession, test_multi_worker_heterogeneous_config) {
   b_options.orchestration_concurrency = 2;
   b_options.worker_node_id = "unconstrained-node";
 
-  auto store = memory_store();
+  auto store = test_store();
   auto rt_a = Runtime::start(std::make_shared<ProbedStore>(store, a_probe), std::move(a_activities), orchestrations(),
                              a_options);
   Client client(store);

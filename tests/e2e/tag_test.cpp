@@ -331,7 +331,7 @@ TEST(E2eTag, e2e_two_workers_different_tags_no_overlap) {
              })
         .build();
   };
-  auto store = memory_store();
+  auto store = test_store();
   RuntimeOptions a_options = with_filter(TagFilter::default_only());
   RuntimeOptions b_options = with_filter(TagFilter::tags({"gpu"}));
   b_options.orchestration_concurrency = 0;  // worker-only

@@ -86,7 +86,7 @@ TEST(E2eUnboundedWaits, RuntimeStartRejectsOverflowingOptions) {
   RuntimeOptions options = fast_options();
   options.orchestrator_lock_timeout = Millis::max();
   try {
-    auto runtime = Runtime::start(memory_store(), ActivityRegistry::builder().build(),
+    auto runtime = Runtime::start(test_store(), ActivityRegistry::builder().build(),
                                   OrchestrationRegistry::builder().build(), options);
     runtime->shutdown();
     FAIL() << "Runtime::start accepted orchestrator_lock_timeout = Millis::max()";
@@ -95,7 +95,7 @@ TEST(E2eUnboundedWaits, RuntimeStartRejectsOverflowingOptions) {
   }
   options = fast_options();
   options.worker_lock_timeout = Millis(-30000);
-  EXPECT_THROW(Runtime::start(memory_store(), ActivityRegistry::builder().build(),
+  EXPECT_THROW(Runtime::start(test_store(), ActivityRegistry::builder().build(),
                               OrchestrationRegistry::builder().build(), options),
                std::invalid_argument);
 }

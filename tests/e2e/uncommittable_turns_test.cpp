@@ -9,10 +9,10 @@
 
 #include <duroxide/wire.hpp>
 
-#include "providers/sqlite/sqlite_store.hpp"
 #include "support/e2e_support.hpp"
 #include "support/fault_injection.hpp"
 #include "support/log_capture.hpp"
+#include "support/store_sql.hpp"
 
 namespace duroxide::testing {
 namespace {
@@ -46,7 +46,7 @@ std::optional<InstanceInfo> wait_for_terminal_info(const Client& client, const s
 }
 
 TEST(E2eUncommittableTurns, history_row_with_another_event_id_fails_the_instance_naming_the_row) {
-  auto store = memory_store();
+  auto store = test_store();
   auto options = fast_options();
   options.max_attempts = 2;
   E2eEnv env(store, ActivityRegistry::builder().build(), orchestrations(), options);
@@ -54,11 +54,12 @@ TEST(E2eUncommittableTurns, history_row_with_another_event_id_fails_the_instance
   ASSERT_TRUE(env.client.start_orchestration(instance, "WaitsForGo", "{}"));
   ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*store, instance));
   // Row 2 now holds an event that says it is event 1: every append after it used to collide.
-  ASSERT_EQ(store->store()
-                .run_for_tests("UPDATE history SET event_data = json_set(event_data, '$.event_id', 1) WHERE "
-                               "instance_id = ?1 AND event_id = 2",
-                               instance)
-                .value_or(0),
+  ASSERT_EQ(store_exec(*store,
+                       "UPDATE history SET event_data = json_set(event_data, '$.event_id', 1) WHERE "
+                       "instance_id = ?1 AND event_id = 2",
+                       instance,
+                       "UPDATE history SET event_data = jsonb_set(event_data::jsonb, '{event_id}', '1')::text WHERE "
+                       "instance_id = ?1 AND event_id = 2"),
             1);
   ASSERT_TRUE(env.client.raise_event(instance, "go", "now"));
 
@@ -82,18 +83,20 @@ TEST(E2eUncommittableTurns, history_row_with_another_event_id_fails_the_instance
 }
 
 TEST(E2eUncommittableTurns, history_row_with_another_event_id_is_undecodable_history) {
-  auto store = memory_store();
+  auto store = test_store();
   E2eEnv env(store, ActivityRegistry::builder().build(), orchestrations());
   const std::string instance = "row-id-mismatch-read";
   ASSERT_TRUE(env.client.start_orchestration(instance, "WaitsForGo", "{}"));
   ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*store, instance));
   env.runtime->shutdown(5s);
-  ASSERT_EQ(store->store()
-                .run_for_tests("UPDATE history SET event_data = json_set(event_data, '$.execution_id', 7) WHERE "
-                               "instance_id = ?1 AND event_id = 2",
-                               instance)
-                .value_or(0),
-            1);
+  ASSERT_EQ(
+      store_exec(*store,
+                 "UPDATE history SET event_data = json_set(event_data, '$.execution_id', 7) WHERE "
+                 "instance_id = ?1 AND event_id = 2",
+                 instance,
+                 "UPDATE history SET event_data = jsonb_set(event_data::jsonb, '{execution_id}', '7')::text WHERE "
+                 "instance_id = ?1 AND event_id = 2"),
+      1);
   auto read = store->read(instance);
   ASSERT_FALSE(read.has_value());
   EXPECT_FALSE(read.error().is_retryable());
@@ -114,11 +117,7 @@ std::size_t input_that_fits_item_not_event(const std::string& instance, const st
 }
 
 TEST(E2eUncommittableTurns, start_event_over_the_size_limit_fails_the_instance_with_the_sizes) {
-  SqliteOptions small;
-  small.max_payload_bytes = kSmallLimit;
-  auto store = SqliteProvider::open_in_memory(small);
-  ASSERT_TRUE(store) << store.error().to_string();
-  E2eEnv env(*store, ActivityRegistry::builder().build(), orchestrations());
+  E2eEnv env(test_store(kSmallLimit), ActivityRegistry::builder().build(), orchestrations());
   const std::string instance = "oversize-start-event";
   const std::string input(input_that_fits_item_not_event(instance, "Plain", kSmallLimit), 'i');
   // Enqueued below the client, whose own check would refuse it (the test after this one).
@@ -145,7 +144,7 @@ TEST(E2eUncommittableTurns, start_event_over_the_size_limit_fails_the_instance_w
 }
 
 TEST(E2eUncommittableTurns, client_refuses_a_start_whose_start_event_would_be_over_the_limit) {
-  auto store = memory_store();
+  auto store = test_store();
   Client client(store);
   const std::string instance = "oversize-at-client";
   const std::string input(input_that_fits_item_not_event(instance, "Plain", kDefaultMaxPayloadBytes), 'c');
@@ -165,7 +164,7 @@ TEST(E2eUncommittableTurns, client_refuses_a_start_whose_start_event_would_be_ov
 }
 
 TEST(E2eUncommittableTurns, client_accepts_a_large_start_that_fits) {
-  auto store = memory_store();
+  auto store = test_store();
   Client client(store);
   const std::string input(kDefaultMaxPayloadBytes / 2, 'k');
   ASSERT_TRUE(client.start_orchestration("large-but-fits", "Plain", input));
@@ -173,7 +172,7 @@ TEST(E2eUncommittableTurns, client_accepts_a_large_start_that_fits) {
 
 TEST(E2eUncommittableTurns, batch_whose_failure_cannot_be_committed_backs_off_and_goes_on_later) {
   auto capture = attach_capture_sink();
-  auto failing = std::make_shared<FailingProvider>(memory_store());
+  auto failing = std::make_shared<FailingProvider>(test_store());
   E2eEnv env(failing, ActivityRegistry::builder().build(), orchestrations());
   const std::string instance = "nothing-commits";
   failing->set_fail_acks_of(instance, true);  // the turn, and both forms of its failure

@@ -36,8 +36,8 @@ bool is_poison_failure(const Event& event) {
 }
 
 TEST(E2eUnregisteredBackoff, unknown_orchestration_fails_with_poison) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), ActivityRegistry::builder().build(),
+  DurableStore dir;
+  E2eEnv env(dir.open(), ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add_versioned("VersionedOrch", "1.0.0", versioned_v1).build(),
              fast_backoff_options());
   ASSERT_TRUE(env.client.start_orchestration("inst-unknown-name", "DoesNotExist", ""));
@@ -65,8 +65,8 @@ TEST(E2eUnregisteredBackoff, unknown_orchestration_fails_with_poison) {
 }
 
 TEST(E2eUnregisteredBackoff, unknown_activity_fails_with_poison) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), ActivityRegistry::builder().build(),
+  DurableStore dir;
+  E2eEnv env(dir.open(), ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add("SimpleOrch", calls_unknown_activity).build(),
              fast_backoff_options());
   ASSERT_TRUE(env.client.start_orchestration("inst-activity-unknown", "SimpleOrch", ""));
@@ -95,8 +95,8 @@ TEST(E2eUnregisteredBackoff, test_backoff_custom_config) {
 }
 
 TEST(E2eUnregisteredBackoff, continue_as_new_to_missing_version_fails_with_poison) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), ActivityRegistry::builder().build(),
+  DurableStore dir;
+  E2eEnv env(dir.open(), ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add_versioned("CanToMissing", "1.0.0", can_to_missing).build(),
              fast_backoff_options());
   ASSERT_TRUE(env.client.start_orchestration_versioned("can-missing-test", "CanToMissing", "1.0.0", "start"));
@@ -116,8 +116,8 @@ TEST(E2eUnregisteredBackoff, continue_as_new_to_missing_version_fails_with_poiso
 }
 
 TEST(E2eUnregisteredBackoff, delete_poisoned_orchestration) {
-  TempDir dir;
-  E2eEnv env(disk_store(dir.url()), ActivityRegistry::builder().build(), OrchestrationRegistry::builder().build(),
+  DurableStore dir;
+  E2eEnv env(dir.open(), ActivityRegistry::builder().build(), OrchestrationRegistry::builder().build(),
              fast_backoff_options());
   const std::string instance = "delete-after-poison";
   ASSERT_TRUE(env.client.start_orchestration(instance, "UnregisteredOrch", "input"));

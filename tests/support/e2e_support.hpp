@@ -6,17 +6,23 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <duroxide/duroxide.hpp>
+#include <duroxide/postgres_provider.hpp>
+
+#include "provider/postgres_test_support.hpp"
 
 namespace duroxide::testing {
 
@@ -62,6 +68,78 @@ inline std::shared_ptr<SqliteProvider> disk_store(const std::string& url) {
   return *store;
 }
 
+/// The store fixture. The suites that are not about SQLite run on both stores: CMake registers
+/// them a second time with DUROXIDE_E2E_STORE=postgres (docs/testing.md); otherwise SQLite.
+inline bool e2e_on_postgres() {
+  const char* kind = std::getenv("DUROXIDE_E2E_STORE");
+  return kind != nullptr && std::string_view(kind) == "postgres";
+}
+
+namespace detail {
+/// Opens the PostgreSQL store on `schema` of the test server (fails the test when there is none).
+inline std::shared_ptr<PostgresProvider> open_postgres(const std::string& schema, PostgresOptions options = {}) {
+  auto store = PostgresProvider::open(pg_test::url_with_schema(schema), options);
+  if (!store) throw std::runtime_error(store.error().to_string());
+  return *store;
+}
+
+/// A PostgreSQL store and its schema: the schema is dropped once the store is closed, so every
+/// test leaves the server as it found it.
+struct OwnedPostgresStore {
+  std::string schema;
+  std::shared_ptr<PostgresProvider> provider;
+  ~OwnedPostgresStore() {
+    provider.reset();
+    pg_test::drop_schema(schema);
+  }
+};
+}  // namespace detail
+
+/// The store of a test that is not about SQLite: in-memory SQLite, or PostgreSQL on a fresh schema
+/// dropped with the last reference to the store. `max_payload_bytes` lowers the store's size limit.
+inline std::shared_ptr<Provider> test_store(std::optional<std::size_t> max_payload_bytes = std::nullopt) {
+  if (!e2e_on_postgres()) {
+    if (!max_payload_bytes) return memory_store();
+    SqliteOptions options;
+    options.max_payload_bytes = *max_payload_bytes;
+    auto store = SqliteProvider::open_in_memory(options);
+    if (!store) throw std::runtime_error(store.error().to_string());
+    return *store;
+  }
+  PostgresOptions options;
+  if (max_payload_bytes) options.max_payload_bytes = *max_payload_bytes;
+  auto owned = std::make_shared<detail::OwnedPostgresStore>();
+  owned->schema = pg_test::random_schema("e2e");
+  owned->provider = detail::open_postgres(owned->schema, options);
+  // Aliasing: callers see the Provider, the control block keeps the schema owner alive.
+  return std::shared_ptr<Provider>(owned, owned->provider.get());
+}
+
+/// A durable store a test opens more than once (a restart, a second runtime): a SQLite file in a
+/// temporary directory, or a PostgreSQL schema; removed with the object, so declare it before
+/// everything that holds one of its stores.
+class DurableStore {
+ public:
+  DurableStore() {
+    if (e2e_on_postgres()) schema_ = pg_test::random_schema("e2e");
+  }
+  ~DurableStore() {
+    if (!schema_.empty()) pg_test::drop_schema(schema_);
+  }
+  DurableStore(const DurableStore&) = delete;
+  DurableStore& operator=(const DurableStore&) = delete;
+
+  /// A new store object over the same data.
+  std::shared_ptr<Provider> open() const {
+    if (!schema_.empty()) return detail::open_postgres(schema_);
+    return disk_store(dir_.url());
+  }
+
+ private:
+  TempDir dir_;  // unused on PostgreSQL; an empty directory is cheap
+  std::string schema_;
+};
+
 /// Polls `condition` every few milliseconds until it holds or `timeout` passes; returns whether it held.
 inline bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -106,7 +184,7 @@ struct E2eEnv {
         runtime(Runtime::start(store, std::move(activities), std::move(orchestrations), std::move(options))),
         client(store) {}
   E2eEnv(ActivityRegistry activities, OrchestrationRegistry orchestrations, RuntimeOptions options = fast_options())
-      : E2eEnv(memory_store(), std::move(activities), std::move(orchestrations), std::move(options)) {}
+      : E2eEnv(test_store(), std::move(activities), std::move(orchestrations), std::move(options)) {}
   ~E2eEnv() {
     if (runtime) runtime->shutdown(5s);
   }
