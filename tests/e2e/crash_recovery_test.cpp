@@ -101,7 +101,7 @@ TEST(E2eCrashRecovery, RandomKillsLoseNothingAndDuplicateNothing) {
     EXPECT_EQ(status->get_if<status::Completed>()->output, crash::expected_output(i, "go")) << id;
     auto history = store->read(id);
     ASSERT_TRUE(history) << id;
-    expect_well_formed(id, *history, 2, 1, 1);
+    expect_well_formed(id, *history, crash::kMixedActivities, 1, 1);
     for (const auto& event : *history) {
       if (const auto* sub = event.get_if<events::SubOrchestrationScheduled>()) {
         const auto child_id = build_child_instance_id(id, sub->instance);
