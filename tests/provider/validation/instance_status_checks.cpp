@@ -8,7 +8,7 @@ namespace duroxide::validation {
 namespace {
 
 /// The record a store reports for an instance without custom status.
-InstanceStatusRecord plain(const std::string& status, std::optional<std::string> output = std::nullopt) {
+InstanceStatusRecord plain(ExecutionStatus status, std::optional<std::string> output = std::nullopt) {
   InstanceStatusRecord record;
   record.status = status;
   record.output = std::move(output);
@@ -47,7 +47,7 @@ TEST_P(ProviderInstanceStatus, UnknownInstanceHasNoStatus) {
 TEST_P(ProviderInstanceStatus, RunningInstanceReportsItsCustomStatus) {
   auto p = create_provider();
   create_instance(*p, "inst", factory().lock_timeout());
-  EXPECT_EQ(status_of(*p, "inst"), plain("Running"));
+  EXPECT_EQ(status_of(*p, "inst"), plain(ExecutionStatus::Running));
   auto item = poke(*p, "inst", factory().lock_timeout());
   must(p->ack_orchestration_item(item.lock_token,
                                  make_ack(1, {custom_status_event("inst", 1, next_event_id(*p, "inst"), "half")})),
@@ -64,7 +64,7 @@ TEST_P(ProviderInstanceStatus, CompletedInstanceReportsItsOutput) {
   create_instance(*p, "inst", factory().lock_timeout());
   complete_instance(*p, "inst", factory().lock_timeout(), "\"the output\"");
   const auto record = status_of(*p, "inst");
-  EXPECT_EQ(record, plain("Completed", "\"the output\""));
+  EXPECT_EQ(record, plain(ExecutionStatus::Completed, "\"the output\""));
   EXPECT_EQ(status_from_history(*p, "inst"), record);
 }
 
@@ -104,7 +104,7 @@ TEST_P(ProviderInstanceStatus, TheStatusOfTheLatestExecution) {
        "ack second start");
   EXPECT_EQ(status_of(*p, "inst").status, ExecutionStatus::Running);
   complete_instance(*p, "inst", factory().lock_timeout(), "\"second\"");
-  EXPECT_EQ(status_of(*p, "inst"), plain("Completed", "\"second\""));
+  EXPECT_EQ(status_of(*p, "inst"), plain(ExecutionStatus::Completed, "\"second\""));
 }
 
 TEST_P(ProviderInstanceStatus, StatusDoesNotReadTheHistoryOfACompletedInstance) {
@@ -115,7 +115,7 @@ TEST_P(ProviderInstanceStatus, StatusDoesNotReadTheHistoryOfACompletedInstance) 
   factory().corrupt_instance_history(*p, "inst");
   // Every history row is now unreadable: only a status taken from metadata still answers.
   EXPECT_FALSE(p->read("inst").has_value());
-  EXPECT_EQ(status_of(*p, "inst"), plain("Completed", "\"kept\""));
+  EXPECT_EQ(status_of(*p, "inst"), plain(ExecutionStatus::Completed, "\"kept\""));
 }
 
 }  // namespace
