@@ -94,7 +94,7 @@ class Cluster {
   /// Started instances that are Completed or Failed, now.
   std::size_t count_finished() {
     std::size_t finished = 0;
-    for (const char* status : {"Completed", "Failed"}) {
+    for (const auto status : {ExecutionStatus::Completed, ExecutionStatus::Failed}) {
       auto listed = store_.admin->list_instances_by_status(status);
       if (!listed) continue;
       // Children finish too; only the started instances count.
