@@ -68,6 +68,35 @@ ProviderResult<std::uint64_t> record_dead_letter(PostgresProvider::Store& s, std
   return found->uint64(0, 0);
 }
 
+namespace {
+constexpr char kEncodedMarker = '\x01';
+}  // namespace
+
+std::string encode_stored_text(std::string_view value) {
+  const bool plain = value.find('\0') == std::string_view::npos && (value.empty() || value.front() != kEncodedMarker);
+  if (plain) return std::string(value);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(1, kEncodedMarker);
+  out.reserve(1 + 2 * value.size());
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += kDigits[byte >> 4];
+    out += kDigits[byte & 0x0f];
+  }
+  return out;
+}
+
+std::string decode_stored_text(std::string_view stored) {
+  if (stored.empty() || stored.front() != kEncodedMarker) return std::string(stored);
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  std::string out;
+  out.reserve(stored.size() / 2);
+  for (std::size_t i = 1; i + 1 < stored.size(); i += 2) {
+    out += static_cast<char>((nibble(stored[i]) << 4) | nibble(stored[i + 1]));
+  }
+  return out;
+}
+
 ProviderError classify(std::string_view operation, const pg::DbError& error, const ProviderError& fallback) {
   if (error.sqlstate == kInvalidToken) {
     return ProviderError::permanent(std::string(operation), error.message, ProviderErrorKind::LockLost);

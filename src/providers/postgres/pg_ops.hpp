@@ -41,6 +41,20 @@ struct RawQueueRow {
 ProviderResult<std::uint64_t> record_dead_letter(PostgresProvider::Store& s, std::string_view operation,
                                                  const RawQueueRow& row);
 
+/// TEXT cannot hold a NUL byte, and libpq's text parameters end at the first one. Values that may
+/// hold any text (outputs, custom status, KV values) are therefore stored as they are unless they
+/// contain a NUL or begin with the marker byte 0x01; those are stored as the marker followed by
+/// their bytes in hex (docs/storage.md, "The PostgreSQL store"). Readable for every ordinary value,
+/// reversible for all.
+std::string encode_stored_text(std::string_view value);
+std::string decode_stored_text(std::string_view stored);
+inline std::optional<std::string> encode_stored_text(const std::optional<std::string>& value) {
+  return value ? std::optional<std::string>(encode_stored_text(*value)) : std::nullopt;
+}
+inline std::optional<std::string> decode_stored_text(const std::optional<std::string>& stored) {
+  return stored ? std::optional<std::string>(decode_stored_text(*stored)) : std::nullopt;
+}
+
 /// Our SQLSTATE for an invalid, expired or already used lock token.
 inline constexpr std::string_view kInvalidToken = "DX001";
 

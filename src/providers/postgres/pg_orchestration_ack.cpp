@@ -66,11 +66,11 @@ ProviderResult<void> PostgresProvider::ack_orchestration_item(const std::string&
   for (const auto& event : ack.history_delta) {
     if (const auto* update = event.get_if<events::CustomStatusUpdated>()) {
       cs_set = true;
-      cs = update->status;
+      cs = pg_detail::encode_stored_text(update->status);
     } else if (const auto* set = event.get_if<events::KeyValueSet>()) {
       kv_op.emplace_back("set");
       kv_key.emplace_back(set->key);
-      kv_value.emplace_back(set->value);
+      kv_value.emplace_back(pg_detail::encode_stored_text(set->value));
       kv_ts.push_back(static_cast<std::int64_t>(set->last_updated_at_ms));
     } else if (const auto* cleared = event.get_if<events::KeyValueCleared>()) {
       kv_op.emplace_back("clear");
@@ -129,7 +129,7 @@ ProviderResult<void> PostgresProvider::ack_orchestration_item(const std::string&
                             pg::text_array(ev_types),
                             pg::text_array(ev_data),
                             meta.status ? Param(std::string(to_string(*meta.status))) : Param(),
-                            meta.output,
+                            pg_detail::encode_stored_text(meta.output),
                             meta.orchestration_name,
                             meta.orchestration_version,
                             meta.parent_instance_id,

@@ -88,7 +88,7 @@ ProviderResult<FetchRows> call_fetch(PostgresProvider::Store& s, const std::stri
       rows.history_execution = res.uint64(r, 2);
       rows.history.emplace_back(res.uint64(r, 1), res.text(r, 3));
     } else if (kind == "kv") {
-      rows.kv.emplace(res.text(r, 3), KvEntry{res.text(r, 4), res.uint64(r, 1)});
+      rows.kv.emplace(res.text(r, 3), KvEntry{pg_detail::decode_stored_text(res.text(r, 4)), res.uint64(r, 1)});
     }
   }
   return rows;

@@ -28,18 +28,6 @@ void wait_for_stdin_to_close() {
   }
 }
 
-/// Opens either store, so one worker serves the single-machine and the multi-node tests.
-duroxide::ProviderResult<std::shared_ptr<duroxide::Provider>> open_store(const std::string& url) {
-  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-    auto store = duroxide::PostgresProvider::open(url);
-    if (!store) return std::unexpected(store.error());
-    return std::shared_ptr<duroxide::Provider>(*store);
-  }
-  auto store = duroxide::SqliteProvider::open(url);
-  if (!store) return std::unexpected(store.error());
-  return std::shared_ptr<duroxide::Provider>(*store);
-}
-
 int usage() {
   std::fprintf(stderr, "usage: crash_worker [--open-only | --session-log FILE --max-sessions N] URL\n");
   return 2;
@@ -67,7 +55,8 @@ int main(int argc, char** argv) {
   if (arg != argc - 1) return usage();
   const std::string url = argv[arg];
   if (open_only) wait_for_stdin_to_close();
-  auto store = open_store(url);
+  // Either store (duroxide::open_store): one worker serves the single-machine and multi-node tests.
+  auto store = duroxide::open_store(url);
   if (!store) {
     std::fprintf(stderr, "crash_worker: %s\n", store.error().to_string().c_str());
     return 1;

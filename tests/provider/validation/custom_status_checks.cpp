@@ -69,5 +69,14 @@ TEST_P(ProviderCustomStatus, CustomStatusDefaultOnNewInstance) {
   EXPECT_FALSE(must(p->get_custom_status("inst", 0), "get").has_value());
 }
 
+TEST_P(ProviderCustomStatus, CustomStatusWithNulBytesRoundTrips) {
+  auto p = create_provider();
+  create_instance(*p, "inst", factory().lock_timeout());
+  const std::string nul("x\0y", 3);
+  update_status(*p, "inst", factory().lock_timeout(), {nul});
+  EXPECT_EQ(must(p->get_custom_status("inst", 0), "get"), (CustomStatusSnapshot{nul, 1}));
+  EXPECT_EQ(must(p->get_instance_status("inst"), "status")->custom_status, nul);
+}
+
 }  // namespace
 }  // namespace duroxide::validation

@@ -118,5 +118,14 @@ TEST_P(ProviderInstanceStatus, StatusDoesNotReadTheHistoryOfACompletedInstance) 
   EXPECT_EQ(status_of(*p, "inst"), plain(ExecutionStatus::Completed, "\"kept\""));
 }
 
+TEST_P(ProviderInstanceStatus, AnOutputWithNulBytesRoundTrips) {
+  auto p = create_provider();
+  create_instance(*p, "inst", factory().lock_timeout());
+  const std::string output("\"a\0b\"", 5);
+  complete_instance(*p, "inst", factory().lock_timeout(), output);
+  EXPECT_EQ(status_of(*p, "inst"), plain(ExecutionStatus::Completed, output));
+  EXPECT_EQ(must(admin(*p).get_instance_info("inst"), "info").output, output);
+}
+
 }  // namespace
 }  // namespace duroxide::validation

@@ -398,5 +398,27 @@ TEST_P(ProviderKv, KvDeltaPruneUntouchedKeySurvives) {
   EXPECT_EQ(keys(snapshot(*p, "inst", factory().lock_timeout())), (Keys{"first"}));
 }
 
+// Any text is carried byte for byte: NUL bytes (which a PostgreSQL TEXT column cannot hold) and
+// a leading 0x01 (the PostgreSQL store's own marker) included, in the delta, the committed store and
+// the next execution's snapshot.
+TEST_P(ProviderKv, ValuesWithNulBytesRoundTrip) {
+  auto p = create_provider();
+  const auto lock = factory().lock_timeout();
+  const std::string nul("a\0b\0", 4);
+  const std::string marked("\x01" "41");
+  create_instance(*p, "inst", lock);
+  kv_turn(*p, "inst", lock, {set("nul", nul), set("marked", marked), set("plain", "x")});
+  EXPECT_EQ(must(p->get_kv_value("inst", "nul"), "get"), nul);
+  EXPECT_EQ(must(p->get_kv_value("inst", "marked"), "get"), marked);
+  kv_turn(*p, "inst", lock, {}, "ContinuedAsNew");
+  const auto snapshot = start_next_execution(*p, "inst", lock);
+  ASSERT_TRUE(snapshot.contains("nul"));
+  EXPECT_EQ(snapshot.at("nul").value, nul);
+  EXPECT_EQ(snapshot.at("marked").value, marked);
+  const auto all = must(p->get_kv_all_values("inst"), "all");
+  EXPECT_EQ(all.at("nul"), nul);
+  EXPECT_EQ(all.at("plain"), "x");
+}
+
 }  // namespace
 }  // namespace duroxide::validation
