@@ -99,7 +99,7 @@ ProviderResult<InstanceInfo> PostgresProvider::get_instance_info(const std::stri
   info.orchestration_version = res.optional_text(0, 2).value_or("unknown");
   info.current_execution_id = res.uint64(0, 3);
   info.status = res.is_null(0, 4) ? std::nullopt : parse_execution_status(res.text(0, 4));
-  info.output = pg_detail::decode_stored_text(res.optional_text(0, 5));
+  info.output = pg_detail::decode_stored_optional(res.optional_text(0, 5));
   info.created_at_ms = res.uint64(0, 6);
   info.updated_at_ms = res.uint64(0, 7);
   info.parent_instance_id = res.optional_text(0, 8);
@@ -123,7 +123,7 @@ ProviderResult<ExecutionInfo> PostgresProvider::get_execution_info(const std::st
   ExecutionInfo info;
   info.execution_id = res.uint64(0, 0);
   info.status = parse_execution_status(res.text(0, 1));
-  info.output = pg_detail::decode_stored_text(res.optional_text(0, 2));
+  info.output = pg_detail::decode_stored_optional(res.optional_text(0, 2));
   info.started_at_ms = res.uint64(0, 3);
   if (!res.is_null(0, 4)) info.completed_at_ms = res.uint64(0, 4);
   info.event_count = res.uint64(0, 5);

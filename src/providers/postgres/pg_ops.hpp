@@ -48,10 +48,10 @@ ProviderResult<std::uint64_t> record_dead_letter(PostgresProvider::Store& s, std
 /// reversible for all.
 std::string encode_stored_text(std::string_view value);
 std::string decode_stored_text(std::string_view stored);
-inline std::optional<std::string> encode_stored_text(const std::optional<std::string>& value) {
+inline std::optional<std::string> encode_stored_optional(const std::optional<std::string>& value) {
   return value ? std::optional<std::string>(encode_stored_text(*value)) : std::nullopt;
 }
-inline std::optional<std::string> decode_stored_text(const std::optional<std::string>& stored) {
+inline std::optional<std::string> decode_stored_optional(const std::optional<std::string>& stored) {
   return stored ? std::optional<std::string>(decode_stored_text(*stored)) : std::nullopt;
 }
 

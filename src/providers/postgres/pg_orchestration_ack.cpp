@@ -66,7 +66,7 @@ ProviderResult<void> PostgresProvider::ack_orchestration_item(const std::string&
   for (const auto& event : ack.history_delta) {
     if (const auto* update = event.get_if<events::CustomStatusUpdated>()) {
       cs_set = true;
-      cs = pg_detail::encode_stored_text(update->status);
+      cs = pg_detail::encode_stored_optional(update->status);
     } else if (const auto* set = event.get_if<events::KeyValueSet>()) {
       kv_op.emplace_back("set");
       kv_key.emplace_back(set->key);
@@ -129,7 +129,7 @@ ProviderResult<void> PostgresProvider::ack_orchestration_item(const std::string&
                             pg::text_array(ev_types),
                             pg::text_array(ev_data),
                             meta.status ? Param(std::string(to_string(*meta.status))) : Param(),
-                            pg_detail::encode_stored_text(meta.output),
+                            pg_detail::encode_stored_optional(meta.output),
                             meta.orchestration_name,
                             meta.orchestration_version,
                             meta.parent_instance_id,

@@ -86,7 +86,8 @@ ProviderResult<std::optional<InstanceStatusRecord>> PostgresProvider::get_instan
   if (!status) return Provider::get_instance_status(instance);
   InstanceStatusRecord record;
   record.status = *status;
-  if (*status == ExecutionStatus::Completed && !res.is_null(0, 2)) record.output = pg_detail::decode_stored_text(res.text(0, 2));
+  if (*status == ExecutionStatus::Completed && !res.is_null(0, 2))
+    record.output = pg_detail::decode_stored_text(res.text(0, 2));
   if (!res.is_null(0, 3)) record.custom_status = pg_detail::decode_stored_text(res.text(0, 3));
   record.custom_status_version = res.uint64(0, 4);
   if (*status == ExecutionStatus::Failed) {
@@ -117,7 +118,8 @@ ProviderResult<std::optional<CustomStatusSnapshot>> PostgresProvider::get_custom
                                               "instance_id = $1 AND custom_status_version > $2::bigint",
                                               {instance, num(last_seen_version)}));
   if (res.rows() == 0) return std::optional<CustomStatusSnapshot>();
-  return std::optional<CustomStatusSnapshot>(CustomStatusSnapshot{pg_detail::decode_stored_text(res.optional_text(0, 0)), res.uint64(0, 1)});
+  return std::optional<CustomStatusSnapshot>(
+      CustomStatusSnapshot{pg_detail::decode_stored_optional(res.optional_text(0, 0)), res.uint64(0, 1)});
 }
 
 ProviderResult<std::optional<std::string>> PostgresProvider::get_kv_value(const std::string& instance,
@@ -130,7 +132,7 @@ ProviderResult<std::optional<std::string>> PostgresProvider::get_kv_value(const 
                                          "$2 ORDER BY rank LIMIT 1",
                                          {instance, key}));
   if (res.rows() == 0) return std::optional<std::string>();
-  return pg_detail::decode_stored_text(res.optional_text(0, 0));
+  return pg_detail::decode_stored_optional(res.optional_text(0, 0));
 }
 
 ProviderResult<std::map<std::string, std::string>> PostgresProvider::get_kv_all_values(const std::string& instance) {

@@ -405,7 +405,9 @@ TEST_P(ProviderKv, ValuesWithNulBytesRoundTrip) {
   auto p = create_provider();
   const auto lock = factory().lock_timeout();
   const std::string nul("a\0b\0", 4);
-  const std::string marked("\x01" "41");
+  const std::string marked(
+      "\x01"
+      "41");
   create_instance(*p, "inst", lock);
   kv_turn(*p, "inst", lock, {set("nul", nul), set("marked", marked), set("plain", "x")});
   EXPECT_EQ(must(p->get_kv_value("inst", "nul"), "get"), nul);
