@@ -67,4 +67,31 @@ ProviderResult<void> validate_event(std::string_view operation, const Event& eve
   return {};
 }
 
+ProviderResult<void> validate_ack(std::string_view operation, const OrchestrationAck& ack, std::size_t max_payload) {
+  for (const auto& item : ack.worker_items) {
+    if (!is_worker_item(item)) {
+      return std::unexpected(ProviderError::permanent(
+          std::string(operation),
+          fmt::format("worker_items may hold ActivityExecute only, got {}", work_item_type_name(item)),
+          ProviderErrorKind::InvalidInput));
+    }
+    if (auto ok = validate_work_item(operation, item); !ok) return ok;
+  }
+  for (const auto& item : ack.orchestrator_items) {
+    if (is_worker_item(item)) continue;
+    if (auto ok = validate_work_item(operation, item); !ok) return ok;
+  }
+  if (ack.metadata.output) {
+    if (auto ok = validate_payload_size(operation, "output", ack.metadata.output->size(), max_payload); !ok) return ok;
+  }
+  if (ack.metadata.orchestration_name) {
+    if (auto ok = validate_payload_size(operation, "orchestration name", ack.metadata.orchestration_name->size(),
+                                        kMaxIdentifierBytes);
+        !ok) {
+      return ok;
+    }
+  }
+  return {};
+}
+
 }  // namespace duroxide::providers

@@ -26,5 +26,8 @@ ProviderResult<void> validate_payload_size(std::string_view operation, std::stri
                                            std::size_t max_bytes);
 /// Event id 0 is a caller bug (docs/storage.md, "What the store guarantees").
 ProviderResult<void> validate_event(std::string_view operation, const Event& event);
+/// Everything an ack would write besides its events: worker items are ActivityExecute only, ids and
+/// names are valid, the output fits. Checked before anything is written, so bad input changes nothing.
+ProviderResult<void> validate_ack(std::string_view operation, const OrchestrationAck& ack, std::size_t max_payload);
 
 }  // namespace duroxide::providers

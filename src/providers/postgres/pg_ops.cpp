@@ -8,41 +8,16 @@
 
 namespace duroxide::pg_detail {
 
-ProviderResult<std::vector<std::string>> encode_events(std::string_view operation, const std::vector<Event>& events,
-                                                       std::size_t max_payload_bytes) {
-  std::vector<std::string> encoded;
-  encoded.reserve(events.size());
-  for (const auto& event : events) {
-    DUROXIDE_PG_TRY(providers::validate_event(operation, event));
-    encoded.push_back(serialize_event(event));
-    DUROXIDE_PG_TRY(providers::validate_payload_size(operation, fmt::format("event {}", event.event_id),
-                                                     encoded.back().size(), max_payload_bytes));
-  }
-  return encoded;
-}
-
-ProviderResult<std::string> encode_work_item(std::string_view operation, const WorkItem& item,
-                                             std::size_t max_payload_bytes) {
-  std::string json = serialize_work_item(item);
-  DUROXIDE_PG_TRY(providers::validate_payload_size(operation, "work item", json.size(), max_payload_bytes));
-  return json;
-}
-
 LoadedHistory decode_history(const std::string& instance, std::uint64_t execution_id,
                              const std::vector<std::pair<std::uint64_t, std::string>>& rows) {
   LoadedHistory loaded;
   for (const auto& [event_id, text] : rows) loaded.last_row_event_id = std::max(loaded.last_row_event_id, event_id);
   for (const auto& [event_id, text] : rows) {
-    auto event = parse_event(text);
-    std::optional<std::string> mismatch;
-    if (event && (event->event_id != event_id || event->execution_id != execution_id)) {
-      mismatch = fmt::format("the row holds an event with event_id {} and execution_id {}", event->event_id,
-                             event->execution_id);
-    }
-    if (!event || mismatch) {
+    auto event = providers::decode_history_row(text, event_id, execution_id);
+    if (!event) {
       loaded.events.clear();
       loaded.decode_error = fmt::format("history deserialization failed for instance '{}' execution {} event {}: {}",
-                                        instance, execution_id, event_id, event ? *mismatch : event.error());
+                                        instance, execution_id, event_id, event.error());
       return loaded;
     }
     loaded.events.push_back(std::move(*event));

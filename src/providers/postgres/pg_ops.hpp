@@ -9,13 +9,12 @@
 #include <vector>
 
 #include "providers/postgres/pg_store.hpp"
+#include "providers/row_codec.hpp"
 
 namespace duroxide::pg_detail {
 
-ProviderResult<std::vector<std::string>> encode_events(std::string_view operation, const std::vector<Event>& events,
-                                                       std::size_t max_payload_bytes);
-ProviderResult<std::string> encode_work_item(std::string_view operation, const WorkItem& item,
-                                             std::size_t max_payload_bytes);
+using providers::encode_events;
+using providers::encode_work_item;
 
 /// History rows (event_id, text) of one execution, decoded as the SQLite store does: a row that
 /// does not decode, or names another event or execution, makes the whole history an error.

@@ -16,29 +16,6 @@ namespace {
 
 constexpr std::string_view kAck = "ack_orchestration_item";
 
-ProviderResult<void> validate_ack(const OrchestrationAck& ack, std::size_t max_payload) {
-  for (const auto& item : ack.worker_items) {
-    if (!is_worker_item(item)) {
-      return std::unexpected(ProviderError::permanent(
-          std::string(kAck),
-          fmt::format("worker_items may hold ActivityExecute only, got {}", work_item_type_name(item)),
-          ProviderErrorKind::InvalidInput));
-    }
-    DUROXIDE_PG_TRY(providers::validate_work_item(kAck, item));
-  }
-  for (const auto& item : ack.orchestrator_items) {
-    if (!is_worker_item(item)) DUROXIDE_PG_TRY(providers::validate_work_item(kAck, item));
-  }
-  if (ack.metadata.output) {
-    DUROXIDE_PG_TRY(providers::validate_payload_size(kAck, "output", ack.metadata.output->size(), max_payload));
-  }
-  if (ack.metadata.orchestration_name) {
-    DUROXIDE_PG_TRY(providers::validate_payload_size(
-        kAck, "orchestration name", ack.metadata.orchestration_name->size(), providers::kMaxIdentifierBytes));
-  }
-  return {};
-}
-
 std::optional<std::int64_t> opt_num(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
 }  // namespace
@@ -46,7 +23,7 @@ std::optional<std::int64_t> opt_num(std::uint64_t v) { return static_cast<std::i
 ProviderResult<void> PostgresProvider::ack_orchestration_item(const std::string& lock_token,
                                                               const OrchestrationAck& ack) {
   const auto max_payload = store_->options.max_payload_bytes;
-  DUROXIDE_PG_TRY(validate_ack(ack, max_payload));
+  DUROXIDE_PG_TRY(providers::validate_ack(kAck, ack, max_payload));
   DUROXIDE_PG_TRY_ASSIGN(events, pg_detail::encode_events(kAck, ack.history_delta, max_payload));
 
   std::vector<std::optional<std::int64_t>> ev_ids;

@@ -36,19 +36,6 @@ ProviderResult<std::uint64_t> last_row_event_id(SqliteProvider::Store& s, std::s
 
 }  // namespace
 
-std::expected<Event, std::string> decode_history_row(const std::string& text, std::uint64_t row_event_id,
-                                                     std::uint64_t execution_id) {
-  auto event = parse_event(text);
-  if (!event) return std::unexpected(std::move(event.error()));
-  // A row whose event names another id or execution would make every later append collide (or
-  // silently shadow a row): as undecodable as bad JSON.
-  if (event->event_id != row_event_id || event->execution_id != execution_id) {
-    return std::unexpected(fmt::format("the row holds an event with event_id {} and execution_id {}", event->event_id,
-                                       event->execution_id));
-  }
-  return event;
-}
-
 ProviderResult<LoadedHistory> load_history(SqliteProvider::Store& s, std::string_view operation,
                                            const std::string& instance, std::uint64_t execution_id) {
   HistoryCache::Entry fresh;
@@ -101,26 +88,6 @@ ProviderResult<std::optional<std::uint64_t>> latest_history_execution(SqliteProv
   DUROXIDE_TRY_ASSIGN(row, stmt.step());
   if (!row || stmt.is_null(0)) return std::optional<std::uint64_t>();
   return std::optional<std::uint64_t>(stmt.uint64(0));
-}
-
-ProviderResult<std::vector<std::string>> encode_events(std::string_view operation, const std::vector<Event>& events,
-                                                       std::size_t max_payload_bytes) {
-  std::vector<std::string> encoded;
-  encoded.reserve(events.size());
-  for (const auto& event : events) {
-    DUROXIDE_TRY(providers::validate_event(operation, event));
-    encoded.push_back(serialize_event(event));
-    DUROXIDE_TRY(providers::validate_payload_size(operation, fmt::format("event {}", event.event_id),
-                                                  encoded.back().size(), max_payload_bytes));
-  }
-  return encoded;
-}
-
-ProviderResult<std::string> encode_work_item(std::string_view operation, const WorkItem& item,
-                                             std::size_t max_payload_bytes) {
-  std::string json = serialize_work_item(item);
-  DUROXIDE_TRY(providers::validate_payload_size(operation, "work item", json.size(), max_payload_bytes));
-  return json;
 }
 
 ProviderResult<void> append_events(SqliteProvider::Store& s, std::string_view operation, const std::string& instance,

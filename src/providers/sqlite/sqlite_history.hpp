@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "providers/row_codec.hpp"
 #include "providers/sqlite/sqlite_store.hpp"
 
 namespace duroxide::sqlite_detail {
@@ -22,11 +23,6 @@ struct LoadedHistory {
   std::uint64_t last_row_event_id = 0;
 };
 
-/// The event a history row of `execution_id` holds, or why it cannot be used: text that does not
-/// decode, or an event whose own event id or execution id disagrees with the row's.
-std::expected<Event, std::string> decode_history_row(const std::string& text, std::uint64_t row_event_id,
-                                                     std::uint64_t execution_id);
-
 /// The execution's events through the writer's parsed-history cache (mutex held): the fetch path.
 ProviderResult<LoadedHistory> load_history(SqliteProvider::Store& s, std::string_view operation,
                                            const std::string& instance, std::uint64_t execution_id);
@@ -37,12 +33,9 @@ ProviderResult<std::optional<std::uint64_t>> latest_history_execution(SqliteProv
 // Encoding to JSON is the costliest part of a write and needs no lock: writers encode (and
 // size-check) before they take the store's mutex, then insert the text.
 
-/// The events' JSON, in order; id 0 or an oversize event is a permanent error. No lock needed.
-ProviderResult<std::vector<std::string>> encode_events(std::string_view operation, const std::vector<Event>& events,
-                                                       std::size_t max_payload_bytes);
-/// The work item's JSON; an oversize item is a permanent error. No lock needed.
-ProviderResult<std::string> encode_work_item(std::string_view operation, const WorkItem& item,
-                                             std::size_t max_payload_bytes);
+using providers::decode_history_row;
+using providers::encode_events;
+using providers::encode_work_item;
 /// Inserts the events (`json` from encode_events) under (instance, execution_id); a duplicate id is
 /// a permanent error (the caller's transaction rolls back).
 ProviderResult<void> append_events(SqliteProvider::Store& s, std::string_view operation, const std::string& instance,

@@ -21,30 +21,6 @@ ProviderResult<std::int64_t> exec(SqliteProvider::Store& s, std::string_view ope
   return stmt.run();
 }
 
-/// Validates everything the ack would write before the transaction starts: bad input changes nothing.
-ProviderResult<void> validate_ack(const OrchestrationAck& ack, std::size_t max_payload) {
-  for (const auto& item : ack.worker_items) {
-    if (!is_worker_item(item)) {
-      return std::unexpected(ProviderError::permanent(
-          std::string(kAck),
-          fmt::format("worker_items may hold ActivityExecute only, got {}", work_item_type_name(item)),
-          ProviderErrorKind::InvalidInput));
-    }
-    DUROXIDE_TRY(providers::validate_work_item(kAck, item));
-  }
-  for (const auto& item : ack.orchestrator_items) {
-    if (!is_worker_item(item)) DUROXIDE_TRY(providers::validate_work_item(kAck, item));
-  }
-  if (ack.metadata.output) {
-    DUROXIDE_TRY(providers::validate_payload_size(kAck, "output", ack.metadata.output->size(), max_payload));
-  }
-  if (ack.metadata.orchestration_name) {
-    DUROXIDE_TRY(providers::validate_payload_size(kAck, "orchestration name", ack.metadata.orchestration_name->size(),
-                                                  providers::kMaxIdentifierBytes));
-  }
-  return {};
-}
-
 ProviderResult<void> write_metadata(SqliteProvider::Store& s, const std::string& instance, const OrchestrationAck& ack,
                                     std::int64_t now) {
   const auto& meta = ack.metadata;
@@ -256,7 +232,7 @@ ProviderResult<void> insert_activity(SqliteProvider::Store& s, std::string_view 
 
 ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& lock_token,
                                                             const OrchestrationAck& ack) {
-  DUROXIDE_TRY(validate_ack(ack, store_->options.max_payload_bytes));
+  DUROXIDE_TRY(providers::validate_ack(kAck, ack, store_->options.max_payload_bytes));
   DUROXIDE_TRY_ASSIGN(encoded, encode_ack(ack, store_->options.max_payload_bytes));
   auto& s = *store_;
   std::lock_guard lock(s.mutex);
