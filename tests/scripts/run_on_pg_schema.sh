@@ -21,7 +21,10 @@ if [[ -z ${DUROXIDE_TEST_PG_URL:-} ]]; then
   exit 1
 fi
 if ! $keep; then
-  psql -q -v ON_ERROR_STOP=1 "$DUROXIDE_TEST_PG_URL" -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" >/dev/null
+  # Quietly: a NOTICE ("does not exist, skipping") would land before the program's output, which
+  # the tests match from its first line.
+  PGOPTIONS='-c client_min_messages=warning' psql -q -v ON_ERROR_STOP=1 "$DUROXIDE_TEST_PG_URL" \
+    -c "DROP SCHEMA IF EXISTS \"$schema\" CASCADE" >/dev/null
 fi
 case $DUROXIDE_TEST_PG_URL in
   *\?*) url="$DUROXIDE_TEST_PG_URL&schema=$schema" ;;
