@@ -36,6 +36,15 @@ void fail_instance(Provider& p, const std::string& instance, Millis lock, const 
        "ack failure");
 }
 
+/// One turn that ends execution 1 with ContinuedAsNew (the next execution has not started).
+void continue_as_new(Provider& p, const std::string& instance, Millis lock) {
+  auto item = poke(p, instance, lock);
+  must(p.ack_orchestration_item(item.lock_token,
+                                make_ack(1, {continued_as_new_event(instance, 1, next_event_id(p, instance))},
+                                         status_metadata("ContinuedAsNew", "{}"))),
+       "ack");
+}
+
 TEST_P(ProviderInstanceStatus, UnknownInstanceHasNoStatus) {
   auto p = create_provider();
   EXPECT_FALSE(must(p->get_instance_status("nobody"), "get_instance_status").has_value());
@@ -82,22 +91,14 @@ TEST_P(ProviderInstanceStatus, FailedInstanceReportsItsFailureDetails) {
 TEST_P(ProviderInstanceStatus, ContinuedAsNewBeforeTheNextExecutionStarts) {
   auto p = create_provider();
   create_instance(*p, "inst", factory().lock_timeout());
-  auto item = poke(*p, "inst", factory().lock_timeout());
-  must(p->ack_orchestration_item(item.lock_token,
-                                 make_ack(1, {continued_as_new_event("inst", 1, next_event_id(*p, "inst"))},
-                                          status_metadata("ContinuedAsNew", "{}"))),
-       "ack");
+  continue_as_new(*p, "inst", factory().lock_timeout());
   EXPECT_EQ(status_of(*p, "inst").status, ExecutionStatus::ContinuedAsNew);
 }
 
 TEST_P(ProviderInstanceStatus, TheStatusOfTheLatestExecution) {
   auto p = create_provider();
   create_instance(*p, "inst", factory().lock_timeout());
-  auto item = poke(*p, "inst", factory().lock_timeout());
-  must(p->ack_orchestration_item(item.lock_token,
-                                 make_ack(1, {continued_as_new_event("inst", 1, next_event_id(*p, "inst"))},
-                                          status_metadata("ContinuedAsNew", "{}"))),
-       "ack");
+  continue_as_new(*p, "inst", factory().lock_timeout());
   must(p->enqueue_for_orchestrator(continue_as_new_item("inst"), std::nullopt), "enqueue");
   auto next = must_fetch_orchestration(*p, factory().lock_timeout());
   must(p->ack_orchestration_item(next.lock_token, make_ack(2, {started_event("inst", 2, 1)}, instance_metadata())),
