@@ -102,8 +102,9 @@ Task<Text> select3_timers(OrchestrationContext ctx, std::string) {
   co_return "winner:0," + race.first_value().value_or("?");
 }
 
+// An hour, so that the join wins however slow the machine is.
 Task<Text> long_timer_block(OrchestrationContext ctx) {
-  co_await ctx.schedule_timer(std::chrono::seconds(2));
+  co_await ctx.schedule_timer(std::chrono::hours(1));
   co_return std::string("timer");
 }
 Task<Text> joined_steps(OrchestrationContext ctx) {

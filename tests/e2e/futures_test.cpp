@@ -44,8 +44,10 @@ Task<Result<std::string>> select_two_events(OrchestrationContext ctx, std::strin
   co_return race.is_first() ? "A:" + race.first_value() : "B:" + race.second_value();
 }
 
+// The loser timers below are an hour long: the race must be decided by the other branch, never by
+// how long a loaded machine takes to restart (a 500 ms timer lost to PostgreSQL in CI).
 Task<Result<std::string>> block_on_timer(OrchestrationContext ctx) {
-  co_await ctx.schedule_timer(std::chrono::milliseconds(500));
+  co_await ctx.schedule_timer(std::chrono::hours(1));
   co_return std::string("timer");
 }
 
@@ -69,7 +71,7 @@ Task<Result<std::string>> join_order(OrchestrationContext ctx, std::string) {
 }
 
 Task<Result<std::string>> select_then_activity(OrchestrationContext ctx, std::string) {
-  auto race = co_await OrchestrationContext::select2(ctx.schedule_timer(std::chrono::milliseconds(500)),
+  auto race = co_await OrchestrationContext::select2(ctx.schedule_timer(std::chrono::hours(1)),
                                                      ctx.schedule_activity("FailFast", ""));
   if (!race.is_second()) co_return Err("the timer should have lost");
   (void)co_await ctx.schedule_activity("FailFast", "again");
@@ -77,7 +79,7 @@ Task<Result<std::string>> select_then_activity(OrchestrationContext ctx, std::st
 }
 
 Task<Result<std::string>> select_instant_then_next(OrchestrationContext ctx, std::string) {
-  auto race = co_await OrchestrationContext::select2(ctx.schedule_timer(std::chrono::seconds(1)),
+  auto race = co_await OrchestrationContext::select2(ctx.schedule_timer(std::chrono::hours(1)),
                                                      ctx.schedule_activity("Instant", "x"));
   if (!race.is_second()) co_return Err("the timer should have lost");
   auto next = co_await ctx.schedule_activity("Instant", "y");
