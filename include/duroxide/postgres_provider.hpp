@@ -36,7 +36,8 @@ class PostgresProvider final : public Provider, public ProviderAdmin {
   // Provider
   ProviderResult<void> enqueue_for_orchestrator(const WorkItem& item, std::optional<Millis> delay) override;
   ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
-      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) override;
+      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
+      const KnownHistory* known = nullptr) override;
   ProviderResult<void> ack_orchestration_item(const std::string& lock_token, const OrchestrationAck& ack) override;
   ProviderResult<void> abandon_orchestration_item(const std::string& lock_token, std::optional<Millis> delay,
                                                   bool ignore_attempt) override;

@@ -41,8 +41,11 @@ class Provider {
   /// With a filter, only instances whose current execution is pinned to a version inside the
   /// filter's first range (or not pinned) are candidates; an empty range list returns nothing.
   /// Undecodable history is reported in OrchestrationItem::history_error, never as an error.
+  /// With `known`, the store may ship only the events after those the caller holds
+  /// (OrchestrationItem::history_continues_from); a store may always ship the whole history.
   virtual ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
-      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) = 0;
+      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
+      const KnownHistory* known = nullptr) = 0;
 
   /// Commits one turn atomically: consumes the locked batch, appends the history delta, writes
   /// metadata, custom status and KV, enqueues worker and orchestrator items, removes cancelled

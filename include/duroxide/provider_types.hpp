@@ -81,6 +81,16 @@ struct CorruptRow {
   bool operator==(const CorruptRow&) const = default;
 };
 
+/// What a fetch's caller already holds of execution histories, so that the fetch can ship only the
+/// events it has not seen (docs/storage.md, "Delta fetch"). The runtime's history cache implements
+/// it. Called by the store while it builds an item, from the fetching thread: keep it quick.
+class KnownHistory {
+ public:
+  virtual ~KnownHistory() = default;
+  /// The id of the last event the caller holds of this execution, or 0 when it holds none.
+  virtual std::uint64_t last_event_id(const std::string& instance, std::uint64_t execution_id) const = 0;
+};
+
 /// One locked batch for one instance (docs/storage.md, "The contract step by step").
 struct OrchestrationItem {
   std::string instance;
@@ -88,7 +98,12 @@ struct OrchestrationItem {
   std::uint64_t execution_id = 1;
   std::string version;  ///< "unknown" when not known
   /// Events of the current execution by event_id; empty for a new instance or on history_error.
+  /// With history_continues_from set, only a tail of them (see there).
   std::vector<Event> history;
+  /// Set to k when the fetch was given a KnownHistory that holds events 1..k of this execution and
+  /// the store has event k: `history` then starts with event k (for the caller to check against
+  /// its copy) followed by the newer events. Unset: `history` is the whole execution.
+  std::optional<std::uint64_t> history_continues_from;
   /// The batch, in enqueue order.
   std::vector<WorkItem> messages;
   /// Set when the stored history cannot be decoded (history and kv_snapshot are then empty).

@@ -81,6 +81,10 @@ struct RuntimeOptions {
   /// Stable session owner identity shared by all worker threads (also the worker id suffix).
   std::optional<std::string> worker_node_id;
   TagFilter worker_tag_filter = TagFilter::default_only();
+  /// Events of running executions the runtime keeps between turns, so that a fetch ships only the
+  /// events it has not seen (docs/runtime.md, "History cache"). Least recently used executions are
+  /// dropped beyond it. 0 turns the cache off: every fetch ships the whole history.
+  std::size_t history_cache_max_events = 250000;
 
   /// Every duration must be between 0 and 100 years (a negative lease or Millis::max() is an
   /// error naming the option, not an overflow). Also, session_idle_timeout must exceed

@@ -279,6 +279,20 @@ void commit_last_resort(State& state, const LockedOrchestrationItem& locked, con
   give_up_for_now(state, locked, fmt::format("turn: {}; its failure: {}", error.to_string(), last_error->to_string()));
 }
 
+/// Keeps the fetched history for the execution's next turn, or drops it when the turn ends the
+/// execution. Done before the ack: once the ack commits, the next turn may be fetched at once by
+/// another slot, which should find it held (docs/runtime.md, "History cache"). A copy, cheaper than
+/// the replay the turn just did over the same events.
+void update_history_cache(State& state, const LockedOrchestrationItem& locked, TurnOutcome outcome) {
+  const auto& item = locked.item;
+  const bool goes_on = outcome == TurnOutcome::Continued || outcome == TurnOutcome::Abandoned;
+  if (goes_on && !item.history_error) {
+    state.history_cache->keep(item.instance, item.execution_id, item.history);
+  } else {
+    state.history_cache->forget(item.instance);
+  }
+}
+
 void process_item(State& state, const LockedOrchestrationItem& locked, const std::string& worker_id,
                   std::chrono::steady_clock::time_point fetch_started) {
   const auto& options = state.options;
@@ -301,6 +315,7 @@ void process_item(State& state, const LockedOrchestrationItem& locked, const std
                          wall_ms, log_trace};
   TurnPlan plan = plan_turn(locked, context);
 
+  update_history_cache(state, locked, plan.outcome);
   if (plan.outcome == TurnOutcome::Abandoned) {
     renewal.release();
     runtime_log().warn("abandoning orchestration batch instance_id={} attempt_count={} delay_ms={}: {}", instance,
@@ -347,6 +362,7 @@ void process_item(State& state, const LockedOrchestrationItem& locked, const std
     return;
   }
   // Permanent: the failed ack rolled back and the lock is still ours; fail the instance instead.
+  state.history_cache->forget(instance);
   commit_last_resort(state, locked, plan, acked.error());
 }
 
@@ -359,20 +375,29 @@ void run_orchestration_slot(const std::shared_ptr<State>& state_ptr, std::size_t
   int consecutive_errors = 0;
   while (!state.stop.stop_requested()) {
     const auto cycle_start = std::chrono::steady_clock::now();
-    auto fetched = state.store->fetch_orchestration_item(options.orchestrator_lock_timeout,
-                                                         options.dispatcher_long_poll_timeout, &state.filter);
+    auto fetched =
+        state.store->fetch_orchestration_item(options.orchestrator_lock_timeout, options.dispatcher_long_poll_timeout,
+                                              &state.filter, state.history_cache.get());
     const auto triage = triage_fetch(
         state, fetched, "fetch_orchestration_item", consecutive_errors, cycle_start,
         [&](const std::string& token) { (void)state.store->abandon_orchestration_item(token, std::nullopt, true); });
     if (triage == FetchTriage::Stop) break;
     if (triage == FetchTriage::Retry) continue;
     ++state.metrics.orch_dispatcher_items_fetched;
-    const LockedOrchestrationItem& locked = **fetched;
+    LockedOrchestrationItem& locked = **fetched;
+    if (!state.history_cache->complete(locked.item)) {
+      // The cached copy is gone or no longer the store's history (deleted and written anew): hand
+      // the batch back untouched; the next fetch, with nothing cached, ships the whole history.
+      runtime_log().debug("history cache miss instance_id={}; fetching the whole history", locked.item.instance);
+      (void)state.store->abandon_orchestration_item(locked.lock_token, std::nullopt, true);
+      continue;
+    }
     // Whatever a turn throws (a user callback, a bug) is caught here: the batch is handed back
     // (the attempt counts, so a batch that always throws ends poisoned) and the slot goes on.
     try {
       process_item(state, locked, worker_id, cycle_start);
     } catch (...) {
+      state.history_cache->forget(locked.item.instance);
       run_guarded(state.health, "orchestration slot", [&] {
         state.health.record_error(fmt::format("orchestration turn of instance '{}'", locked.item.instance),
                                   current_exception_text());

@@ -18,6 +18,7 @@
 #include "runtime/activity_thread.hpp"
 #include "runtime/execution_names.hpp"
 #include "runtime/health_tracker.hpp"
+#include "runtime/history_cache.hpp"
 #include "runtime/lock_renewer.hpp"
 #include "runtime/telemetry.hpp"
 
@@ -80,6 +81,7 @@ struct Runtime::State {
   runtime::SessionTracker sessions;
   runtime::LockRenewer renewer;
   runtime::ExecutionNames execution_names;
+  std::unique_ptr<runtime::HistoryCache> history_cache;  ///< set at start from options.history_cache_max_events
   std::unique_ptr<runtime::Telemetry> telemetry;  ///< set at start from options.observability.metrics_sink
 
   /// Every activity thread of this runtime, including those left to finish an activity that

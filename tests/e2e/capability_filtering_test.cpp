@@ -85,8 +85,9 @@ class RecordingProvider : public ForwardingProvider {
   using ForwardingProvider::ForwardingProvider;
 
   ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
-      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) override {
-    auto result = ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, filter);
+      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
+      const KnownHistory* known = nullptr) override {
+    auto result = ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, filter, known);
     std::lock_guard lock(mutex_);
     ++fetches_;
     if (result && *result) fetched_.push_back((*result)->item.instance);

@@ -137,8 +137,9 @@ class SlowFetchProvider : public ForwardingProvider {
   SlowFetchProvider(std::shared_ptr<Provider> inner, std::chrono::milliseconds read_time)
       : ForwardingProvider(std::move(inner)), read_time_(read_time) {}
   ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
-      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) override {
-    auto fetched = ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, filter);
+      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
+      const KnownHistory* known = nullptr) override {
+    auto fetched = ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, filter, known);
     if (fetched && *fetched) std::this_thread::sleep_for(read_time_);
     return fetched;
   }

@@ -117,9 +117,10 @@ class CrashingProvider : public ForwardingProvider {
     return dead("ack_orchestration_item");
   }
   ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
-      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) override {
+      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
+      const KnownHistory* known = nullptr) override {
     if (dead_) return dead("fetch_orchestration_item");
-    auto fetched = ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, filter);
+    auto fetched = ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, filter, known);
     // A long poll that locked an item as the process died: the lock is taken, the item never used.
     if (dead_) return dead("fetch_orchestration_item");
     return fetched;

@@ -10,6 +10,7 @@
 #include <duroxide/postgres_provider.hpp>
 
 #include "provider/postgres_test_support.hpp"
+#include "provider/validation/validation_helpers.hpp"
 #include "providers/postgres/pg_schema.hpp"
 #include "providers/postgres/pg_url.hpp"
 
@@ -83,6 +84,27 @@ TEST(PostgresOpen, ConcurrentOpensOfAFreshSchemaSerialize) {
   for (const auto& e : errors) EXPECT_EQ(e, "");
   EXPECT_EQ(pg_test::run_sql(guard.schema, "SELECT COUNT(*) FROM _duroxide_migrations", {}),
             std::to_string(pg::kSchemaVersion));
+}
+
+// Schema step 2 gave the fetch function a history-tail argument; a process of an older build,
+// still running against the upgraded schema, calls the seven-argument form and must keep getting
+// the whole history.
+TEST(PostgresSchema, TheFetchCallOfAnOlderBuildStillShipsTheWholeHistory) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  auto opened = PostgresProvider::open(pg_test::url_with_schema(guard.schema));
+  ASSERT_TRUE(opened) << opened.error().to_string();
+  auto& store = **opened;
+  validation::create_instance(store, "inst", std::chrono::seconds(5));
+  auto item = validation::poke(store, "inst", std::chrono::seconds(5));
+  std::vector<Event> delta;
+  for (std::uint64_t id = 2; id <= 100; ++id) delta.push_back(validation::external_event("inst", 1, id));
+  ASSERT_TRUE(store.ack_orchestration_item(item.lock_token, validation::make_ack(1, std::move(delta))));
+  ASSERT_TRUE(store.enqueue_for_orchestrator(validation::external_item("inst"), std::nullopt));
+  EXPECT_EQ(pg_test::run_sql(guard.schema,
+                             "SELECT COUNT(*) FROM dx_fetch_orchestration('old-build-token', 5000, 10, '{}', false, "
+                             "'{0,0,0}', '{0,0,0}') WHERE kind = 'hist'",
+                             {}),
+            "100");
 }
 
 TEST(PostgresFetch, ConcurrentFetchersGetDistinctInstances) {

@@ -1,5 +1,7 @@
-// The SQLite store's parsed-history cache (sqlite_history_cache.hpp): reads stay correct when
-// another connection appends to, deletes or rewrites a history the cache holds.
+// Reads and fetches on one SQLite file through two providers (as two processes would have): each
+// sees what the other appended, deleted or wrote anew. These guarded the store's own parsed-history
+// cache, which has moved to the runtime (docs/runtime.md, "History cache"); they stay as checks
+// that nothing in the store serves a stale history.
 #include <unistd.h>
 
 #include <filesystem>

@@ -54,9 +54,10 @@ class FailingProvider : public ForwardingProvider {
   int reads_failed() const { return reads_failed_; }
 
   ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
-      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) override {
+      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
+      const KnownHistory* known = nullptr) override {
     if (fail_fetch_orchestration_.exchange(false)) return std::unexpected(transient("fetch_orchestration_item"));
-    return ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, filter);
+    return ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, filter, known);
   }
   ProviderResult<std::optional<LockedWorkItem>> fetch_work_item(Millis lock_timeout, Millis poll_timeout,
                                                                 const std::optional<SessionFetchConfig>& session,
@@ -150,8 +151,9 @@ class PoisonInjectingProvider : public ForwardingProvider {
   }
 
   ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
-      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) override {
-    auto result = ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, filter);
+      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
+      const KnownHistory* known = nullptr) override {
+    auto result = ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, filter, known);
     if (result && *result) apply(orchestration_, (*result)->attempt_count);
     return result;
   }
@@ -193,8 +195,9 @@ class FilterBypassProvider : public ForwardingProvider {
  public:
   using ForwardingProvider::ForwardingProvider;
   ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
-      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter*) override {
-    return ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, nullptr);
+      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter*,
+      const KnownHistory* known = nullptr) override {
+    return ForwardingProvider::fetch_orchestration_item(lock_timeout, poll_timeout, nullptr, known);
   }
 };
 

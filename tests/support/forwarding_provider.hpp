@@ -16,8 +16,9 @@ class ForwardingProvider : public Provider {
     return inner_->enqueue_for_orchestrator(item, delay);
   }
   ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_item(
-      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) override {
-    return inner_->fetch_orchestration_item(lock_timeout, poll_timeout, filter);
+      Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
+      const KnownHistory* known = nullptr) override {
+    return inner_->fetch_orchestration_item(lock_timeout, poll_timeout, filter, known);
   }
   ProviderResult<void> ack_orchestration_item(const std::string& token, const OrchestrationAck& ack) override {
     return inner_->ack_orchestration_item(token, ack);

@@ -41,9 +41,9 @@ ProviderResult<void> InstrumentedProvider::enqueue_for_orchestrator(const WorkIt
   return timed("enqueue_orchestrator", [&] { return inner_->enqueue_for_orchestrator(item, delay); });
 }
 ProviderResult<std::optional<LockedOrchestrationItem>> InstrumentedProvider::fetch_orchestration_item(
-    Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) {
+    Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter, const KnownHistory* known) {
   return timed("fetch_orchestration_item",
-               [&] { return inner_->fetch_orchestration_item(lock_timeout, poll_timeout, filter); });
+               [&] { return inner_->fetch_orchestration_item(lock_timeout, poll_timeout, filter, known); });
 }
 ProviderResult<void> InstrumentedProvider::ack_orchestration_item(const std::string& lock_token,
                                                                   const OrchestrationAck& ack) {

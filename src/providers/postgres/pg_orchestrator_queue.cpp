@@ -18,6 +18,10 @@ using pg_detail::num;
 namespace {
 
 constexpr std::string_view kFetchOrch = "fetch_orchestration_item";
+/// How many of the newest history events the fetch function returns: enough for the events the
+/// runtime has not seen after an ordinary turn, so one round trip serves it; more are read with a
+/// second query (docs/storage.md, "Delta fetch").
+constexpr std::int64_t kFetchHistoryTail = 64;
 
 bool is_start_like(const WorkItem& item) {
   return std::holds_alternative<work_items::StartOrchestration>(item) ||
@@ -44,7 +48,7 @@ struct FetchRows {
   std::string name;
   std::optional<std::string> version;
   std::uint64_t history_execution = 0;
-  std::vector<std::pair<std::uint64_t, std::string>> history;
+  std::vector<std::pair<std::uint64_t, std::string>> history;  ///< the newest kFetchHistoryTail rows
   std::map<std::string, KvEntry> kv;
 };
 
@@ -63,10 +67,11 @@ ProviderResult<FetchRows> call_fetch(PostgresProvider::Store& s, const std::stri
     params.emplace_back("{0,0,0}");
     params.emplace_back("{0,0,0}");
   }
+  params.emplace_back(num(kFetchHistoryTail));
   DUROXIDE_PG_TRY_ASSIGN(res, pg_detail::call(s, kFetchOrch,
                                               "SELECT kind, n1, n2, t1, t2 FROM dx_fetch_orchestration($1, "
                                               "$2::bigint, $3::integer, $4::text[], $5::boolean, $6::bigint[], "
-                                              "$7::bigint[])",
+                                              "$7::bigint[], $8::integer)",
                                               params));
   FetchRows rows;
   for (int r = 0; r < res.rows(); ++r) {
@@ -96,10 +101,55 @@ ProviderResult<FetchRows> call_fetch(PostgresProvider::Store& s, const std::stri
 
 enum class Outcome { Locked, Skipped };
 
+using HistoryRows = std::vector<std::pair<std::uint64_t, std::string>>;
+
+/// The history rows of an execution from `from_event_id` on, ascending.
+ProviderResult<HistoryRows> read_history_rows(PostgresProvider::Store& s, const std::string& instance,
+                                              std::uint64_t execution_id, std::uint64_t from_event_id) {
+  DUROXIDE_PG_TRY_ASSIGN(res, pg_detail::call(s, kFetchOrch,
+                                              "SELECT event_id, event_data FROM history WHERE instance_id = $1 AND "
+                                              "execution_id = $2::bigint AND event_id >= $3::bigint ORDER BY event_id",
+                                              {instance, num(execution_id), num(from_event_id)}));
+  HistoryRows rows;
+  rows.reserve(static_cast<std::size_t>(res.rows()));
+  for (int r = 0; r < res.rows(); ++r) rows.emplace_back(res.uint64(r, 0), res.text(r, 1));
+  return rows;
+}
+
+/// What the fetch hands out of an execution's history, given the newest rows the fetch function
+/// returned (`tail`) and the last event the caller holds (`known_last`, 0: none): the rows from
+/// known_last on when the store has that event, else every row. Sets `continues_from` to
+/// known_last in the first case. A second query reads what the tail does not hold.
+ProviderResult<HistoryRows> rows_to_hand_out(PostgresProvider::Store& s, const std::string& instance,
+                                             std::uint64_t execution_id, HistoryRows tail, std::uint64_t known_last,
+                                             std::uint64_t& continues_from) {
+  continues_from = 0;
+  const auto starts_at = [](const HistoryRows& rows, std::uint64_t id) {
+    return !rows.empty() && rows.front().first == id;
+  };
+  if (known_last > 0 && !tail.empty() && known_last >= tail.front().first) {
+    const auto at = std::find_if(tail.begin(), tail.end(), [&](const auto& row) { return row.first == known_last; });
+    if (at != tail.end()) {
+      continues_from = known_last;
+      tail.erase(tail.begin(), at);
+      return tail;
+    }
+  }
+  if (tail.empty() || tail.front().first == 1) return tail;  // the tail is the whole history
+  if (known_last > 0 && known_last < tail.front().first) {
+    DUROXIDE_PG_TRY_ASSIGN(rows, read_history_rows(s, instance, execution_id, known_last));
+    if (starts_at(rows, known_last)) {
+      continues_from = known_last;
+      return rows;
+    }
+  }
+  return read_history_rows(s, instance, execution_id, 0);
+}
+
 /// Builds the item from what the fetch returned, as the SQLite store does; Skipped (after
 /// releasing the batch) when the instance must not be handed out.
 ProviderResult<Outcome> build_item(PostgresProvider::Store& s, const std::string& token, FetchRows& rows,
-                                   LockedOrchestrationItem& out) {
+                                   const KnownHistory* known, LockedOrchestrationItem& out) {
   OrchestrationItem item;
   item.instance = rows.instance;
   const auto& instance = rows.instance;
@@ -141,10 +191,19 @@ ProviderResult<Outcome> build_item(PostgresProvider::Store& s, const std::string
                                                instance, item.execution_id)});
       spdlog::error("postgres: {}", item.corrupt_rows.back().error);
     }
-    history = pg_detail::decode_history(instance, item.execution_id, rows.history);
+    const auto known_last = known != nullptr ? known->last_event_id(instance, item.execution_id) : 0;
+    std::uint64_t continues_from = 0;
+    DUROXIDE_PG_TRY_ASSIGN(handed_out, rows_to_hand_out(s, instance, item.execution_id, std::move(rows.history),
+                                                        known_last, continues_from));
+    history = pg_detail::decode_history(instance, item.execution_id, handed_out);
+    if (continues_from != 0 && !history.decode_error) item.history_continues_from = continues_from;
   } else {
     if (!rows.history.empty()) {
-      auto loaded = pg_detail::decode_history(instance, rows.history_execution, rows.history);
+      // Without an instance row the whole history is needed: its OrchestrationStarted names it.
+      std::uint64_t unused = 0;
+      DUROXIDE_PG_TRY_ASSIGN(all_rows,
+                             rows_to_hand_out(s, instance, rows.history_execution, std::move(rows.history), 0, unused));
+      auto loaded = pg_detail::decode_history(instance, rows.history_execution, all_rows);
       const auto started = std::find_if(loaded.events.begin(), loaded.events.end(),
                                         [](const Event& e) { return e.is<events::OrchestrationStarted>(); });
       if (started != loaded.events.end()) {
@@ -194,6 +253,7 @@ ProviderResult<Outcome> build_item(PostgresProvider::Store& s, const std::string
 ProviderResult<std::optional<LockedOrchestrationItem>> fetch_once(PostgresProvider::Store& s,
                                                                   Provider::Millis lock_timeout,
                                                                   const DispatcherCapabilityFilter* filter,
+                                                                  const KnownHistory* known,
                                                                   std::optional<std::int64_t>& due_in) {
   std::vector<std::string> skipped;
   for (;;) {
@@ -204,7 +264,7 @@ ProviderResult<std::optional<LockedOrchestrationItem>> fetch_once(PostgresProvid
       return std::optional<LockedOrchestrationItem>();
     }
     LockedOrchestrationItem locked;
-    DUROXIDE_PG_TRY_ASSIGN(outcome, build_item(s, token, rows, locked));
+    DUROXIDE_PG_TRY_ASSIGN(outcome, build_item(s, token, rows, known, locked));
     if (outcome == Outcome::Locked) return std::optional<LockedOrchestrationItem>(std::move(locked));
     skipped.push_back(rows.instance);
   }
@@ -229,11 +289,11 @@ ProviderResult<void> PostgresProvider::enqueue_for_orchestrator(const WorkItem& 
 }
 
 ProviderResult<std::optional<LockedOrchestrationItem>> PostgresProvider::fetch_orchestration_item(
-    Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) {
+    Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter, const KnownHistory* known) {
   if (filter != nullptr && filter->ranges.empty()) return std::optional<LockedOrchestrationItem>();
   return store_->long_poll<LockedOrchestrationItem>(
       PgWakeQueue::Orchestrator, poll_timeout,
-      [&](std::optional<std::int64_t>& due_in) { return fetch_once(*store_, lock_timeout, filter, due_in); });
+      [&](std::optional<std::int64_t>& due_in) { return fetch_once(*store_, lock_timeout, filter, known, due_in); });
 }
 
 ProviderResult<void> PostgresProvider::abandon_orchestration_item(const std::string& lock_token,

@@ -83,8 +83,59 @@ BEGIN
   PERFORM pg_notify(dx_channel('orch'), '');
 END $$;
 
+-- A fetched batch the provider does not hand out: dropped (queue messages of a never-started
+-- instance) or put back untouched (this fetch's attempt undone).
+CREATE OR REPLACE FUNCTION dx_release_orchestration(p_token text, p_drop boolean)
+RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  IF p_drop THEN
+    DELETE FROM orchestrator_queue WHERE lock_token = p_token;
+  ELSE
+    UPDATE orchestrator_queue SET lock_token = NULL, attempt_count = GREATEST(0, attempt_count - 1)
+     WHERE lock_token = p_token;
+  END IF;
+  DELETE FROM instance_locks WHERE lock_token = p_token;
+  PERFORM pg_notify(dx_channel('orch'), '');
+END $$;
+
+CREATE OR REPLACE FUNCTION dx_abandon_orchestration(p_token text, p_delay_ms bigint, p_ignore_attempt boolean)
+RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  v_now bigint := dx_now_ms();
+  v_inst text;
+BEGIN
+  SELECT instance_id INTO v_inst FROM instance_locks WHERE lock_token = p_token FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'DX001', MESSAGE = 'Invalid lock token: ' || p_token;
+  END IF;
+  DELETE FROM instance_locks WHERE instance_id = v_inst;
+  IF p_ignore_attempt THEN
+    UPDATE orchestrator_queue SET attempt_count = GREATEST(0, attempt_count - 1) WHERE lock_token = p_token;
+  END IF;
+  IF p_delay_ms > 0 THEN
+    UPDATE orchestrator_queue SET visible_at = v_now + p_delay_ms WHERE instance_id = v_inst AND visible_at <= v_now;
+  END IF;
+  PERFORM pg_notify(dx_channel('orch'), '');
+END $$;
+
+CREATE OR REPLACE FUNCTION dx_renew_orchestration(p_token text, p_extend_ms bigint)
+RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE v_now bigint := dx_now_ms();
+BEGIN
+  UPDATE instance_locks SET locked_until = v_now + p_extend_ms WHERE lock_token = p_token AND locked_until > v_now;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'DX001',
+      MESSAGE = 'Invalid lock token, lock expired or already acked: ' || p_token;
+  END IF;
+END $$;
+)sql";
+
+/// Step 2: the orchestration fetch returns only the newest events of the history (delta fetch).
+/// The seven-argument form of step 1 stays, as the whole-history call, for processes of an older
+/// build still running against an upgraded schema.
+inline constexpr std::string_view kStep2FetchTail = R"sql(
 CREATE OR REPLACE FUNCTION dx_fetch_orchestration(p_token text, p_lock_ms bigint, p_batch integer, p_exclude text[],
-  p_filter boolean, p_lo bigint[], p_hi bigint[])
+  p_filter boolean, p_lo bigint[], p_hi bigint[], p_history_tail integer)
 RETURNS TABLE(kind text, n1 bigint, n2 bigint, t1 text, t2 text)
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
@@ -144,8 +195,12 @@ BEGIN
       SELECT MAX(h.execution_id) INTO v_exec FROM history h WHERE h.instance_id = v_inst;
     END IF;
     IF v_exec IS NOT NULL THEN
-      RETURN QUERY SELECT 'hist'::text, h.event_id, h.execution_id, h.event_data, NULL::text FROM history h
-        WHERE h.instance_id = v_inst AND h.execution_id = v_exec ORDER BY h.event_id;
+      -- Only the newest p_history_tail events: the caller usually holds the rest already and reads
+      -- more itself when it does not (docs/storage.md, "Delta fetch").
+      RETURN QUERY SELECT 'hist'::text, t.event_id, t.execution_id, t.event_data, NULL::text FROM (
+        SELECT h.event_id, h.execution_id, h.event_data FROM history h
+         WHERE h.instance_id = v_inst AND h.execution_id = v_exec ORDER BY h.event_id DESC LIMIT p_history_tail) t
+        ORDER BY t.event_id;
     END IF;
     RETURN QUERY SELECT 'kv'::text, k.last_updated_at_ms, NULL::bigint, k.key, k.value FROM kv_store k
       WHERE k.instance_id = v_inst;
@@ -153,51 +208,12 @@ BEGIN
   END LOOP;
 END $$;
 
--- A fetched batch the provider does not hand out: dropped (queue messages of a never-started
--- instance) or put back untouched (this fetch's attempt undone).
-CREATE OR REPLACE FUNCTION dx_release_orchestration(p_token text, p_drop boolean)
-RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-BEGIN
-  IF p_drop THEN
-    DELETE FROM orchestrator_queue WHERE lock_token = p_token;
-  ELSE
-    UPDATE orchestrator_queue SET lock_token = NULL, attempt_count = GREATEST(0, attempt_count - 1)
-     WHERE lock_token = p_token;
-  END IF;
-  DELETE FROM instance_locks WHERE lock_token = p_token;
-  PERFORM pg_notify(dx_channel('orch'), '');
-END $$;
-
-CREATE OR REPLACE FUNCTION dx_abandon_orchestration(p_token text, p_delay_ms bigint, p_ignore_attempt boolean)
-RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-DECLARE
-  v_now bigint := dx_now_ms();
-  v_inst text;
-BEGIN
-  SELECT instance_id INTO v_inst FROM instance_locks WHERE lock_token = p_token FOR UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'DX001', MESSAGE = 'Invalid lock token: ' || p_token;
-  END IF;
-  DELETE FROM instance_locks WHERE instance_id = v_inst;
-  IF p_ignore_attempt THEN
-    UPDATE orchestrator_queue SET attempt_count = GREATEST(0, attempt_count - 1) WHERE lock_token = p_token;
-  END IF;
-  IF p_delay_ms > 0 THEN
-    UPDATE orchestrator_queue SET visible_at = v_now + p_delay_ms WHERE instance_id = v_inst AND visible_at <= v_now;
-  END IF;
-  PERFORM pg_notify(dx_channel('orch'), '');
-END $$;
-
-CREATE OR REPLACE FUNCTION dx_renew_orchestration(p_token text, p_extend_ms bigint)
-RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-DECLARE v_now bigint := dx_now_ms();
-BEGIN
-  UPDATE instance_locks SET locked_until = v_now + p_extend_ms WHERE lock_token = p_token AND locked_until > v_now;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'DX001',
-      MESSAGE = 'Invalid lock token, lock expired or already acked: ' || p_token;
-  END IF;
-END $$;
+CREATE OR REPLACE FUNCTION dx_fetch_orchestration(p_token text, p_lock_ms bigint, p_batch integer, p_exclude text[],
+  p_filter boolean, p_lo bigint[], p_hi bigint[])
+RETURNS TABLE(kind text, n1 bigint, n2 bigint, t1 text, t2 text)
+LANGUAGE sql SET search_path FROM CURRENT AS $$
+  SELECT * FROM dx_fetch_orchestration(p_token, p_lock_ms, p_batch, p_exclude, p_filter, p_lo, p_hi, 2147483647)
+$$;
 )sql";
 
 }  // namespace duroxide::pg

@@ -226,7 +226,6 @@ ProviderResult<DeleteInstanceResult> SqliteProvider::delete_instances_atomic(con
   if (ids.empty()) return DeleteInstanceResult{};
   auto& s = *store_;
   std::lock_guard lock(s.mutex);
-  s.history_cache.clear();  // deletes rows; rare, so simply start over
   DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, op));
   DUROXIDE_TRY(fill_id_table(s, op, "delete_ids", ids));
   if (!force) {
@@ -313,7 +312,6 @@ ProviderResult<PruneResult> SqliteProvider::prune_executions(const std::string& 
   constexpr std::string_view op = "prune_executions";
   auto& s = *store_;
   std::lock_guard lock(s.mutex);
-  s.history_cache.clear();  // deletes rows; rare, so simply start over
   DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, op));
   std::uint64_t current = 0;
   {

@@ -12,18 +12,6 @@ namespace duroxide::sqlite_detail {
 
 namespace {
 
-/// True when the cached entry's last row is still the one it was built from.
-ProviderResult<bool> cached_prefix_intact(SqliteProvider::Store& s, std::string_view operation,
-                                          const std::string& instance, std::uint64_t execution_id,
-                                          const HistoryCache::Entry& entry) {
-  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
-                                        "SELECT created_at, event_data FROM history WHERE instance_id = ?1 AND "
-                                        "execution_id = ?2 AND event_id = ?3"));
-  stmt.bind(1, instance).bind(2, execution_id).bind(3, entry.last_event_id);
-  DUROXIDE_TRY_ASSIGN(row, stmt.step());
-  return row && stmt.timestamp_ms(0).value_or(0) == entry.last_created_at && stmt.text(1) == entry.last_event_data;
-}
-
 ProviderResult<std::uint64_t> last_row_event_id(SqliteProvider::Store& s, std::string_view operation,
                                                 const std::string& instance, std::uint64_t execution_id) {
   DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
@@ -34,50 +22,51 @@ ProviderResult<std::uint64_t> last_row_event_id(SqliteProvider::Store& s, std::s
   return stmt.uint64(0);
 }
 
+/// Decodes the rows from `from_event_id` on. Nothing (no value) when `must_start_at_from` and the
+/// first row is not `from_event_id`: the caller's copy does not match this history.
+ProviderResult<std::optional<LoadedHistory>> load_rows(SqliteProvider::Store& s, std::string_view operation,
+                                                       const std::string& instance, std::uint64_t execution_id,
+                                                       std::uint64_t from_event_id, bool must_start_at_from) {
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
+                                        "SELECT event_id, event_data FROM history WHERE instance_id = ?1 "
+                                        "AND execution_id = ?2 AND event_id >= ?3 ORDER BY event_id"));
+  stmt.bind(1, instance).bind(2, execution_id).bind(3, from_event_id);
+  LoadedHistory loaded;
+  for (bool first = true;; first = false) {
+    DUROXIDE_TRY_ASSIGN(row, stmt.step());
+    if (!row) break;
+    const auto event_id = stmt.uint64(0);
+    if (first && must_start_at_from && event_id != from_event_id) return std::optional<LoadedHistory>();
+    auto event = decode_history_row(stmt.text(1), event_id, execution_id);
+    if (!event) {
+      LoadedHistory failed;
+      failed.decode_error = fmt::format("history deserialization failed for instance '{}' execution {} event {}: {}",
+                                        instance, execution_id, event_id, event.error());
+      DUROXIDE_TRY_ASSIGN(last, last_row_event_id(s, operation, instance, execution_id));
+      failed.last_row_event_id = last;
+      return std::optional<LoadedHistory>(std::move(failed));
+    }
+    loaded.events.push_back(std::move(*event));
+    loaded.last_row_event_id = event_id;
+  }
+  if (must_start_at_from && loaded.events.empty()) return std::optional<LoadedHistory>();
+  return std::optional<LoadedHistory>(std::move(loaded));
+}
+
 }  // namespace
 
 ProviderResult<LoadedHistory> load_history(SqliteProvider::Store& s, std::string_view operation,
-                                           const std::string& instance, std::uint64_t execution_id) {
-  HistoryCache::Entry fresh;
-  HistoryCache::Entry* entry = s.history_cache.find(instance, execution_id);
-  if (entry != nullptr) {
-    DUROXIDE_TRY_ASSIGN(intact, cached_prefix_intact(s, operation, instance, execution_id, *entry));
-    if (!intact) {
-      s.history_cache.erase(instance, execution_id);
-      entry = nullptr;
+                                           const std::string& instance, std::uint64_t execution_id,
+                                           std::uint64_t known_last_event_id) {
+  if (known_last_event_id > 0) {
+    DUROXIDE_TRY_ASSIGN(tail, load_rows(s, operation, instance, execution_id, known_last_event_id, true));
+    if (tail) {
+      tail->continues_from = tail->decode_error ? 0 : known_last_event_id;
+      return std::move(*tail);
     }
   }
-  if (entry == nullptr) entry = &fresh;
-
-  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation,
-                                        "SELECT event_id, event_data, created_at FROM history WHERE instance_id = ?1 "
-                                        "AND execution_id = ?2 AND event_id > ?3 ORDER BY event_id"));
-  stmt.bind(1, instance).bind(2, execution_id).bind(3, entry->last_event_id);
-  const bool cached = entry != &fresh;
-  for (;;) {
-    DUROXIDE_TRY_ASSIGN(row, stmt.step());
-    if (!row) break;
-    std::string text = stmt.text(1);
-    auto event = decode_history_row(text, stmt.uint64(0), execution_id);
-    if (!event) {
-      if (cached) s.history_cache.erase(instance, execution_id);
-      LoadedHistory failed;
-      failed.decode_error = fmt::format("history deserialization failed for instance '{}' execution {} event {}: {}",
-                                        instance, execution_id, stmt.int64(0), event.error());
-      DUROXIDE_TRY_ASSIGN(last, last_row_event_id(s, operation, instance, execution_id));
-      failed.last_row_event_id = last;
-      return failed;
-    }
-    entry->events.push_back(std::move(*event));
-    entry->last_event_id = stmt.uint64(0);
-    entry->last_created_at = stmt.timestamp_ms(2).value_or(0);
-    entry->last_event_data = std::move(text);
-  }
-  LoadedHistory loaded;
-  loaded.events = entry->events;
-  loaded.last_row_event_id = entry->last_event_id;
-  if (!cached && !fresh.events.empty()) s.history_cache.put(instance, execution_id, std::move(fresh));
-  return loaded;
+  DUROXIDE_TRY_ASSIGN(all, load_rows(s, operation, instance, execution_id, 0, false));
+  return std::move(*all);
 }
 
 ProviderResult<std::optional<std::uint64_t>> latest_history_execution(SqliteProvider::Store& s,

@@ -21,11 +21,15 @@ struct LoadedHistory {
   std::optional<std::string> decode_error;
   /// Highest event_id column among the execution's rows (0 when none), also on decode_error.
   std::uint64_t last_row_event_id = 0;
+  /// Nonzero: `events` starts at this event id, the last one the fetching caller holds.
+  std::uint64_t continues_from = 0;
 };
 
-/// The execution's events through the writer's parsed-history cache (mutex held): the fetch path.
+/// The execution's events for a fetch (mutex held): from `known_last_event_id` on when a row of
+/// that id exists (docs/storage.md, "Delta fetch"), else all of them.
 ProviderResult<LoadedHistory> load_history(SqliteProvider::Store& s, std::string_view operation,
-                                           const std::string& instance, std::uint64_t execution_id);
+                                           const std::string& instance, std::uint64_t execution_id,
+                                           std::uint64_t known_last_event_id);
 /// Highest execution id that has history rows, if any.
 ProviderResult<std::optional<std::uint64_t>> latest_history_execution(SqliteProvider::Store& s,
                                                                       std::string_view operation,

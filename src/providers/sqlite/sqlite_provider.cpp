@@ -177,7 +177,8 @@ ProviderResult<void> run_sql(SqliteProvider::Store& s, const std::string& sql) {
 /// Locks `instance`, tags its visible messages and builds the item; Skipped when the instance
 /// must not be handed out (nothing visible, or messages for an instance that never started).
 ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const std::string& instance, std::int64_t now,
-                                               Provider::Millis lock_timeout, LockedOrchestrationItem& out) {
+                                               Provider::Millis lock_timeout, const KnownHistory* known,
+                                               LockedOrchestrationItem& out) {
   DUROXIDE_TRY(run_sql(s, "SAVEPOINT fetch_candidate"));
   bool keep = false;
   auto release = [&]() -> ProviderResult<void> {
@@ -291,13 +292,14 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
 
   sqlite_detail::LoadedHistory history;
   if (has_metadata) {
-    DUROXIDE_TRY_ASSIGN(loaded, sqlite_detail::load_history(s, kFetchOrch, instance, item.execution_id));
+    const auto known_last = known != nullptr ? known->last_event_id(instance, item.execution_id) : 0;
+    DUROXIDE_TRY_ASSIGN(loaded, sqlite_detail::load_history(s, kFetchOrch, instance, item.execution_id, known_last));
     history = std::move(loaded);
   } else {
     // No instance row: an earlier ack without metadata may have left history (docs/storage.md).
     DUROXIDE_TRY_ASSIGN(latest, sqlite_detail::latest_history_execution(s, kFetchOrch, instance));
     if (latest) {
-      DUROXIDE_TRY_ASSIGN(loaded, sqlite_detail::load_history(s, kFetchOrch, instance, *latest));
+      DUROXIDE_TRY_ASSIGN(loaded, sqlite_detail::load_history(s, kFetchOrch, instance, *latest, 0));
       const auto started = std::find_if(loaded.events.begin(), loaded.events.end(),
                                         [](const Event& e) { return e.is<events::OrchestrationStarted>(); });
       if (started != loaded.events.end()) {
@@ -348,6 +350,7 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
     item.history_error = std::move(history.decode_error);
   } else {
     item.history = std::move(history.events);
+    if (history.continues_from != 0) item.history_continues_from = history.continues_from;
     DUROXIDE_TRY_ASSIGN(
         kv, s.statement(kFetchOrch, "SELECT key, value, last_updated_at_ms FROM kv_store WHERE instance_id = ?1"));
     kv.bind(1, instance);
@@ -365,7 +368,8 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
 }
 
 ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_once(
-    SqliteProvider::Store& s, Provider::Millis lock_timeout, const DispatcherCapabilityFilter* filter) {
+    SqliteProvider::Store& s, Provider::Millis lock_timeout, const DispatcherCapabilityFilter* filter,
+    const KnownHistory* known) {
   const auto now = SqliteProvider::Store::now_ms();
   {
     // Idle slots poll often: a fetch that finds no candidate ends with this read, without taking
@@ -384,7 +388,7 @@ ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_once(
       if (std::find(tried.begin(), tried.end(), candidate.instance) != tried.end()) continue;
       tried.push_back(candidate.instance);
       LockedOrchestrationItem locked;
-      DUROXIDE_TRY_ASSIGN(outcome, try_candidate(s, candidate.instance, now, lock_timeout, locked));
+      DUROXIDE_TRY_ASSIGN(outcome, try_candidate(s, candidate.instance, now, lock_timeout, known, locked));
       if (outcome == CandidateOutcome::Locked) {
         DUROXIDE_TRY(tx.commit());
         return std::optional<LockedOrchestrationItem>(std::move(locked));
@@ -406,10 +410,10 @@ constexpr const char* kOrchestratorDueSql =
 }  // namespace
 
 ProviderResult<std::optional<LockedOrchestrationItem>> SqliteProvider::fetch_orchestration_item(
-    Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter) {
+    Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter, const KnownHistory* known) {
   if (filter != nullptr && filter->ranges.empty()) return std::optional<LockedOrchestrationItem>();
   return store_->long_poll(WakeQueue::Orchestrator, poll_timeout, kFetchOrch, kOrchestratorDueSql,
-                           [&] { return fetch_orchestration_once(*store_, lock_timeout, filter); });
+                           [&] { return fetch_orchestration_once(*store_, lock_timeout, filter, known); });
 }
 
 }  // namespace duroxide

@@ -35,7 +35,6 @@ void SqliteProvider::Store::wake(WakeQueue queue) {
 ProviderResult<std::int64_t> SqliteProvider::Store::run_for_tests(const std::string& sql,
                                                                   const std::string& text_param) {
   std::lock_guard lock(mutex);
-  history_cache.clear();  // the hook may rewrite history rows
   auto stmt = statement("test_hook", sql);
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, text_param);
@@ -45,7 +44,6 @@ ProviderResult<std::int64_t> SqliteProvider::Store::run_for_tests(const std::str
 ProviderResult<std::int64_t> SqliteProvider::Store::run_for_tests(const std::string& sql,
                                                                   const std::vector<std::string>& text_params) {
   std::lock_guard lock(mutex);
-  history_cache.clear();
   auto stmt = statement("test_hook", sql);
   if (!stmt) return std::unexpected(stmt.error());
   for (std::size_t i = 0; i < text_params.size(); ++i) stmt->bind(static_cast<int>(i) + 1, text_params[i]);

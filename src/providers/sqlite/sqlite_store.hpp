@@ -18,7 +18,6 @@
 #include <duroxide/sqlite_provider.hpp>
 
 #include "providers/sqlite/sqlite_database.hpp"
-#include "providers/sqlite/sqlite_history_cache.hpp"
 #include "providers/sqlite/sqlite_readers.hpp"
 #include "providers/sqlite/sqlite_statement.hpp"
 
@@ -98,7 +97,6 @@ struct SqliteProvider::Store {
   static std::size_t change_bucket(const std::string& instance) {
     return std::hash<std::string>{}(instance) % kChangeBuckets;
   }
-  sqlite_detail::HistoryCache history_cache;  ///< parsed histories (mutex held)
 
   /// Milliseconds since the Unix epoch: the clock of every stored timestamp.
   static std::int64_t now_ms();
