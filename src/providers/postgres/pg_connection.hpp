@@ -88,6 +88,8 @@ class Connection {
 
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}
+  /// Rewrites the error of a call whose connection broke: transient, naming the lost connection.
+  void mark_lost(DbError& error) const;
   pg_conn* conn_;
 };
 

@@ -1,0 +1,219 @@
+// The PostgreSQL store when the server drops a connection (docs/storage.md, "The PostgreSQL store",
+// "Lost connections"): in the middle of an ack, while a pooled connection sits idle, and the
+// LISTEN connection. The server really terminates the backends (pg_terminate_backend); every test
+// finds them by the application_name its store connects with, so tests running at the same time on
+// the same server are never touched.
+#include <gtest/gtest.h>
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <thread>
+
+#include <duroxide/postgres_provider.hpp>
+
+#include "provider/postgres_test_support.hpp"
+#include "provider/validation/validation_helpers.hpp"
+
+namespace duroxide {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace validation;
+
+constexpr auto kLongLease = 120s;  // never expires during a test: a retry always finds it valid
+
+struct SchemaGuard {
+  explicit SchemaGuard(std::string name) : schema(std::move(name)) {}
+  ~SchemaGuard() { pg_test::drop_schema(schema); }
+  std::string schema;
+};
+
+/// Polls `condition` every 10 ms until it holds or a generous deadline passes.
+bool eventually(const std::function<bool()>& condition, std::chrono::seconds deadline = 60s) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+bool contains_ignoring_case(std::string haystack, std::string needle) {
+  auto lower = [](std::string& s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  };
+  lower(haystack);
+  lower(needle);
+  return haystack.find(needle) != std::string::npos;
+}
+
+/// A connection of the test's own, outside the store, that can keep a transaction open.
+class SqlSession {
+ public:
+  explicit SqlSession(const std::string& schema) : conn_(PQconnectdb(pg_test::base_url().c_str())) {
+    if (PQstatus(conn_) != CONNECTION_OK)
+      throw std::runtime_error(std::string("test session: ") + PQerrorMessage(conn_));
+    char* quoted = PQescapeIdentifier(conn_, schema.c_str(), schema.size());
+    quoted_schema_ = quoted;
+    PQfreemem(quoted);
+    exec("SET search_path = " + quoted_schema_);
+  }
+  ~SqlSession() { PQfinish(conn_); }
+  SqlSession(const SqlSession&) = delete;
+  SqlSession& operator=(const SqlSession&) = delete;
+
+  void exec(const std::string& sql) {
+    PGresult* res = PQexec(conn_, sql.c_str());
+    const auto status = PQresultStatus(res);
+    std::string error = PQresultErrorMessage(res);
+    PQclear(res);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) throw std::runtime_error("test session: " + error);
+  }
+  /// Takes `table` of the store's schema in ACCESS EXCLUSIVE mode inside an open transaction:
+  /// every statement of the store that touches it waits until release().
+  void lock_table(const std::string& table) {
+    exec("BEGIN");
+    exec(fmt::format("LOCK TABLE {}.{} IN ACCESS EXCLUSIVE MODE", quoted_schema_, table));
+  }
+  void release() { exec("ROLLBACK"); }
+
+ private:
+  PGconn* conn_;
+  std::string quoted_schema_;
+};
+
+/// A store on a fresh schema whose connections carry a unique application_name.
+struct StoreUnderTest {
+  explicit StoreUnderTest(const std::string& schema, const std::string& extra = "")
+      : application_name(pg_test::random_schema("dxapp")) {
+    auto opened =
+        PostgresProvider::open(pg_test::url_with_schema(schema) + "&application_name=" + application_name + extra);
+    if (!opened) throw std::runtime_error(opened.error().to_string());
+    provider = std::move(*opened);
+  }
+  std::string application_name;
+  std::shared_ptr<PostgresProvider> provider;
+};
+
+std::string count_rows(const std::string& schema, const std::string& from_where) {
+  return pg_test::run_sql(schema, "SELECT COUNT(*) FROM " + from_where, {});
+}
+
+/// The pid of the store's backend that waits for a lock (the blocked ack), once there is one.
+std::string wait_for_backend_waiting_on_lock(const std::string& application_name) {
+  std::string pid;
+  const bool found = eventually([&] {
+    pid = pg_test::run_sql("",
+                           "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = "
+                           "'Lock' LIMIT 1",
+                           {application_name});
+    return !pid.empty();
+  });
+  if (!found) throw std::runtime_error("no backend of " + application_name + " ever waited for a lock");
+  return pid;
+}
+
+/// Terminates the backends (a PostgreSQL int[] literal of pids) and waits until they are gone.
+void terminate_backends(const std::string& pid_array) {
+  pg_test::run_sql("", "SELECT bool_and(pg_terminate_backend(p)) FROM unnest($1::int[]) AS p", {pid_array});
+  const bool gone = eventually([&] {
+    return pg_test::run_sql("", "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", {pid_array}) == "0";
+  });
+  if (!gone) throw std::runtime_error("terminated backends " + pid_array + " never went away");
+}
+
+void expect_lost_connection_error(const ProviderError& error, const std::string& operation) {
+  EXPECT_TRUE(error.is_retryable()) << error.to_string();
+  EXPECT_EQ(error.operation, operation);
+  EXPECT_TRUE(contains_ignoring_case(error.message, "connection")) << error.to_string();
+  EXPECT_TRUE(contains_ignoring_case(error.message, "lost")) << error.to_string();
+}
+
+TEST(PostgresConnectionLoss, OrchestrationAckCutOffMidTurnWritesNothingAndSucceedsOnRetry) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  StoreUnderTest store(guard.schema);
+  auto& provider = *store.provider;
+  const std::string instance = "cut-off-ack";
+  must(provider.enqueue_for_orchestrator(start_item(instance), std::nullopt), "enqueue start");
+  const auto item = must_fetch_orchestration(provider, kLongLease);
+
+  // The turn: its start, one activity scheduled, and that activity's work item.
+  OrchestrationAck ack = make_ack(1, {started_event(instance), activity_scheduled_event(instance, 1, 2)},
+                                  instance_metadata("TestOrch", "1.0.0", "Running"));
+  ack.worker_items.push_back(activity_execute_item(instance, 1, 2));
+
+  // The ack runs until it writes the history, then waits for the test's lock on that table; the
+  // server ends its connection there, halfway through the function's transaction.
+  SqlSession blocker(guard.schema);
+  blocker.lock_table("history");
+  auto cut_off = std::async(std::launch::async, [&] { return provider.ack_orchestration_item(item.lock_token, ack); });
+  terminate_backends("{" + wait_for_backend_waiting_on_lock(store.application_name) + "}");
+  blocker.release();
+  const auto failed = cut_off.get();
+  ASSERT_FALSE(failed) << "the ack succeeded although its connection was terminated";
+  expect_lost_connection_error(failed.error(), "ack_orchestration_item");
+
+  // Nothing of the turn was written: the rows it had already changed were rolled back.
+  EXPECT_EQ(count_rows(guard.schema, "history"), "0");
+  EXPECT_EQ(count_rows(guard.schema, "instances"), "0");
+  EXPECT_EQ(count_rows(guard.schema, "executions"), "0");
+  EXPECT_EQ(count_rows(guard.schema, "worker_queue"), "0");
+  EXPECT_EQ(pg_test::run_sql(guard.schema, "SELECT COUNT(*) FROM orchestrator_queue WHERE lock_token = $1",
+                             {item.lock_token}),
+            "1")
+      << "the start message must still be queued under the lease";
+  EXPECT_EQ(
+      pg_test::run_sql(guard.schema, "SELECT COUNT(*) FROM instance_locks WHERE lock_token = $1", {item.lock_token}),
+      "1")
+      << "the lease must still be held";
+
+  // The lease is still valid, so the same ack on a fresh pooled connection commits the turn once.
+  must(provider.ack_orchestration_item(item.lock_token, ack), "retried ack");
+  EXPECT_EQ(pg_test::run_sql(guard.schema, "SELECT string_agg(event_id::text, ',' ORDER BY event_id) FROM history", {}),
+            "1,2");
+  EXPECT_EQ(count_rows(guard.schema, "worker_queue"), "1");
+  EXPECT_EQ(count_rows(guard.schema, "orchestrator_queue"), "0");
+  EXPECT_EQ(count_rows(guard.schema, "instance_locks"), "0");
+  const auto history = must(provider.read(instance), "read");
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_TRUE(history[0].is<events::OrchestrationStarted>());
+  EXPECT_TRUE(history[1].is<events::ActivityScheduled>());
+}
+
+TEST(PostgresConnectionLoss, WorkerAckCutOffMidCallWritesNothingAndSucceedsOnRetry) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  StoreUnderTest store(guard.schema);
+  auto& provider = *store.provider;
+  const std::string instance = "cut-off-work-ack";
+  must(provider.enqueue_for_worker(activity_execute_item(instance, 1, 1)), "enqueue activity");
+  const auto work = must_fetch_work(provider, kLongLease);
+
+  // The ack deletes the worker row, then waits to insert the completion into the locked
+  // orchestrator queue; the server ends its connection there.
+  SqlSession blocker(guard.schema);
+  blocker.lock_table("orchestrator_queue");
+  const auto completion = activity_completed_item(instance, 1, 1);
+  auto cut_off = std::async(std::launch::async, [&] { return provider.ack_work_item(work.lock_token, completion); });
+  terminate_backends("{" + wait_for_backend_waiting_on_lock(store.application_name) + "}");
+  blocker.release();
+  const auto failed = cut_off.get();
+  ASSERT_FALSE(failed) << "the ack succeeded although its connection was terminated";
+  expect_lost_connection_error(failed.error(), "ack_work_item");
+
+  EXPECT_EQ(count_rows(guard.schema, "orchestrator_queue"), "0");
+  EXPECT_EQ(
+      pg_test::run_sql(guard.schema, "SELECT COUNT(*) FROM worker_queue WHERE lock_token = $1", {work.lock_token}), "1")
+      << "the activity must still be queued under its lease";
+
+  must(provider.ack_work_item(work.lock_token, completion), "retried ack");
+  EXPECT_EQ(count_rows(guard.schema, "worker_queue"), "0");
+  EXPECT_EQ(count_rows(guard.schema, "orchestrator_queue"), "1");
+}
+
+}  // namespace
+}  // namespace duroxide
