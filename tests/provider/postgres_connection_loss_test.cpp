@@ -215,5 +215,45 @@ TEST(PostgresConnectionLoss, WorkerAckCutOffMidCallWritesNothingAndSucceedsOnRet
   EXPECT_EQ(count_rows(guard.schema, "orchestrator_queue"), "1");
 }
 
+TEST(PostgresConnectionLoss, IdleConnectionsKilledByTheServerAreReplacedWithoutAFailedCall) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  StoreUnderTest store(guard.schema, "&pool=4");
+  auto& provider = *store.provider;
+
+  // Two pooled connections at once: an ack held up by a table lock keeps the first busy while an
+  // enqueue opens the second. Both go back to the pool idle.
+  must(provider.enqueue_for_orchestrator(start_item("before"), std::nullopt), "enqueue");
+  const auto first = must_fetch_orchestration(provider, kLongLease);
+  {
+    SqlSession blocker(guard.schema);
+    blocker.lock_table("history");
+    auto held = std::async(std::launch::async, [&] {
+      return provider.ack_orchestration_item(first.lock_token,
+                                             make_ack(1, {started_event("before")}, instance_metadata()));
+    });
+    wait_for_backend_waiting_on_lock(store.application_name);
+    must(provider.enqueue_for_worker(activity_execute_item("before", 1, 2)), "enqueue while the ack waits");
+    blocker.release();
+    must(held.get(), "held ack");
+  }
+  const auto pids = pg_test::run_sql(
+      "", "SELECT array_agg(pid)::text FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
+      {store.application_name});
+  ASSERT_FALSE(pids.empty());
+  ASSERT_GE(std::count(pids.begin(), pids.end(), ',') + 1, 3) << "expected the listener and two pooled: " << pids;
+  terminate_backends(pids);
+
+  // Every call succeeds at once: the pool notices the closed connections before using them.
+  must(provider.enqueue_for_orchestrator(start_item("after"), std::nullopt), "enqueue after the kill");
+  EXPECT_EQ(must(provider.read("before"), "read after the kill").size(), 1u);
+  const auto second = must_fetch_orchestration(provider, kLongLease);
+  EXPECT_EQ(second.item.instance, "after");
+  must(provider.ack_orchestration_item(second.lock_token, make_ack(1, {started_event("after")}, instance_metadata())),
+       "ack after the kill");
+  const auto work = must_fetch_work(provider, kLongLease);
+  must(provider.ack_work_item(work.lock_token, activity_completed_item("before", 1, 2)), "work ack after the kill");
+  EXPECT_EQ(must(provider.read("after"), "read").size(), 1u);
+}
+
 }  // namespace
 }  // namespace duroxide

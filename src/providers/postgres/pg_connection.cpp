@@ -1,6 +1,7 @@
 #include "providers/postgres/pg_connection.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <charconv>
 
@@ -214,6 +215,14 @@ void Connection::mark_lost(DbError& error) const {
   const char* port = PQport(conn_);
   error.message = fmt::format("lost the connection to PostgreSQL at {}:{}: {}", host != nullptr ? host : "?",
                               port != nullptr ? port : "?", first_line(error.message));
+}
+
+bool Connection::closed_while_idle() const {
+  // An idle connection is sent nothing (pooled connections do not LISTEN), so anything to read, or
+  // a hang-up, is the server's goodbye: a FATAL "terminating connection" and the end of the stream.
+  pollfd fd{PQsocket(conn_), POLLIN, 0};
+  if (fd.fd < 0 || !healthy()) return true;
+  return ::poll(&fd, 1, 0) != 0;
 }
 
 ProviderResult<void> Connection::exec_script(std::string_view operation, const std::string& sql) {

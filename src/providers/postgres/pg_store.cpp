@@ -44,10 +44,13 @@ ProviderResult<PostgresProvider::Store::Lease> PostgresProvider::Store::acquire(
   {
     std::unique_lock lock(pool_mutex_);
     pool_cv_.wait(lock, [&] { return !idle_.empty() || open_ < pool_size; });
-    if (!idle_.empty()) {
+    while (!idle_.empty()) {
       auto conn = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(*this, std::move(conn));
+      if (!conn->closed_while_idle()) return Lease(*this, std::move(conn));
+      // Closed by the server while it sat here: drop it rather than fail the caller's statement.
+      --open_;
+      own_backends_.erase(PQbackendPID(conn->handle()));
     }
     ++open_;
   }
