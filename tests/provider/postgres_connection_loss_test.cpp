@@ -12,7 +12,11 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <mutex>
 #include <thread>
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <duroxide/postgres_provider.hpp>
 
@@ -253,6 +257,75 @@ TEST(PostgresConnectionLoss, IdleConnectionsKilledByTheServerAreReplacedWithoutA
   const auto work = must_fetch_work(provider, kLongLease);
   must(provider.ack_work_item(work.lock_token, activity_completed_item("before", 1, 2)), "work ack after the kill");
   EXPECT_EQ(must(provider.read("after"), "read").size(), 1u);
+}
+
+/// Keeps the lines the process logs through spdlog's default logger (where the store logs).
+class DefaultLoggerCapture {
+ public:
+  DefaultLoggerCapture() : sink_(std::make_shared<Sink>()) { spdlog::default_logger()->sinks().push_back(sink_); }
+  ~DefaultLoggerCapture() {
+    auto& sinks = spdlog::default_logger()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+  }
+  DefaultLoggerCapture(const DefaultLoggerCapture&) = delete;
+  DefaultLoggerCapture& operator=(const DefaultLoggerCapture&) = delete;
+  bool logged(const std::function<bool(spdlog::level::level_enum, const std::string&)>& predicate) {
+    return sink_->any(predicate);
+  }
+
+ private:
+  class Sink : public spdlog::sinks::base_sink<std::mutex> {
+   public:
+    bool any(const std::function<bool(spdlog::level::level_enum, const std::string&)>& predicate) {
+      std::lock_guard lock(mutex_);
+      return std::any_of(lines_.begin(), lines_.end(),
+                         [&](const auto& line) { return predicate(line.first, line.second); });
+    }
+
+   protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+      lines_.emplace_back(msg.level, std::string(msg.payload.begin(), msg.payload.end()));
+    }
+    void flush_() override {}
+
+   private:
+    std::vector<std::pair<spdlog::level::level_enum, std::string>> lines_;
+  };
+  std::shared_ptr<Sink> sink_;
+};
+
+TEST(PostgresConnectionLoss, LostListenerIsLoggedAndFetchesStillSeeOtherProcessesWork) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  DefaultLoggerCapture logs;
+  StoreUnderTest listening(guard.schema);
+  StoreUnderTest other_process(guard.schema);
+
+  // The listener is the store's connection whose last statement was its LISTEN.
+  std::string listener_pid;
+  ASSERT_TRUE(eventually([&] {
+    listener_pid = pg_test::run_sql("",
+                                    "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE "
+                                    "'LISTEN%' LIMIT 1",
+                                    {listening.application_name});
+    return !listener_pid.empty();
+  })) << "the store's LISTEN connection never showed up";
+  terminate_backends("{" + listener_pid + "}");
+
+  must(other_process.provider->enqueue_for_orchestrator(start_item("from-elsewhere"), std::nullopt),
+       "enqueue from the other store");
+  // A long poll: whether the listener is back by now (it wakes everyone when it reconnects) or not
+  // (fetches re-poll every fallback_poll_interval), the message is found long before 30 s.
+  auto fetched = listening.provider->fetch_orchestration_item(kLongLease, 30s, nullptr);
+  ASSERT_TRUE(fetched) << fetched.error().to_string();
+  ASSERT_TRUE(fetched->has_value()) << "the fetch timed out: the lost listener was never made up for";
+  EXPECT_EQ((*fetched)->item.instance, "from-elsewhere");
+
+  EXPECT_TRUE(eventually([&] {
+    return logs.logged([&](spdlog::level::level_enum level, const std::string& text) {
+      return level == spdlog::level::warn && text.find("LISTEN connection") != std::string::npos &&
+             text.find("lost") != std::string::npos && text.find(guard.schema) != std::string::npos;
+    });
+  })) << "no warning about the lost LISTEN connection";
 }
 
 }  // namespace

@@ -160,6 +160,13 @@ void PostgresProvider::Store::listen_loop() {
     const int ready = ::poll(&fd, 1, 100);
     if (ready < 0) continue;
     if (PQconsumeInput(conn->handle()) == 0 || !conn->healthy()) {
+      std::string why = PQerrorMessage(conn->handle());
+      if (const auto end = why.find('\n'); end != std::string::npos) why.resize(end);
+      spdlog::warn(
+          "postgres: LISTEN connection for schema '{}' lost ({}); fetches re-poll every {} ms while it "
+          "reconnects",
+          schema, why, options.fallback_poll_interval.count());
+      warned = true;  // so its return is logged too
       conn.reset();
       listener_up = false;
       wake_everybody();
