@@ -2,6 +2,7 @@
 // commit it with one ack (retrying transient failures), and record what happened.
 #include <array>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include <fmt/format.h>
@@ -57,12 +58,41 @@ void log_trace(const TraceRecord& record) {
                           record.orchestration_version);
 }
 
-/// Ack with in-place retries for transient errors (10, 20, 40, 80, 160 ms).
+/// Whether the store holds every event of `ack`'s history delta (same execution, id and kind).
+bool delta_is_stored(Provider& store, const OrchestrationAck& ack) {
+  if (ack.history_delta.empty()) return false;  // nothing to recognise the turn by
+  // execution id -> (event id -> kind index) of the stored history, read once per execution.
+  std::map<std::uint64_t, std::map<std::uint64_t, std::size_t>> stored_kinds;
+  for (const auto& sent : ack.history_delta) {
+    auto [kinds, first_time] = stored_kinds.try_emplace(sent.execution_id);
+    if (first_time) {
+      auto stored = store.read_with_execution(sent.instance_id, sent.execution_id);
+      if (!stored) return false;
+      for (const auto& event : *stored) kinds->second.emplace(event.event_id, event.kind.index());
+    }
+    const auto found = kinds->second.find(sent.event_id);
+    if (found == kinds->second.end() || found->second != sent.kind.index()) return false;
+  }
+  return true;
+}
+
+/// Ack with in-place retries for transient errors (10, 20, 40, 80, 160 ms). An attempt that failed
+/// transiently may still have committed, with only its reply lost (a connection dropped after the
+/// COMMIT): the retry then finds the lock token used (LockLost). When the store holds the turn's
+/// delta, that attempt did commit, and the ack counts as done rather than as an uncommittable turn.
 ProviderResult<void> ack_with_retries(State& state, const std::string& token, const OrchestrationAck& ack) {
   auto result = state.store->ack_orchestration_item(token, ack);
+  bool reply_may_have_been_lost = false;
   for (int retry = 0; !result && result.error().is_retryable() && retry < 5; ++retry) {
+    reply_may_have_been_lost = true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10 << retry));
     result = state.store->ack_orchestration_item(token, ack);
+  }
+  if (!result && reply_may_have_been_lost && result.error().kind == ProviderErrorKind::LockLost &&
+      delta_is_stored(*state.store, ack)) {
+    runtime_log().info("ack of orchestration turn committed although its reply was lost instance_id={}",
+                       ack.history_delta.front().instance_id);
+    return {};
   }
   return result;
 }

@@ -1,11 +1,14 @@
 // Mirrors duroxide's tests/reliability_tests.rs: duplicate deliveries (as after a crash between
 // steps) are recorded at most once where the engine dedupes, and never break the orchestration; a
-// runtime that dies around a turn's commit leaves work a new runtime finishes exactly once.
+// runtime that dies around a turn's commit leaves work a new runtime finishes exactly once; a turn
+// whose ack committed but whose reply was lost is not committed twice.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 
 #include "support/e2e_support.hpp"
+#include "support/fault_injection.hpp"
 #include "support/forwarding_provider.hpp"
 
 namespace duroxide::testing {
@@ -35,9 +38,16 @@ Task<Result<std::string>> blocked_activity(OrchestrationContext ctx, std::string
   co_return r.value_or("err");
 }
 
+Task<Result<std::string>> step_then_wait(OrchestrationContext ctx, std::string input) {
+  auto step = co_await ctx.schedule_activity("Step", input);
+  auto go = co_await ctx.schedule_wait("Go");
+  co_return step.value_or("err") + "+" + go;
+}
+
 OrchestrationRegistry orchestrations() {
   return OrchestrationRegistry::builder()
       .add("WaitsEvt", waits_evt)
+      .add("StepThenWait", step_then_wait)
       .add("LongTimer", long_timer)
       .add("Blocked", blocked_activity)
       .add("TimerThenStep", timer_then_step)
@@ -230,6 +240,45 @@ TEST(E2eReliability, crash_after_append_before_ack_timer) {
   EXPECT_EQ(count_of<events::TimerFired>(final_history), 1u);
   EXPECT_EQ(count_of<events::ActivityScheduled>(final_history), 1u);
   EXPECT_EQ(g_steps - before, 1);
+}
+
+// The store commits a turn and the reply is lost (on PostgreSQL: the connection drops after the
+// COMMIT), once for the first turn and once for the last. The runtime's retry of the ack finds the
+// lock already used; the turn must stay committed exactly once, never be redone or failed on top.
+TEST(E2eReliability, lost_ack_reply_commits_the_turn_once) {
+  auto failing = std::make_shared<FailingProvider>(test_store());
+  const int steps_before = g_steps;
+  E2eEnv env(failing, step_activities(), orchestrations());
+  failing->lose_next_orchestration_ack_replies(1);  // the start turn: nothing else acks before it
+  ASSERT_TRUE(env.client.start_orchestration("lost-reply", "StepThenWait", "in"));
+  ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, "lost-reply"));
+  ASSERT_EQ(failing->lost_orchestration_ack_replies(), 1);
+  // The instance is idle, waiting: the next ack is the turn that receives Go and completes.
+  failing->lose_next_orchestration_ack_replies(1);
+  ASSERT_TRUE(env.client.raise_event("lost-reply", "Go", "go"));
+  EXPECT_EQ(env.output_of("lost-reply"), "step+go");
+  EXPECT_EQ(g_steps - steps_before, 1) << "the activity ran again";
+
+  const auto history = env.history("lost-reply");
+  EXPECT_EQ(count_of<events::OrchestrationStarted>(history), 1u);
+  EXPECT_EQ(count_of<events::ActivityScheduled>(history), 1u);
+  EXPECT_EQ(count_of<events::ActivityCompleted>(history), 1u);
+  EXPECT_EQ(count_of<events::ExternalSubscribed>(history), 1u);
+  EXPECT_EQ(count_of<events::ExternalEvent>(history), 1u);
+  EXPECT_EQ(count_of<events::OrchestrationCompleted>(history), 1u);
+  EXPECT_EQ(count_of<events::OrchestrationFailed>(history), 0u);
+  std::set<std::uint64_t> ids;
+  for (const auto& event : history) EXPECT_TRUE(ids.insert(event.event_id).second) << "event id " << event.event_id;
+
+  // The runtime knows the turns were committed: counted once, not reported as uncommittable. After
+  // shutdown every slot has finished its turn, so the counters are final.
+  env.runtime->shutdown(10s);
+  EXPECT_EQ(failing->lost_orchestration_ack_replies(), 2);
+  const auto metrics = env.runtime->metrics_snapshot();
+  EXPECT_EQ(metrics.orch_starts, 1u);
+  EXPECT_EQ(metrics.orch_completions, 1u);
+  EXPECT_EQ(metrics.orch_failures, 0u);
+  EXPECT_EQ(metrics.orch_uncommittable_turns, 0u);
 }
 
 }  // namespace

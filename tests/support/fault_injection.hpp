@@ -1,6 +1,6 @@
 // Fault-injecting store decorators (docs/runtime.md, "Testing with fault injection"): one-shot failures,
-// counted transient failures of acks and reads, forced attempt counts for poison tests, and a
-// capability-filter bypass.
+// counted transient failures of acks and reads, acks whose reply is lost after they committed,
+// forced attempt counts for poison tests, and a capability-filter bypass.
 #pragma once
 
 #include <atomic>
@@ -28,6 +28,11 @@ class FailingProvider : public ForwardingProvider {
   void set_allow_failure_commits(bool allow) { allow_failure_commits_ = allow; }
   /// Work-item acks are performed, then reported as failed.
   void set_ack_then_fail(bool enabled) { ack_then_fail_ = enabled; }
+  /// The next `count` orchestration acks that commit are reported as a transient failure: the turn
+  /// is committed but its reply is lost on the way back (a connection dropped after COMMIT).
+  void lose_next_orchestration_ack_replies(int count) { lost_ack_orchestration_replies_ = count; }
+  /// Orchestration acks performed whose reply was reported as lost so far.
+  int lost_orchestration_ack_replies() const { return lost_replies_; }
   /// The next `count` orchestration / work-item acks fail with a transient (retryable) error.
   void fail_next_acks_orchestration_transiently(int count) { transient_ack_orchestration_ = count; }
   void fail_next_acks_work_transiently(int count) { transient_ack_work_ = count; }
@@ -91,7 +96,13 @@ class FailingProvider : public ForwardingProvider {
     if (!(allow_failure_commits_ && is_failure_commit) && fail_ack_orchestration_.exchange(false)) {
       return std::unexpected(permanent("ack_orchestration_item"));
     }
-    return ForwardingProvider::ack_orchestration_item(token, ack);
+    auto committed = ForwardingProvider::ack_orchestration_item(token, ack);
+    // Only an ack that committed has a reply to lose (a failed one leaves the count for the next).
+    if (committed && take_one(lost_ack_orchestration_replies_)) {
+      ++lost_replies_;
+      return std::unexpected(ProviderError::transient("ack_orchestration_item", "simulated lost reply after commit"));
+    }
+    return committed;
   }
   ProviderResult<void> ack_work_item(const std::string& token, const std::optional<WorkItem>& completion) override {
     if (ack_then_fail_) {
@@ -126,6 +137,8 @@ class FailingProvider : public ForwardingProvider {
   std::atomic<bool> ack_then_fail_{false};
   std::atomic<int> transient_ack_orchestration_{0};
   std::atomic<int> transient_ack_work_{0};
+  std::atomic<int> lost_ack_orchestration_replies_{0};
+  std::atomic<int> lost_replies_{0};
   std::atomic<int> reads_failed_{0};
   std::mutex mutex_;
   std::map<std::string, int> failing_reads_;          ///< instance -> reads still to fail

@@ -1,10 +1,12 @@
 #include "providers/postgres/pg_connection.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <charconv>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace duroxide::pg {
 
@@ -17,6 +19,23 @@ void append_quoted(std::string& out, std::string_view value) {
     out += c;
   }
   out += '"';
+}
+
+/// libpq's first line only: the rest of "server closed the connection unexpectedly" is a guess
+/// ("This probably means the server terminated abnormally") that is usually wrong.
+std::string first_line(std::string text) {
+  if (const auto end = text.find('\n'); end != std::string::npos) text.resize(end);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+/// Messages the server sends outside a statement's result (client_min_messages is warning), such
+/// as the FATAL "terminating connection due to administrator command" before it hangs up: into
+/// our log, not onto stderr, which is libpq's default.
+void log_server_notice(void* /*unused*/, const char* message) {
+  std::string text = message != nullptr ? message : "";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  spdlog::warn("postgres: server says: {}", text);
 }
 
 }  // namespace
@@ -128,6 +147,7 @@ ProviderResult<std::unique_ptr<Connection>> Connection::connect(const std::strin
     return std::unexpected(ProviderError::transient(std::string(operation), "libpq could not allocate a connection"));
   }
   std::unique_ptr<Connection> conn(new Connection(raw));
+  PQsetNoticeProcessor(raw, log_server_notice, nullptr);
   if (PQstatus(raw) != CONNECTION_OK) {
     std::string why = PQerrorMessage(raw);
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
@@ -182,9 +202,27 @@ ProviderResult<Result> Connection::exec(std::string_view operation, const std::s
   while (!error.message.empty() && (error.message.back() == '\n' || error.message.back() == ' ')) {
     error.message.pop_back();
   }
-  if (!healthy()) error.sqlstate.clear();  // lost connection: transient whatever libpq says
+  if (!healthy()) mark_lost(error);
   if (db_error != nullptr) *db_error = error;
   return std::unexpected(to_provider_error(operation, error));
+}
+
+void Connection::mark_lost(DbError& error) const {
+  // Transient whatever libpq reports: a fresh connection may well work. Whether a statement whose
+  // reply was lost committed cannot be known; an ack retried after a commit fails as LockLost.
+  error.sqlstate.clear();
+  const char* host = PQhost(conn_);
+  const char* port = PQport(conn_);
+  error.message = fmt::format("lost the connection to PostgreSQL at {}:{}: {}", host != nullptr ? host : "?",
+                              port != nullptr ? port : "?", first_line(error.message));
+}
+
+bool Connection::closed_while_idle() const {
+  // An idle connection is sent nothing (pooled connections do not LISTEN), so anything to read, or
+  // a hang-up, is the server's goodbye: a FATAL "terminating connection" and the end of the stream.
+  pollfd fd{PQsocket(conn_), POLLIN, 0};
+  if (fd.fd < 0 || !healthy()) return true;
+  return ::poll(&fd, 1, 0) != 0;
 }
 
 ProviderResult<void> Connection::exec_script(std::string_view operation, const std::string& sql) {
@@ -201,7 +239,7 @@ ProviderResult<void> Connection::exec_script(std::string_view operation, const s
   while (!error.message.empty() && (error.message.back() == '\n' || error.message.back() == ' ')) {
     error.message.pop_back();
   }
-  if (!healthy()) error.sqlstate.clear();
+  if (!healthy()) mark_lost(error);
   return std::unexpected(to_provider_error(operation, error));
 }
 

@@ -82,12 +82,18 @@ class Connection {
   ProviderResult<void> exec_script(std::string_view operation, const std::string& sql);
   /// False once libpq reports the connection broken: the pool drops it.
   bool healthy() const;
+  /// For a connection that sat idle in the pool: true when the server has closed it meanwhile
+  /// (terminated backend, restart), seen without a round trip, so the pool opens a fresh one
+  /// instead of failing the next call.
+  bool closed_while_idle() const;
   /// The identifier quoted for SQL.
   std::string quote_identifier(const std::string& name) const;
   pg_conn* handle() { return conn_; }
 
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}
+  /// Rewrites the error of a call whose connection broke: transient, naming the lost connection.
+  void mark_lost(DbError& error) const;
   pg_conn* conn_;
 };
 

@@ -44,10 +44,13 @@ ProviderResult<PostgresProvider::Store::Lease> PostgresProvider::Store::acquire(
   {
     std::unique_lock lock(pool_mutex_);
     pool_cv_.wait(lock, [&] { return !idle_.empty() || open_ < pool_size; });
-    if (!idle_.empty()) {
+    while (!idle_.empty()) {
       auto conn = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(*this, std::move(conn));
+      if (!conn->closed_while_idle()) return Lease(*this, std::move(conn));
+      // Closed by the server while it sat here: drop it rather than fail the caller's statement.
+      --open_;
+      own_backends_.erase(PQbackendPID(conn->handle()));
     }
     ++open_;
   }
@@ -157,6 +160,13 @@ void PostgresProvider::Store::listen_loop() {
     const int ready = ::poll(&fd, 1, 100);
     if (ready < 0) continue;
     if (PQconsumeInput(conn->handle()) == 0 || !conn->healthy()) {
+      std::string why = PQerrorMessage(conn->handle());
+      if (const auto end = why.find('\n'); end != std::string::npos) why.resize(end);
+      spdlog::warn(
+          "postgres: LISTEN connection for schema '{}' lost ({}); fetches re-poll every {} ms while it "
+          "reconnects",
+          schema, why, options.fallback_poll_interval.count());
+      warned = true;  // so its return is logged too
       conn.reset();
       listener_up = false;
       wake_everybody();
