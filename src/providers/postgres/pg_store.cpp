@@ -181,11 +181,14 @@ void PostgresProvider::Store::listen_loop() {
         own = own_backends_.contains(note->be_pid);
       }
       PQfreemem(note);
+      // Our own pooled connections' writes were signalled locally when their call returned;
+      // signalling them again would only wake every waiting fetch a second time for nothing.
+      if (own) continue;
       if (channel == channel_orch_) {
         wake(PgWakeQueue::Orchestrator);
       } else if (channel == channel_work_) {
         wake(PgWakeQueue::Worker);
-      } else if (channel == channel_change_ && !own) {
+      } else if (channel == channel_change_) {
         changed(payload);
       }
     }
