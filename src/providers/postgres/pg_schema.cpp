@@ -17,7 +17,7 @@ std::string step_sql(int version) {
   if (version == 1) {
     return fmt::format("{}\n{}\n{}\n{}", kStep1Tables, kStep1Orchestrator, kStep1Ack, kStep1Worker);
   }
-  if (version == 2) return std::string(kStep2FetchTail);
+  if (version == 2) return fmt::format("{}\n{}", kStep2FetchTail, kStep2WorkerAck);
   return {};
 }
 

@@ -181,26 +181,6 @@ BEGIN
   END LOOP;
 END $$;
 
-CREATE OR REPLACE FUNCTION dx_ack_work(p_token text, p_inst text, p_item text)
-RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-DECLARE
-  v_now bigint := dx_now_ms();
-  v_session text;
-BEGIN
-  DELETE FROM worker_queue WHERE lock_token = p_token AND locked_until > v_now RETURNING session_id INTO v_session;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'DX001',
-      MESSAGE = 'Invalid lock token, lock expired or activity cancelled: ' || p_token;
-  END IF;
-  IF v_session IS NOT NULL THEN
-    UPDATE sessions SET last_activity_at = v_now WHERE session_id = v_session AND locked_until > v_now;
-  END IF;
-  IF p_item IS NOT NULL THEN
-    INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, created_at) VALUES (p_inst, p_item, v_now, v_now);
-    PERFORM pg_notify(dx_channel('orch'), '');
-  END IF;
-END $$;
-
 CREATE OR REPLACE FUNCTION dx_abandon_work(p_token text, p_delay_ms bigint, p_ignore_attempt boolean)
 RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
@@ -227,6 +207,35 @@ BEGIN
   END IF;
   IF v_session IS NOT NULL THEN
     UPDATE sessions SET last_activity_at = v_now WHERE session_id = v_session AND locked_until > v_now;
+  END IF;
+END $$;
+)sql";
+
+/// Step 2: an activity's ack commits without waiting for its WAL flush.
+inline constexpr std::string_view kStep2WorkerAck = R"sql(
+CREATE OR REPLACE FUNCTION dx_ack_work(p_token text, p_inst text, p_item text)
+RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  v_now bigint := dx_now_ms();
+  v_session text;
+BEGIN
+  -- Like a claim, an activity's ack need not wait for its WAL flush: if the server loses it in a
+  -- crash, the activity is still queued under a lease that lapses and runs again (activities run
+  -- at least once), and its completion was never seen. Whatever an orchestration turn makes of
+  -- the completion is flushed with that turn's synchronous ack, which flushes all WAL before it
+  -- (docs/storage.md, "Durable commits").
+  PERFORM set_config('synchronous_commit', 'off', true);
+  DELETE FROM worker_queue WHERE lock_token = p_token AND locked_until > v_now RETURNING session_id INTO v_session;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'DX001',
+      MESSAGE = 'Invalid lock token, lock expired or activity cancelled: ' || p_token;
+  END IF;
+  IF v_session IS NOT NULL THEN
+    UPDATE sessions SET last_activity_at = v_now WHERE session_id = v_session AND locked_until > v_now;
+  END IF;
+  IF p_item IS NOT NULL THEN
+    INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, created_at) VALUES (p_inst, p_item, v_now, v_now);
+    PERFORM pg_notify(dx_channel('orch'), '');
   END IF;
 END $$;
 )sql";
