@@ -82,7 +82,7 @@ struct Runtime::State {
   runtime::LockRenewer renewer;
   runtime::ExecutionNames execution_names;
   std::unique_ptr<runtime::HistoryCache> history_cache;  ///< set at start from options.history_cache_max_events
-  std::unique_ptr<runtime::Telemetry> telemetry;  ///< set at start from options.observability.metrics_sink
+  std::unique_ptr<runtime::Telemetry> telemetry;         ///< set at start from options.observability.metrics_sink
 
   /// Every activity thread of this runtime, including those left to finish an activity that
   /// overstayed its cancellation grace period or shutdown's deadline.
