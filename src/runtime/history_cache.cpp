@@ -15,20 +15,15 @@ std::uint64_t HistoryCache::last_event_id(const std::string& instance, std::uint
 bool HistoryCache::complete(OrchestrationItem& item) {
   if (!item.history_continues_from) return true;  // the store shipped the whole history
   const auto continues_from = *item.history_continues_from;
-  std::vector<Event> cached;
+  Entry entry;
   {
     std::lock_guard lock(mutex_);
     const auto it = entries_.find(item.instance);
     if (it == entries_.end()) return false;
-    const bool usable = it->second.execution_id == item.execution_id && !it->second.events.empty();
-    if (usable) {
-      events_ -= it->second.events.size();
-      cached = std::move(it->second.events);
-      it->second.events.clear();
-    }
-    erase_locked(it);  // lent to this turn, or no good any more
-    if (!usable) return false;
+    entry = take_locked(it);  // lent to this turn, or no good any more
   }
+  if (entry.execution_id != item.execution_id || entry.events.empty()) return false;
+  auto& cached = entry.events;
   // The store's copy of the last cached event must be the very same event (its content and its
   // timestamp): otherwise the history was deleted and written anew since it was cached.
   if (item.history.empty() || cached.back().event_id != continues_from || !(cached.back() == item.history.front())) {
@@ -64,10 +59,12 @@ std::size_t HistoryCache::events() const {
   return events_;
 }
 
-void HistoryCache::erase_locked(std::unordered_map<std::string, Entry>::iterator it) {
+HistoryCache::Entry HistoryCache::take_locked(std::unordered_map<std::string, Entry>::iterator it) {
   events_ -= it->second.events.size();
   order_.erase(it->second.position);
-  entries_.erase(it);
+  return std::move(entries_.extract(it).mapped());
 }
+
+void HistoryCache::erase_locked(std::unordered_map<std::string, Entry>::iterator it) { (void)take_locked(it); }
 
 }  // namespace duroxide::runtime

@@ -46,6 +46,8 @@ class HistoryCache final : public KnownHistory {
     std::vector<Event> events;
     std::list<std::string>::iterator position;  ///< in order_
   };
+  /// Removes the entry (mutex held) and hands it over.
+  Entry take_locked(std::unordered_map<std::string, Entry>::iterator it);
   void erase_locked(std::unordered_map<std::string, Entry>::iterator it);
 
   const std::size_t max_events_;

@@ -21,24 +21,24 @@ void append_quoted(std::string& out, std::string_view value) {
   out += '"';
 }
 
-/// libpq's first line only: the rest of "server closed the connection unexpectedly" is a guess
-/// ("This probably means the server terminated abnormally") that is usually wrong.
-std::string first_line(std::string text) {
-  if (const auto end = text.find('\n'); end != std::string::npos) text.resize(end);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.pop_back();
-  return text;
-}
-
 /// Messages the server sends outside a statement's result (client_min_messages is warning), such
 /// as the FATAL "terminating connection due to administrator command" before it hangs up: into
 /// our log, not onto stderr, which is libpq's default.
 void log_server_notice(void* /*unused*/, const char* message) {
-  std::string text = message != nullptr ? message : "";
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  spdlog::warn("postgres: server says: {}", text);
+  spdlog::warn("postgres: server says: {}", without_trailing_space(message != nullptr ? message : ""));
 }
 
 }  // namespace
+
+std::string without_trailing_space(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+std::string first_line(std::string text) {
+  if (const auto end = text.find('\n'); end != std::string::npos) text.resize(end);
+  return without_trailing_space(std::move(text));
+}
 
 std::string text_array(const std::vector<std::optional<std::string>>& values) {
   std::string out = "{";
@@ -149,8 +149,7 @@ ProviderResult<std::unique_ptr<Connection>> Connection::connect(const std::strin
   std::unique_ptr<Connection> conn(new Connection(raw));
   PQsetNoticeProcessor(raw, log_server_notice, nullptr);
   if (PQstatus(raw) != CONNECTION_OK) {
-    std::string why = PQerrorMessage(raw);
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    const std::string why = without_trailing_space(PQerrorMessage(raw));
     const char* host = PQhost(raw);
     const char* port = PQport(raw);
     // Unreachable or refusing servers may come back: transient; the message names where we tried.
@@ -199,9 +198,7 @@ ProviderResult<Result> Connection::exec(std::string_view operation, const std::s
     error.message = primary != nullptr ? primary : PQresultErrorMessage(raw);
   }
   if (error.message.empty()) error.message = PQerrorMessage(conn_);
-  while (!error.message.empty() && (error.message.back() == '\n' || error.message.back() == ' ')) {
-    error.message.pop_back();
-  }
+  error.message = without_trailing_space(std::move(error.message));
   if (!healthy()) mark_lost(error);
   if (db_error != nullptr) *db_error = error;
   return std::unexpected(to_provider_error(operation, error));
@@ -235,10 +232,7 @@ ProviderResult<void> Connection::exec_script(std::string_view operation, const s
     const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
     if (state != nullptr) error.sqlstate = state;
   }
-  error.message = PQerrorMessage(conn_);
-  while (!error.message.empty() && (error.message.back() == '\n' || error.message.back() == ' ')) {
-    error.message.pop_back();
-  }
+  error.message = without_trailing_space(PQerrorMessage(conn_));
   if (!healthy()) mark_lost(error);
   return std::unexpected(to_provider_error(operation, error));
 }

@@ -21,6 +21,12 @@ using Param = std::optional<std::string>;
 
 /// Encodes a PostgreSQL array literal of text values ('{"a","b",NULL}'), quoting every element so
 /// that any text, including braces, quotes, backslashes and "NULL", round-trips byte for byte.
+/// libpq's messages end in a newline, sometimes with spaces: the text without them.
+std::string without_trailing_space(std::string text);
+/// The first line only: the rest of libpq's "server closed the connection unexpectedly" is a guess
+/// ("This probably means the server terminated abnormally") that is usually wrong.
+std::string first_line(std::string text);
+
 std::string text_array(const std::vector<std::optional<std::string>>& values);
 std::string text_array(const std::vector<std::string>& values);
 /// '{1,2,NULL}'

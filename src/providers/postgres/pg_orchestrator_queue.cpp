@@ -124,9 +124,6 @@ ProviderResult<HistoryRows> rows_to_hand_out(PostgresProvider::Store& s, const s
                                              std::uint64_t execution_id, HistoryRows tail, std::uint64_t known_last,
                                              std::uint64_t& continues_from) {
   continues_from = 0;
-  const auto starts_at = [](const HistoryRows& rows, std::uint64_t id) {
-    return !rows.empty() && rows.front().first == id;
-  };
   if (known_last > 0 && !tail.empty() && known_last >= tail.front().first) {
     const auto at = std::find_if(tail.begin(), tail.end(), [&](const auto& row) { return row.first == known_last; });
     if (at != tail.end()) {
@@ -138,7 +135,7 @@ ProviderResult<HistoryRows> rows_to_hand_out(PostgresProvider::Store& s, const s
   if (tail.empty() || tail.front().first == 1) return tail;  // the tail is the whole history
   if (known_last > 0 && known_last < tail.front().first) {
     DUROXIDE_PG_TRY_ASSIGN(rows, read_history_rows(s, instance, execution_id, known_last));
-    if (starts_at(rows, known_last)) {
+    if (!rows.empty() && rows.front().first == known_last) {
       continues_from = known_last;
       return rows;
     }

@@ -160,8 +160,7 @@ void PostgresProvider::Store::listen_loop() {
     const int ready = ::poll(&fd, 1, 100);
     if (ready < 0) continue;
     if (PQconsumeInput(conn->handle()) == 0 || !conn->healthy()) {
-      std::string why = PQerrorMessage(conn->handle());
-      if (const auto end = why.find('\n'); end != std::string::npos) why.resize(end);
+      const std::string why = pg::first_line(PQerrorMessage(conn->handle()));
       spdlog::warn(
           "postgres: LISTEN connection for schema '{}' lost ({}); fetches re-poll every {} ms while it "
           "reconnects",
