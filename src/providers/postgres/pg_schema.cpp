@@ -15,9 +15,11 @@ namespace {
 /// Step N upgrades version N-1 to N; each runs in one transaction.
 std::string step_sql(int version) {
   if (version == 1) {
-    return fmt::format("{}\n{}\n{}\n{}", kStep1Tables, kStep1Orchestrator, kStep1Ack, kStep1Worker);
+    return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", kStep1Tables, kStep1Orchestrator, kReleaseOrchestration, kStep1Ack,
+                       kStep1Worker, kWorkerFetch);
   }
   if (version == 2) return fmt::format("{}\n{}", kStep2FetchTail, kStep2WorkerAck);
+  if (version == 3) return fmt::format("{}\n{}", kReleaseOrchestration, kWorkerFetch);
   return {};
 }
 

@@ -68,6 +68,25 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   created_at BIGINT NOT NULL DEFAULT dx_now_ms(), UNIQUE (queue, source_row_id));
 )sql";
 
+// A fetched batch the provider does not hand out: dropped (queue messages of a never-started
+// instance) or put back untouched (this fetch's attempt undone). It sends no wake-up: nothing it
+// leaves behind can be served, and a wake-up would send every process of the schema to fetch the
+// same unservable instance again, each waking the others in turn (docs/storage.md, "Wake-ups").
+// Step 1 creates this newest form; step 3 re-creates it for schemas made before it.
+inline constexpr std::string_view kReleaseOrchestration = R"sql(
+CREATE OR REPLACE FUNCTION dx_release_orchestration(p_token text, p_drop boolean)
+RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  IF p_drop THEN
+    DELETE FROM orchestrator_queue WHERE lock_token = p_token;
+  ELSE
+    UPDATE orchestrator_queue SET lock_token = NULL, attempt_count = GREATEST(0, attempt_count - 1)
+     WHERE lock_token = p_token;
+  END IF;
+  DELETE FROM instance_locks WHERE lock_token = p_token;
+END $$;
+)sql";
+
 // Orchestrator queue. The fetch never blocks on another fetcher (try-lock) and never gives up on
 // the queue because one candidate was lost to a concurrent fetcher: it moves to the next one.
 inline constexpr std::string_view kStep1Orchestrator = R"sql(
@@ -80,21 +99,6 @@ CREATE OR REPLACE FUNCTION dx_enqueue_orchestrator(p_instance text, p_item text,
 RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   INSERT INTO orchestrator_queue (instance_id, work_item, visible_at) VALUES (p_instance, p_item, dx_now_ms() + p_delay_ms);
-  PERFORM pg_notify(dx_channel('orch'), '');
-END $$;
-
--- A fetched batch the provider does not hand out: dropped (queue messages of a never-started
--- instance) or put back untouched (this fetch's attempt undone).
-CREATE OR REPLACE FUNCTION dx_release_orchestration(p_token text, p_drop boolean)
-RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-BEGIN
-  IF p_drop THEN
-    DELETE FROM orchestrator_queue WHERE lock_token = p_token;
-  ELSE
-    UPDATE orchestrator_queue SET lock_token = NULL, attempt_count = GREATEST(0, attempt_count - 1)
-     WHERE lock_token = p_token;
-  END IF;
-  DELETE FROM instance_locks WHERE lock_token = p_token;
   PERFORM pg_notify(dx_channel('orch'), '');
 END $$;
 

@@ -113,9 +113,7 @@ BEGIN
 END $$;
 )sql";
 
-// Worker queue: the oldest eligible row, skipping rows another fetcher holds (SKIP LOCKED) and
-// session-bound rows whose session someone else claimed meanwhile; never "nothing" because one
-// candidate was lost.
+// Worker queue: enqueue, abandon, renew and the first form of the ack; the fetch is kWorkerFetch.
 inline constexpr std::string_view kStep1Worker = R"sql(
 CREATE OR REPLACE FUNCTION dx_work_due_in(p_now bigint) RETURNS bigint LANGUAGE sql STABLE
 SET search_path FROM CURRENT AS $$
@@ -130,55 +128,6 @@ BEGIN
   INSERT INTO worker_queue (work_item, visible_at, instance_id, execution_id, activity_id, session_id, tag, created_at)
     VALUES (p_item, v_now, p_inst, p_exec, p_act, p_session, p_tag, v_now);
   PERFORM pg_notify(dx_channel('work'), '');
-END $$;
-
--- p_mode: 0 untagged only, 1 these tags, 2 untagged or these tags, 3 any.
-CREATE OR REPLACE FUNCTION dx_fetch_work(p_token text, p_lock_ms bigint, p_owner text, p_session_ms bigint,
-  p_mode integer, p_tags text[])
-RETURNS TABLE(out_id bigint, out_item text, out_session text, out_inst text, out_exec bigint, out_act bigint,
-  out_tag text, out_attempts bigint, out_due bigint)
-LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-DECLARE
-  v_now bigint := dx_now_ms();
-  v_skip bigint[] := '{}'::bigint[];
-  v_row worker_queue%ROWTYPE;
-  v_n bigint;
-  v_attempts bigint;
-BEGIN
-  -- As dx_fetch_orchestration: a lost claim is a lapsed lease, so it need not wait for its flush.
-  PERFORM set_config('synchronous_commit', 'off', true);
-  LOOP
-    SELECT w.* INTO v_row FROM worker_queue w
-     WHERE w.visible_at <= v_now AND (w.lock_token IS NULL OR w.locked_until <= v_now)
-       AND CASE p_mode WHEN 0 THEN w.tag IS NULL WHEN 1 THEN w.tag = ANY (p_tags)
-                       WHEN 2 THEN (w.tag IS NULL OR w.tag = ANY (p_tags)) ELSE true END
-       AND CASE WHEN p_owner IS NULL THEN w.session_id IS NULL
-                ELSE (w.session_id IS NULL OR NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = w.session_id
-                        AND s.locked_until > v_now AND s.worker_id <> p_owner)) END
-       AND w.id <> ALL (v_skip)
-     ORDER BY w.id LIMIT 1 FOR UPDATE SKIP LOCKED;
-    IF NOT FOUND THEN
-      RETURN QUERY SELECT NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::text,
-        NULL::bigint, dx_work_due_in(v_now);
-      RETURN;
-    END IF;
-    IF v_row.session_id IS NOT NULL AND p_owner IS NOT NULL THEN
-      INSERT INTO sessions AS s (session_id, worker_id, locked_until, last_activity_at)
-        VALUES (v_row.session_id, p_owner, v_now + p_session_ms, v_now)
-        ON CONFLICT (session_id) DO UPDATE SET worker_id = excluded.worker_id, locked_until = excluded.locked_until,
-          last_activity_at = excluded.last_activity_at WHERE s.locked_until <= v_now OR s.worker_id = p_owner;
-      GET DIAGNOSTICS v_n = ROW_COUNT;
-      IF v_n = 0 THEN
-        v_skip := v_skip || v_row.id;
-        CONTINUE;
-      END IF;
-    END IF;
-    UPDATE worker_queue SET lock_token = p_token, locked_until = v_now + p_lock_ms, attempt_count = attempt_count + 1
-     WHERE id = v_row.id RETURNING attempt_count INTO v_attempts;
-    RETURN QUERY SELECT v_row.id, v_row.work_item, v_row.session_id, v_row.instance_id, v_row.execution_id,
-      v_row.activity_id, v_row.tag, v_attempts, NULL::bigint;
-    RETURN;
-  END LOOP;
 END $$;
 
 CREATE OR REPLACE FUNCTION dx_abandon_work(p_token text, p_delay_ms bigint, p_ignore_attempt boolean)
@@ -208,6 +157,66 @@ BEGIN
   IF v_session IS NOT NULL THEN
     UPDATE sessions SET last_activity_at = v_now WHERE session_id = v_session AND locked_until > v_now;
   END IF;
+END $$;
+)sql";
+
+// The worker fetch: the oldest eligible row, skipping rows another fetcher holds (SKIP LOCKED) and
+// session-bound rows whose session someone else claimed meanwhile; never "nothing" because one
+// candidate was lost. Rows it held and let go were skipped meanwhile by other fetchers, which may
+// now be asleep: out_let_go counts them, and the call wakes the other processes' fetchers itself
+// (docs/storage.md, "Wake-ups"). Step 1 creates this newest form; step 3 re-creates it for schemas
+// made before it (a column was added, so it is dropped first).
+inline constexpr std::string_view kWorkerFetch = R"sql(
+DROP FUNCTION IF EXISTS dx_fetch_work(text, bigint, text, bigint, integer, text[]);
+-- p_mode: 0 untagged only, 1 these tags, 2 untagged or these tags, 3 any.
+CREATE OR REPLACE FUNCTION dx_fetch_work(p_token text, p_lock_ms bigint, p_owner text, p_session_ms bigint,
+  p_mode integer, p_tags text[])
+RETURNS TABLE(out_id bigint, out_item text, out_session text, out_inst text, out_exec bigint, out_act bigint,
+  out_tag text, out_attempts bigint, out_due bigint, out_let_go bigint)
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  v_now bigint := dx_now_ms();
+  v_skip bigint[] := '{}'::bigint[];
+  v_row worker_queue%ROWTYPE;
+  v_n bigint;
+  v_attempts bigint;
+BEGIN
+  -- As dx_fetch_orchestration: a lost claim is a lapsed lease, so it need not wait for its flush.
+  PERFORM set_config('synchronous_commit', 'off', true);
+  LOOP
+    SELECT w.* INTO v_row FROM worker_queue w
+     WHERE w.visible_at <= v_now AND (w.lock_token IS NULL OR w.locked_until <= v_now)
+       AND CASE p_mode WHEN 0 THEN w.tag IS NULL WHEN 1 THEN w.tag = ANY (p_tags)
+                       WHEN 2 THEN (w.tag IS NULL OR w.tag = ANY (p_tags)) ELSE true END
+       AND CASE WHEN p_owner IS NULL THEN w.session_id IS NULL
+                ELSE (w.session_id IS NULL OR NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = w.session_id
+                        AND s.locked_until > v_now AND s.worker_id <> p_owner)) END
+       AND w.id <> ALL (v_skip)
+     ORDER BY w.id LIMIT 1 FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+      IF cardinality(v_skip) > 0 THEN PERFORM pg_notify(dx_channel('work'), ''); END IF;
+      RETURN QUERY SELECT NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::text,
+        NULL::bigint, dx_work_due_in(v_now), cardinality(v_skip)::bigint;
+      RETURN;
+    END IF;
+    IF v_row.session_id IS NOT NULL AND p_owner IS NOT NULL THEN
+      INSERT INTO sessions AS s (session_id, worker_id, locked_until, last_activity_at)
+        VALUES (v_row.session_id, p_owner, v_now + p_session_ms, v_now)
+        ON CONFLICT (session_id) DO UPDATE SET worker_id = excluded.worker_id, locked_until = excluded.locked_until,
+          last_activity_at = excluded.last_activity_at WHERE s.locked_until <= v_now OR s.worker_id = p_owner;
+      GET DIAGNOSTICS v_n = ROW_COUNT;
+      IF v_n = 0 THEN
+        v_skip := v_skip || v_row.id;
+        CONTINUE;
+      END IF;
+    END IF;
+    UPDATE worker_queue SET lock_token = p_token, locked_until = v_now + p_lock_ms, attempt_count = attempt_count + 1
+     WHERE id = v_row.id RETURNING attempt_count INTO v_attempts;
+    IF cardinality(v_skip) > 0 THEN PERFORM pg_notify(dx_channel('work'), ''); END IF;
+    RETURN QUERY SELECT v_row.id, v_row.work_item, v_row.session_id, v_row.instance_id, v_row.execution_id,
+      v_row.activity_id, v_row.tag, v_attempts, NULL::bigint, cardinality(v_skip)::bigint;
+    RETURN;
+  END LOOP;
 END $$;
 )sql";
 

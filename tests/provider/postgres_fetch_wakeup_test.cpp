@@ -1,0 +1,167 @@
+// Wake-ups of the PostgreSQL store that no other test can see being lost (docs/storage.md, "The
+// PostgreSQL store", "Wake-ups: LISTEN/NOTIFY"): a worker fetch that held a row and let it go must
+// wake the fetchers that skipped the row meanwhile, in its own process and in others; putting back
+// a batch nobody can serve must wake nobody. Each test stages its interleaving with a transaction
+// of its own and waits for the server to show the state it needs (pg_stat_activity), never for
+// time to pass.
+#include <gtest/gtest.h>
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <chrono>
+#include <future>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <duroxide/postgres_provider.hpp>
+
+#include "provider/postgres_test_session.hpp"
+#include "provider/postgres_test_support.hpp"
+#include "provider/validation/validation_helpers.hpp"
+
+namespace duroxide {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace validation;
+using pg_test::eventually;
+using pg_test::SchemaGuard;
+using pg_test::SqlSession;
+using pg_test::StoreUnderTest;
+
+constexpr auto kLongLease = 120s;
+/// The waiting fetch's poll timeout: it re-scans when it ends, so it must outlast the test.
+constexpr auto kWaiterPoll = 1h;
+/// Turns a fetch that is never woken into a failure instead of an hour-long hang; a woken fetch
+/// returns within milliseconds.
+constexpr auto kHangGuard = 240s;
+
+/// A store that never re-polls on its own (the fallback interval applies only while its LISTEN
+/// connection is down), opened once that connection listens, so only a wake-up ends a wait.
+std::unique_ptr<StoreUnderTest> open_listening_store(const std::string& schema) {
+  PostgresOptions options;
+  options.fallback_poll_interval = 1h;
+  auto store = std::make_unique<StoreUnderTest>(schema, "", options);
+  const bool listening = eventually([&] {
+    return pg_test::run_sql("",
+                            "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle' "
+                            "AND query LIKE 'LISTEN%'",
+                            {store->application_name}) == "1";
+  });
+  if (!listening) throw std::runtime_error("the store's LISTEN connection never came up");
+  return store;
+}
+
+/// True once a backend of `application_name` has finished a worker fetch and sits idle.
+bool finished_a_worker_fetch(const std::string& application_name) {
+  return pg_test::run_sql("",
+                          "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle' "
+                          "AND query LIKE '%dx_fetch_work%'",
+                          {application_name}) != "0";
+}
+
+/// Node B's fetch holds the only row of session "alpha" while it waits to claim the session, which
+/// node A claims first (in a transaction the test holds open). Node A's fetch scans meanwhile,
+/// skips the held row and waits. Node B then finds the session taken and lets the row go: node A's
+/// fetch must be woken and take the row (its poll timeout is an hour).
+void lost_session_race_wakes_the_waiting_fetcher(bool waiter_in_another_process) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  auto holder = open_listening_store(guard.schema);
+  auto other = waiter_in_another_process ? open_listening_store(guard.schema) : nullptr;
+  StoreUnderTest& waiter = other ? *other : *holder;
+  must(holder->provider->enqueue_for_worker(activity_execute_item("race", 1, 1, "Work", "{}", "alpha")), "enqueue");
+
+  SqlSession node_a_claim(guard.schema);
+  node_a_claim.exec("BEGIN");
+  node_a_claim.exec(
+      "INSERT INTO sessions (session_id, worker_id, locked_until, last_activity_at) "
+      "VALUES ('alpha', 'node-A', dx_now_ms() + 3600000, dx_now_ms())");
+
+  auto node_b = std::async(std::launch::async, [&] {
+    return fetch_work(*holder->provider, kLongLease, SessionFetchConfig{"node-B", 1h}, TagFilter::default_only(), 0ms);
+  });
+  pg_test::wait_for_backend_waiting_on_lock(holder->application_name);
+
+  auto node_a = std::async(std::launch::async, [&] {
+    return fetch_work(*waiter.provider, kLongLease, SessionFetchConfig{"node-A", 1h}, TagFilter::default_only(),
+                      kWaiterPoll);
+  });
+  ASSERT_TRUE(eventually([&] { return finished_a_worker_fetch(waiter.application_name); }))
+      << "node A's fetch never scanned the queue";
+
+  node_a_claim.exec("COMMIT");
+  EXPECT_FALSE(node_b.get().has_value()) << "node B took a row of a session node A owns";
+  if (node_a.wait_for(kHangGuard) != std::future_status::ready) {
+    waiter.provider->wake_waiters();  // ends the wait so the test can finish
+    (void)node_a.get();
+    FAIL() << "node A's fetch was never woken after node B let the row go";
+  }
+  const auto taken = node_a.get();
+  ASSERT_TRUE(taken.has_value()) << "node A's fetch was woken but did not take the row";
+  EXPECT_EQ(activity_of(*taken).session_id, std::optional<std::string>("alpha"));
+}
+
+TEST(PostgresFetchWakeup, WorkerFetchThatLosesASessionRaceWakesFetchersOfItsOwnProcess) {
+  lost_session_race_wakes_the_waiting_fetcher(false);
+}
+
+TEST(PostgresFetchWakeup, WorkerFetchThatLosesASessionRaceWakesFetchersOfOtherProcesses) {
+  lost_session_race_wakes_the_waiting_fetcher(true);
+}
+
+/// The payloads of the notifications on `channel` that arrive before one carrying `marker`.
+class ChannelListener {
+ public:
+  explicit ChannelListener(const std::string& channel) : conn_(PQconnectdb(pg_test::base_url().c_str())) {
+    if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(std::string("listener: ") + PQerrorMessage(conn_));
+    char* quoted = PQescapeIdentifier(conn_, channel.c_str(), channel.size());
+    PQclear(PQexec(conn_, (std::string("LISTEN ") + quoted).c_str()));
+    PQfreemem(quoted);
+  }
+  ~ChannelListener() { PQfinish(conn_); }
+  ChannelListener(const ChannelListener&) = delete;
+  ChannelListener& operator=(const ChannelListener&) = delete;
+
+  std::vector<std::string> payloads_before(const std::string& marker) {
+    std::vector<std::string> seen;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd fd{PQsocket(conn_), POLLIN, 0};
+      (void)::poll(&fd, 1, 100);
+      if (PQconsumeInput(conn_) == 0) throw std::runtime_error(std::string("listener: ") + PQerrorMessage(conn_));
+      while (PGnotify* note = PQnotifies(conn_)) {
+        std::string payload = note->extra;
+        PQfreemem(note);
+        if (payload == marker) return seen;
+        seen.push_back(payload);
+      }
+    }
+    throw std::runtime_error("the marker notification never arrived");
+  }
+
+ private:
+  PGconn* conn_;
+};
+
+TEST(PostgresFetchWakeup, PuttingBackABatchNobodyCanServeSendsNoNotification) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  StoreUnderTest store(guard.schema);
+  // A completion for an instance that never started: not a queue message, so it is put back
+  // untouched rather than dropped, and stays unservable until the instance starts.
+  must(store.provider->enqueue_for_orchestrator(activity_completed_item("never-started", 1, 1), std::nullopt),
+       "enqueue");
+  ChannelListener listener(pg_test::run_sql(guard.schema, "SELECT dx_channel('orch')", {}));
+
+  EXPECT_FALSE(fetch_orchestration(*store.provider, kLongLease).has_value());
+  EXPECT_EQ(pg_test::run_sql(guard.schema, "SELECT COUNT(*) FROM orchestrator_queue WHERE lock_token IS NULL", {}), "1")
+      << "the batch must be back in the queue, unlocked";
+
+  pg_test::run_sql(guard.schema, "SELECT pg_notify(dx_channel('orch'), 'marker')", {});
+  EXPECT_TRUE(listener.payloads_before("marker").empty())
+      << "putting the batch back woke other processes, which would fetch it and put it back in turn";
+}
+
+}  // namespace
+}  // namespace duroxide
