@@ -139,9 +139,10 @@ ProviderResult<void> PostgresProvider::ack_orchestration_item(const std::string&
                            params));
   if (res.rows() > 0) {
     store_->changed(res.text(0, 0));
-    if (res.boolean(0, 1)) store_->wake(PgWakeQueue::Orchestrator);
+    // Messages left for this instance, and one item per instance the turn sent to.
+    if (res.boolean(0, 1)) store_->wake(PgWakeQueue::Orchestrator, 1 + ack.orchestrator_items.size());
   }
-  if (!ack.worker_items.empty()) store_->wake(PgWakeQueue::Worker);
+  if (!ack.worker_items.empty()) store_->wake(PgWakeQueue::Worker, ack.worker_items.size());
   return {};
 }
 

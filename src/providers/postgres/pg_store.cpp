@@ -78,15 +78,14 @@ std::string PostgresProvider::Store::new_lock_token() {
   return fmt::format("{:016x}-{:x}", token_prefix_, ++token_counter_);
 }
 
-void PostgresProvider::Store::wake(PgWakeQueue queue) {
+void PostgresProvider::Store::wake(PgWakeQueue queue, std::size_t count) {
   std::lock_guard lock(mutex);
-  if (queue == PgWakeQueue::Orchestrator) {
-    ++orchestrator_generation;
-    orchestrator_cv.notify_all();
-  } else {
-    ++worker_generation;
-    worker_cv.notify_all();
-  }
+  signal_of(queue).signal(count);
+}
+
+void PostgresProvider::Store::wake_all(PgWakeQueue queue) {
+  std::lock_guard lock(mutex);
+  signal_of(queue).signal_all();
 }
 
 void PostgresProvider::Store::changed(const std::string& instance) {
@@ -106,10 +105,8 @@ void PostgresProvider::Store::listen_loop() {
   bool ever_connected = false;
   auto wake_everybody = [&] {
     std::lock_guard lock(mutex);
-    ++orchestrator_generation;
-    ++worker_generation;
-    orchestrator_cv.notify_all();
-    worker_cv.notify_all();
+    orchestrator_signal.signal_all();
+    worker_signal.signal_all();
     for (std::size_t i = 0; i < kChangeBuckets; ++i) {
       ++change_epochs[i];
       change_cvs[i].notify_all();
@@ -184,9 +181,9 @@ void PostgresProvider::Store::listen_loop() {
       // signalling them again would only wake every waiting fetch a second time for nothing.
       if (own) continue;
       if (channel == channel_orch_) {
-        wake(PgWakeQueue::Orchestrator);
+        wake_all(PgWakeQueue::Orchestrator);
       } else if (channel == channel_work_) {
-        wake(PgWakeQueue::Worker);
+        wake_all(PgWakeQueue::Worker);
       } else if (channel == channel_change_) {
         changed(payload);
       }
@@ -218,8 +215,8 @@ std::string PostgresProvider::version() const { return DUROXIDE_VERSION_STRING; 
 void PostgresProvider::wake_waiters() {
   std::lock_guard lock(store_->mutex);
   ++store_->wake_epoch;
-  store_->orchestrator_cv.notify_all();
-  store_->worker_cv.notify_all();
+  store_->orchestrator_signal.notify_stop();
+  store_->worker_signal.notify_stop();
 }
 
 std::uint64_t PostgresProvider::change_epoch(const std::string& instance) {

@@ -19,6 +19,7 @@
 #include <duroxide/postgres_provider.hpp>
 
 #include "providers/postgres/pg_connection.hpp"
+#include "providers/postgres/pg_wake_signal.hpp"
 
 #define DUROXIDE_PG_TRY(expr)                                         \
   do {                                                                \
@@ -71,10 +72,8 @@ struct PostgresProvider::Store {
 
   // ---- wake-ups ----
   std::mutex mutex;
-  std::condition_variable orchestrator_cv;
-  std::condition_variable worker_cv;
-  std::uint64_t orchestrator_generation = 0;
-  std::uint64_t worker_generation = 0;
+  pg::WakeSignal orchestrator_signal;
+  pg::WakeSignal worker_signal;
   std::uint64_t wake_epoch = 0;
   static constexpr std::size_t kChangeBuckets = 64;
   std::array<std::uint64_t, kChangeBuckets> change_epochs{};
@@ -82,7 +81,13 @@ struct PostgresProvider::Store {
   static std::size_t change_bucket(const std::string& instance) {
     return std::hash<std::string>{}(instance) % kChangeBuckets;
   }
-  void wake(PgWakeQueue queue);
+  pg::WakeSignal& signal_of(PgWakeQueue queue) {
+    return queue == PgWakeQueue::Orchestrator ? orchestrator_signal : worker_signal;
+  }
+  /// This process made `count` items of `queue` claimable: wakes up to that many waiting fetches.
+  void wake(PgWakeQueue queue, std::size_t count = 1);
+  /// Someone else changed `queue` (a notification of another process): wakes every waiting fetch.
+  void wake_all(PgWakeQueue queue);
   void changed(const std::string& instance);
 
   // ---- LISTEN thread ----
@@ -104,16 +109,22 @@ struct PostgresProvider::Store {
       std::lock_guard lock(mutex);
       epoch = wake_epoch;
     }
+    auto& signal = signal_of(queue);
+    bool chosen = false;  // woken by a counted signal for an item this fetch may not be able to claim
     for (;;) {
       std::uint64_t generation = 0;
       {
         std::lock_guard lock(mutex);
-        generation = queue == PgWakeQueue::Orchestrator ? orchestrator_generation : worker_generation;
+        generation = signal.generation();
       }
       std::optional<std::int64_t> due_in;
       auto result = try_once(due_in);
-      if (!result || result->has_value()) return result;
+      if (result && result->has_value()) return result;
       std::unique_lock lock(mutex);
+      // The item it was woken for is for someone else (a session's owner, another filter), or
+      // was already taken: let every waiter look (pg_wake_signal.hpp).
+      if (chosen) signal.signal_all();
+      if (!result) return result;
       if (wake_epoch != epoch || std::chrono::steady_clock::now() >= deadline) return result;
       auto until = deadline;
       if (due_in && *due_in >= 0)
@@ -121,12 +132,9 @@ struct PostgresProvider::Store {
       // Without the LISTEN connection nobody tells us about other processes' writes: re-poll.
       if (!listener_up.load())
         until = std::min(until, std::chrono::steady_clock::now() + options.fallback_poll_interval);
-      auto& cv = queue == PgWakeQueue::Orchestrator ? orchestrator_cv : worker_cv;
-      cv.wait_until(lock, until, [&] {
-        const auto now_generation = queue == PgWakeQueue::Orchestrator ? orchestrator_generation : worker_generation;
-        return now_generation != generation || wake_epoch != epoch;
-      });
-      if (wake_epoch != epoch) return result;
+      const auto woken = signal.wait(lock, generation, until, [&] { return wake_epoch != epoch; });
+      if (woken == pg::WakeSignal::Woken::Stopped) return result;
+      chosen = woken == pg::WakeSignal::Woken::Permit;
     }
   }
 

@@ -60,7 +60,8 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(PostgresProvider::
              num(static_cast<std::int64_t>(tag_mode(tags))), pg::text_array(tag_list)}));
     // Rows this call held and let go were skipped by our other fetchers meanwhile: wake them (the
     // call woke other processes itself; docs/storage.md, "Wake-ups").
-    if (res.rows() > 0 && res.optional_int64(0, 9).value_or(0) > 0) s.wake(PgWakeQueue::Worker);
+    if (const auto let_go = res.rows() > 0 ? res.optional_int64(0, 9).value_or(0) : 0; let_go > 0)
+      s.wake(PgWakeQueue::Worker, static_cast<std::size_t>(let_go));
     if (res.rows() == 0 || res.is_null(0, 0)) {
       if (res.rows() > 0) due_in = res.optional_int64(0, 8);
       return std::optional<LockedWorkItem>();
