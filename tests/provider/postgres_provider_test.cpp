@@ -9,6 +9,7 @@
 
 #include <duroxide/postgres_provider.hpp>
 
+#include "provider/postgres_test_session.hpp"
 #include "provider/postgres_test_support.hpp"
 #include "provider/validation/validation_helpers.hpp"
 #include "providers/postgres/pg_schema.hpp"
@@ -17,11 +18,7 @@
 namespace duroxide {
 namespace {
 
-struct SchemaGuard {
-  explicit SchemaGuard(std::string name) : schema(std::move(name)) {}
-  ~SchemaGuard() { pg_test::drop_schema(schema); }
-  std::string schema;
-};
+using pg_test::SchemaGuard;
 
 TEST(PostgresUrl, OurParametersAreRemovedOthersPassThrough) {
   auto parsed = pg::parse_url("postgres://u:p@h:5/db?schema=tenant_a&sslmode=disable&pool=3");

@@ -89,6 +89,8 @@ Result::~Result() {
 
 int Result::rows() const { return res_ != nullptr ? PQntuples(res_) : 0; }
 
+int Result::columns() const { return res_ != nullptr ? PQnfields(res_) : 0; }
+
 bool Result::is_null(int row, int col) const { return PQgetisnull(res_, row, col) != 0; }
 
 std::string Result::text(int row, int col) const {
@@ -185,8 +187,7 @@ ProviderResult<Result> Connection::exec(std::string_view operation, const std::s
     values.push_back(p ? p->c_str() : nullptr);
     lengths.push_back(p ? static_cast<int>(p->size()) : 0);
   }
-  Result result(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
-                             lengths.data(), nullptr, 0));
+  Result result = run(sql, values, lengths);
   pg_result* raw = result.get();
   const auto status = raw != nullptr ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
@@ -202,6 +203,34 @@ ProviderResult<Result> Connection::exec(std::string_view operation, const std::s
   if (!healthy()) mark_lost(error);
   if (db_error != nullptr) *db_error = error;
   return std::unexpected(to_provider_error(operation, error));
+}
+
+std::optional<std::string> Connection::prepared_name(const std::string& sql, int param_count) {
+  if (auto found = prepared_.find(sql); found != prepared_.end()) return found->second;
+  if (prepared_.size() >= kMaxPrepared) return std::nullopt;
+  std::string name = fmt::format("dx_s{}", ++prepared_count_);
+  Result prepared(PQprepare(conn_, name.c_str(), sql.c_str(), param_count, nullptr));
+  // A statement that cannot be prepared (or a broken connection) runs unprepared, which reports
+  // whatever the problem is with the statement's own result.
+  if (prepared.get() == nullptr || PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) return std::nullopt;
+  prepared_.emplace(sql, name);
+  return name;
+}
+
+Result Connection::run(const std::string& sql, const std::vector<const char*>& values,
+                       const std::vector<int>& lengths) {
+  const int count = static_cast<int>(values.size());
+  if (const auto name = prepared_name(sql, count)) {
+    Result result(PQexecPrepared(conn_, name->c_str(), count, values.data(), lengths.data(), nullptr, 0));
+    const char* state = result.get() != nullptr ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
+    // 0A000 "cached plan must not change result type": a migration of another process changed
+    // what the statement returns (schema step 3 added a column to dx_fetch_work). Forget the
+    // prepared form and run the statement afresh.
+    if (state == nullptr || std::string_view(state) != "0A000") return result;
+    Result dropped(PQexec(conn_, fmt::format("DEALLOCATE {}", *name).c_str()));
+    prepared_.erase(sql);
+  }
+  return Result(PQexecParams(conn_, sql.c_str(), count, nullptr, values.data(), lengths.data(), nullptr, 0));
 }
 
 void Connection::mark_lost(DbError& error) const {

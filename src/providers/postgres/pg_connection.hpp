@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <duroxide/provider_types.hpp>
@@ -43,6 +44,7 @@ class Result {
   ~Result();
 
   int rows() const;
+  int columns() const;
   bool is_null(int row, int col) const;
   std::string text(int row, int col) const;
   std::optional<std::string> optional_text(int row, int col) const;
@@ -82,6 +84,9 @@ class Connection {
 
   /// Runs one statement with text parameters ($1..$n). A failure is a ProviderError for
   /// `operation` whose retryability follows the SQLSTATE; `db_error` (when given) receives it.
+  /// The first kMaxPrepared distinct statements are prepared on the connection the first time
+  /// they run and executed by name after that, so the server parses and plans each once per
+  /// connection instead of once per call (docs/storage.md, "One round trip per call").
   ProviderResult<Result> exec(std::string_view operation, const std::string& sql, const std::vector<Param>& params = {},
                               DbError* db_error = nullptr);
   /// Statements without parameters (may be several, separated by ';').
@@ -100,7 +105,16 @@ class Connection {
   explicit Connection(pg_conn* conn) : conn_(conn) {}
   /// Rewrites the error of a call whose connection broke: transient, naming the lost connection.
   void mark_lost(DbError& error) const;
+  /// The name `sql` is prepared under, preparing it now if it is new and there is room; nullopt
+  /// when it runs unprepared.
+  std::optional<std::string> prepared_name(const std::string& sql, int param_count);
+  /// Runs `sql` prepared when it can be, else as an unnamed statement.
+  Result run(const std::string& sql, const std::vector<const char*>& values, const std::vector<int>& lengths);
+
+  static constexpr std::size_t kMaxPrepared = 128;
   pg_conn* conn_;
+  std::unordered_map<std::string, std::string> prepared_;  ///< statement text -> name
+  std::uint64_t prepared_count_ = 0;                       ///< names are never reused
 };
 
 /// A ProviderError from a database error of `operation`.
