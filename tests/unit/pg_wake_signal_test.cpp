@@ -39,6 +39,17 @@ class Waiters {
       });
     }
   }
+  /// Starts `count` waiters and returns once all of them wait.
+  void start_all_waiting(std::size_t count) {
+    start(count);
+    await([&] { return signal_.waiters() == count; });
+  }
+  /// Runs `action` under the mutex the waiters wait with.
+  template <class Action>
+  void locked(Action action) {
+    std::lock_guard lock(mutex);
+    action();
+  }
   /// Blocks until `predicate` (called under the mutex) holds.
   template <class Predicate>
   void await(Predicate predicate) {
@@ -66,12 +77,8 @@ class Waiters {
 TEST(UnitPgWakeSignal, ASignalForOneItemWakesOneOfThreeWaiters) {
   WakeSignal signal;
   Waiters waiters(signal);
-  waiters.start(3);
-  waiters.await([&] { return signal.waiters() == 3; });
-  {
-    std::lock_guard lock(waiters.mutex);
-    signal.signal(1);
-  }
+  waiters.start_all_waiting(3);
+  waiters.locked([&] { signal.signal(1); });
   waiters.await([&] { return waiters.returned() == 1; });
   std::lock_guard lock(waiters.mutex);
   EXPECT_EQ(signal.waiters(), 2u) << "the other two must still be waiting";
@@ -83,13 +90,11 @@ TEST(UnitPgWakeSignal, ASignalForOneItemWakesOneOfThreeWaiters) {
 TEST(UnitPgWakeSignal, ASignalForMoreItemsThanWaitersWakesEveryoneAndKeepsNoPermits) {
   WakeSignal signal;
   Waiters waiters(signal);
-  waiters.start(2);
-  waiters.await([&] { return signal.waiters() == 2; });
-  {
-    std::lock_guard lock(waiters.mutex);
+  waiters.start_all_waiting(2);
+  waiters.locked([&] {
     signal.signal(5);
     EXPECT_EQ(signal.permits(), 2u) << "one permit per waiter, not per item";
-  }
+  });
   waiters.await([&] { return waiters.returned() == 2; });
   std::lock_guard lock(waiters.mutex);
   EXPECT_EQ(signal.permits(), 0u);
@@ -98,12 +103,8 @@ TEST(UnitPgWakeSignal, ASignalForMoreItemsThanWaitersWakesEveryoneAndKeepsNoPerm
 TEST(UnitPgWakeSignal, SignalAllWakesEveryWaiter) {
   WakeSignal signal;
   Waiters waiters(signal);
-  waiters.start(3);
-  waiters.await([&] { return signal.waiters() == 3; });
-  {
-    std::lock_guard lock(waiters.mutex);
-    signal.signal_all();
-  }
+  waiters.start_all_waiting(3);
+  waiters.locked([&] { signal.signal_all(); });
   waiters.await([&] { return waiters.returned() == 3; });
   std::lock_guard lock(waiters.mutex);
   for (const auto woken : waiters.woken()) {

@@ -44,11 +44,7 @@ class WakeSignal {
     const std::size_t idle = waiters_ - permits_;
     const std::size_t add = std::min(count, idle);
     permits_ += add;
-    if (add == idle) {
-      cv_.notify_all();
-    } else {
-      for (std::size_t i = 0; i < add; ++i) cv_.notify_one();
-    }
+    for (std::size_t i = 0; i < add; ++i) cv_.notify_one();
   }
   /// Anything may have changed (another process wrote, a lost listener is back, a woken waiter
   /// could not claim what it was woken for): wakes every waiter.
