@@ -91,13 +91,17 @@ Task<Text> vs_durable_future(OrchestrationContext ctx, std::string) {
   co_return race.is_first() ? "winner:0" : "winner:1";
 }
 
-Task<Text> gated(OrchestrationContext ctx, const char* label, int ms) {
-  co_await ctx.schedule_timer(std::chrono::milliseconds(ms));
+Task<Text> gated(OrchestrationContext ctx, const char* label, std::chrono::milliseconds delay) {
+  co_await ctx.schedule_timer(delay);
   auto r = co_await ctx.schedule_activity("Work", label);
   co_return std::string(label) + ":" + r.value_or("?");
 }
 Task<Text> select3_timers(OrchestrationContext ctx, std::string) {
-  auto race = co_await OrchestrationContext::select3(gated(ctx, "A", 10), gated(ctx, "B", 500), gated(ctx, "C", 100));
+  // The losers wait minutes, not a tenth of a second: on a loaded machine A's activity can take longer
+  // than a short head start, and the race would then go to whichever timer fired in the same turn.
+  using std::chrono::milliseconds, std::chrono::minutes;
+  auto race = co_await OrchestrationContext::select3(gated(ctx, "A", milliseconds(10)), gated(ctx, "B", minutes(20)),
+                                                     gated(ctx, "C", minutes(10)));
   if (race.index() != 0) co_return "winner:" + std::to_string(race.index());
   co_return "winner:0," + race.first_value().value_or("?");
 }
