@@ -77,8 +77,12 @@ Task<Text> two_delayed(OrchestrationContext ctx, const char* label, int ms) {
   auto b = co_await ctx.schedule_activity("Delayed", std::string(label) + "2:" + std::to_string(ms));
   co_return a.value_or("?") + "+" + b.value_or("?");
 }
+// The losers below take ten minutes (the runtime stops them at the end of the test): the winners need
+// several activity round trips, which a loaded machine can stretch past a head start of 0.5 to 3 s.
+constexpr int kSlowMs = 600'000;
+
 Task<Text> select_racing(OrchestrationContext ctx, std::string) {
-  auto race = co_await OrchestrationContext::select2(two_delayed(ctx, "fast", 0), two_delayed(ctx, "slow", 2000));
+  auto race = co_await OrchestrationContext::select2(two_delayed(ctx, "fast", 0), two_delayed(ctx, "slow", kSlowMs));
   co_return race.is_first() ? "winner:0," + race.first_value().value_or("?") : "winner:1";
 }
 
@@ -87,7 +91,7 @@ Task<Text> quick_wrapper(OrchestrationContext ctx) {
   co_return r.value_or("?");
 }
 Task<Text> vs_durable_future(OrchestrationContext ctx, std::string) {
-  auto race = co_await OrchestrationContext::select2(quick_wrapper(ctx), two_delayed(ctx, "multi", 500));
+  auto race = co_await OrchestrationContext::select2(quick_wrapper(ctx), two_delayed(ctx, "multi", kSlowMs));
   co_return race.is_first() ? "winner:0" : "winner:1";
 }
 
@@ -129,8 +133,8 @@ Task<Text> fast_child(OrchestrationContext ctx, std::string input) {
   co_return "child:" + r.value_or("?");
 }
 Task<Text> slow_child(OrchestrationContext ctx, std::string) {
-  auto a = co_await ctx.schedule_activity("Delayed", "s1:3000");
-  auto b = co_await ctx.schedule_activity("Delayed", "s2:3000");
+  auto a = co_await ctx.schedule_activity("Delayed", "s1:" + std::to_string(kSlowMs));
+  auto b = co_await ctx.schedule_activity("Delayed", "s2:" + std::to_string(kSlowMs));
   co_return "slow:" + a.value_or("?") + b.value_or("?");
 }
 Task<Text> child_with_timer(OrchestrationContext ctx, std::string input) {
@@ -153,7 +157,7 @@ Task<Text> child_and_activity(OrchestrationContext ctx) {
   co_return child.value_or("?") + "&" + work.value_or("?");
 }
 Task<Text> sub_wins(OrchestrationContext ctx, std::string) {
-  auto race = co_await OrchestrationContext::select2(child_and_activity(ctx), two_delayed(ctx, "slow", 500));
+  auto race = co_await OrchestrationContext::select2(child_and_activity(ctx), two_delayed(ctx, "slow", kSlowMs));
   co_return race.is_first() ? "winner:0," + race.first_value().value_or("?") : "winner:1";
 }
 
