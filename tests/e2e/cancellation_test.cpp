@@ -4,16 +4,55 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 
 #include "support/e2e_support.hpp"
 
 namespace duroxide::testing {
 namespace {
 
+/// Holds activities until the test opens it. The wait ignores the activity's stop token (these
+/// activities outlive their cancellation on purpose) and is bounded, so that a failed test cannot
+/// leave one blocked for ever.
+class Gate {
+ public:
+  void close() {
+    std::lock_guard lock(mutex_);
+    open_ = false;
+  }
+  void open() {
+    {
+      std::lock_guard lock(mutex_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, std::chrono::minutes(1), [&] { return open_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+/// Opens the gate when the test leaves its scope, however it leaves it.
+struct OpenOnExit {
+  Gate& gate;
+  ~OpenOnExit() { gate.open(); }
+};
+
 std::atomic<bool> g_saw_cancellation{false};
+std::atomic<int> g_until_cancelled_started{0};
 std::atomic<int> g_stubborn_attempts{0};
-std::atomic<int> g_slow_started{0};
-std::atomic<int> g_slow_finished{0};
+std::atomic<bool> g_stubborn_returned{false};
+Gate g_stubborn_gate;
+std::atomic<int> g_held_started{0};
+std::atomic<int> g_held_finished{0};
+Gate g_held_gate;
 std::atomic<int> g_a_runs{0};
 
 bool is_cancelled_with(const OrchestrationStatus& status, const std::string& reason) {
@@ -33,6 +72,7 @@ ActivityRegistry activities() {
   return ActivityRegistry::builder()
       .add("UntilCancelled",
            [](ActivityContext& ctx, std::string) -> Result<std::string> {
+             ++g_until_cancelled_started;
              const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
              while (!ctx.is_cancelled() && std::chrono::steady_clock::now() < deadline) {
                std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -43,15 +83,21 @@ ActivityRegistry activities() {
       .add("Stubborn",
            [](ActivityContext&, std::string) -> Result<std::string> {
              ++g_stubborn_attempts;
-             std::this_thread::sleep_for(std::chrono::seconds(3));  // ignores its stop token
+             g_stubborn_gate.wait();  // ignores its stop token: runs until the test opens the gate
+             g_stubborn_returned = true;
              return std::string("stubborn done");
            })
       .add("Slow",
            [](ActivityContext&, std::string) -> Result<std::string> {
-             ++g_slow_started;
              std::this_thread::sleep_for(std::chrono::milliseconds(300));
-             ++g_slow_finished;
              return std::string("slow done");
+           })
+      .add("Held",
+           [](ActivityContext&, std::string) -> Result<std::string> {
+             ++g_held_started;
+             g_held_gate.wait();  // runs until the test opens the gate, cancelled or not
+             ++g_held_finished;
+             return std::string("held done");
            })
       .add("A",
            [](ActivityContext&, std::string) -> Result<std::string> {
@@ -93,12 +139,19 @@ Task<Result<std::string>> runs_until_cancelled(OrchestrationContext ctx, std::st
   co_return r.value_or("err");
 }
 Task<Result<std::string>> select_long_activity(OrchestrationContext ctx, std::string) {
-  auto race = co_await OrchestrationContext::select2(ctx.schedule_activity("UntilCancelled", ""),
-                                                     ctx.schedule_timer(std::chrono::seconds(1)));
+  auto activity = ctx.schedule_activity("UntilCancelled", "");
+  // The race starts once the activity runs (the test raises "Running" then): a loser cancelled
+  // before a worker fetched it would never run, and so never see its cancellation.
+  (void)co_await ctx.schedule_wait("Running");
+  auto race = co_await OrchestrationContext::select2(std::move(activity), ctx.schedule_timer(std::chrono::seconds(1)));
   co_return race.is_second() ? "timer_won" : "activity_won";
 }
-Task<Result<std::string>> slow_then_done(OrchestrationContext ctx, std::string) {
-  auto r = co_await ctx.schedule_activity("Slow", "");
+Task<Result<std::string>> held_then_done(OrchestrationContext ctx, std::string) {
+  auto r = co_await ctx.schedule_activity("Held", "");
+  co_return r.value_or("err");
+}
+Task<Result<std::string>> calls_quick(OrchestrationContext ctx, std::string) {
+  auto r = co_await ctx.schedule_activity("Quick", "");
   co_return r.value_or("err");
 }
 Task<Result<std::string>> schedules_a_then_waits(OrchestrationContext ctx, std::string) {
@@ -114,8 +167,8 @@ Task<Result<std::string>> stubborn(OrchestrationContext ctx, std::string) {
 Task<Result<std::string>> explicit_drop_activity(OrchestrationContext ctx, std::string input) {
   std::optional<DurableFuture<Result<std::string>>> activity;
   activity.emplace(ctx.schedule_activity("UntilCancelled", ""));
-  co_await ctx.schedule_timer(std::chrono::milliseconds(500));  // the activity gets fetched and runs
-  activity.reset();                                             // dropped: the runtime cancels it
+  (void)co_await ctx.schedule_wait("Running");  // raised by the test once the activity runs
+  activity.reset();                             // dropped: the runtime cancels it
   co_await ctx.schedule_timer(std::chrono::milliseconds(50));
   co_return input == "scope" ? "completed_without_await" : "completed_after_drop";
 }
@@ -132,7 +185,8 @@ Task<Result<std::string>> drops_child(OrchestrationContext ctx, std::string inpu
   co_return input == "scope" ? "parent_completed_without_await" : "parent_completed_after_drop";
 }
 Task<Result<std::string>> early_positional(OrchestrationContext ctx, std::string) {
-  co_await ctx.schedule_timer(std::chrono::seconds(1));
+  // Held by the test until its early "MyEvent" is recorded: a timer here would race the raise.
+  (void)co_await ctx.schedule_wait("Proceed");
   auto race = co_await OrchestrationContext::select2(ctx.schedule_wait("MyEvent"),
                                                      ctx.schedule_timer(std::chrono::milliseconds(500)));
   co_return race.is_first() ? "event" : "timeout";
@@ -161,7 +215,8 @@ OrchestrationRegistry orchestrations() {
       .add("DropsActivity", drops_activity_and_returns)
       .add("RunsUntilCancelled", runs_until_cancelled)
       .add("SelectLongActivity", select_long_activity)
-      .add("SlowThenDone", slow_then_done)
+      .add("HeldThenDone", held_then_done)
+      .add("CallsQuick", calls_quick)
       .add("SchedulesAThenWaits", schedules_a_then_waits)
       .add("Stubborn", stubborn)
       .add("ExplicitDropActivity", explicit_drop_activity)
@@ -180,6 +235,13 @@ RuntimeOptions cancel_options() {
   options.activity_cancellation_grace_period = std::chrono::seconds(5);
   options.session_idle_timeout = std::chrono::seconds(600);
   return options;
+}
+
+/// Raises "Running" to `instance` once an UntilCancelled activity started after `started_before`
+/// runs.
+void raise_running_once_started(E2eEnv& env, const std::string& instance, int started_before) {
+  ASSERT_TRUE(wait_until([&] { return g_until_cancelled_started > started_before; }));
+  ASSERT_TRUE(env.client.raise_event(instance, "Running", ""));
 }
 
 /// The children (instance ids containing "::") of `parent` per the store's tree.
@@ -286,8 +348,10 @@ TEST(E2eCancellation, activity_receives_cancellation_signal) {
 
 TEST(E2eCancellation, select2_loser_activity_receives_cancellation_signal) {
   g_saw_cancellation = false;
+  const int started = g_until_cancelled_started;
   E2eEnv env(activities(), orchestrations(), cancel_options());
   ASSERT_TRUE(env.client.start_orchestration("loser", "SelectLongActivity", ""));
+  raise_running_once_started(env, "loser", started);
   EXPECT_EQ(env.output_of("loser"), "timer_won");
   EXPECT_TRUE(wait_until([] { return g_saw_cancellation.load(); }, std::chrono::seconds(10)));
   const auto history = env.history("loser");
@@ -299,15 +363,19 @@ TEST(E2eCancellation, select2_loser_activity_receives_cancellation_signal) {
 }
 
 TEST(E2eCancellation, activity_result_dropped_when_orchestration_cancelled) {
-  const int before = g_slow_finished;
-  const int started_before = g_slow_started;
+  const int before = g_held_finished;
+  const int started_before = g_held_started;
+  g_held_gate.close();
   E2eEnv env(activities(), orchestrations(), cancel_options());
-  ASSERT_TRUE(env.client.start_orchestration("drop", "SlowThenDone", ""));
-  // Cancel while the activity runs (not before a worker has fetched it).
-  ASSERT_TRUE(wait_until([&] { return g_slow_started > started_before; }));
+  OpenOnExit open_at_exit{g_held_gate};
+  ASSERT_TRUE(env.client.start_orchestration("drop", "HeldThenDone", ""));
+  // Cancel while the activity runs (not before a worker has fetched it); it finishes only once the
+  // cancellation has ended the instance, so its result always comes too late.
+  ASSERT_TRUE(wait_until([&] { return g_held_started > started_before; }));
   ASSERT_TRUE(env.client.cancel_instance("drop", "cancel"));
   EXPECT_TRUE(is_cancelled_with(env.wait("drop"), "cancel"));
-  EXPECT_TRUE(wait_until([&] { return g_slow_finished > before; }));  // it still ran to its end
+  g_held_gate.open();
+  EXPECT_TRUE(wait_until([&] { return g_held_finished > before; }));  // it still ran to its end
 }
 
 TEST(E2eCancellation, activity_skipped_when_orchestration_terminal_at_fetch) {
@@ -331,19 +399,27 @@ TEST(E2eCancellation, activity_skipped_when_orchestration_terminal_at_fetch) {
 TEST(E2eCancellation, activity_aborted_after_cancellation_grace) {
   RuntimeOptions options = cancel_options();
   options.activity_cancellation_grace_period = std::chrono::milliseconds(500);
+  options.worker_concurrency = 1;  // the stubborn activity's slot is the only one
   const int before = g_stubborn_attempts;
-  const auto start = std::chrono::steady_clock::now();
+  g_stubborn_returned = false;
+  g_stubborn_gate.close();
   {
     E2eEnv env(activities(), orchestrations(), options);
+    OpenOnExit open_at_exit{g_stubborn_gate};
     ASSERT_TRUE(env.client.start_orchestration("stubborn", "Stubborn", ""));
     ASSERT_TRUE(wait_until([&] { return g_stubborn_attempts > before; }));
     ASSERT_TRUE(env.client.cancel_instance("stubborn", "go away"));
     EXPECT_TRUE(is_cancelled_with(env.wait("stubborn"), "go away"));
     EXPECT_EQ(count_of<events::ActivityCompleted>(env.history("stubborn")), 0u);
+    // The slot gave up after the grace period instead of waiting for the activity, which only
+    // returns once the gate opens: the only slot runs the next activity while it still blocks.
+    ASSERT_TRUE(env.client.start_orchestration("next", "CallsQuick", ""));
+    EXPECT_EQ(env.output_of("next"), "quick");
+    EXPECT_FALSE(g_stubborn_returned.load());
+    g_stubborn_gate.open();
+    EXPECT_TRUE(wait_until([] { return g_stubborn_returned.load(); }));
   }
   EXPECT_EQ(g_stubborn_attempts - before, 1);
-  // The slot gave up after the grace period instead of waiting for the 3 s activity.
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3) + std::chrono::milliseconds(2500));
 }
 
 TEST(E2eCancellation, cancel_nonexistent_instance_is_noop) {
@@ -374,16 +450,20 @@ TEST(E2eCancellation, cancel_before_orchestration_starts) {
 
 TEST(E2eCancellation, explicit_drop_activity_triggers_cancellation) {
   g_saw_cancellation = false;
+  const int started = g_until_cancelled_started;
   E2eEnv env(activities(), orchestrations(), cancel_options());
   ASSERT_TRUE(env.client.start_orchestration("drop", "ExplicitDropActivity", "explicit"));
+  raise_running_once_started(env, "drop", started);
   EXPECT_EQ(env.output_of("drop"), "completed_after_drop");
   EXPECT_TRUE(wait_until([] { return g_saw_cancellation.load(); }, std::chrono::seconds(10)));
 }
 
 TEST(E2eCancellation, activity_out_of_scope_triggers_cancellation) {
   g_saw_cancellation = false;
+  const int started = g_until_cancelled_started;
   E2eEnv env(activities(), orchestrations(), cancel_options());
   ASSERT_TRUE(env.client.start_orchestration("scope", "ExplicitDropActivity", "scope"));
+  raise_running_once_started(env, "scope", started);
   EXPECT_EQ(env.output_of("scope"), "completed_without_await");
   EXPECT_TRUE(wait_until([] { return g_saw_cancellation.load(); }, std::chrono::seconds(10)));
 }
@@ -446,8 +526,11 @@ TEST(E2eCancellation, sub_orchestration_out_of_scope_cancelled) {
 TEST(E2eCancellation, positional_arrival_before_sub_outstanding) {
   E2eEnv env(activities(), orchestrations(), cancel_options());
   ASSERT_TRUE(env.client.start_orchestration("early", "EarlyPositional", ""));
-  ASSERT_TRUE(wait_for_event_kind<events::TimerCreated>(*env.store, "early"));
-  ASSERT_TRUE(env.client.raise_event("early", "MyEvent", "too soon"));  // before the wait exists
+  ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, "early"));  // to "Proceed"
+  // Raised before the wait for it exists: recorded, never delivered.
+  ASSERT_TRUE(env.client.raise_event("early", "MyEvent", "too soon"));
+  ASSERT_TRUE(wait_for_event_kind<events::ExternalEvent>(*env.store, "early"));
+  ASSERT_TRUE(env.client.raise_event("early", "Proceed", ""));
   EXPECT_EQ(env.output_of("early"), "timeout");
   const auto history = env.history("early");
   const auto cancelled = std::find_if(history.begin(), history.end(),
