@@ -1,6 +1,9 @@
 // Mirrors duroxide's tests/continue_as_new_tests.rs and system_calls_test.rs through a real runtime.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
+
 #include "support/e2e_support.hpp"
 
 namespace duroxide::testing {
@@ -10,6 +13,15 @@ template <class Kind>
 std::size_t count_of(const std::vector<Event>& history) {
   return static_cast<std::size_t>(
       std::count_if(history.begin(), history.end(), [](const Event& e) { return e.is<Kind>(); }));
+}
+
+/// Waits until the instance's latest history has a `Kind` event (ExternalSubscribed or ExternalEvent) named `name`.
+template <class Kind>
+bool wait_for_named(Provider& store, const std::string& instance, const std::string& name) {
+  return wait_for_history_event(store, instance, [&](const Event& e) {
+    const auto* named = e.get_if<Kind>();
+    return named != nullptr && named->name == name;
+  });
 }
 
 // ---- continue_as_new_tests.rs ----
@@ -58,8 +70,9 @@ TEST(E2eContinueAsNew, continue_as_new_event_routes_to_latest) {
 
 Task<Result<std::string>> can_then_late_wait(OrchestrationContext ctx, std::string input) {
   if (input != "wait") co_await ctx.continue_as_new("wait");
-  // A window before the subscription exists, so the test can raise an event into it.
-  co_await ctx.schedule_timer(std::chrono::seconds(1));
+  // A window before the subscription exists, so the test can raise an event into it; the test
+  // closes it ("Proceed") once that event is recorded, where a timer would race the raise.
+  (void)co_await ctx.schedule_wait("Proceed");
   auto data = co_await ctx.schedule_wait("Go");
   co_return data;
 }
@@ -68,16 +81,20 @@ TEST(E2eContinueAsNew, continue_as_new_event_drop_then_process) {
   E2eEnv env(ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add("CLW", can_then_late_wait).build());
   ASSERT_TRUE(env.client.start_orchestration("drop", "CLW", "start"));
-  ASSERT_TRUE(wait_for_event_kind<events::TimerCreated>(*env.store, "drop"));  // execution 2, before the wait
+  // Execution 2, before the wait for "Go".
+  ASSERT_TRUE(wait_for_named<events::ExternalSubscribed>(*env.store, "drop", "Proceed"));
   ASSERT_TRUE(env.client.raise_event("drop", "Go", "early"));
-  ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, "drop"));
+  ASSERT_TRUE(wait_for_named<events::ExternalEvent>(*env.store, "drop", "Go"));  // recorded, undelivered
+  ASSERT_TRUE(env.client.raise_event("drop", "Proceed", ""));
+  ASSERT_TRUE(wait_for_named<events::ExternalSubscribed>(*env.store, "drop", "Go"));
   ASSERT_TRUE(env.client.raise_event("drop", "Go", "late"));
   EXPECT_EQ(env.output_of("drop"), "late");
   EXPECT_EQ(count_of<events::ExternalEvent>(env.client.read_execution_history("drop", 1).value()), 0u);
 }
 
 Task<Result<std::string>> early_then_wait(OrchestrationContext ctx, std::string) {
-  co_await ctx.schedule_timer(std::chrono::seconds(1));
+  // Held by the test until its early "Data" is recorded: a timer here would race the raise.
+  (void)co_await ctx.schedule_wait("Proceed");
   auto race = co_await OrchestrationContext::select2(ctx.schedule_wait("Data"),
                                                      ctx.schedule_timer(std::chrono::milliseconds(500)));
   co_return race.is_first() ? "delivered" : "early-event-dropped";
@@ -86,11 +103,19 @@ Task<Result<std::string>> early_then_wait(OrchestrationContext ctx, std::string)
 TEST(E2eContinueAsNew, event_drop_then_retry_after_subscribe) {
   E2eEnv env(ActivityRegistry::builder().build(), OrchestrationRegistry::builder().add("E", early_then_wait).build());
   ASSERT_TRUE(env.client.start_orchestration("early", "E", ""));
-  ASSERT_TRUE(wait_for_event_kind<events::TimerCreated>(*env.store, "early"));
+  ASSERT_TRUE(wait_for_named<events::ExternalSubscribed>(*env.store, "early", "Proceed"));
   ASSERT_TRUE(env.client.raise_event("early", "Data", "too soon"));
+  ASSERT_TRUE(wait_for_named<events::ExternalEvent>(*env.store, "early", "Data"));
+  ASSERT_TRUE(env.client.raise_event("early", "Proceed", ""));
   EXPECT_EQ(env.output_of("early"), "early-event-dropped");
   // The early event is recorded for audit, though nothing received it.
-  EXPECT_EQ(count_of<events::ExternalEvent>(env.history("early")), 1u);
+  const auto history = env.history("early");
+  EXPECT_EQ(std::count_if(history.begin(), history.end(),
+                          [](const Event& e) {
+                            const auto* event = e.get_if<events::ExternalEvent>();
+                            return event != nullptr && event->name == "Data";
+                          }),
+            1);
 }
 
 Task<Result<std::string>> waits(OrchestrationContext ctx, std::string) {
@@ -140,8 +165,12 @@ ActivityRegistry syscall_activities() {
       .add("Task", [](ActivityContext&, std::string) -> Result<std::string> { return std::string("task_done"); })
       .add("Slow",
            [](ActivityContext& ctx, std::string) -> Result<std::string> {
-             for (int i = 0; i < 500 && !ctx.is_cancelled(); ++i)
-               std::this_thread::sleep_for(std::chrono::milliseconds(2));
+             // Ten minutes unless stopped (the runtime stops it at the end of the test): it loses
+             // to "Task" however long a loaded machine takes to run that one.
+             std::mutex m;
+             std::condition_variable_any cv;
+             std::unique_lock lock(m);
+             (void)cv.wait_for(lock, ctx.stop_token(), std::chrono::minutes(10), [] { return false; });
              return std::string("slow_done");
            })
       .build();
