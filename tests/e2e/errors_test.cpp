@@ -110,9 +110,9 @@ TEST(E2eErrors, event_after_completion_is_ignored_fs) {
 }
 
 Task<Result<std::string>> late_subscriber(OrchestrationContext ctx, std::string) {
-  // The row uses 10 ms; 1 s leaves the test ample time to raise the event while the timer is
-  // pending, even under sanitizers.
-  co_await ctx.schedule_timer(std::chrono::seconds(1));
+  // The row waits on a 10 ms timer here; the test holds this wait open until its early event is
+  // recorded instead, since any timer races the raise on a loaded machine.
+  (void)co_await ctx.schedule_wait("Proceed");
   auto race = co_await OrchestrationContext::select2(ctx.schedule_wait("Early"),
                                                      ctx.schedule_timer(std::chrono::milliseconds(500)));
   co_return race.is_first() ? "early-event-delivered" : "early-event-dropped";
@@ -122,8 +122,11 @@ TEST(E2eErrors, event_before_subscription_after_start_is_ignored) {
   E2eEnv env(ActivityRegistry::builder().build(),
              OrchestrationRegistry::builder().add("Late", late_subscriber).build());
   ASSERT_TRUE(env.client.start_orchestration("late", "Late", ""));
-  ASSERT_TRUE(wait_for_event_kind<events::TimerCreated>(*env.store, "late"));
-  ASSERT_TRUE(env.client.raise_event("late", "Early", "too soon"));  // while the timer is pending
+  ASSERT_TRUE(wait_for_event_kind<events::ExternalSubscribed>(*env.store, "late"));  // to "Proceed"
+  // Raised before the wait for it exists: recorded, never delivered.
+  ASSERT_TRUE(env.client.raise_event("late", "Early", "too soon"));
+  ASSERT_TRUE(wait_for_event_kind<events::ExternalEvent>(*env.store, "late"));
+  ASSERT_TRUE(env.client.raise_event("late", "Proceed", ""));
   EXPECT_EQ(env.output_of("late"), "early-event-dropped");
 }
 
