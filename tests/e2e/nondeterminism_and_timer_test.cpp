@@ -43,8 +43,10 @@ TEST(E2eNondeterminism, code_swap_triggers_nondeterminism) {
   EXPECT_EQ(nondeterminism_of(status)->kind, ConfigErrorKind::Nondeterminism);
 }
 
+// An hour: the injected completion must arrive while the timer is pending, however slow the
+// machine; the instance fails at that completion and never waits for the timer.
 Task<Result<std::string>> awaits_timer(OrchestrationContext ctx, std::string) {
-  co_await ctx.schedule_timer(std::chrono::seconds(1));
+  co_await ctx.schedule_timer(std::chrono::hours(1));
   co_return "timer";
 }
 
@@ -198,11 +200,14 @@ Task<Result<std::string>> joined_timers(OrchestrationContext ctx, std::string) {
   co_await OrchestrationContext::join(std::move(timers));
   co_return "all-timers-fired";
 }
+constexpr auto kRacedTimer = std::chrono::hours(1);
 Task<Result<std::string>> timer_after_slow_activity(OrchestrationContext ctx, std::string) {
   co_await ctx.schedule_timer(std::chrono::milliseconds(100));
   (void)co_await ctx.schedule_activity("Slow", "");
-  auto race = co_await OrchestrationContext::select2(ctx.schedule_timer(std::chrono::seconds(1)),
-                                                     ctx.schedule_activity("Fast", ""));
+  // The reference races a 1 s timer, which a loaded machine can let fire before the 100 ms
+  // activity's round trip ends. An hour cannot; the test checks the timer's fire time instead.
+  auto race =
+      co_await OrchestrationContext::select2(ctx.schedule_timer(kRacedTimer), ctx.schedule_activity("Fast", ""));
   if (race.is_second()) co_return race.second_value().value_or("err");
   co_return "timer_won";
 }
@@ -298,6 +303,22 @@ TEST(E2eTimer, timer_fires_at_correct_time_after_previous_timer) {
   E2eEnv env(timer_activities(), timer_orchestrations());
   ASSERT_TRUE(env.client.start_orchestration("t", "AfterSlow", ""));
   EXPECT_EQ(env.output_of("t", std::chrono::seconds(20)), "activity_done");
+  // The raced timer is due its duration after the turn that created it, which came after the slow
+  // activity's 2 s of work, so well over a second after the first timer fired; the regression
+  // computed it from that fire time (an immediate fire with the reference's 1 s timer).
+  std::vector<std::uint64_t> fire_times;
+  std::optional<std::uint64_t> first_fired_at;
+  for (const auto& e : env.history("t")) {
+    if (const auto* created = e.get_if<events::TimerCreated>()) fire_times.push_back(created->fire_at_ms);
+    if (const auto* fired = e.get_if<events::TimerFired>(); fired != nullptr && !first_fired_at) {
+      first_fired_at = fired->fire_at_ms;
+    }
+  }
+  ASSERT_EQ(fire_times.size(), 2u);
+  ASSERT_TRUE(first_fired_at.has_value());
+  const auto raced_ms = static_cast<std::uint64_t>(std::chrono::milliseconds(kRacedTimer).count());
+  EXPECT_GE(fire_times[1], *first_fired_at + 1000 + raced_ms)
+      << "raced timer due " << fire_times[1] - *first_fired_at << " ms after the first timer fired";
 }
 
 }  // namespace
