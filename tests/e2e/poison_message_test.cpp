@@ -108,7 +108,9 @@ TEST(E2ePoison, worker_attempt_count_increments_on_lock_expiry) {
   auto store = test_store();
   const work_items::ActivityExecute execute{"attempt-test-2", 1, 1, "TestActivity", "{}", std::nullopt, std::nullopt};
   ASSERT_TRUE(store->enqueue_for_worker(execute));
-  const auto lock = 1s;
+  // A minute, so that no step below races a lock's expiry on a loaded machine; the one expiry the
+  // test needs comes from renewing the first lock for 1 ms.
+  const auto lock = 1min;
   auto first = store->fetch_work_item(lock, 0ms, std::nullopt, TagFilter::default_only());
   ASSERT_TRUE(first && first->has_value());
   EXPECT_EQ((*first)->attempt_count, 1u);
@@ -117,6 +119,8 @@ TEST(E2ePoison, worker_attempt_count_increments_on_lock_expiry) {
   ASSERT_TRUE(while_locked);
   EXPECT_FALSE(while_locked->has_value()) << "a locked item is not redelivered before its lock expires";
 
+  // A renewal locks for the given time from now, so this one lapses at once.
+  ASSERT_TRUE(store->renew_work_item_lock((*first)->lock_token, 1ms));
   // Neither acked nor abandoned: only the lock's expiry makes it visible again.
   std::optional<LockedWorkItem> second;
   ASSERT_TRUE(wait_until([&] {
