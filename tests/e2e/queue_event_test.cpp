@@ -85,8 +85,10 @@ Task<Result<std::string>> dequeue_signal(OrchestrationContext ctx, std::string) 
   co_return "got:" + data;
 }
 
-Task<Result<std::string>> timer_then_dequeue(OrchestrationContext ctx, std::string) {
-  co_await ctx.schedule_timer(std::chrono::milliseconds(200));
+Task<Result<std::string>> wait_then_dequeue(OrchestrationContext ctx, std::string) {
+  // Held by the test (a positional "Proceed") until its message is in history: the reference's
+  // 200 ms timer raced the enqueue.
+  (void)co_await ctx.schedule_wait("Proceed");
   auto data = co_await ctx.dequeue_event("Signal");
   co_return "got:" + data;
 }
@@ -245,10 +247,12 @@ TEST(E2eQueueEvent, persistent_event_basic_delivery) {
 
 TEST(E2eQueueEvent, persistent_event_arrives_before_subscription) {
   DurableStore dir;
-  E2eEnv env(dir.open(), activities(), one(timer_then_dequeue));
+  E2eEnv env(dir.open(), activities(), one(wait_then_dequeue));
   ASSERT_TRUE(env.client.start_orchestration("inst-pers-before", "O", ""));
-  // Enqueued during the 200 ms timer, before the dequeue subscribes: buffered, not dropped.
+  // Enqueued before the dequeue subscribes: buffered, not dropped.
   ASSERT_TRUE(env.client.enqueue_event("inst-pers-before", "Signal", "early_bird"));
+  ASSERT_TRUE(wait_for_event_kind<events::QueueEventDelivered>(*env.store, "inst-pers-before"));
+  ASSERT_TRUE(env.client.raise_event("inst-pers-before", "Proceed", ""));
   EXPECT_EQ(env.output_of("inst-pers-before"), "got:early_bird");
   const auto history = env.history("inst-pers-before");
   ASSERT_EQ(deliveries(history, "Signal"), 1u);
