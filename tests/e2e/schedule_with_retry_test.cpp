@@ -219,7 +219,9 @@ TEST(E2eScheduleWithRetry, test_timeout_exits_immediately_without_retry) {
 }
 
 TEST(E2eScheduleWithRetry, test_error_retries_but_timeout_exits) {
-  const auto r = run("Retry", "5|none|500|Sleepy|err-then-slow:1000:fail-first");
+  // 5 s, not 500 ms: attempt 1's failure must beat its timeout on a loaded machine too, and attempt 2
+  // waits the same timeout out, so it cannot be made long for free. Attempt 2 runs until stopped.
+  const auto r = run("Retry", "5|none|5000|Sleepy|err-then-slow:600000:fail-first");
   ASSERT_TRUE(r.status.is_failed());
   EXPECT_NE(output(r).find("timeout"), std::string::npos) << output(r);
   EXPECT_EQ(count_of<events::ActivityScheduled>(r.history), 2u);
