@@ -298,7 +298,7 @@ TEST(ProviderSqliteStore, ChangeEpochOfAnInstanceIgnoresTurnsOfOtherBuckets) {
   auto p = open_memory();
   const std::string watched = "watched";
   std::string other = "other-0";
-  for (int i = 1; SqliteProvider::Store::change_bucket(other) == SqliteProvider::Store::change_bucket(watched); ++i) {
+  for (int i = 1; InstanceChanges::bucket_of(other) == InstanceChanges::bucket_of(watched); ++i) {
     other = "other-" + std::to_string(i);
   }
   const auto watched_before = p->change_epoch(watched);

@@ -88,12 +88,7 @@ void PostgresProvider::Store::wake_all(PgWakeQueue queue) {
   signal_of(queue).signal_all();
 }
 
-void PostgresProvider::Store::changed(const std::string& instance) {
-  const auto bucket = change_bucket(instance);
-  std::lock_guard lock(mutex);
-  ++change_epochs[bucket];
-  change_cvs[bucket].notify_all();
-}
+void PostgresProvider::Store::changed(const std::string& instance) { changes.changed(instance); }
 
 void PostgresProvider::Store::start_listener() {
   listener = std::thread([this] { listen_loop(); });
@@ -104,13 +99,12 @@ void PostgresProvider::Store::listen_loop() {
   bool warned = false;
   bool ever_connected = false;
   auto wake_everybody = [&] {
-    std::lock_guard lock(mutex);
-    orchestrator_signal.signal_all();
-    worker_signal.signal_all();
-    for (std::size_t i = 0; i < kChangeBuckets; ++i) {
-      ++change_epochs[i];
-      change_cvs[i].notify_all();
+    {
+      std::lock_guard lock(mutex);
+      orchestrator_signal.signal_all();
+      worker_signal.signal_all();
     }
+    changes.changed_all();
   };
   auto pause = [&](std::chrono::milliseconds length) {
     const auto until = std::chrono::steady_clock::now() + length;
@@ -219,15 +213,10 @@ void PostgresProvider::wake_waiters() {
   store_->worker_signal.notify_stop();
 }
 
-std::uint64_t PostgresProvider::change_epoch(const std::string& instance) {
-  std::lock_guard lock(store_->mutex);
-  return store_->change_epochs[Store::change_bucket(instance)];
-}
+std::uint64_t PostgresProvider::change_epoch(const std::string& instance) { return store_->changes.epoch(instance); }
 
 void PostgresProvider::wait_for_change(const std::string& instance, std::uint64_t seen, Millis timeout) {
-  const auto bucket = Store::change_bucket(instance);
-  std::unique_lock lock(store_->mutex);
-  store_->change_cvs[bucket].wait_for(lock, timeout, [&] { return store_->change_epochs[bucket] != seen; });
+  store_->changes.wait(instance, seen, timeout);
 }
 
 }  // namespace duroxide

@@ -18,6 +18,7 @@
 
 #include <duroxide/postgres_provider.hpp>
 
+#include "providers/instance_changes.hpp"
 #include "providers/postgres/pg_connection.hpp"
 #include "providers/postgres/pg_wake_signal.hpp"
 
@@ -75,12 +76,7 @@ struct PostgresProvider::Store {
   pg::WakeSignal orchestrator_signal;
   pg::WakeSignal worker_signal;
   std::uint64_t wake_epoch = 0;
-  static constexpr std::size_t kChangeBuckets = 64;
-  std::array<std::uint64_t, kChangeBuckets> change_epochs{};
-  std::array<std::condition_variable, kChangeBuckets> change_cvs;
-  static std::size_t change_bucket(const std::string& instance) {
-    return std::hash<std::string>{}(instance) % kChangeBuckets;
-  }
+  InstanceChanges changes;  // Provider::change_epoch: bumped by every committed turn of an instance
   pg::WakeSignal& signal_of(PgWakeQueue queue) {
     return queue == PgWakeQueue::Orchestrator ? orchestrator_signal : worker_signal;
   }

@@ -292,9 +292,7 @@ ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& l
     orchestrator_work = row && pending.int64(0) != 0;
   }
   DUROXIDE_TRY(tx.commit());
-  const auto bucket = Store::change_bucket(instance);
-  ++s.change_epochs[bucket];
-  s.change_cvs[bucket].notify_all();
+  s.changes.changed(instance);
   if (orchestrator_work) s.wake(WakeQueue::Orchestrator);
   if (!ack.worker_items.empty()) s.wake(WakeQueue::Worker);
   return {};

@@ -91,15 +91,10 @@ void SqliteProvider::wake_waiters() {
   store_->worker_cv.notify_all();
 }
 
-std::uint64_t SqliteProvider::change_epoch(const std::string& instance) {
-  std::lock_guard lock(store_->mutex);
-  return store_->change_epochs[Store::change_bucket(instance)];
-}
+std::uint64_t SqliteProvider::change_epoch(const std::string& instance) { return store_->changes.epoch(instance); }
 
 void SqliteProvider::wait_for_change(const std::string& instance, std::uint64_t seen, Millis timeout) {
-  const auto bucket = Store::change_bucket(instance);
-  std::unique_lock lock(store_->mutex);
-  store_->change_cvs[bucket].wait_for(lock, timeout, [&] { return store_->change_epochs[bucket] != seen; });
+  store_->changes.wait(instance, seen, timeout);
 }
 
 namespace sqlite_detail {

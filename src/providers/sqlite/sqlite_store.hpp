@@ -17,6 +17,7 @@
 
 #include <duroxide/sqlite_provider.hpp>
 
+#include "providers/instance_changes.hpp"
 #include "providers/sqlite/sqlite_database.hpp"
 #include "providers/sqlite/sqlite_readers.hpp"
 #include "providers/sqlite/sqlite_statement.hpp"
@@ -89,14 +90,8 @@ struct SqliteProvider::Store {
   std::uint64_t orchestrator_generation = 0;  ///< bumped by every change that may make work visible
   std::uint64_t worker_generation = 0;
   std::uint64_t wake_epoch = 0;  ///< bumped by wake_waiters(): waits that began earlier end
-  // Provider::change_epoch: one counter per bucket of instances, bumped by every committed turn of
-  // an instance in the bucket, so a client waiting for one instance is rarely woken by the others.
-  static constexpr std::size_t kChangeBuckets = 64;
-  std::array<std::uint64_t, kChangeBuckets> change_epochs{};
-  std::array<std::condition_variable, kChangeBuckets> change_cvs;
-  static std::size_t change_bucket(const std::string& instance) {
-    return std::hash<std::string>{}(instance) % kChangeBuckets;
-  }
+  // Provider::change_epoch: bumped by every committed turn of an instance.
+  InstanceChanges changes;
 
   /// Milliseconds since the Unix epoch: the clock of every stored timestamp.
   static std::int64_t now_ms();
