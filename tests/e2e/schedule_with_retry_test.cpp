@@ -27,6 +27,16 @@ int calls(const std::string& key) {
   return g_calls[key];
 }
 
+/// Every test starts its counters from zero, so that a test run again in the same process
+/// (`--gtest_repeat`) sees its own calls only.
+class E2eScheduleWithRetry : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::lock_guard lock(g_calls_mutex);
+    g_calls.clear();
+  }
+};
+
 /// Input "<key>:<failures>": fails the first <failures> calls for <key>, then succeeds.
 ActivityRegistry activities() {
   return ActivityRegistry::builder()
@@ -162,53 +172,53 @@ std::string output(const Run& r) {
               : "failed: " + (r.status.is_failed() ? r.status.get_if<status::Failed>()->details.display_message() : "");
 }
 
-TEST(E2eScheduleWithRetry, test_activity_succeeds_first_attempt) {
+TEST_F(E2eScheduleWithRetry, test_activity_succeeds_first_attempt) {
   EXPECT_EQ(output(run("Retry", "3|none|none|Flaky|first-ok:0")), "success on attempt 1");
   EXPECT_EQ(calls("first-ok"), 1);
 }
 
-TEST(E2eScheduleWithRetry, test_activity_fails_then_succeeds) {
+TEST_F(E2eScheduleWithRetry, test_activity_fails_then_succeeds) {
   EXPECT_EQ(output(run("Retry", "3|none|none|Flaky|twice:2")), "success on attempt 3");
   EXPECT_EQ(calls("twice"), 3);
 }
 
-TEST(E2eScheduleWithRetry, test_activity_exhausts_all_attempts) {
+TEST_F(E2eScheduleWithRetry, test_activity_exhausts_all_attempts) {
   const auto r = run("Retry", "3|none|none|Flaky|always:99");
   ASSERT_TRUE(r.status.is_failed());
   EXPECT_NE(output(r).find("fail on attempt 3"), std::string::npos) << output(r);
   EXPECT_EQ(calls("always"), 3);
 }
 
-TEST(E2eScheduleWithRetry, test_single_attempt_fails) {
+TEST_F(E2eScheduleWithRetry, test_single_attempt_fails) {
   const auto r = run("Retry", "1|none|none|Flaky|single:99");
   ASSERT_TRUE(r.status.is_failed());
   EXPECT_NE(output(r).find("fail on attempt 1"), std::string::npos) << output(r);
   EXPECT_EQ(calls("single"), 1);
 }
 
-TEST(E2eScheduleWithRetry, test_retry_with_fixed_backoff) {
+TEST_F(E2eScheduleWithRetry, test_retry_with_fixed_backoff) {
   const auto r = run("Retry", "5|50|none|Flaky|fixed:2");
   EXPECT_EQ(output(r), "success on attempt 3");
   EXPECT_EQ(count_of<events::TimerCreated>(r.history), 2u);
 }
 
-TEST(E2eScheduleWithRetry, test_retry_with_no_backoff) {
+TEST_F(E2eScheduleWithRetry, test_retry_with_no_backoff) {
   const auto r = run("Retry", "5|none|none|Flaky|nobackoff:2");
   EXPECT_EQ(output(r), "success on attempt 3");
   EXPECT_EQ(count_of<events::TimerCreated>(r.history), 0u);
 }
 
-TEST(E2eScheduleWithRetry, test_timeout_fires_before_success) {
+TEST_F(E2eScheduleWithRetry, test_timeout_fires_before_success) {
   const auto r = run("Retry", "1|none|100|Sleepy|slow:2000");
   ASSERT_TRUE(r.status.is_failed());
   EXPECT_NE(output(r).find("timeout"), std::string::npos) << output(r);
 }
 
-TEST(E2eScheduleWithRetry, test_success_before_timeout) {
+TEST_F(E2eScheduleWithRetry, test_success_before_timeout) {
   EXPECT_EQ(output(run("Retry", "3|none|60000|Sleepy|quick:0")), "fast:quick");
 }
 
-TEST(E2eScheduleWithRetry, test_timeout_exits_immediately_without_retry) {
+TEST_F(E2eScheduleWithRetry, test_timeout_exits_immediately_without_retry) {
   const auto r = run("Retry", "3|none|150|Sleepy|no-retry:200");
   ASSERT_TRUE(r.status.is_failed());
   EXPECT_NE(output(r).find("timeout"), std::string::npos) << output(r);
@@ -218,7 +228,7 @@ TEST(E2eScheduleWithRetry, test_timeout_exits_immediately_without_retry) {
   EXPECT_EQ(count_of<events::TimerFired>(r.history), 1u);
 }
 
-TEST(E2eScheduleWithRetry, test_error_retries_but_timeout_exits) {
+TEST_F(E2eScheduleWithRetry, test_error_retries_but_timeout_exits) {
   // 5 s, not 500 ms: attempt 1's failure must beat its timeout on a loaded machine too, and attempt 2
   // waits the same timeout out, so it cannot be made long for free. Attempt 2 runs until stopped.
   const auto r = run("Retry", "5|none|5000|Sleepy|err-then-slow:600000:fail-first");
@@ -229,27 +239,27 @@ TEST(E2eScheduleWithRetry, test_error_retries_but_timeout_exits) {
   EXPECT_GE(count_of<events::TimerCreated>(r.history), 2u);
 }
 
-TEST(E2eScheduleWithRetry, test_typed_activity_retry_success) {
+TEST_F(E2eScheduleWithRetry, test_typed_activity_retry_success) {
   EXPECT_EQ(output(run("TypedRetry", "typed")), R"({"result":42})");
 }
 
-TEST(E2eScheduleWithRetry, test_history_contains_all_activity_scheduled_events) {
+TEST_F(E2eScheduleWithRetry, test_history_contains_all_activity_scheduled_events) {
   const auto r = run("Retry", "5|none|none|Flaky|history:3");
   EXPECT_EQ(output(r), "success on attempt 4");
   EXPECT_EQ(count_of<events::ActivityScheduled>(r.history), 4u);
 }
 
-TEST(E2eScheduleWithRetry, test_large_max_attempts_integration) {
+TEST_F(E2eScheduleWithRetry, test_large_max_attempts_integration) {
   EXPECT_EQ(output(run("Retry", "20|none|none|Flaky|large:9")), "success on attempt 10");
   EXPECT_EQ(calls("large"), 10);
 }
 
-TEST(E2eScheduleWithRetry, test_replay_with_stale_events_in_history) {
+TEST_F(E2eScheduleWithRetry, test_replay_with_stale_events_in_history) {
   EXPECT_EQ(output(run("Retry", "3|none|none|Flaky|replay:0")), "success on attempt 1");
   EXPECT_EQ(calls("replay"), 1);  // replayed turns never run it again
 }
 
-TEST(E2eScheduleWithRetry, test_timeout_history_replays_correctly) {
+TEST_F(E2eScheduleWithRetry, test_timeout_history_replays_correctly) {
   const auto r = run("RetryCatching", "replayed-timeout:1000");
   EXPECT_TRUE(output(r).starts_with("error:")) << output(r);
   EXPECT_NE(output(r).find("timeout"), std::string::npos);
@@ -257,18 +267,18 @@ TEST(E2eScheduleWithRetry, test_timeout_history_replays_correctly) {
   EXPECT_GE(count_of<events::TimerFired>(r.history), 1u);
 }
 
-TEST(E2eScheduleWithRetry, test_activity_completes_after_continue_as_new) {
+TEST_F(E2eScheduleWithRetry, test_activity_completes_after_continue_as_new) {
   const int before = calls("per-exec");
   EXPECT_EQ(output(run("PerExecution", "0")), "done");
   EXPECT_EQ(calls("per-exec") - before, 3);
 }
 
-TEST(E2eScheduleWithRetry, test_retry_timeout_with_continue_as_new) {
+TEST_F(E2eScheduleWithRetry, test_retry_timeout_with_continue_as_new) {
   const auto r = run("RetryThenCan", "0");
   EXPECT_NE(output(r).find("success"), std::string::npos) << output(r);
 }
 
-TEST(E2eScheduleWithRetry, test_multiple_orchestrations_retrying) {
+TEST_F(E2eScheduleWithRetry, test_multiple_orchestrations_retrying) {
   E2eEnv env(activities(), orchestrations());
   ASSERT_TRUE(env.client.start_orchestration("one", "Retry", "5|none|none|Flaky|flaky1:1"));
   ASSERT_TRUE(env.client.start_orchestration("two", "Retry", "5|none|none|Flaky|flaky2:2"));
@@ -278,7 +288,7 @@ TEST(E2eScheduleWithRetry, test_multiple_orchestrations_retrying) {
   EXPECT_EQ(calls("flaky2"), 3);
 }
 
-TEST(E2eScheduleWithRetry, retry_on_session_basic_success) {
+TEST_F(E2eScheduleWithRetry, retry_on_session_basic_success) {
   const auto r = run("RetryOnSession", "session-basic:1");
   EXPECT_EQ(output(r), "ok attempt 2");
   EXPECT_EQ(calls("session-basic"), 2);
@@ -289,13 +299,13 @@ TEST(E2eScheduleWithRetry, retry_on_session_basic_success) {
   }
 }
 
-TEST(E2eScheduleWithRetry, retry_on_session_all_attempts_fail) {
+TEST_F(E2eScheduleWithRetry, retry_on_session_all_attempts_fail) {
   const auto r = run("RetryOnSession", "nope:99");
   ASSERT_TRUE(r.status.is_failed());
   EXPECT_NE(output(r).find("fail on attempt 3"), std::string::npos) << output(r);
 }
 
-TEST(E2eScheduleWithRetry, retry_on_session_typed_round_trip) {
+TEST_F(E2eScheduleWithRetry, retry_on_session_typed_round_trip) {
   EXPECT_EQ(output(run("RetryOnSessionTyped", "typed-session")), "rows=42");
   EXPECT_EQ(calls("typed-session"), 2);
 }
