@@ -30,19 +30,19 @@ class InstanceChanges {
   /// The counter `instance` shares with the others of its bucket.
   std::uint64_t epoch(const std::string& instance) const {
     std::lock_guard lock(mutex_);
-    return buckets_->at(bucket_of(instance)).epoch;
+    return (*buckets_)[bucket_of(instance)].epoch;
   }
 
   /// Returns once epoch(instance) differs from `seen`, or after `timeout`.
   void wait(const std::string& instance, std::uint64_t seen, std::chrono::milliseconds timeout) {
-    auto& bucket = buckets_->at(bucket_of(instance));
+    auto& bucket = (*buckets_)[bucket_of(instance)];
     std::unique_lock lock(mutex_);
     bucket.changed.wait_for(lock, timeout, [&] { return bucket.epoch != seen; });
   }
 
   /// A turn of `instance` committed.
   void changed(const std::string& instance) {
-    auto& bucket = buckets_->at(bucket_of(instance));
+    auto& bucket = (*buckets_)[bucket_of(instance)];
     {
       std::lock_guard lock(mutex_);
       ++bucket.epoch;

@@ -47,9 +47,9 @@ struct OpenOnExit {
 
 std::atomic<bool> g_saw_cancellation{false};
 std::atomic<int> g_until_cancelled_started{0};
-std::atomic<int> g_stubborn_attempts{0};
-std::atomic<bool> g_stubborn_returned{false};
-Gate g_stubborn_gate;
+std::atomic<int> g_ignoring_attempts{0};
+std::atomic<bool> g_ignoring_returned{false};
+Gate g_ignoring_gate;
 std::atomic<int> g_held_started{0};
 std::atomic<int> g_held_finished{0};
 Gate g_held_gate;
@@ -80,12 +80,12 @@ ActivityRegistry activities() {
              if (ctx.is_cancelled()) g_saw_cancellation = true;
              return Err("cancelled");
            })
-      .add("Stubborn",
+      .add("IgnoresCancellation",
            [](ActivityContext&, std::string) -> Result<std::string> {
-             ++g_stubborn_attempts;
-             g_stubborn_gate.wait();  // ignores its stop token: runs until the test opens the gate
-             g_stubborn_returned = true;
-             return std::string("stubborn done");
+             ++g_ignoring_attempts;
+             g_ignoring_gate.wait();  // ignores its stop token: runs until the test opens the gate
+             g_ignoring_returned = true;
+             return std::string("done despite cancellation");
            })
       .add("Slow",
            [](ActivityContext&, std::string) -> Result<std::string> {
@@ -160,8 +160,8 @@ Task<Result<std::string>> schedules_a_then_waits(OrchestrationContext ctx, std::
   (void)co_await std::move(a);
   co_return data;
 }
-Task<Result<std::string>> stubborn(OrchestrationContext ctx, std::string) {
-  auto r = co_await ctx.schedule_activity("Stubborn", "");
+Task<Result<std::string>> ignores_cancellation(OrchestrationContext ctx, std::string) {
+  auto r = co_await ctx.schedule_activity("IgnoresCancellation", "");
   co_return r.value_or("err");
 }
 Task<Result<std::string>> explicit_drop_activity(OrchestrationContext ctx, std::string input) {
@@ -218,7 +218,7 @@ OrchestrationRegistry orchestrations() {
       .add("HeldThenDone", held_then_done)
       .add("CallsQuick", calls_quick)
       .add("SchedulesAThenWaits", schedules_a_then_waits)
-      .add("Stubborn", stubborn)
+      .add("IgnoresCancellation", ignores_cancellation)
       .add("ExplicitDropActivity", explicit_drop_activity)
       .add("SelectChildForever", select_child_forever)
       .add("DropsChild", drops_child)
@@ -399,27 +399,27 @@ TEST(E2eCancellation, activity_skipped_when_orchestration_terminal_at_fetch) {
 TEST(E2eCancellation, activity_aborted_after_cancellation_grace) {
   RuntimeOptions options = cancel_options();
   options.activity_cancellation_grace_period = std::chrono::milliseconds(500);
-  options.worker_concurrency = 1;  // the stubborn activity's slot is the only one
-  const int before = g_stubborn_attempts;
-  g_stubborn_returned = false;
-  g_stubborn_gate.close();
+  options.worker_concurrency = 1;  // the cancellation-ignoring activity's slot is the only one
+  const int before = g_ignoring_attempts;
+  g_ignoring_returned = false;
+  g_ignoring_gate.close();
   {
     E2eEnv env(activities(), orchestrations(), options);
-    OpenOnExit open_at_exit{g_stubborn_gate};
-    ASSERT_TRUE(env.client.start_orchestration("stubborn", "Stubborn", ""));
-    ASSERT_TRUE(wait_until([&] { return g_stubborn_attempts > before; }));
-    ASSERT_TRUE(env.client.cancel_instance("stubborn", "go away"));
-    EXPECT_TRUE(is_cancelled_with(env.wait("stubborn"), "go away"));
-    EXPECT_EQ(count_of<events::ActivityCompleted>(env.history("stubborn")), 0u);
+    OpenOnExit open_at_exit{g_ignoring_gate};
+    ASSERT_TRUE(env.client.start_orchestration("ignoring", "IgnoresCancellation", ""));
+    ASSERT_TRUE(wait_until([&] { return g_ignoring_attempts > before; }));
+    ASSERT_TRUE(env.client.cancel_instance("ignoring", "go away"));
+    EXPECT_TRUE(is_cancelled_with(env.wait("ignoring"), "go away"));
+    EXPECT_EQ(count_of<events::ActivityCompleted>(env.history("ignoring")), 0u);
     // The slot gave up after the grace period instead of waiting for the activity, which only
     // returns once the gate opens: the only slot runs the next activity while it still blocks.
     ASSERT_TRUE(env.client.start_orchestration("next", "CallsQuick", ""));
     EXPECT_EQ(env.output_of("next"), "quick");
-    EXPECT_FALSE(g_stubborn_returned.load());
-    g_stubborn_gate.open();
-    EXPECT_TRUE(wait_until([] { return g_stubborn_returned.load(); }));
+    EXPECT_FALSE(g_ignoring_returned.load());
+    g_ignoring_gate.open();
+    EXPECT_TRUE(wait_until([] { return g_ignoring_returned.load(); }));
   }
-  EXPECT_EQ(g_stubborn_attempts - before, 1);
+  EXPECT_EQ(g_ignoring_attempts - before, 1);
 }
 
 TEST(E2eCancellation, cancel_nonexistent_instance_is_noop) {

@@ -1,9 +1,6 @@
 // Mirrors duroxide's tests/continue_as_new_tests.rs and system_calls_test.rs through a real runtime.
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <mutex>
-
 #include "support/e2e_support.hpp"
 
 namespace duroxide::testing {
@@ -167,10 +164,7 @@ ActivityRegistry syscall_activities() {
            [](ActivityContext& ctx, std::string) -> Result<std::string> {
              // Ten minutes unless stopped (the runtime stops it at the end of the test): it loses
              // to "Task" however long a loaded machine takes to run that one.
-             std::mutex m;
-             std::condition_variable_any cv;
-             std::unique_lock lock(m);
-             (void)cv.wait_for(lock, ctx.stop_token(), std::chrono::minutes(10), [] { return false; });
+             (void)wait_for_stop(ctx, std::chrono::minutes(10));
              return std::string("slow_done");
            })
       .build();

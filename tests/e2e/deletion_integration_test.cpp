@@ -72,10 +72,7 @@ ActivityRegistry activities() {
       .add("Block",
            [](ActivityContext& ctx, std::string) -> Result<std::string> {
              // Runs until the runtime cancels it (instance deleted) or shuts down.
-             std::mutex m;
-             std::condition_variable_any cv;
-             std::unique_lock lock(m);
-             cv.wait(lock, ctx.stop_token(), [] { return false; });
+             (void)wait_for_stop(ctx);
              return Err("stopped");
            })
       .build();

@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 
 #include "support/e2e_support.hpp"
 
@@ -21,10 +19,7 @@ ActivityRegistry activities() {
       .add("Block",
            [](ActivityContext& ctx, std::string) -> Result<std::string> {
              // Runs until the runtime asks it to stop (cancellation or shutdown).
-             std::mutex m;
-             std::condition_variable_any cv;
-             std::unique_lock lock(m);
-             cv.wait(lock, ctx.stop_token(), [] { return false; });
+             (void)wait_for_stop(ctx);
              return Err("stopped");
            })
       .add("Gate",

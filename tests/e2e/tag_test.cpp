@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -229,21 +228,13 @@ ActivityRegistry activities() {
       .add("SignalsThenWaits",
            [](ActivityContext& ctx, std::string) -> Result<std::string> {
              (void)ctx.get_client().raise_event(ctx.instance_id(), "activity-started", "");
-             std::mutex m;
-             std::condition_variable_any cv;
-             std::unique_lock lock(m);
-             auto stop = ctx.stop_token();
-             (void)cv.wait_for(lock, stop, 20s, [] { return false; });
+             (void)wait_for_stop(ctx, 20s);
              return std::string("finished after stop");
            })
       .add("SlowGpu",
            [](ActivityContext& ctx, std::string) -> Result<std::string> {
              // Runs until told to stop (the orchestration drops it), bounded so nothing hangs.
-             std::mutex m;
-             std::condition_variable_any cv;
-             std::unique_lock lock(m);
-             auto stop = ctx.stop_token();
-             (void)cv.wait_for(lock, stop, 20s, [] { return false; });
+             (void)wait_for_stop(ctx, 20s);
              return std::string("should_not_reach");
            })
       .build();

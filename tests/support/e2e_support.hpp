@@ -6,10 +6,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -148,6 +150,21 @@ inline bool wait_until(const std::function<bool()>& condition, std::chrono::mill
     std::this_thread::sleep_for(2ms);
   }
   return true;
+}
+
+/// Blocks an activity until the runtime asks it to stop (cancellation or shutdown), or until
+/// `limit` passes when one is given; returns whether it was asked to stop.
+inline bool wait_for_stop(const ActivityContext& ctx, std::optional<std::chrono::milliseconds> limit = std::nullopt) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lock(m);
+  auto stop = ctx.stop_token();
+  if (!limit) {
+    cv.wait(lock, stop, [] { return false; });
+  } else {
+    (void)cv.wait_for(lock, stop, *limit, [] { return false; });
+  }
+  return stop.stop_requested();
 }
 
 /// Waits until the instance's latest history has an event satisfying `predicate`.
