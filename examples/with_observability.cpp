@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
   std::printf("observed-1: %s\n", example::outcome(client, "observed-1").c_str());
   std::printf("observed-2: %s\n", example::outcome(client, "observed-2").c_str());
 
+  // The labelled series of a turn are reported just after its commit, which the client may see
+  // first; shutdown() returns once every turn's series are in (docs/runtime-features.md, "Metrics").
+  runtime->shutdown();
   const auto metrics = runtime->metrics_snapshot();
   std::printf("orchestrations started: %llu, completed: %llu, failed: %llu\n",
               static_cast<unsigned long long>(metrics.orch_starts),
@@ -65,6 +68,5 @@ int main(int argc, char** argv) {
   for (std::string line; std::getline(exposition, line);) {
     if (line.find("duroxide_orchestration_completions_total") != std::string::npos) std::printf("%s\n", line.c_str());
   }
-  runtime->shutdown();
   return 0;
 }
