@@ -7,12 +7,42 @@
 
 namespace duroxide::pg {
 
+// The NOTIFY channel of one queue of the schema the caller runs in (its search path): every dx_*
+// function runs with its schema's path, and so does the LISTEN connection. plpgsql, without a SET
+// clause, so its plan is cached per connection: the first form (SQL with SET search_path) could not
+// be inlined and was parsed and planned on every notify, ~55 us each (docs/storage.md, "What a call
+// costs"). Step 1 creates this newest form; step 4 re-creates it for schemas made before it.
+inline constexpr std::string_view kChannelFunction = R"sql(
+CREATE OR REPLACE FUNCTION dx_channel(suffix text) RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN CASE WHEN octet_length(current_schema()) <= 50 THEN current_schema() || '_' || suffix
+              ELSE 'dx_' || md5(current_schema()) || '_' || suffix END;
+END $$;
+)sql";
+
+// How long until something of a queue comes due (a delayed message, an expiring lease), asked by a
+// fetch that found nothing. plpgsql so that the plan is cached: the first forms were SQL functions
+// with a SET clause, which cannot be inlined and were parsed and planned on every call. Step 1
+// creates these newest forms; step 4 re-creates them for schemas made before it.
+inline constexpr std::string_view kDueInFunctions = R"sql(
+CREATE OR REPLACE FUNCTION dx_orch_due_in(p_now bigint) RETURNS bigint LANGUAGE plpgsql STABLE
+SET search_path FROM CURRENT AS $$
+BEGIN
+  RETURN LEAST((SELECT MIN(visible_at) FROM orchestrator_queue WHERE visible_at > p_now),
+               (SELECT MIN(locked_until) FROM instance_locks WHERE locked_until > p_now)) - p_now;
+END $$;
+CREATE OR REPLACE FUNCTION dx_work_due_in(p_now bigint) RETURNS bigint LANGUAGE plpgsql STABLE
+SET search_path FROM CURRENT AS $$
+BEGIN
+  RETURN LEAST((SELECT MIN(visible_at) FROM worker_queue WHERE visible_at > p_now),
+               (SELECT MIN(locked_until) FROM worker_queue WHERE lock_token IS NOT NULL AND locked_until > p_now),
+               (SELECT MIN(locked_until) FROM sessions WHERE locked_until > p_now)) - p_now;
+END $$;
+)sql";
+
 inline constexpr std::string_view kStep1Tables = R"sql(
 CREATE OR REPLACE FUNCTION dx_now_ms() RETURNS bigint LANGUAGE sql VOLATILE AS
   $$ SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint $$;
-CREATE OR REPLACE FUNCTION dx_channel(suffix text) RETURNS text LANGUAGE sql STABLE SET search_path FROM CURRENT AS
-  $$ SELECT CASE WHEN octet_length(current_schema()) <= 50 THEN current_schema() || '_' || suffix
-                 ELSE 'dx_' || md5(current_schema()) || '_' || suffix END $$;
 -- JSON of a text that may not be JSON (corrupt rows): NULL instead of an error.
 CREATE OR REPLACE FUNCTION dx_try_json(t text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN RETURN t::jsonb; EXCEPTION WHEN others THEN RETURN NULL; END $$;
@@ -39,7 +69,8 @@ CREATE TABLE IF NOT EXISTS orchestrator_queue (
   created_at BIGINT NOT NULL DEFAULT dx_now_ms());
 CREATE INDEX IF NOT EXISTS idx_orch_due ON orchestrator_queue(visible_at, id);
 CREATE INDEX IF NOT EXISTS idx_orch_instance ON orchestrator_queue(instance_id, id);
-CREATE INDEX IF NOT EXISTS idx_orch_lock ON orchestrator_queue(lock_token);
+-- Partial: only claimed rows are looked up by token (kStep4QueryCosts says why).
+CREATE INDEX IF NOT EXISTS idx_orch_locked ON orchestrator_queue(lock_token) WHERE lock_token IS NOT NULL;
 CREATE TABLE IF NOT EXISTS instance_locks (
   instance_id TEXT PRIMARY KEY, lock_token TEXT NOT NULL, locked_until BIGINT NOT NULL, locked_at BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_locks_token ON instance_locks(lock_token);
@@ -50,10 +81,12 @@ CREATE TABLE IF NOT EXISTS worker_queue (
   instance_id TEXT, execution_id BIGINT, activity_id BIGINT, session_id TEXT, tag TEXT,
   created_at BIGINT NOT NULL DEFAULT dx_now_ms());
 CREATE INDEX IF NOT EXISTS idx_worker_free ON worker_queue(tag, id) WHERE lock_token IS NULL;
+CREATE INDEX IF NOT EXISTS idx_worker_free_id ON worker_queue(id) WHERE lock_token IS NULL;
 CREATE INDEX IF NOT EXISTS idx_worker_locked ON worker_queue(locked_until) WHERE lock_token IS NOT NULL;
-CREATE INDEX IF NOT EXISTS idx_worker_token ON worker_queue(lock_token);
+-- Partial, like idx_orch_locked: rows are looked up by token and by session, never by their absence.
+CREATE INDEX IF NOT EXISTS idx_worker_token_set ON worker_queue(lock_token) WHERE lock_token IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_worker_identity ON worker_queue(instance_id, execution_id, activity_id);
-CREATE INDEX IF NOT EXISTS idx_worker_session ON worker_queue(session_id);
+CREATE INDEX IF NOT EXISTS idx_worker_session_set ON worker_queue(session_id) WHERE session_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS sessions (
   session_id TEXT PRIMARY KEY, worker_id TEXT NOT NULL, locked_until BIGINT NOT NULL, last_activity_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS kv_store (
@@ -90,11 +123,6 @@ END $$;
 // Orchestrator queue. The fetch never blocks on another fetcher (try-lock) and never gives up on
 // the queue because one candidate was lost to a concurrent fetcher: it moves to the next one.
 inline constexpr std::string_view kStep1Orchestrator = R"sql(
-CREATE OR REPLACE FUNCTION dx_orch_due_in(p_now bigint) RETURNS bigint LANGUAGE sql STABLE
-SET search_path FROM CURRENT AS $$
-  SELECT LEAST((SELECT MIN(visible_at) FROM orchestrator_queue WHERE visible_at > p_now),
-               (SELECT MIN(locked_until) FROM instance_locks WHERE locked_until > p_now)) - p_now $$;
-
 CREATE OR REPLACE FUNCTION dx_enqueue_orchestrator(p_instance text, p_item text, p_delay_ms bigint)
 RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
@@ -134,10 +162,10 @@ BEGIN
 END $$;
 )sql";
 
-/// Step 2: the orchestration fetch returns only the newest events of the history (delta fetch).
-/// The seven-argument form of step 1 stays, as the whole-history call, for processes of an older
-/// build still running against an upgraded schema.
-inline constexpr std::string_view kStep2FetchTail = R"sql(
+/// The orchestration fetch: claims the oldest visible message's instance and returns only the
+/// newest events of its history (delta fetch). Step 2 created it; step 4 re-creates it with the
+/// version filter checked per candidate (kStep4QueryCosts), and a new schema gets this form.
+inline constexpr std::string_view kFetchOrchestration = R"sql(
 CREATE OR REPLACE FUNCTION dx_fetch_orchestration(p_token text, p_lock_ms bigint, p_batch integer, p_exclude text[],
   p_filter boolean, p_lo bigint[], p_hi bigint[], p_history_tail integer)
 RETURNS TABLE(kind text, n1 bigint, n2 bigint, t1 text, t2 text)
@@ -148,25 +176,42 @@ DECLARE
   v_inst text;
   v_n bigint;
   v_exec bigint;
+  v_name text;
+  v_version text;
+  v_has_execution boolean;
+  v_async text;
 BEGIN
   -- A claim need not wait for its WAL flush: if the server loses it in a crash, the lease and the
   -- attempt count are simply not there, the holder's ack fails as LockLost and the batch is
   -- fetched again, which is what a lapsed lease does anyway. Acks stay synchronous and flush every
   -- earlier record with theirs (docs/storage.md, "Durable commits").
-  PERFORM set_config('synchronous_commit', 'off', true);
+  -- An assignment, not PERFORM: a plain function call is evaluated without an executor start-up.
+  v_async := set_config('synchronous_commit', 'off', true);
   LOOP
-    SELECT q.instance_id INTO v_inst FROM orchestrator_queue q
-     WHERE q.visible_at <= v_now AND q.instance_id <> ALL (v_tried)
-       AND NOT EXISTS (SELECT 1 FROM instance_locks l WHERE l.instance_id = q.instance_id AND l.locked_until > v_now)
-       AND (NOT p_filter OR NOT EXISTS (
-             SELECT 1 FROM instances i JOIN executions e
-               ON e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id
-             WHERE i.instance_id = q.instance_id AND e.duroxide_version_major IS NOT NULL
-               AND (ARRAY[e.duroxide_version_major, e.duroxide_version_minor, e.duroxide_version_patch] < p_lo
-                 OR ARRAY[e.duroxide_version_major, e.duroxide_version_minor, e.duroxide_version_patch] > p_hi)))
-     ORDER BY q.visible_at, q.id LIMIT 1;
+    IF p_filter THEN
+      -- The candidate's pinned version is looked up per candidate (LATERAL with LIMIT cannot be
+      -- flattened or hashed): the first form made the planner hash every execution of the store on
+      -- each fetch.
+      SELECT q.instance_id INTO v_inst FROM orchestrator_queue q
+        LEFT JOIN LATERAL (
+          SELECT e.duroxide_version_major AS major,
+                 ARRAY[e.duroxide_version_major, e.duroxide_version_minor, e.duroxide_version_patch] AS v
+            FROM instances i JOIN executions e
+              ON e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id
+           WHERE i.instance_id = q.instance_id LIMIT 1) pin ON true
+       WHERE q.visible_at <= v_now AND q.instance_id <> ALL (v_tried)
+         AND NOT EXISTS (SELECT 1 FROM instance_locks l WHERE l.instance_id = q.instance_id AND l.locked_until > v_now)
+         AND (pin.major IS NULL OR NOT COALESCE(pin.v < p_lo OR pin.v > p_hi, false))
+       ORDER BY q.visible_at, q.id LIMIT 1;
+    ELSE
+      SELECT q.instance_id INTO v_inst FROM orchestrator_queue q
+       WHERE q.visible_at <= v_now AND q.instance_id <> ALL (v_tried)
+         AND NOT EXISTS (SELECT 1 FROM instance_locks l WHERE l.instance_id = q.instance_id AND l.locked_until > v_now)
+       ORDER BY q.visible_at, q.id LIMIT 1;
+    END IF;
     IF NOT FOUND THEN
-      RETURN QUERY SELECT 'due'::text, dx_orch_due_in(v_now), NULL::bigint, NULL::text, NULL::text;
+      kind := 'due'; n1 := dx_orch_due_in(v_now); n2 := NULL; t1 := NULL; t2 := NULL;
+      RETURN NEXT;
       RETURN;
     END IF;
     v_tried := v_tried || v_inst;
@@ -178,46 +223,70 @@ BEGIN
         locked_at = excluded.locked_at WHERE l.locked_until <= v_now;
     GET DIAGNOSTICS v_n = ROW_COUNT;
     CONTINUE WHEN v_n = 0;
-    UPDATE orchestrator_queue SET lock_token = p_token, attempt_count = attempt_count + 1
-     WHERE id IN (SELECT id FROM orchestrator_queue WHERE instance_id = v_inst AND visible_at <= v_now
-                  ORDER BY id LIMIT p_batch);
+    -- Claim the batch and return it in one statement: the lock row (the highest attempt count)
+    -- and the messages in id order; no row when nothing was left to claim.
+    RETURN QUERY WITH claimed AS (
+        UPDATE orchestrator_queue SET lock_token = p_token, attempt_count = attempt_count + 1
+         WHERE id IN (SELECT id FROM orchestrator_queue WHERE instance_id = v_inst AND visible_at <= v_now
+                      ORDER BY id LIMIT p_batch)
+        RETURNING id, work_item, attempt_count)
+      SELECT 'lock'::text, MAX(c.attempt_count), NULL::bigint, v_inst, NULL::text FROM claimed c HAVING COUNT(*) > 0
+      UNION ALL
+      (SELECT 'msg'::text, c.id, NULL::bigint, c.work_item, NULL::text FROM claimed c ORDER BY c.id);
     GET DIAGNOSTICS v_n = ROW_COUNT;
     IF v_n = 0 THEN
       DELETE FROM instance_locks WHERE instance_id = v_inst AND lock_token = p_token;
       CONTINUE;
     END IF;
-    RETURN QUERY SELECT 'lock'::text, (SELECT MAX(attempt_count) FROM orchestrator_queue WHERE lock_token = p_token),
-      NULL::bigint, v_inst, NULL::text;
-    RETURN QUERY SELECT 'msg'::text, q.id, NULL::bigint, q.work_item, NULL::text FROM orchestrator_queue q
-      WHERE q.lock_token = p_token ORDER BY q.id;
-    SELECT i.current_execution_id INTO v_exec FROM instances i WHERE i.instance_id = v_inst;
+    SELECT i.current_execution_id, i.orchestration_name, i.orchestration_version,
+           EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = v_inst AND e.execution_id = i.current_execution_id)
+      INTO v_exec, v_name, v_version, v_has_execution FROM instances i WHERE i.instance_id = v_inst;
     IF FOUND THEN
-      RETURN QUERY SELECT 'meta'::text, i.current_execution_id,
-        (EXISTS (SELECT 1 FROM executions e WHERE e.instance_id = v_inst AND e.execution_id = i.current_execution_id))::int::bigint,
-        i.orchestration_name, i.orchestration_version FROM instances i WHERE i.instance_id = v_inst;
+      kind := 'meta'; n1 := v_exec; n2 := v_has_execution::int::bigint; t1 := v_name; t2 := v_version;
+      RETURN NEXT;
     ELSE
       SELECT MAX(h.execution_id) INTO v_exec FROM history h WHERE h.instance_id = v_inst;
     END IF;
-    IF v_exec IS NOT NULL THEN
-      -- Only the newest p_history_tail events: the caller usually holds the rest already and reads
-      -- more itself when it does not (docs/storage.md, "Delta fetch").
-      RETURN QUERY SELECT 'hist'::text, t.event_id, t.execution_id, t.event_data, NULL::text FROM (
+    -- Only the newest p_history_tail events: the caller usually holds the rest already and reads
+    -- more itself when it does not (docs/storage.md, "Delta fetch"). Then the instance's KV.
+    RETURN QUERY (SELECT 'hist'::text, t.event_id, t.execution_id, t.event_data, NULL::text FROM (
         SELECT h.event_id, h.execution_id, h.event_data FROM history h
          WHERE h.instance_id = v_inst AND h.execution_id = v_exec ORDER BY h.event_id DESC LIMIT p_history_tail) t
-        ORDER BY t.event_id;
-    END IF;
-    RETURN QUERY SELECT 'kv'::text, k.last_updated_at_ms, NULL::bigint, k.key, k.value FROM kv_store k
-      WHERE k.instance_id = v_inst;
+        ORDER BY t.event_id)
+      UNION ALL
+      SELECT 'kv'::text, k.last_updated_at_ms, NULL::bigint, k.key, k.value FROM kv_store k
+       WHERE k.instance_id = v_inst;
     RETURN;
   END LOOP;
 END $$;
+)sql";
 
+/// Step 2: the orchestration fetch returns only the newest events of the history (delta fetch).
+/// The seven-argument form of step 1 stays, as the whole-history call, for processes of an older
+/// build still running against an upgraded schema.
+inline constexpr std::string_view kStep2FetchTailCompat = R"sql(
 CREATE OR REPLACE FUNCTION dx_fetch_orchestration(p_token text, p_lock_ms bigint, p_batch integer, p_exclude text[],
   p_filter boolean, p_lo bigint[], p_hi bigint[])
 RETURNS TABLE(kind text, n1 bigint, n2 bigint, t1 text, t2 text)
 LANGUAGE sql SET search_path FROM CURRENT AS $$
   SELECT * FROM dx_fetch_orchestration(p_token, p_lock_ms, p_batch, p_exclude, p_filter, p_lo, p_hi, 2147483647)
 $$;
+)sql";
+
+/// Step 4: what a call costs (docs/storage.md, "What a call costs"). The channel function and the
+/// fetches and acks come in their newest forms (above). Indexes by lock token and by session hold
+/// only rows that have one, so a query for rows without (`lock_token IS NULL`, `session_id IS
+/// NULL`) cannot be served by reading every such row through them, as the planner chose with stale
+/// statistics: a terminal ack deleting its unclaimed timers read every unclaimed message, and the
+/// worker fetch sorted every free row. Free worker rows get an index in id order.
+inline constexpr std::string_view kStep4QueryCosts = R"sql(
+DROP INDEX IF EXISTS idx_orch_lock;
+CREATE INDEX IF NOT EXISTS idx_orch_locked ON orchestrator_queue(lock_token) WHERE lock_token IS NOT NULL;
+DROP INDEX IF EXISTS idx_worker_token;
+CREATE INDEX IF NOT EXISTS idx_worker_token_set ON worker_queue(lock_token) WHERE lock_token IS NOT NULL;
+DROP INDEX IF EXISTS idx_worker_session;
+CREATE INDEX IF NOT EXISTS idx_worker_session_set ON worker_queue(session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS idx_worker_free_id ON worker_queue(id) WHERE lock_token IS NULL;
 )sql";
 
 }  // namespace duroxide::pg
