@@ -63,7 +63,7 @@ test-tsan: deps
 
 # Release build of the benchmarks; every result is appended as a JSON line to $(BENCH_OUT).
 bench: deps
-	$(call configure,$(RELEASE_DIR),-DCMAKE_BUILD_TYPE=Release -DDUROXIDE_BUILD_BENCH=ON -DDUROXIDE_BUILD_TESTS=OFF)
+	$(call configure,$(RELEASE_DIR),-DCMAKE_BUILD_TYPE=Release -DDUROXIDE_BUILD_BENCH=ON -DDUROXIDE_BUILD_TESTS=OFF -DDUROXIDE_BUILD_TOOLS=OFF)
 	@cmake --build $(RELEASE_DIR) -j $(JOBS)
 	@BENCH_OUT=$(BENCH_OUT) scripts/run-bench.sh $(RELEASE_DIR)
 

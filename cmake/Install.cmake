@@ -1,5 +1,6 @@
 # Installs headers, the library and a CMake package config so that another project can use
-# find_package(duroxide CONFIG REQUIRED) and link duroxide::duroxide.
+# find_package(duroxide CONFIG REQUIRED) and link duroxide::duroxide. The `duroxide` tool installs
+# itself into ${CMAKE_INSTALL_BINDIR} from tools/cli/CMakeLists.txt (the target is defined there).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 

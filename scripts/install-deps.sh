@@ -14,6 +14,7 @@ PACKAGES=(
   postgresql-15             # server binaries for the throwaway test server (make test)
   libgtest-dev libgmock-dev # tests
   libbenchmark-dev          # microbenchmarks
+  libcli11-dev              # the `duroxide` command-line tool's argument parsing (tools/cli)
   clang-format              # code formatting check
   clang-14 libclang-rt-14-dev  # libFuzzer targets (make fuzz)
 )

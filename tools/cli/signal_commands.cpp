@@ -1,0 +1,160 @@
+// `start`, `raise`, `enqueue` and `cancel`: messages for instances (docs/cli.md). Each is a
+// message in the store that a runtime carries out; none waits for it.
+#include <memory>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "json_views.hpp"
+#include "text.hpp"
+
+namespace duroxide::cli {
+
+namespace {
+
+constexpr const char* kDefaultCancelReason = "cancelled with the duroxide command-line tool";
+
+struct StartOptions {
+  std::string name;
+  std::string instance;
+  std::string input;
+  std::string version;  // empty: the runtime's version policy picks
+  bool json = false;
+};
+
+struct RaiseOptions {
+  std::string instance;
+  std::string event;
+  std::string data;
+  bool json = false;
+};
+
+struct EnqueueOptions {
+  std::string instance;
+  std::string queue;
+  std::string data;
+  bool json = false;
+};
+
+struct CancelOptions {
+  std::string instance;
+  std::string reason = kDefaultCancelReason;
+  bool json = false;
+};
+
+/// The instance's status; Refused when it has already finished, since nothing would act on `what`.
+void require_unfinished(const Client& client, const std::string& instance, std::string_view what) {
+  const auto status = require_status(client, instance);
+  if (status.is_terminal()) {
+    throw CliError(ExitCode::Refused, fmt::format("instance {} has already finished ({}): nothing would {}",
+                                                  quote_id(instance), status.name(), what));
+  }
+}
+
+ExitCode run_start(CommandContext& context, const StartOptions& options) {
+  const auto& client = context.client;
+  const auto what = fmt::format("starting instance {}", quote_id(options.instance));
+  const auto existing = require(client.get_orchestration_status(options.instance), what);
+  if (!existing.is_not_found()) {
+    throw CliError(ExitCode::Refused,
+                   fmt::format("instance {} already exists ({})", quote_id(options.instance), existing.name()));
+  }
+  if (options.version.empty()) {
+    require(client.start_orchestration(options.instance, options.name, options.input), what);
+  } else {
+    require(client.start_orchestration_versioned(options.instance, options.name, options.version, options.input), what);
+  }
+  if (options.json) {
+    print_json(context.out,
+               Json{{"instance_id", options.instance},
+                    {"orchestration_name", options.name},
+                    {"orchestration_version", options.version.empty() ? Json(nullptr) : Json(options.version)},
+                    {"started", true}});
+  } else {
+    context.out << fmt::format("started instance {} of orchestration {}{}\n", quote_id(options.instance),
+                               quote_id(options.name),
+                               options.version.empty() ? "" : " version " + quote_id(options.version));
+  }
+  return ExitCode::Ok;
+}
+
+ExitCode run_raise(CommandContext& context, const RaiseOptions& options) {
+  require_unfinished(context.client, options.instance, "receive the event");
+  require(context.client.raise_event(options.instance, options.event, options.data),
+          fmt::format("raising event {} on instance {}", quote_id(options.event), quote_id(options.instance)));
+  if (options.json) {
+    print_json(context.out, Json{{"instance_id", options.instance}, {"event", options.event}, {"raised", true}});
+  } else {
+    context.out << fmt::format("raised event {} on instance {}\n", quote_id(options.event), quote_id(options.instance));
+  }
+  return ExitCode::Ok;
+}
+
+ExitCode run_enqueue(CommandContext& context, const EnqueueOptions& options) {
+  require_unfinished(context.client, options.instance, "dequeue the message");
+  require(context.client.enqueue_event(options.instance, options.queue, options.data),
+          fmt::format("enqueueing on queue {} of instance {}", quote_id(options.queue), quote_id(options.instance)));
+  if (options.json) {
+    print_json(context.out, Json{{"instance_id", options.instance}, {"queue", options.queue}, {"enqueued", true}});
+  } else {
+    context.out << fmt::format("enqueued a message on queue {} of instance {}\n", quote_id(options.queue),
+                               quote_id(options.instance));
+  }
+  return ExitCode::Ok;
+}
+
+ExitCode run_cancel(CommandContext& context, const CancelOptions& options) {
+  require_unfinished(context.client, options.instance, "be cancelled");
+  require(context.client.cancel_instance(options.instance, options.reason),
+          fmt::format("cancelling instance {}", quote_id(options.instance)));
+  if (options.json) {
+    print_json(context.out,
+               Json{{"instance_id", options.instance}, {"reason", options.reason}, {"cancel_requested", true}});
+  } else {
+    context.out << fmt::format("requested the cancellation of instance {} (reason {})\n", quote_id(options.instance),
+                               quote(options.reason));
+  }
+  return ExitCode::Ok;
+}
+
+}  // namespace
+
+void add_signal_commands(CLI::App& app, Dispatch& dispatch) {
+  auto start_options = std::make_shared<StartOptions>();
+  auto* start = app.add_subcommand("start", "Start a new instance of an orchestration (a runtime runs it)");
+  start->add_option("NAME", start_options->name, "Orchestration name")->required();
+  start->add_option("ID", start_options->instance, "New instance id")->required();
+  start->add_option("INPUT", start_options->input, "Input, passed as is (JSON for typed orchestrations)")->required();
+  start->add_option("--version", start_options->version,
+                    "Orchestration version (default: the runtime's version policy, the newest by default)");
+  add_json_flag(start, start_options->json);
+  dispatch.on(start, [start_options](CommandContext& context) { return run_start(context, *start_options); });
+
+  auto raise_options = std::make_shared<RaiseOptions>();
+  auto* raise = app.add_subcommand("raise", "Raise an external event on a running instance");
+  raise->add_option("ID", raise_options->instance, "Instance id")->required();
+  raise->add_option("EVENT", raise_options->event, "Event name (what the orchestration waits for)")->required();
+  raise->add_option("DATA", raise_options->data, "Event data, passed as is")->required();
+  add_json_flag(raise, raise_options->json);
+  dispatch.on(raise, [raise_options](CommandContext& context) { return run_raise(context, *raise_options); });
+
+  auto enqueue_options = std::make_shared<EnqueueOptions>();
+  auto* enqueue = app.add_subcommand("enqueue", "Put a message on a running instance's queue");
+  enqueue->add_option("ID", enqueue_options->instance, "Instance id")->required();
+  enqueue->add_option("QUEUE", enqueue_options->queue, "Queue name (what the orchestration dequeues)")->required();
+  enqueue->add_option("DATA", enqueue_options->data, "Message data, passed as is")->required();
+  add_json_flag(enqueue, enqueue_options->json);
+  dispatch.on(enqueue, [enqueue_options](CommandContext& context) { return run_enqueue(context, *enqueue_options); });
+
+  auto cancel_options = std::make_shared<CancelOptions>();
+  auto* cancel = app.add_subcommand("cancel", "Request the cancellation of a running instance and its children");
+  cancel->add_option("ID", cancel_options->instance, "Instance id")->required();
+  cancel->add_option("--reason", cancel_options->reason, "Reason recorded with the cancellation")
+      ->capture_default_str();
+  add_json_flag(cancel, cancel_options->json);
+  dispatch.on(cancel, [cancel_options](CommandContext& context) { return run_cancel(context, *cancel_options); });
+}
+
+}  // namespace duroxide::cli
