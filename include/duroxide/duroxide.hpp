@@ -24,6 +24,7 @@
 #include <duroxide/client.hpp>
 #include <duroxide/instrumented_provider.hpp>
 #include <duroxide/kv_entry.hpp>
+#include <duroxide/logging.hpp>
 #include <duroxide/metrics.hpp>
 #include <duroxide/open_store.hpp>
 #include <duroxide/payload_limits.hpp>

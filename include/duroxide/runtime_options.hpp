@@ -13,6 +13,10 @@
 #include <duroxide/semver.hpp>
 #include <duroxide/tag_filter.hpp>
 
+namespace spdlog::sinks {
+class sink;  // spdlog is needed only by code that sets ObservabilityConfig::log_sink
+}  // namespace spdlog::sinks
+
 namespace duroxide {
 
 using Millis = std::chrono::milliseconds;
@@ -40,6 +44,10 @@ struct ObservabilityConfig {
   std::optional<std::string> service_version;
   /// Period of the gauge refresher (active orchestrations, queue depths). Default 60 s.
   Millis gauge_poll_interval{60000};
+  /// Where every duroxide log line goes, of all targets (runtime, orchestration, activity,
+  /// provider, client): an spdlog sink of the application's, e.g. one its own loggers also write
+  /// to. None: stderr. Formatted by log_format either way (docs/runtime-features.md, "Logs").
+  std::shared_ptr<spdlog::sinks::sink> log_sink;
   /// Receives the labelled metrics of docs/runtime-features.md, "Metrics" (e.g. a MetricsRegistry for Prometheus).
   /// None by default: only Runtime::metrics_snapshot() counts.
   std::shared_ptr<MetricsSink> metrics_sink;

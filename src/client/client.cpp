@@ -6,9 +6,9 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "client/start_event_size.hpp"
+#include "logging/loggers.hpp"
 
 namespace duroxide {
 
@@ -333,9 +333,9 @@ ClientResult<DeleteInstanceResult> Client::delete_instance(const std::string& in
   if (!view) return std::unexpected(std::move(view.error()));
   auto deleted = (*view)->delete_instance(instance, force);
   if (deleted) {
-    spdlog::info("deleted instance {}: {} instances, {} executions, {} events, {} queue messages", instance,
-                 deleted->instances_deleted, deleted->executions_deleted, deleted->events_deleted,
-                 deleted->queue_messages_deleted);
+    logging::client().info("deleted instance {}: {} instances, {} executions, {} events, {} queue messages", instance,
+                           deleted->instances_deleted, deleted->executions_deleted, deleted->events_deleted,
+                           deleted->queue_messages_deleted);
     return *deleted;
   }
   // Classified by the store's error kind, never by its wording (docs/storage.md, "Errors").

@@ -1,11 +1,8 @@
 #pragma once
-// Logging of the runtime (docs/runtime-features.md, "Logs"): three spdlog loggers named after duroxide's targets,
-// sharing one stderr sink. Default filter: warn for the runtime, ObservabilityConfig::log_level for
-// user traces (orchestration and activity). DUROXIDE_LOG (or RUST_LOG) overrides it with
-// "level" or "target=level" directives separated by commas.
+// The runtime's loggers (docs/runtime-features.md, "Logs"): the targets of src/logging/loggers.hpp
+// that the runtime writes to, set up from the first runtime's ObservabilityConfig.
 
 #include <memory>
-#include <string_view>
 
 #include <spdlog/logger.h>
 #include <spdlog/sinks/sink.h>

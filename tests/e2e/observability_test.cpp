@@ -3,10 +3,14 @@
 // instrumented provider, and the observability configuration.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <set>
 
 #include <duroxide/instrumented_provider.hpp>
+#include <duroxide/logging.hpp>
+#include <duroxide/sqlite_provider.hpp>
 
 #include "runtime/observability.hpp"
 #include "runtime/telemetry.hpp"
@@ -690,6 +694,60 @@ TEST(E2eObservability, invalid_gauge_poll_interval_is_rejected_at_start) {
   RuntimeOptions options = metered(std::make_shared<MetricsRegistry>());
   options.observability.gauge_poll_interval = 0ms;
   EXPECT_THROW(Runtime::start(test_store(), activities(), orchestrations(), options), std::invalid_argument);
+}
+
+// ---- where the logs go -------------------------------------------------------------------------
+
+/// The check of configure_logging, in a process where nothing has logged yet: true when every
+/// target's line reached the application's sink and a later set-up changed nothing.
+bool application_sink_receives_every_target() {
+  ::setenv("DUROXIDE_LOG", "duroxide::client=info", 1);  // the client's line is informational
+  auto sink = std::make_shared<CaptureSink>();
+  ObservabilityConfig config;
+  config.log_format = LogFormat::Compact;
+  config.log_sink = sink;
+  const bool first = configure_logging(config);
+  // A runtime started afterwards with a sink of its own keeps the first set-up.
+  auto ignored = std::make_shared<CaptureSink>();
+  RuntimeOptions options = fast_options();
+  options.observability.log_sink = ignored;
+  const bool second = configure_logging(options.observability);
+
+  auto store = SqliteProvider::open_in_memory().value();
+  // The store warns when it drops queue messages of an instance that was never started
+  // (duroxide::provider).
+  (void)store->enqueue_for_orchestrator(work_items::QueueMessage{"ghost", "inbox", "x"}, std::nullopt);
+  (void)store->fetch_orchestration_item(1s, 0ms, nullptr);
+  // The client says what it deleted (duroxide::client), and the orchestration traces.
+  auto runtime = Runtime::start(store, activities(), orchestrations(), options);
+  Client client(store);
+  (void)client.start_orchestration("traced", "TracedOrchestration", "");
+  const bool completed = client.wait_for_orchestration("traced", 30s).value().is_completed();
+  runtime->shutdown();
+  (void)client.delete_instance("traced", false);
+
+  const auto has = [&](const std::shared_ptr<CaptureSink>& in, const char* target, const char* text) {
+    return in
+        ->find([&](const CapturedLine& line) {
+          return line.target == target && line.text.find(text) != std::string::npos;
+        })
+        .has_value();
+  };
+  const bool provider = has(sink, "duroxide::provider", "'ghost'");
+  const bool client_line = has(sink, "duroxide::client", "deleted instance traced");
+  const bool orchestration = has(sink, "duroxide::orchestration", "orch-warn-line");
+  const bool none_elsewhere = ignored->lines().empty();
+  std::fprintf(stderr, "first=%d second=%d completed=%d provider=%d client=%d orchestration=%d none_elsewhere=%d\n",
+               first, second, completed, provider, client_line, orchestration, none_elsewhere);
+  return first && !second && completed && provider && client_line && orchestration && none_elsewhere;
+}
+
+// Logging is set up once per process, so the check runs in a fresh child process (a death test in
+// the "threadsafe" style re-runs this binary for just this test).
+TEST(E2eObservability, configure_logging_sends_every_target_to_the_applications_sink) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(std::exit(application_sink_receives_every_target() ? 0 : 1), ::testing::ExitedWithCode(0),
+              "first=1 second=0 completed=1 provider=1 client=1 orchestration=1 none_elsewhere=1");
 }
 
 }  // namespace

@@ -16,10 +16,10 @@
 #include <thread>
 
 #include <spdlog/sinks/base_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <duroxide/postgres_provider.hpp>
 
+#include "logging/loggers.hpp"
 #include "provider/postgres_test_session.hpp"
 #include "provider/postgres_test_support.hpp"
 #include "provider/validation/validation_helpers.hpp"
@@ -179,16 +179,13 @@ TEST(PostgresConnectionLoss, IdleConnectionsKilledByTheServerAreReplacedWithoutA
   EXPECT_EQ(must(provider.read("after"), "read").size(), 1u);
 }
 
-/// Keeps the lines the process logs through spdlog's default logger (where the store logs).
-class DefaultLoggerCapture {
+/// Keeps the lines duroxide's loggers write (the store logs to the duroxide::provider target).
+class ProviderLogCapture {
  public:
-  DefaultLoggerCapture() : sink_(std::make_shared<Sink>()) { spdlog::default_logger()->sinks().push_back(sink_); }
-  ~DefaultLoggerCapture() {
-    auto& sinks = spdlog::default_logger()->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-  }
-  DefaultLoggerCapture(const DefaultLoggerCapture&) = delete;
-  DefaultLoggerCapture& operator=(const DefaultLoggerCapture&) = delete;
+  ProviderLogCapture() : sink_(std::make_shared<Sink>()) { logging::add_sink_for_tests(sink_); }
+  ~ProviderLogCapture() { logging::remove_sink_for_tests(sink_); }
+  ProviderLogCapture(const ProviderLogCapture&) = delete;
+  ProviderLogCapture& operator=(const ProviderLogCapture&) = delete;
   bool logged(const std::function<bool(spdlog::level::level_enum, const std::string&)>& predicate) {
     return sink_->any(predicate);
   }
@@ -216,7 +213,7 @@ class DefaultLoggerCapture {
 
 TEST(PostgresConnectionLoss, LostListenerIsLoggedAndFetchesStillSeeOtherProcessesWork) {
   SchemaGuard guard(pg_test::random_schema("dxt"));
-  DefaultLoggerCapture logs;
+  ProviderLogCapture logs;
   StoreUnderTest listening(guard.schema);
   StoreUnderTest other_process(guard.schema);
 

@@ -3,9 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/log_format.hpp"
+#include "logging/log_format.hpp"
 
-namespace duroxide::runtime {
+namespace duroxide::logging {
 namespace {
 
 TEST(UnitLogFormat, SplitsTextFromKeyValueFields) {
@@ -47,4 +47,4 @@ TEST(UnitLogFormat, FieldsNeverOverwriteFixedMembersAndBadUtf8IsReplaced) {
 }
 
 }  // namespace
-}  // namespace duroxide::runtime
+}  // namespace duroxide::logging

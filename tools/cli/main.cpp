@@ -12,8 +12,8 @@
 #include <string>
 
 #include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
+#include <duroxide/logging.hpp>
 
 #include "cli_error.hpp"
 #include "commands.hpp"
@@ -24,14 +24,14 @@ namespace {
 
 using namespace duroxide::cli;
 
-/// The library logs through spdlog's default logger, which writes to stdout: stdout must carry
-/// only the command's output (one JSON document with --json), so its warnings and errors go to
-/// stderr and its informational lines (e.g. the client's "deleted instance ...") are dropped.
+/// stdout carries only the command's output (one JSON document with --json): duroxide's log lines
+/// go to stderr, warnings and errors only (docs/cli.md, "Output"); DUROXIDE_LOG can raise that.
 void route_library_logs_to_stderr() {
-  auto logger = spdlog::stderr_logger_mt("duroxide-cli");
-  logger->set_pattern("duroxide: %l: %v");
-  logger->set_level(spdlog::level::warn);
-  spdlog::set_default_logger(std::move(logger));
+  duroxide::ObservabilityConfig config;
+  config.log_format = duroxide::LogFormat::Compact;
+  config.log_level = "warn";
+  config.log_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  duroxide::configure_logging(config);
 }
 
 /// The deepest command the parse got to ("duroxide instances list": `app` then `instances`, `list`).

@@ -6,7 +6,8 @@
 #include <charconv>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
+
+#include "logging/loggers.hpp"
 
 namespace duroxide::pg {
 
@@ -25,7 +26,7 @@ void append_quoted(std::string& out, std::string_view value) {
 /// as the FATAL "terminating connection due to administrator command" before it hangs up: into
 /// our log, not onto stderr, which is libpq's default.
 void log_server_notice(void* /*unused*/, const char* message) {
-  spdlog::warn("postgres: server says: {}", without_trailing_space(message != nullptr ? message : ""));
+  logging::provider().warn("postgres: server says: {}", without_trailing_space(message != nullptr ? message : ""));
 }
 
 }  // namespace

@@ -2,11 +2,11 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <duroxide/constants.hpp>
 #include <duroxide/wire.hpp>
 
+#include "logging/loggers.hpp"
 #include "providers/input_validation.hpp"
 #include "providers/postgres/pg_ops.hpp"
 
@@ -168,7 +168,7 @@ ProviderResult<Outcome> build_item(PostgresProvider::Store& s, const std::string
                                  text,
                                  fmt::format("orchestrator_queue row {} of instance '{}' {}", id, instance, *problem)};
       DUROXIDE_PG_TRY_ASSIGN(letter, pg_detail::record_dead_letter(s, kFetchOrch, raw));
-      spdlog::error("postgres: {}; kept as dead letter {}", raw.error, letter);
+      logging::provider().error("postgres: {}; kept as dead letter {}", raw.error, letter);
       item.corrupt_rows.push_back(CorruptRow{letter, raw.error});
     } else {
       if (!std::holds_alternative<work_items::QueueMessage>(*message)) only_queue_messages = false;
@@ -186,7 +186,7 @@ ProviderResult<Outcome> build_item(PostgresProvider::Store& s, const std::string
       item.corrupt_rows.push_back(
           CorruptRow{std::nullopt, fmt::format("instances row of '{}' names current execution {}, which does not exist",
                                                instance, item.execution_id)});
-      spdlog::error("postgres: {}", item.corrupt_rows.back().error);
+      logging::provider().error("postgres: {}", item.corrupt_rows.back().error);
     }
     const auto known_last = known != nullptr ? known->last_event_id(instance, item.execution_id) : 0;
     std::uint64_t continues_from = 0;
@@ -220,8 +220,8 @@ ProviderResult<Outcome> build_item(PostgresProvider::Store& s, const std::string
         item.execution_id = kInitialExecutionId;
       } else if (start == item.messages.end()) {
         if (only_queue_messages) {
-          spdlog::warn("postgres: dropping {} queue message(s) for instance '{}', which was never started",
-                       item.messages.size(), instance);
+          logging::provider().warn("postgres: dropping {} queue message(s) for instance '{}', which was never started",
+                                   item.messages.size(), instance);
         }
         // Events enqueued before the instance ever started are dropped; anything else stays queued
         // untouched and must not keep other instances from being served (quirk Q1 in docs/storage.md).

@@ -7,10 +7,10 @@
 #include <random>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <duroxide/constants.hpp>
 
+#include "logging/loggers.hpp"
 #include "providers/postgres/pg_schema.hpp"
 #include "providers/postgres/pg_url.hpp"
 
@@ -130,7 +130,7 @@ void PostgresProvider::Store::listen_loop() {
       if (!conn) {
         listener_up = false;
         if (!warned) {
-          spdlog::warn(
+          logging::provider().warn(
               "postgres: LISTEN connection for schema '{}' is down; fetches re-poll every {} ms until it is "
               "back",
               schema, options.fallback_poll_interval.count());
@@ -139,7 +139,7 @@ void PostgresProvider::Store::listen_loop() {
         pause(std::chrono::milliseconds(500));
         continue;
       }
-      if (warned) spdlog::info("postgres: LISTEN connection for schema '{}' is back", schema);
+      if (warned) logging::provider().info("postgres: LISTEN connection for schema '{}' is back", schema);
       warned = false;
       listener_up = true;
       // After a reconnect anything may have happened while we were not listening; the first
@@ -152,7 +152,7 @@ void PostgresProvider::Store::listen_loop() {
     if (ready < 0) continue;
     if (PQconsumeInput(conn->handle()) == 0 || !conn->healthy()) {
       const std::string why = pg::first_line(PQerrorMessage(conn->handle()));
-      spdlog::warn(
+      logging::provider().warn(
           "postgres: LISTEN connection for schema '{}' lost ({}); fetches re-poll every {} ms while it "
           "reconnects",
           schema, why, options.fallback_poll_interval.count());

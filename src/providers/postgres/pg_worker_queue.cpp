@@ -1,9 +1,9 @@
 // PostgresProvider: the worker queue and session leases.
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <duroxide/wire.hpp>
 
+#include "logging/loggers.hpp"
 #include "providers/input_validation.hpp"
 #include "providers/postgres/pg_ops.hpp"
 
@@ -79,11 +79,12 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(PostgresProvider::
       raw.error = fmt::format("worker_queue row {}: {}", id, *problem);
       DUROXIDE_PG_TRY_ASSIGN(letter, pg_detail::record_dead_letter(s, kFetchWork, raw));
       if (!raw.instance_id || !raw.execution_id || !raw.activity_id) {
-        spdlog::error("postgres: {}; it names no activity, kept as dead letter {} and removed", raw.error, letter);
+        logging::provider().error("postgres: {}; it names no activity, kept as dead letter {} and removed", raw.error,
+                                  letter);
         DUROXIDE_PG_TRY(pg_detail::call(s, kFetchWork, "DELETE FROM worker_queue WHERE id = $1::bigint", {num(id)}));
         continue;
       }
-      spdlog::error("postgres: {}; kept as dead letter {}", raw.error, letter);
+      logging::provider().error("postgres: {}; kept as dead letter {}", raw.error, letter);
       item =
           WorkItem(work_items::ActivityExecute{*raw.instance_id, static_cast<std::uint64_t>(*raw.execution_id),
                                                static_cast<std::uint64_t>(*raw.activity_id), "", "", session_id, tag});

@@ -9,7 +9,6 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 // Early return of a failed ProviderResult<void>.
 #define DUROXIDE_SQLITE_TRY(expr)                                   \
@@ -17,6 +16,8 @@
     if (auto sqlite_try_result = (expr); !sqlite_try_result)        \
       return std::unexpected(std::move(sqlite_try_result.error())); \
   } while (0)
+
+#include "logging/loggers.hpp"
 
 namespace duroxide::sqlite {
 
@@ -267,11 +268,11 @@ void Database::checkpoint_if_short_of_space() {
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   ++checkpoints_after_full_;
   if (rc == SQLITE_OK) {
-    spdlog::warn("sqlite: store is full; checkpointed the WAL into the database and truncated it");
+    logging::provider().warn("sqlite: store is full; checkpointed the WAL into the database and truncated it");
   } else {
     // Readers in other processes kept part of the WAL: the next full write tries again.
-    spdlog::warn("sqlite: store is full; WAL checkpoint incomplete ({} of {} frames): {}", copied_frames, wal_frames,
-                 sqlite3_errstr(rc));
+    logging::provider().warn("sqlite: store is full; WAL checkpoint incomplete ({} of {} frames): {}", copied_frames,
+                             wal_frames, sqlite3_errstr(rc));
   }
 }
 

@@ -4,10 +4,10 @@
 #include <limits>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <duroxide/wire.hpp>
 
+#include "logging/loggers.hpp"
 #include "providers/input_validation.hpp"
 #include "providers/sqlite/sqlite_dead_letters.hpp"
 #include "providers/sqlite/sqlite_history.hpp"
@@ -251,7 +251,7 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
   // Recorded after the batch statement is done with (it is reset on scope exit).
   for (const auto& raw : corrupt_rows) {
     DUROXIDE_TRY_ASSIGN(letter, sqlite_detail::record_dead_letter(s, kFetchOrch, raw));
-    spdlog::error("sqlite: {}; kept as dead letter {}", raw.error, letter);
+    logging::provider().error("sqlite: {}; kept as dead letter {}", raw.error, letter);
     item.corrupt_rows.push_back(CorruptRow{letter, raw.error});
   }
 
@@ -281,7 +281,7 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
       item.corrupt_rows.push_back(
           CorruptRow{std::nullopt, fmt::format("instances row of '{}' names current execution {}, which does not exist",
                                                instance, item.execution_id)});
-      spdlog::error("sqlite: {}", item.corrupt_rows.back().error);
+      logging::provider().error("sqlite: {}", item.corrupt_rows.back().error);
     }
   }
 
@@ -317,8 +317,8 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
       } else if (start == item.messages.end()) {
         if (only_queue_messages) {
           // Events enqueued before the instance ever started are dropped (docs/storage.md).
-          spdlog::warn("sqlite: dropping {} queue message(s) for instance '{}', which was never started",
-                       item.messages.size(), instance);
+          logging::provider().warn("sqlite: dropping {} queue message(s) for instance '{}', which was never started",
+                                   item.messages.size(), instance);
           DUROXIDE_TRY_ASSIGN(drop, s.statement(kFetchOrch, "DELETE FROM orchestrator_queue WHERE lock_token = ?1"));
           drop.bind(1, token);
           DUROXIDE_TRY(drop.run());

@@ -3,10 +3,10 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <duroxide/wire.hpp>
 
+#include "logging/loggers.hpp"
 #include "providers/input_validation.hpp"
 #include "providers/sqlite/sqlite_dead_letters.hpp"
 #include "providers/sqlite/sqlite_history.hpp"
@@ -149,7 +149,8 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::St
       if (!raw.instance_id || !raw.execution_id || !raw.activity_id) {
         // Nobody can be told: the text is kept as a dead letter and the row leaves the queue, so
         // it does not block the work behind it.
-        spdlog::error("sqlite: {}; it names no activity, kept as dead letter {} and removed", raw.error, letter);
+        logging::provider().error("sqlite: {}; it names no activity, kept as dead letter {} and removed", raw.error,
+                                  letter);
         DUROXIDE_TRY_ASSIGN(drop, s.statement(kFetchWork, "DELETE FROM worker_queue WHERE id = ?1"));
         drop.bind(1, id);
         DUROXIDE_TRY(drop.run());
@@ -157,7 +158,7 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::St
       }
       // Its columns still say which activity it was: it is handed out, not to be run, so that the
       // runtime can tell the orchestration (docs/failure-modes-corrupt-rows.md).
-      spdlog::error("sqlite: {}; kept as dead letter {}", raw.error, letter);
+      logging::provider().error("sqlite: {}; kept as dead letter {}", raw.error, letter);
       item =
           WorkItem(work_items::ActivityExecute{*raw.instance_id, static_cast<std::uint64_t>(*raw.execution_id),
                                                static_cast<std::uint64_t>(*raw.activity_id), "", "", session_id, tag});

@@ -1,4 +1,4 @@
-#include "runtime/log_format.hpp"
+#include "logging/log_format.hpp"
 
 #include <ctime>
 
@@ -6,7 +6,7 @@
 #include <spdlog/details/log_msg.h>
 #include <nlohmann/json.hpp>
 
-namespace duroxide::runtime {
+namespace duroxide::logging {
 
 namespace {
 
@@ -85,4 +85,4 @@ std::string json_log_line(std::chrono::system_clock::time_point time, std::strin
 
 std::unique_ptr<spdlog::formatter> make_json_formatter() { return std::make_unique<JsonFormatter>(); }
 
-}  // namespace duroxide::runtime
+}  // namespace duroxide::logging

@@ -13,7 +13,7 @@
 
 #include <spdlog/formatter.h>
 
-namespace duroxide::runtime {
+namespace duroxide::logging {
 
 /// "Text words key=value other=more words" → ("Text words", {{"key","value"},{"other","more words"}}):
 /// a field starts at a word of the form `identifier=`; words that follow belong to its value.
@@ -26,4 +26,4 @@ std::string json_log_line(std::chrono::system_clock::time_point time, std::strin
 /// spdlog formatter writing json_log_line() and a newline.
 std::unique_ptr<spdlog::formatter> make_json_formatter();
 
-}  // namespace duroxide::runtime
+}  // namespace duroxide::logging
