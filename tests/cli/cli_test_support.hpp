@@ -27,11 +27,14 @@
 
 #include <duroxide/duroxide.hpp>
 
+#include "support/temp_dir.hpp"
+
 extern char** environ;
 
 namespace duroxide::cli_test {
 
 using namespace std::chrono_literals;
+using testing::TempDir;
 
 /// Stops a hung test; not a performance bound.
 inline constexpr std::chrono::milliseconds kHangGuard = 120s;
@@ -44,26 +47,6 @@ inline const std::string kTrickyCustomStatus = "step 2 of 3\nnext: ship";
 /// Instance ids that a table must not let break its lines or its columns.
 inline const std::string kWideId = "\u6ce8\u6587-1";  // two East Asian wide characters: 6 columns, 8 bytes
 inline const std::string kOddId = "odd\tid\n1";
-
-/// A temporary directory removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() / fmt::format("duroxide-cli-{}-{}", ::getpid(), counter++);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // ---- the orchestrations of the prepared store ----
 

@@ -25,6 +25,7 @@
 #include <duroxide/postgres_provider.hpp>
 
 #include "provider/postgres_test_support.hpp"
+#include "support/temp_dir.hpp"
 
 namespace duroxide::testing {
 
@@ -42,27 +43,6 @@ inline std::shared_ptr<SqliteProvider> memory_store() {
   if (!store) throw std::runtime_error(store.error().to_string());
   return *store;
 }
-
-/// A temporary directory removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() / fmt::format("duroxide-e2e-{}-{}", ::getpid(), counter++);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::string url(const std::string& name = "store.db") const { return "sqlite:" + (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 inline std::shared_ptr<SqliteProvider> disk_store(const std::string& url) {
   auto store = SqliteProvider::open(url);
