@@ -15,14 +15,15 @@ namespace {
 /// Step N upgrades version N-1 to N; each runs in one transaction.
 std::string step_sql(int version) {
   if (version == 1) {
-    return fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}", kChannelFunction, kDueInFunctions, kStep1Tables,
-                       kStep1Orchestrator, kReleaseOrchestration, kAckOrchestration, kStep1Worker, kWorkerFetch);
+    return fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}", kChannelFunction, kDueInFunctions, kStep1Tables,
+                       kQueueIndexes, kStep1Orchestrator, kReleaseOrchestration, kAckOrchestration, kStep1Worker,
+                       kWorkerFetch);
   }
   if (version == 2) return fmt::format("{}\n{}\n{}", kFetchOrchestration, kStep2FetchTailCompat, kAckWork);
   if (version == 3) return fmt::format("{}\n{}", kReleaseOrchestration, kWorkerFetch);
   if (version == 4) {
-    return fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}", kChannelFunction, kDueInFunctions, kFetchOrchestration,
-                       kAckOrchestration, kWorkerFetch, kAckWork, kStep4QueryCosts);
+    return fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}", kChannelFunction, kDueInFunctions, kFetchOrchestration,
+                       kAckOrchestration, kWorkerFetch, kAckWork, kStep4DropFullIndexes, kQueueIndexes);
   }
   return {};
 }

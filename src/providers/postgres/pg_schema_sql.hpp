@@ -69,8 +69,6 @@ CREATE TABLE IF NOT EXISTS orchestrator_queue (
   created_at BIGINT NOT NULL DEFAULT dx_now_ms());
 CREATE INDEX IF NOT EXISTS idx_orch_due ON orchestrator_queue(visible_at, id);
 CREATE INDEX IF NOT EXISTS idx_orch_instance ON orchestrator_queue(instance_id, id);
--- Partial: only claimed rows are looked up by token (kStep4QueryCosts says why).
-CREATE INDEX IF NOT EXISTS idx_orch_locked ON orchestrator_queue(lock_token) WHERE lock_token IS NOT NULL;
 CREATE TABLE IF NOT EXISTS instance_locks (
   instance_id TEXT PRIMARY KEY, lock_token TEXT NOT NULL, locked_until BIGINT NOT NULL, locked_at BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_locks_token ON instance_locks(lock_token);
@@ -81,12 +79,8 @@ CREATE TABLE IF NOT EXISTS worker_queue (
   instance_id TEXT, execution_id BIGINT, activity_id BIGINT, session_id TEXT, tag TEXT,
   created_at BIGINT NOT NULL DEFAULT dx_now_ms());
 CREATE INDEX IF NOT EXISTS idx_worker_free ON worker_queue(tag, id) WHERE lock_token IS NULL;
-CREATE INDEX IF NOT EXISTS idx_worker_free_id ON worker_queue(id) WHERE lock_token IS NULL;
 CREATE INDEX IF NOT EXISTS idx_worker_locked ON worker_queue(locked_until) WHERE lock_token IS NOT NULL;
--- Partial, like idx_orch_locked: rows are looked up by token and by session, never by their absence.
-CREATE INDEX IF NOT EXISTS idx_worker_token_set ON worker_queue(lock_token) WHERE lock_token IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_worker_identity ON worker_queue(instance_id, execution_id, activity_id);
-CREATE INDEX IF NOT EXISTS idx_worker_session_set ON worker_queue(session_id) WHERE session_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS sessions (
   session_id TEXT PRIMARY KEY, worker_id TEXT NOT NULL, locked_until BIGINT NOT NULL, last_activity_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS kv_store (
@@ -164,7 +158,7 @@ END $$;
 
 /// The orchestration fetch: claims the oldest visible message's instance and returns only the
 /// newest events of its history (delta fetch). Step 2 created it; step 4 re-creates it with the
-/// version filter checked per candidate (kStep4QueryCosts), and a new schema gets this form.
+/// version filter checked per candidate, and a new schema gets this form.
 inline constexpr std::string_view kFetchOrchestration = R"sql(
 CREATE OR REPLACE FUNCTION dx_fetch_orchestration(p_token text, p_lock_ms bigint, p_batch integer, p_exclude text[],
   p_filter boolean, p_lo bigint[], p_hi bigint[], p_history_tail integer)
@@ -273,20 +267,25 @@ LANGUAGE sql SET search_path FROM CURRENT AS $$
 $$;
 )sql";
 
-/// Step 4: what a call costs (docs/storage.md, "What a call costs"). The channel function and the
-/// fetches and acks come in their newest forms (above). Indexes by lock token and by session hold
-/// only rows that have one, so a query for rows without (`lock_token IS NULL`, `session_id IS
+/// Indexes of step 4 (docs/storage.md, "What a call costs"), created by step 1 after the tables and
+/// by step 4 after dropping the full indexes they replace. Indexes by lock token and by session
+/// hold only rows that have one, so a query for rows without (`lock_token IS NULL`, `session_id IS
 /// NULL`) cannot be served by reading every such row through them, as the planner chose with stale
 /// statistics: a terminal ack deleting its unclaimed timers read every unclaimed message, and the
 /// worker fetch sorted every free row. Free worker rows get an index in id order.
-inline constexpr std::string_view kStep4QueryCosts = R"sql(
-DROP INDEX IF EXISTS idx_orch_lock;
+inline constexpr std::string_view kQueueIndexes = R"sql(
 CREATE INDEX IF NOT EXISTS idx_orch_locked ON orchestrator_queue(lock_token) WHERE lock_token IS NOT NULL;
-DROP INDEX IF EXISTS idx_worker_token;
-CREATE INDEX IF NOT EXISTS idx_worker_token_set ON worker_queue(lock_token) WHERE lock_token IS NOT NULL;
-DROP INDEX IF EXISTS idx_worker_session;
-CREATE INDEX IF NOT EXISTS idx_worker_session_set ON worker_queue(session_id) WHERE session_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_worker_free_id ON worker_queue(id) WHERE lock_token IS NULL;
+CREATE INDEX IF NOT EXISTS idx_worker_token_set ON worker_queue(lock_token) WHERE lock_token IS NOT NULL;
+CREATE INDEX IF NOT EXISTS idx_worker_session_set ON worker_queue(session_id) WHERE session_id IS NOT NULL;
+)sql";
+
+/// Step 4: the full indexes that kQueueIndexes replaces. The channel function, the fetches and the
+/// acks come in their newest forms (above).
+inline constexpr std::string_view kStep4DropFullIndexes = R"sql(
+DROP INDEX IF EXISTS idx_orch_lock;
+DROP INDEX IF EXISTS idx_worker_token;
+DROP INDEX IF EXISTS idx_worker_session;
 )sql";
 
 }  // namespace duroxide::pg
