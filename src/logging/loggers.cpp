@@ -1,7 +1,5 @@
 #include "logging/loggers.hpp"
 
-#include <duroxide/logging.hpp>
-
 #include <array>
 #include <cstdlib>
 #include <mutex>
@@ -76,15 +74,6 @@ spdlog::logger& logger(Target target) {
 
 }  // namespace
 
-bool configure(const ObservabilityConfig& config) {
-  bool configured = false;
-  std::call_once(g_once, [&] {
-    set_up(config);
-    configured = true;
-  });
-  return configured;
-}
-
 spdlog::logger& runtime() { return logger(kRuntime); }
 spdlog::logger& orchestration() { return logger(kOrchestration); }
 spdlog::logger& activity() { return logger(kActivity); }
@@ -103,6 +92,13 @@ void remove_sink_for_tests(const std::shared_ptr<spdlog::sinks::sink>& sink) {
 
 namespace duroxide {
 
-bool configure_logging(const ObservabilityConfig& config) { return logging::configure(config); }
+bool configure_logging(const ObservabilityConfig& config) {
+  bool configured = false;
+  std::call_once(logging::g_once, [&] {
+    logging::set_up(config);
+    configured = true;
+  });
+  return configured;
+}
 
 }  // namespace duroxide

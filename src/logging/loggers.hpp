@@ -1,7 +1,7 @@
 #pragma once
 // duroxide's loggers (docs/runtime-features.md, "Logs"): one spdlog logger per target, named after
 // duroxide's targets and sharing one sink: stderr, or ObservabilityConfig::log_sink. Set up once per
-// process, by the first runtime or configure_logging(); every layer logs through them, never
+// process, by the first Runtime::start or configure_logging(); every layer logs through them, never
 // through spdlog's default logger, which belongs to the application.
 //
 // Default filter: warn for the library's own targets (runtime, provider, client),
@@ -13,12 +13,9 @@
 #include <spdlog/logger.h>
 #include <spdlog/sinks/sink.h>
 
-#include <duroxide/runtime_options.hpp>
+#include <duroxide/logging.hpp>
 
 namespace duroxide::logging {
-
-/// Sets the loggers up with `config` unless they already are. True when this call set them up.
-bool configure(const ObservabilityConfig& config);
 
 spdlog::logger& runtime();        ///< target duroxide::runtime
 spdlog::logger& orchestration();  ///< target duroxide::orchestration (user traces)

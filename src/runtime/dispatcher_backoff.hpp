@@ -9,7 +9,7 @@
 
 #include <duroxide/provider_types.hpp>
 
-#include "runtime/observability.hpp"
+#include "logging/loggers.hpp"
 #include "runtime/runtime_state.hpp"
 
 namespace duroxide::runtime {
@@ -51,7 +51,7 @@ FetchTriage triage_fetch(Runtime::State& state, const ProviderResult<std::option
   if (!fetched) {
     ++state.metrics.provider_errors;
     const auto delay = fetch_error_backoff(fetched.error(), consecutive_errors);
-    runtime_log().warn("{} failed ({} ms backoff): {}", operation, delay.count(), fetched.error().to_string());
+    logging::runtime().warn("{} failed ({} ms backoff): {}", operation, delay.count(), fetched.error().to_string());
     state.sleep_for(delay);
     return FetchTriage::Retry;
   }

@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 
-#include "runtime/observability.hpp"
+#include "logging/loggers.hpp"
 
 namespace duroxide::runtime {
 
 void HealthTracker::record_error(std::string_view where, std::string_view what) {
-  runtime_log().error("runtime caught an exception in {} and carried on: {}", where, what);
+  logging::runtime().error("runtime caught an exception in {} and carried on: {}", where, what);
   std::lock_guard lock(mutex_);
   ++errors_;
   last_error_ = fmt::format("{}: {}", where, what);

@@ -9,9 +9,9 @@
 
 #include <duroxide/constants.hpp>
 
+#include "logging/loggers.hpp"
 #include "runtime/dispatcher_backoff.hpp"
 #include "runtime/last_resort.hpp"
-#include "runtime/observability.hpp"
 #include "runtime/runtime_state.hpp"
 #include "runtime/turn_planner.hpp"
 
@@ -35,7 +35,8 @@ ParentLookup parent_execution(Provider& store, const std::string& parent, std::u
                               const std::string& child) {
   auto history = store.read(parent);
   if (!history) {
-    runtime_log().warn("cannot read parent {} of finished child {}: {}", parent, child, history.error().to_string());
+    logging::runtime().warn("cannot read parent {} of finished child {}: {}", parent, child,
+                            history.error().to_string());
     return ParentLookup{std::nullopt, history.error()};
   }
   for (const auto& event : *history) {
@@ -45,17 +46,17 @@ ParentLookup parent_execution(Provider& store, const std::string& parent, std::u
       return ParentLookup{event.execution_id, std::nullopt};
     }
   }
-  runtime_log().warn("child {} finished but parent {} no longer waits for it (event {}); notification dropped", child,
-                     parent, parent_id);
+  logging::runtime().warn("child {} finished but parent {} no longer waits for it (event {}); notification dropped",
+                          child, parent, parent_id);
   return ParentLookup{};
 }
 
 void log_trace(const TraceRecord& record) {
   const auto level = spdlog::level::from_str(record.level);
-  orchestration_log().log(level == spdlog::level::off ? spdlog::level::trace : level,
-                          "{} instance_id={} execution_id={} orchestration_name={} orchestration_version={}",
-                          record.message, record.instance_id, record.execution_id, record.orchestration_name,
-                          record.orchestration_version);
+  logging::orchestration().log(level == spdlog::level::off ? spdlog::level::trace : level,
+                               "{} instance_id={} execution_id={} orchestration_name={} orchestration_version={}",
+                               record.message, record.instance_id, record.execution_id, record.orchestration_name,
+                               record.orchestration_version);
 }
 
 /// Whether the store holds every event of `ack`'s history delta (same execution, id and kind).
@@ -90,8 +91,8 @@ ProviderResult<void> ack_with_retries(State& state, const std::string& token, co
   }
   if (!result && reply_may_have_been_lost && result.error().kind == ProviderErrorKind::LockLost &&
       delta_is_stored(*state.store, ack)) {
-    runtime_log().info("ack of orchestration turn committed although its reply was lost instance_id={}",
-                       ack.history_delta.front().instance_id);
+    logging::runtime().info("ack of orchestration turn committed although its reply was lost instance_id={}",
+                            ack.history_delta.front().instance_id);
     return {};
   }
   return result;
@@ -116,7 +117,7 @@ OutcomeEffects outcome_effects(const TurnPlan& plan, const std::string& instance
   const auto log = [&effects]<class... Args>(spdlog::level::level_enum level, fmt::format_string<Args...> format,
                                              Args&&... args) {
     effects.log_level = level;
-    if (runtime_log().should_log(level)) effects.log_line = fmt::format(format, std::forward<Args>(args)...);
+    if (logging::runtime().should_log(level)) effects.log_line = fmt::format(format, std::forward<Args>(args)...);
   };
   const std::string failure = plan.failure ? plan.failure->display_message() : std::string();
   switch (plan.outcome) {
@@ -235,13 +236,13 @@ std::chrono::milliseconds uncommittable_backoff(std::uint32_t attempt_count) {
 /// back with a growing delay (attempts counted) instead of spinning on it.
 void give_up_for_now(State& state, const LockedOrchestrationItem& locked, const std::string& why) {
   const auto delay = uncommittable_backoff(locked.attempt_count);
-  runtime_log().error(
+  logging::runtime().error(
       "orchestration instance cannot be committed, not even as failed; retrying later instance_id={} "
       "attempt_count={} retry_in_ms={}: {}",
       locked.item.instance, locked.attempt_count, delay.count(), why);
   ++state.metrics.orch_uncommittable_turns;
   if (auto abandoned = state.store->abandon_orchestration_item(locked.lock_token, delay, false); !abandoned) {
-    runtime_log().warn("abandon failed instance_id={}: {}", locked.item.instance, abandoned.error().to_string());
+    logging::runtime().warn("abandon failed instance_id={}: {}", locked.item.instance, abandoned.error().to_string());
   }
 }
 
@@ -279,8 +280,8 @@ void commit_last_resort(State& state, const LockedOrchestrationItem& locked, con
       return;
     }
     if (lookup.read_error) {
-      runtime_log().error("failing instance_id={} without notifying its parent {}, which cannot be read: {}", instance,
-                          parent->instance, lookup.read_error->to_string());
+      logging::runtime().error("failing instance_id={} without notifying its parent {}, which cannot be read: {}",
+                               instance, parent->instance, lookup.read_error->to_string());
     } else if (lookup.waiting_execution) {
       notification = work_items::SubOrchFailed{parent->instance, *lookup.waiting_execution, parent->scheduling_event_id,
                                                error.to_infrastructure_error()};
@@ -289,7 +290,7 @@ void commit_last_resort(State& state, const LockedOrchestrationItem& locked, con
   const auto& token = locked.lock_token;
   auto first = commit_failure(state, plan, token, last_resort_ack(locked, plan, error, notification));
   if (first) return;
-  runtime_log().warn("infrastructure-failure ack failed instance_id={}: {}", instance, first.error().to_string());
+  logging::runtime().warn("infrastructure-failure ack failed instance_id={}: {}", instance, first.error().to_string());
   std::optional<ProviderError> last_error = first.error();
   if (first.error().is_retryable()) {
     (void)state.store->abandon_orchestration_item(token, 50ms, true);
@@ -298,8 +299,8 @@ void commit_last_resort(State& state, const LockedOrchestrationItem& locked, con
   if (auto trimmed = trimmed_last_resort_ack(locked, plan, error, first.error(), notification)) {
     auto second = commit_failure(state, plan, token, *trimmed);
     if (second) return;
-    runtime_log().warn("infrastructure-failure ack without the input failed instance_id={}: {}", instance,
-                       second.error().to_string());
+    logging::runtime().warn("infrastructure-failure ack without the input failed instance_id={}: {}", instance,
+                            second.error().to_string());
     if (second.error().is_retryable()) {
       (void)state.store->abandon_orchestration_item(token, 50ms, true);
       return;
@@ -348,20 +349,21 @@ void process_item(State& state, const LockedOrchestrationItem& locked, const std
   update_history_cache(state, locked, plan.outcome);
   if (plan.outcome == TurnOutcome::Abandoned) {
     renewal.release();
-    runtime_log().warn("abandoning orchestration batch instance_id={} attempt_count={} delay_ms={}: {}", instance,
-                       locked.attempt_count, plan.abandon_delay.count(), plan.reason);
+    logging::runtime().warn("abandoning orchestration batch instance_id={} attempt_count={} delay_ms={}: {}", instance,
+                            locked.attempt_count, plan.abandon_delay.count(), plan.reason);
     if (auto abandoned =
             state.store->abandon_orchestration_item(token, plan.abandon_delay, plan.abandon_ignores_attempt);
         !abandoned) {
-      runtime_log().warn("abandon failed instance_id={}: {}", instance, abandoned.error().to_string());
+      logging::runtime().warn("abandon failed instance_id={}: {}", instance, abandoned.error().to_string());
     }
     return;
   }
   if (plan.outcome == TurnOutcome::Dropped) {
-    runtime_log().warn("dropping {} message(s) instance_id={}: {}", locked.item.messages.size(), instance, plan.reason);
+    logging::runtime().warn("dropping {} message(s) instance_id={}: {}", locked.item.messages.size(), instance,
+                            plan.reason);
   }
   if (plan.outcome == TurnOutcome::Poisoned && !plan.reason.empty()) {
-    runtime_log().error("poisoning instance_id={}: {}", instance, plan.reason);
+    logging::runtime().error("poisoning instance_id={}: {}", instance, plan.reason);
   }
 
   if (!plan.ack.worker_items.empty()) {
@@ -375,7 +377,7 @@ void process_item(State& state, const LockedOrchestrationItem& locked, const std
   auto acked = ack_with_retries(state, token, plan.ack);
   if (acked) {
     renewal.release();
-    if (effects.log_level != spdlog::level::off) runtime_log().log(effects.log_level, "{}", effects.log_line);
+    if (effects.log_level != spdlog::level::off) logging::runtime().log(effects.log_level, "{}", effects.log_line);
     report_turn(state, plan, effects, locked);
     return;
   }
@@ -384,7 +386,7 @@ void process_item(State& state, const LockedOrchestrationItem& locked, const std
 
   // The turn could not be committed.
   ++state.metrics.orch_infrastructure_errors;
-  runtime_log().warn("ack of orchestration turn failed instance_id={}: {}", instance, acked.error().to_string());
+  logging::runtime().warn("ack of orchestration turn failed instance_id={}: {}", instance, acked.error().to_string());
   if (acked.error().is_retryable()) {
     // The store's trouble, not the batch's: it does not count towards poisoning.
     renewal.release();
@@ -418,7 +420,7 @@ void run_orchestration_slot(const std::shared_ptr<State>& state_ptr, std::size_t
     if (!state.history_cache->complete(locked.item)) {
       // The cached copy is gone or no longer the store's history (deleted and written anew): hand
       // the batch back untouched; the next fetch, with nothing cached, ships the whole history.
-      runtime_log().debug("history cache miss instance_id={}; fetching the whole history", locked.item.instance);
+      logging::runtime().debug("history cache miss instance_id={}; fetching the whole history", locked.item.instance);
       (void)state.store->abandon_orchestration_item(locked.lock_token, std::nullopt, true);
       continue;
     }

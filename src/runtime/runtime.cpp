@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "logging/loggers.hpp"
 #include "runtime/guarded_metrics_sink.hpp"
-#include "runtime/observability.hpp"
 #include "runtime/runtime_state.hpp"
 
 namespace duroxide {
@@ -77,7 +77,7 @@ void spawn(const std::shared_ptr<Runtime::State>& state, std::string name, std::
   state->health.thread_started();
   state->threads.emplace_back([state, name = std::move(name), body = std::move(body)] {
     if (!run_guarded(state->health, name, body)) {
-      runtime_log().error("runtime thread {} stopped by an exception", name);
+      logging::runtime().error("runtime thread {} stopped by an exception", name);
     }
     state->health.thread_stopped();
     std::lock_guard lock(state->threads_mutex);
@@ -94,14 +94,14 @@ void add_session_chores(const std::shared_ptr<Runtime::State>& state) {
     if (auto s = weak.lock()) {
       auto renewed = s->store->renew_session_lock(s->session_owners, s->options.session_lock_timeout,
                                                   s->options.session_idle_timeout);
-      if (!renewed) runtime_log().warn("session heartbeat failed: {}", renewed.error().to_string());
+      if (!renewed) logging::runtime().warn("session heartbeat failed: {}", renewed.error().to_string());
     }
     return true;
   });
   state->renewer.add(options.session_cleanup_interval, [weak] {
     if (auto s = weak.lock()) {
       auto cleaned = s->store->cleanup_orphaned_sessions(s->options.session_idle_timeout);
-      if (!cleaned) runtime_log().warn("session cleanup failed: {}", cleaned.error().to_string());
+      if (!cleaned) logging::runtime().warn("session cleanup failed: {}", cleaned.error().to_string());
     }
     return true;
   });
@@ -141,7 +141,7 @@ std::shared_ptr<Runtime> Runtime::start(std::shared_ptr<Provider> store, Activit
                                         OrchestrationRegistry orchestrations, RuntimeOptions options) {
   if (!store) throw std::invalid_argument("Runtime::start: store is null");
   if (auto valid = options.validate(); !valid) throw std::invalid_argument("Runtime::start: " + valid.error());
-  runtime::init_logging(options.observability);
+  (void)configure_logging(options.observability);
 
   auto state = std::make_shared<State>();
   state->store = store;
@@ -152,11 +152,10 @@ std::shared_ptr<Runtime> Runtime::start(std::shared_ptr<Provider> store, Activit
   state->filter.ranges = {state->options.replay_versions()};
   state->history_cache = std::make_unique<runtime::HistoryCache>(state->options.history_cache_max_events);
   const auto& opts = state->options;
-  runtime::runtime_log().info("duroxide runtime starting version={} provider={} provider_version={}",
-                              DUROXIDE_VERSION_STRING, store->name(), store->version());
-  runtime::runtime_log().info("capability filter configured supported_range=>={}, <={}",
-                              state->filter.ranges.front().min.to_string(),
-                              state->filter.ranges.front().max.to_string());
+  logging::runtime().info("duroxide runtime starting version={} provider={} provider_version={}",
+                          DUROXIDE_VERSION_STRING, store->name(), store->version());
+  logging::runtime().info("capability filter configured supported_range=>={}, <={}",
+                          state->filter.ranges.front().min.to_string(), state->filter.ranges.front().max.to_string());
 
   const bool run_workers = opts.worker_tag_filter.kind() != TagFilter::Kind::None;
   for (std::size_t slot = 0; run_workers && slot < opts.worker_concurrency; ++slot) {
@@ -234,7 +233,7 @@ void Runtime::shutdown(std::chrono::milliseconds timeout) {
     // Past the deadline the slots stop waiting for their activities (which keep running on their
     // own threads, results dropped, locks left to expire). Every runtime thread then returns
     // promptly and is joined: none may outlive shutdown and touch a destroyed store or static.
-    runtime::runtime_log().warn("runtime shutdown deadline passed; abandoning the work still in progress");
+    logging::runtime().warn("runtime shutdown deadline passed; abandoning the work still in progress");
     state.abandon.request_stop();
     runtime::wait_for_threads(state, std::chrono::steady_clock::time_point::max());
   }
@@ -242,7 +241,7 @@ void Runtime::shutdown(std::chrono::milliseconds timeout) {
   state.threads.clear();
   // Activities that overstayed a cancellation grace period may still run: give them what is left.
   if (!state.activity_threads->wait_until_zero(deadline)) {
-    runtime::runtime_log().warn(
+    logging::runtime().warn(
         "activities still running after shutdown (they ignore their stop token); "
         "Runtime::wait_for_activity_threads waits for them");
   }

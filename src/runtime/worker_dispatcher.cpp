@@ -14,9 +14,9 @@
 #include <duroxide/utf8.hpp>
 #include <duroxide/wire.hpp>
 
+#include "logging/loggers.hpp"
 #include "runtime/activity_thread.hpp"
 #include "runtime/dispatcher_backoff.hpp"
-#include "runtime/observability.hpp"
 #include "runtime/runtime_state.hpp"
 
 namespace duroxide::runtime {
@@ -65,7 +65,7 @@ void ack_or_abandon(State& state, const std::string& token, const WorkItem& comp
   if (auto acked = state.store->ack_work_item(token, completion); !acked) {
     ++state.metrics.activity_infra_errors;
     state.telemetry->activity_infrastructure_error(activity_name);
-    runtime_log().warn("ack of {} failed, abandoning: {}", what, acked.error().to_string());
+    logging::runtime().warn("ack of {} failed, abandoning: {}", what, acked.error().to_string());
     abandon_after_failed_ack(state, token, acked.error());
   }
 }
@@ -77,8 +77,8 @@ void poison_activity(State& state, const LockedWorkItem& locked, const work_item
                     serialize_work_item(locked.item)};
   ++state.metrics.activity_poison;
   state.telemetry->activity_poisoned();
-  runtime_log().warn("Activity poisoned instance_id={} activity_name={} activity_id={} attempt_count={}",
-                     activity.instance, activity.name, activity.id, locked.attempt_count);
+  logging::runtime().warn("Activity poisoned instance_id={} activity_name={} activity_id={} attempt_count={}",
+                          activity.instance, activity.name, activity.id, locked.attempt_count);
   ack_or_abandon(state, locked.lock_token,
                  work_items::ActivityFailed{activity.instance, activity.execution_id, activity.id, details},
                  "poisoned activity", activity.name);
@@ -93,8 +93,8 @@ void fail_corrupt_activity(State& state, const LockedWorkItem& locked, const wor
   ErrorDetails details = ErrorDetails::activity_failed("activity could not run: " + locked.corrupt->error);
   ++state.metrics.activity_infra_errors;
   state.telemetry->activity_infrastructure_error(activity.name);
-  runtime_log().error("corrupt activity row delivered as ActivityFailed instance_id={} activity_id={} error={}",
-                      activity.instance, activity.id, locked.corrupt->error);
+  logging::runtime().error("corrupt activity row delivered as ActivityFailed instance_id={} activity_id={} error={}",
+                           activity.instance, activity.id, locked.corrupt->error);
   ack_or_abandon(state, locked.lock_token,
                  work_items::ActivityFailed{activity.instance, activity.execution_id, activity.id, details},
                  "corrupt activity", activity.name);
@@ -109,7 +109,7 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
   if (!handler) {
     const auto delay =
         std::chrono::duration_cast<std::chrono::milliseconds>(options.unregistered_backoff.delay(locked.attempt_count));
-    runtime_log().warn(
+    logging::runtime().warn(
         "activity '{}' is not registered; abandoning with backoff attempt_count={} max_attempts={} "
         "backoff_ms={}",
         activity.name, locked.attempt_count, options.max_attempts, delay.count());
@@ -127,7 +127,8 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
         return store->renew_work_item_lock(token, timeout).has_value();
       },
       [cancel, token] {
-        runtime_log().info("activity lock lost (orchestration ended or lock expired); cancelling lock_token={}", token);
+        logging::runtime().info("activity lock lost (orchestration ended or lock expired); cancelling lock_token={}",
+                                token);
         cancel->request_stop();
       });
 
@@ -143,19 +144,19 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
                              activity.tag};
   auto run = std::make_shared<ActivityRun>();
   const auto started_at = Clock::now();
-  runtime_log().debug("Activity started instance_id={} activity_name={} activity_id={} worker_id={}", activity.instance,
-                      activity.name, activity.id, worker_id);
+  logging::runtime().debug("Activity started instance_id={} activity_name={} activity_id={} worker_id={}",
+                           activity.instance, activity.name, activity.id, worker_id);
   worker.run(
       [run, fn = handler->handler, info, input = activity.input, stop = cancel->get_token(), store = state.store] {
         ActivityContext context(
             info, stop,
             [](const ActivityContext::Info& i, const ActivityTraceRecord& record) {
               const auto level = spdlog::level::from_str(record.level);
-              activity_log().log(level,
-                                 "{} instance_id={} execution_id={} orchestration_name={} activity_name={} "
-                                 "activity_id={} worker_id={}",
-                                 record.message, i.instance_id, i.execution_id, i.orchestration_name, i.activity_name,
-                                 i.activity_id, i.worker_id);
+              logging::activity().log(level,
+                                      "{} instance_id={} execution_id={} orchestration_name={} activity_name={} "
+                                      "activity_id={} worker_id={}",
+                                      record.message, i.instance_id, i.execution_id, i.orchestration_name,
+                                      i.activity_name, i.activity_id, i.worker_id);
             },
             store);
         Result<std::string> result = Err("activity did not finish");
@@ -187,7 +188,7 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
   const auto abandon_token = state.abandon.get_token();
   if (!finished && !state.stop.stop_requested()) {
     // The orchestration no longer wants this result: give the activity its grace period.
-    runtime_log().info(
+    logging::runtime().info(
         "Orchestration terminated, waiting for activity grace period instance_id={} "
         "activity_name={} grace_ms={}",
         activity.instance, activity.name, options.activity_cancellation_grace_period.count());
@@ -211,7 +212,7 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
   if (!finished && state.stop.stop_requested() && !joined) {
     // Abandoned at shutdown's deadline while still running: leave the row locked; the lock
     // expires and the next runtime runs it again.
-    runtime_log().warn(
+    logging::runtime().warn(
         "activity still running at shutdown deadline; its lock will expire instance_id={} "
         "activity_name={}",
         activity.instance, activity.name);
@@ -244,8 +245,8 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
   }
   const auto duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at).count();
   if (run->result) {
-    runtime_log().debug("Activity completed instance_id={} activity_name={} duration_ms={} result_size={}",
-                        activity.instance, activity.name, duration_ms, run->result->size());
+    logging::runtime().debug("Activity completed instance_id={} activity_name={} duration_ms={} result_size={}",
+                             activity.instance, activity.name, duration_ms, run->result->size());
     ++state.metrics.activity_success;  // before the ack: whoever sees its effect sees the count
     auto acked = state.store->ack_work_item(
         token, work_items::ActivityCompleted{activity.instance, activity.execution_id, activity.id, *run->result});
@@ -256,13 +257,13 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
     --state.metrics.activity_success;
     ++state.metrics.activity_infra_errors;
     state.telemetry->activity_infrastructure_error(activity.name);
-    runtime_log().warn("ack of completed activity failed instance_id={} activity_name={}: {}", activity.instance,
-                       activity.name, acked.error().to_string());
+    logging::runtime().warn("ack of completed activity failed instance_id={} activity_name={}: {}", activity.instance,
+                            activity.name, acked.error().to_string());
     abandon_after_failed_ack(state, token, acked.error());
     return;
   }
-  runtime_log().warn("Activity failed (application error) instance_id={} activity_name={} duration_ms={} error={}",
-                     activity.instance, activity.name, duration_ms, run->result.error());
+  logging::runtime().warn("Activity failed (application error) instance_id={} activity_name={} duration_ms={} error={}",
+                          activity.instance, activity.name, duration_ms, run->result.error());
   ++state.metrics.activity_app_errors;
   auto acked = state.store->ack_work_item(
       token, work_items::ActivityFailed{activity.instance, activity.execution_id, activity.id,
@@ -274,8 +275,8 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
   --state.metrics.activity_app_errors;
   ++state.metrics.activity_infra_errors;
   state.telemetry->activity_infrastructure_error(activity.name);
-  runtime_log().warn("ack of failed activity failed instance_id={} activity_name={}: {}", activity.instance,
-                     activity.name, acked.error().to_string());
+  logging::runtime().warn("ack of failed activity failed instance_id={} activity_name={}: {}", activity.instance,
+                          activity.name, acked.error().to_string());
   abandon_after_failed_ack(state, token, acked.error());
 }
 
@@ -305,7 +306,7 @@ void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) 
     const LockedWorkItem& locked = **fetched;
     const auto* activity = std::get_if<work_items::ActivityExecute>(&locked.item);
     if (activity == nullptr) {
-      runtime_log().error("worker queue delivered a {} item; abandoning it", work_item_type_name(locked.item));
+      logging::runtime().error("worker queue delivered a {} item; abandoning it", work_item_type_name(locked.item));
       (void)state.store->abandon_work_item(locked.lock_token, std::nullopt, false);
       continue;
     }
@@ -318,7 +319,8 @@ void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) 
       if (state.sessions.acquire(*session_id) > options.max_sessions_per_runtime) {
         // Another slot claimed a session meanwhile: give this one back untouched.
         state.sessions.release(*session_id);
-        runtime_log().debug("session capacity exceeded after fetch session_id={} worker_id={}", *session_id, worker_id);
+        logging::runtime().debug("session capacity exceeded after fetch session_id={} worker_id={}", *session_id,
+                                 worker_id);
         (void)state.store->abandon_work_item(locked.lock_token, 100ms, true);
         continue;
       }

@@ -11,7 +11,7 @@
 
 #include <duroxide/sqlite_provider.hpp>
 
-#include "runtime/observability.hpp"
+#include "logging/loggers.hpp"
 #include "support/e2e_support.hpp"
 #include "support/fault_injection.hpp"
 #include "support/log_capture.hpp"
@@ -162,10 +162,10 @@ std::int64_t query_int(Provider& store, const std::string& sql, const std::strin
 /// Captures every log line from now on; the runtime target at info while the object lives.
 class LogCapture {
  public:
-  LogCapture() : sink_(attach_capture_sink()), saved_(runtime::runtime_log().level()) {
-    runtime::runtime_log().set_level(spdlog::level::info);
+  LogCapture() : sink_(attach_capture_sink()), saved_(logging::runtime().level()) {
+    logging::runtime().set_level(spdlog::level::info);
   }
-  ~LogCapture() { runtime::runtime_log().set_level(saved_); }
+  ~LogCapture() { logging::runtime().set_level(saved_); }
   LogCapture(const LogCapture&) = delete;
   LogCapture& operator=(const LogCapture&) = delete;
   CaptureSink& sink() { return *sink_; }

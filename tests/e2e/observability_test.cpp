@@ -12,7 +12,7 @@
 #include <duroxide/logging.hpp>
 #include <duroxide/sqlite_provider.hpp>
 
-#include "runtime/observability.hpp"
+#include "logging/loggers.hpp"
 #include "runtime/telemetry.hpp"
 #include "support/e2e_support.hpp"
 #include "support/fault_injection.hpp"
@@ -28,8 +28,8 @@ using namespace std::chrono_literals;
 /// Captures every log line of this process from now on, user traces down to debug.
 std::shared_ptr<CaptureSink> capture_logs() {
   auto sink = attach_capture_sink();
-  runtime::orchestration_log().set_level(spdlog::level::debug);
-  runtime::activity_log().set_level(spdlog::level::debug);
+  logging::orchestration().set_level(spdlog::level::debug);
+  logging::activity().set_level(spdlog::level::debug);
   return sink;
 }
 

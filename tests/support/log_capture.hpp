@@ -10,7 +10,7 @@
 
 #include <spdlog/sinks/base_sink.h>
 
-#include "runtime/observability.hpp"
+#include "logging/loggers.hpp"
 
 namespace duroxide::testing {
 
@@ -56,7 +56,7 @@ class CaptureSink : public spdlog::sinks::base_sink<std::mutex> {
 /// A sink attached to every logger of the process from now on (sinks cannot be detached).
 inline std::shared_ptr<CaptureSink> attach_capture_sink() {
   auto sink = std::make_shared<CaptureSink>();
-  runtime::add_log_sink_for_tests(sink);
+  logging::add_sink_for_tests(sink);
   return sink;
 }
 
