@@ -147,6 +147,9 @@ class Client {
   ClientResult<std::vector<std::string>> list_instances_by_status(ExecutionStatus status) const;
   /// duroxide's form: "Running", "Completed", "Failed" or "ContinuedAsNew" (any other word: none).
   ClientResult<std::vector<std::string>> list_instances_by_status(const std::string& status) const;
+  /// One page of instances, newest first, filtered by status, name and creation time; pass the
+  /// page's `next_cursor` in the next query for the page after it (docs/storage.md, "Listing instances").
+  ClientResult<InstancePage> list_instances_page(const InstanceQuery& query) const;
   ClientResult<InstanceInfo> get_instance_info(const std::string& instance) const;
   ClientResult<ExecutionInfo> get_execution_info(const std::string& instance, std::uint64_t execution_id) const;
   ClientResult<std::vector<std::uint64_t>> list_executions(const std::string& instance) const;

@@ -88,6 +88,7 @@ class PostgresProvider final : public Provider, public ProviderAdmin {
   ProviderResult<PruneResult> prune_executions(const std::string& instance, const PruneOptions& options) override;
   ProviderResult<PruneResult> prune_executions_bulk(const InstanceFilter& filter, const PruneOptions& options) override;
   ProviderResult<std::vector<DeadLetter>> list_dead_letters() override;
+  ProviderResult<InstancePage> list_instances_page(const InstanceQuery& query) override;
 
   /// Private state (src/providers/postgres/pg_store.hpp); public so the store's translation units
   /// and its tests can reach it, opaque to users.

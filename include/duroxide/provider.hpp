@@ -176,6 +176,11 @@ class ProviderAdmin {
                                                             const PruneOptions& options) = 0;
   /// Every dead letter (raw text of a corrupt queue row), oldest first.
   virtual ProviderResult<std::vector<DeadLetter>> list_dead_letters() = 0;
+  /// One page of instances matching `query`, newest first (docs/storage.md, "Listing instances").
+  /// A limit outside 1..kMaxInstancePageLimit or a cursor this store did not write: permanent
+  /// InvalidInput. The stores of this library read only the page from an index; the default, for
+  /// other providers, reads every instance's info.
+  virtual ProviderResult<InstancePage> list_instances_page(const InstanceQuery& query);
 
   // Composites.
 

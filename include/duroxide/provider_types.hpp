@@ -241,6 +241,31 @@ struct InstanceInfo {
   bool operator==(const InstanceInfo&) const = default;
 };
 
+/// One page request of ProviderAdmin::list_instances_page (docs/storage.md, "Listing instances").
+/// Every filter is optional; they combine with AND. Instances come newest first (creation time,
+/// then instance id, both descending).
+struct InstanceQuery {
+  std::optional<ExecutionStatus> status;          ///< the current execution's status
+  std::optional<std::string> orchestration_name;  ///< exact name
+  std::optional<std::uint64_t> created_from_ms;   ///< created at or after (ms since the epoch)
+  std::optional<std::uint64_t> created_until_ms;  ///< created before (ms since the epoch)
+  /// Where the previous page ended (its `next_cursor`); nothing for the first page. A cursor only
+  /// means something with the filters of the query that returned it.
+  std::optional<std::string> cursor;
+  std::size_t limit = 50;  ///< rows per page, 1 to kMaxInstancePageLimit
+  bool operator==(const InstanceQuery&) const = default;
+};
+
+/// The largest `InstanceQuery::limit`: a page is read in one statement and held in memory.
+inline constexpr std::size_t kMaxInstancePageLimit = 1000;
+
+/// One page of instances and where the next one starts.
+struct InstancePage {
+  std::vector<InstanceInfo> instances;     ///< newest first
+  std::optional<std::string> next_cursor;  ///< nothing when this page is the last
+  bool operator==(const InstancePage&) const = default;
+};
+
 struct ExecutionInfo {
   std::uint64_t execution_id = 0;
   std::optional<ExecutionStatus> status;  ///< nothing for a status text this library does not know

@@ -104,6 +104,7 @@ class SqliteProvider final : public Provider, public ProviderAdmin {
   ProviderResult<PruneResult> prune_executions(const std::string& instance, const PruneOptions& options) override;
   ProviderResult<PruneResult> prune_executions_bulk(const InstanceFilter& filter, const PruneOptions& options) override;
   ProviderResult<std::vector<DeadLetter>> list_dead_letters() override;
+  ProviderResult<InstancePage> list_instances_page(const InstanceQuery& query) override;
 
   /// Private state (src/providers/sqlite/sqlite_store.hpp); public so the store's translation units
   /// and its tests can reach it, opaque to users.

@@ -283,6 +283,13 @@ ClientResult<std::vector<std::string>> Client::list_instances_by_status(const st
   }
   return list_instances_by_status(*known);
 }
+ClientResult<InstancePage> Client::list_instances_page(const InstanceQuery& query) const {
+  if (auto valid = require_utf8("list_instances_page", {{"orchestration name", query.orchestration_name.value_or("")},
+                                                        {"cursor", query.cursor.value_or("")}});
+      !valid)
+    return std::unexpected(std::move(valid.error()));
+  DUROXIDE_ADMIN_CALL(list_instances_page(query));
+}
 ClientResult<InstanceInfo> Client::get_instance_info(const std::string& instance) const {
   if (auto valid = require_utf8("get_instance_info", {{"instance id", instance}}); !valid)
     return std::unexpected(std::move(valid.error()));

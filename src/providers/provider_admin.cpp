@@ -1,10 +1,14 @@
 // Default composites of ProviderAdmin, built from its primitives (docs/storage.md).
+#include <algorithm>
 #include <deque>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
 #include <duroxide/provider.hpp>
+
+#include "providers/instance_page.hpp"
 
 namespace duroxide {
 
@@ -44,6 +48,37 @@ ProviderResult<DeleteInstanceResult> ProviderAdmin::delete_instance(const std::s
   auto tree = get_instance_tree(instance);
   if (!tree) return std::unexpected(tree.error());
   return delete_instances_atomic(tree->all_ids, force);
+}
+
+ProviderResult<InstancePage> ProviderAdmin::list_instances_page(const InstanceQuery& query) {
+  constexpr std::string_view op = "list_instances_page";
+  auto cursor = providers::check_instance_query(op, query);
+  if (!cursor) return std::unexpected(cursor.error());
+  // A provider without its own form: every instance's info, filtered and ordered here.
+  auto ids = query.status ? list_instances_by_status(*query.status) : list_instances();
+  if (!ids) return std::unexpected(ids.error());
+  std::vector<InstanceInfo> rows;
+  for (const auto& id : *ids) {
+    auto info = get_instance_info(id);
+    if (!info) {
+      if (info.error().kind == ProviderErrorKind::NotFound) continue;  // deleted since it was listed
+      return std::unexpected(info.error());
+    }
+    if (query.status && info->status != query.status) continue;
+    if (query.orchestration_name && info->orchestration_name != *query.orchestration_name) continue;
+    if (query.created_from_ms && info->created_at_ms < *query.created_from_ms) continue;
+    if (query.created_until_ms && info->created_at_ms >= *query.created_until_ms) continue;
+    if (*cursor && std::tie(info->created_at_ms, info->instance_id) >=
+                       std::tie((*cursor)->created_at_ms, (*cursor)->instance_id)) {
+      continue;
+    }
+    rows.push_back(std::move(*info));
+  }
+  std::sort(rows.begin(), rows.end(), [](const InstanceInfo& a, const InstanceInfo& b) {
+    return std::tie(a.created_at_ms, a.instance_id) > std::tie(b.created_at_ms, b.instance_id);
+  });
+  if (rows.size() > query.limit + 1) rows.resize(query.limit + 1);
+  return providers::cut_instance_page(std::move(rows), query.limit);
 }
 
 }  // namespace duroxide

@@ -30,6 +30,11 @@ TEST_F(CliUsage, ParseErrorsAndBadValuesExit2) {
   fails(2, "not '1\\x1b[2J'", {"instances", "list", "--limit", "1\x1b[2J"});  // what was typed, escaped
   fails(2, "--limit", {"instances", "list", "--limit", "0"});
   fails(2, "--status", {"instances", "list", "--status", "Sleeping"});
+  fails(2, "--limit must be at most 1000, not 1001", {"instances", "list", "--limit", "1001"});
+  fails(2, "cursor is not one this store wrote", {"instances", "list", "--cursor", "no-such-cursor"});
+  fails(2, "--created-from must be milliseconds since the epoch or a UTC time",
+        {"instances", "list", "--created-from", "yesterday"});
+  fails(2, "not '2026-02-30'", {"instances", "list", "--created-until", "2026-02-30"});  // no such day
   fails(2, "--keep-last", {"prune", "counter-1"});
   fails(2, "--keep-last", {"prune", "counter-1", "--keep-last", "0"});
   fails(2, "--timeout", {"wait", "done-1", "--timeout", "-1"});

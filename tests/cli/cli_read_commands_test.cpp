@@ -118,6 +118,48 @@ TEST_F(CliList, FiltersOnStatusNameAndLimit) {
   EXPECT_EQ(ok({"instances", "list", "--name", "NoSuchOrchestration"}).out, "no instances\n");
 }
 
+TEST_F(CliList, PagesFollowTheirCursorUntilEveryInstanceIsListedOnce) {
+  std::vector<std::string> seen;
+  std::vector<std::string> args = {"instances", "list", "--limit", "3", "--json"};
+  for (int pages = 1;; ++pages) {
+    ASSERT_LE(pages, 4) << "10 instances in pages of 3";
+    const auto doc = parse_json(ok(args));
+    const auto& rows = doc.at("instances");
+    for (const auto& row : rows) seen.push_back(row.at("instance_id").get<std::string>());
+    if (doc.at("next_cursor").is_null()) {
+      EXPECT_EQ(pages, 4);
+      break;
+    }
+    EXPECT_EQ(rows.size(), 3u);
+    args = {"instances", "list", "--limit", "3", "--json", "--cursor", doc.at("next_cursor").get<std::string>()};
+  }
+  EXPECT_EQ(seen.size(), all_instances().size()) << "no instance twice";
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), all_instances());
+  // --all follows the cursors itself; the human form says where the next page starts.
+  const auto everything = parse_json(ok({"instances", "list", "--all", "--json"}));
+  EXPECT_EQ(ids_of(ok({"instances", "list", "--all", "--json"})), all_instances());
+  EXPECT_TRUE(everything.at("next_cursor").is_null());
+  const auto human = ok({"instances", "list", "--limit", "2"});
+  const auto lines = lines_of(human.out);
+  ASSERT_EQ(lines.size(), 4u) << human.out;  // header, two rows, the hint
+  EXPECT_TRUE(lines[3].starts_with("more: --cursor '")) << lines[3];
+}
+
+TEST_F(CliList, FiltersOnCreationTime) {
+  EXPECT_EQ(ids_of(ok({"instances", "list", "--created-from", "0", "--json"})), all_instances());
+  EXPECT_EQ(ids_of(ok({"instances", "list", "--created-from", "2020-01-01", "--json"})), all_instances());
+  EXPECT_TRUE(ids_of(ok({"instances", "list", "--created-from", "2999-01-01T00:00:00Z", "--json"})).empty());
+  EXPECT_TRUE(ids_of(ok({"instances", "list", "--created-until", "1970-01-02T00:00:00.000Z", "--json"})).empty());
+  // The bounds are the instance's own creation time, as the tool prints it: [from, until).
+  const auto done = by_id(parse_json(ok({"instances", "list", "--json"})).at("instances")).at("done-1");
+  const auto created = std::to_string(done.at("created_at_ms").get<std::uint64_t>());
+  const auto created_plus_one = std::to_string(done.at("created_at_ms").get<std::uint64_t>() + 1);
+  EXPECT_TRUE(
+      ids_of(ok({"instances", "list", "--created-from", created, "--created-until", created_plus_one, "--json"}))
+          .contains("done-1"));
+  EXPECT_FALSE(ids_of(ok({"instances", "list", "--created-until", created, "--json"})).contains("done-1"));
+}
+
 using CliShow = CliFixture;
 
 TEST_F(CliShow, CompletedInstanceHuman) {

@@ -299,14 +299,16 @@ class CliFixture : public ::testing::Test {
   const std::filesystem::path& scratch() const { return dir_.path(); }
 
   /// `duroxide --store URL args...`
-  CliRun cli(std::initializer_list<std::string> args) const {
+  CliRun cli(const std::vector<std::string>& args) const {
     std::vector<std::string> all{"--store", url()};
     all.insert(all.end(), args.begin(), args.end());
     return run_cli(scratch(), all);
   }
+  CliRun cli(std::initializer_list<std::string> args) const { return cli(std::vector<std::string>(args)); }
 
   /// Runs a command that must succeed with nothing on stderr; returns the run.
-  CliRun ok(std::initializer_list<std::string> args) const {
+  CliRun ok(std::initializer_list<std::string> args) const { return ok(std::vector<std::string>(args)); }
+  CliRun ok(const std::vector<std::string>& args) const {
     auto run = cli(args);
     EXPECT_EQ(run.exit_code, 0) << describe(run);
     EXPECT_EQ(run.err, "") << describe(run);

@@ -213,6 +213,12 @@ INSERT INTO worker_queue (work_item, visible_at, created_at) VALUES ('{}', 1, 1)
   EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'worker_queue'"), 2);
   EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'status:Running'"), 1);
   EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'status:Completed'"), 1);
+  // Version 5: the current execution's status on the instance, and the listing indexes.
+  EXPECT_EQ(value("SELECT count(*) FROM instances WHERE instance_id = 'done' AND status = 'Completed'"), 1);
+  EXPECT_EQ(value("SELECT count(*) FROM instances WHERE instance_id = 'run' AND status = 'Running'"), 1);
+  EXPECT_EQ(value("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('idx_instances_created', "
+                  "'idx_instances_status', 'idx_instances_name', 'idx_instances_name_status')"),
+            4);
   EXPECT_EQ(value("SELECT count(*) FROM store_counters WHERE name = 'status:ContinuedAsNew'"), 0)
       << "only current executions count";
   // The triggers run from now on.
@@ -221,7 +227,7 @@ INSERT INTO worker_queue (work_item, visible_at, created_at) VALUES ('{}', 1, 1)
   std::filesystem::remove_all(dir);
 }
 
-INSTANTIATE_TEST_SUITE_P(FromEachOlderVersion, ProviderSqliteMigration, ::testing::Values(1, 2));
+INSTANTIATE_TEST_SUITE_P(FromEachOlderVersion, ProviderSqliteMigration, ::testing::Values(1, 2, 3, 4));
 
 TEST(ProviderSqliteSetup, OpenFailsClearlyForUnwritablePath) {
   auto db = Database::open_file("/nonexistent-dir-duroxide/x/store.db");

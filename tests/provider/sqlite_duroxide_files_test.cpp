@@ -187,8 +187,43 @@ TEST(ProviderSqliteDuroxideFiles, FileLaidOutByDuroxideOpensReadsAndKeepsDuroxid
   EXPECT_EQ(item.item.history.size(), 2u);
   ASSERT_EQ(item.item.messages.size(), 1u);
 
-  // Our migration left duroxide's tables as duroxide wrote them: its own columns and defaults.
-  EXPECT_EQ(RawFile(file.path()).text("SELECT sql FROM sqlite_schema WHERE name = 'instances'"), instances_sql);
+  // Our migrations kept duroxide's columns and defaults as duroxide wrote them; the one column
+  // they add is the listing's status (docs/storage.md, "Listing instances").
+  auto with_status = instances_sql;
+  with_status.insert(with_status.rfind(')'), ", status TEXT");
+  EXPECT_EQ(RawFile(file.path()).text("SELECT sql FROM sqlite_schema WHERE name = 'instances'"), with_status);
+}
+
+TEST(ProviderSqliteDuroxideFiles, InstancesWithTextCreationTimesPageInTimeOrder) {
+  TempFile file("paging");
+  {
+    RawFile raw(file.path());
+    raw.exec(kLayout);
+    for (int i = 0; i < 5; ++i) {
+      const auto id = fmt::format("inst-{}", i);
+      raw.start_instance(id, "Flow", "1.0.0", "1", "30");
+      raw.exec(fmt::format("UPDATE instances SET created_at = '2026-12-03 05:24:0{}' WHERE instance_id = '{}'", i, id));
+    }
+    EXPECT_EQ(raw.text("SELECT typeof(created_at) FROM instances LIMIT 1"), "text");
+  }
+  auto provider = open_url(file.url());
+  // duroxide inserts another one later: its table's default writes the time as text again.
+  RawFile(file.path()).start_instance("later", "Flow", "1.0.0", "1", "30");
+  std::vector<std::string> listed;
+  InstanceQuery query;
+  query.limit = 2;
+  for (;;) {
+    const auto page = must(provider->list_instances_page(query), "page");
+    for (const auto& row : page.instances) {
+      EXPECT_GT(row.created_at_ms, 0u) << row.instance_id;
+      listed.push_back(row.instance_id);
+    }
+    if (!page.next_cursor) break;
+    query.cursor = page.next_cursor;
+  }
+  EXPECT_EQ(listed, (std::vector<std::string>{"later", "inst-4", "inst-3", "inst-2", "inst-1", "inst-0"}));
+  EXPECT_EQ(must(provider->get_instance_info("inst-0"), "info").created_at_ms,
+            static_cast<std::uint64_t>(kSample - 2000));
 }
 
 }  // namespace

@@ -19,7 +19,11 @@ namespace {
 struct ListOptions {
   std::string status;
   std::string name;
-  std::uint64_t limit = 0;  // 0: no limit
+  std::string created_from;
+  std::string created_until;
+  std::string cursor;
+  std::uint64_t limit = 50;
+  bool all = false;
   bool json = false;
 };
 
@@ -32,38 +36,56 @@ std::string status_text(const std::optional<ExecutionStatus>& status) {
   return status ? std::string(to_string(*status)) : std::string("unknown");
 }
 
-/// The instances to list, newest first, filtered here over the existing listing calls (the
-/// store-side paginated listing is planned, docs/cli.md): info is read only until `limit` match.
-std::vector<InstanceInfo> list_instances(const Client& client, const ListOptions& options) {
-  std::vector<std::string> ids;
-  if (options.status.empty()) {
-    ids = require(client.list_all_instances(), "listing instances");
-  } else {
-    const auto status = parse_execution_status(options.status);
-    if (!status) throw CliError(ExitCode::Usage, fmt::format("unknown status {}", quote_id(options.status)));
-    ids = require(client.list_instances_by_status(*status), "listing instances");
+/// A time given on the command line: milliseconds since the epoch, or a UTC time as the tool
+/// prints them (2026-12-04T19:00:00Z, fractions of a second and the time of day optional).
+std::uint64_t time_option(const std::string& option, const std::string& text) {
+  if (auto ms = parse_time_ms(text)) return *ms;
+  throw CliError(ExitCode::Usage,
+                 fmt::format("{} must be milliseconds since the epoch or a UTC time like 2026-12-04T19:00:00Z, not {}",
+                             option, quote_id(text)));
+}
+
+/// The store's query for the options (docs/cli.md): one page, or with --all every page.
+InstanceQuery list_query(const ListOptions& options) {
+  InstanceQuery query;
+  if (!options.status.empty()) {
+    query.status = parse_execution_status(options.status);
+    if (!query.status) throw CliError(ExitCode::Usage, fmt::format("unknown status {}", quote_id(options.status)));
   }
-  std::vector<InstanceInfo> rows;
-  for (const auto& id : ids) {
-    if (options.limit != 0 && rows.size() >= options.limit) break;
-    auto info = client.get_instance_info(id);
-    if (!info && info.error().kind == ClientError::Kind::Provider && info.error().provider &&
-        info.error().provider->is(ProviderErrorKind::NotFound)) {
-      continue;  // deleted since it was listed
-    }
-    auto row = require(std::move(info), fmt::format("reading instance {}", quote_id(id)));
-    if (!options.name.empty() && row.orchestration_name != options.name) continue;
-    rows.push_back(std::move(row));
+  if (!options.name.empty()) query.orchestration_name = options.name;
+  if (!options.created_from.empty()) query.created_from_ms = time_option("--created-from", options.created_from);
+  if (!options.created_until.empty()) query.created_until_ms = time_option("--created-until", options.created_until);
+  if (!options.cursor.empty()) query.cursor = options.cursor;
+  query.limit = options.all ? kMaxInstancePageLimit : static_cast<std::size_t>(options.limit);
+  if (query.limit > kMaxInstancePageLimit) {
+    throw CliError(ExitCode::Usage,
+                   fmt::format("--limit must be at most {}, not {}", kMaxInstancePageLimit, options.limit));
   }
-  return rows;
+  return query;
+}
+
+/// The rows to print and, unless --all read them all, where the next page starts.
+InstancePage list_instances(const Client& client, const ListOptions& options) {
+  auto query = list_query(options);
+  auto page = require(client.list_instances_page(query), "listing instances");
+  while (options.all && page.next_cursor) {
+    query.cursor = page.next_cursor;
+    auto next = require(client.list_instances_page(query), "listing instances");
+    page.instances.insert(page.instances.end(), std::make_move_iterator(next.instances.begin()),
+                          std::make_move_iterator(next.instances.end()));
+    page.next_cursor = std::move(next.next_cursor);
+  }
+  return page;
 }
 
 ExitCode run_list(CommandContext& context, const ListOptions& options) {
-  const auto rows = list_instances(context.client, options);
+  const auto page = list_instances(context.client, options);
+  const auto& rows = page.instances;
   if (options.json) {
     Json instances = Json::array();
     for (const auto& row : rows) instances.push_back(instance_info_json(row));
-    print_json(context.out, Json{{"instances", std::move(instances)}});
+    print_json(context.out, Json{{"instances", std::move(instances)},
+                                 {"next_cursor", page.next_cursor ? Json(*page.next_cursor) : Json(nullptr)}});
     return ExitCode::Ok;
   }
   if (rows.empty()) {
@@ -77,6 +99,7 @@ ExitCode run_list(CommandContext& context, const ListOptions& options) {
                    format_time_ms(row.updated_at_ms), row.parent_instance_id.value_or("")});
   }
   table.print(context.out);
+  if (page.next_cursor) context.out << "more: --cursor " << quote_id(*page.next_cursor) << '\n';
   return ExitCode::Ok;
 }
 
@@ -166,7 +189,13 @@ void add_instance_commands(CLI::App& app, Dispatch& dispatch) {
   list->add_option("--status", list_options->status, "Only instances whose current execution has this status")
       ->transform(CLI::IsMember({"Running", "Completed", "Failed", "ContinuedAsNew"}, CLI::ignore_case));
   list->add_option("--name", list_options->name, "Only instances of this orchestration name");
-  list->add_option("--limit", list_options->limit, "At most this many instances")->check(positive_integer());
+  list->add_option("--created-from", list_options->created_from,
+                   "Only instances created at or after this time (ms since the epoch, or 2026-12-04T19:00:00Z)");
+  list->add_option("--created-until", list_options->created_until, "Only instances created before this time");
+  list->add_option("--limit", list_options->limit, "Instances per page (default 50, at most 1000)")
+      ->check(positive_integer());
+  list->add_option("--cursor", list_options->cursor, "Start where an earlier page ended (its next cursor)");
+  list->add_flag("--all", list_options->all, "Every matching instance, page after page");
   add_json_flag(list, list_options->json);
   dispatch.on(list, [list_options](CommandContext& context) { return run_list(context, *list_options); });
 

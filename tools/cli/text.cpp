@@ -139,6 +139,57 @@ std::string format_time_ms(std::uint64_t ms) {
                      utc.tm_hour, utc.tm_min, utc.tm_sec, ms % 1000);
 }
 
+std::optional<std::uint64_t> parse_time_ms(std::string_view text) {
+  auto digits = [&](std::size_t at, std::size_t count) -> std::optional<int> {
+    if (at + count > text.size()) return std::nullopt;
+    int value = 0;
+    for (std::size_t i = at; i < at + count; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      value = value * 10 + (text[i] - '0');
+    }
+    return value;
+  };
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos) {
+    if (text.size() > 15) return std::nullopt;  // beyond year 33,000: a typo, not a time
+    std::uint64_t ms = 0;
+    for (const char c : text) ms = ms * 10 + static_cast<std::uint64_t>(c - '0');
+    return ms;
+  }
+  std::tm utc{};
+  const auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
+  if (!year || !month || !day || text.size() < 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  if (*year < 1970 || *month < 1 || *month > 12 || *day < 1 || *day > 31) return std::nullopt;
+  utc.tm_year = *year - 1900;
+  utc.tm_mon = *month - 1;
+  utc.tm_mday = *day;
+  std::size_t at = 10;
+  std::uint64_t fraction_ms = 0;
+  if (at < text.size() && text[at] == 'T') {
+    const auto hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
+    if (!hour || !minute || !second || text.size() < 19 || text[13] != ':' || text[16] != ':') return std::nullopt;
+    if (*hour > 23 || *minute > 59 || *second > 59) return std::nullopt;
+    utc.tm_hour = *hour;
+    utc.tm_min = *minute;
+    utc.tm_sec = *second;
+    at = 19;
+    if (at < text.size() && text[at] == '.') {
+      std::size_t places = 0;
+      for (++at; at < text.size() && text[at] >= '0' && text[at] <= '9'; ++at, ++places) {
+        if (places < 3) fraction_ms = fraction_ms * 10 + static_cast<std::uint64_t>(text[at] - '0');
+      }
+      if (places == 0) return std::nullopt;
+      for (; places < 3; ++places) fraction_ms *= 10;
+    }
+  }
+  if (at < text.size() && text[at] == 'Z') ++at;
+  if (at != text.size()) return std::nullopt;
+  const std::time_t seconds = timegm(&utc);
+  // timegm normalises impossible dates (February 30th becomes March 2nd): refuse those.
+  std::tm check{};
+  if (seconds < 0 || gmtime_r(&seconds, &check) == nullptr || check.tm_mday != *day) return std::nullopt;
+  return static_cast<std::uint64_t>(seconds) * 1000 + fraction_ms;
+}
+
 std::string one_line(std::string_view text) {
   std::string out;
   out.reserve(text.size());

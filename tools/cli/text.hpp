@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,11 @@ std::size_t display_width(std::string_view text);
 
 /// Milliseconds since the Unix epoch as ISO 8601 UTC, e.g. "2026-12-03T16:08:01.123Z"; 0 as "-".
 std::string format_time_ms(std::uint64_t ms);
+
+/// The inverse for times typed on the command line: digits are milliseconds since the epoch; else
+/// a UTC date "YYYY-MM-DD", optionally with "THH:MM:SS", fractions of a second and a final "Z".
+/// Nothing for any other text.
+std::optional<std::uint64_t> parse_time_ms(std::string_view text);
 
 /// `text` on one line: line breaks and tabs become single spaces (for other libraries' error messages).
 std::string one_line(std::string_view text);

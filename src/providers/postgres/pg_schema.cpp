@@ -25,6 +25,7 @@ std::string step_sql(int version) {
     return fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}", kChannelFunction, kDueInFunctions, kFetchOrchestration,
                        kAckOrchestration, kWorkerFetch, kAckWork, kStep4DropFullIndexes, kQueueIndexes);
   }
+  if (version == 5) return std::string(kStep5InstanceStatus);
   return {};
 }
 

@@ -288,4 +288,49 @@ DROP INDEX IF EXISTS idx_worker_token;
 DROP INDEX IF EXISTS idx_worker_session;
 )sql";
 
+/// Step 5: listing that scales (docs/storage.md, "Listing instances"). Each instance carries
+/// its current execution's status, kept by triggers, and four indexes serve a page filtered by
+/// status, by name, by both or by neither, newest first, as one index range from the cursor on. The
+/// instance trigger runs only when the current execution changes (its WHEN clause), not on every
+/// ack's update of the instance row.
+inline constexpr std::string_view kStep5InstanceStatus = R"sql(
+ALTER TABLE instances ADD COLUMN IF NOT EXISTS status TEXT;
+UPDATE instances i SET status = e.status FROM executions e
+ WHERE e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id;
+CREATE INDEX IF NOT EXISTS idx_instances_created ON instances(created_at, instance_id);
+CREATE INDEX IF NOT EXISTS idx_instances_status ON instances(status, created_at, instance_id);
+CREATE INDEX IF NOT EXISTS idx_instances_name ON instances(orchestration_name, created_at, instance_id);
+CREATE INDEX IF NOT EXISTS idx_instances_name_status ON instances(orchestration_name, status, created_at, instance_id);
+CREATE OR REPLACE FUNCTION dx_status_from_execution() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    UPDATE instances SET status = NULL
+     WHERE instance_id = OLD.instance_id AND current_execution_id = OLD.execution_id;
+  ELSE
+    UPDATE instances SET status = NEW.status
+     WHERE instance_id = NEW.instance_id AND current_execution_id = NEW.execution_id
+       AND status IS DISTINCT FROM NEW.status;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION dx_status_of_current_execution() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  NEW.status := (SELECT e.status FROM executions e
+                  WHERE e.instance_id = NEW.instance_id AND e.execution_id = NEW.current_execution_id);
+  RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS instance_status_from_execution ON executions;
+CREATE TRIGGER instance_status_from_execution AFTER INSERT OR DELETE OR UPDATE OF status ON executions
+  FOR EACH ROW EXECUTE FUNCTION dx_status_from_execution();
+DROP TRIGGER IF EXISTS instance_status_on_insert ON instances;
+CREATE TRIGGER instance_status_on_insert BEFORE INSERT ON instances
+  FOR EACH ROW EXECUTE FUNCTION dx_status_of_current_execution();
+DROP TRIGGER IF EXISTS instance_status_on_new_execution ON instances;
+CREATE TRIGGER instance_status_on_new_execution BEFORE UPDATE OF current_execution_id ON instances
+  FOR EACH ROW WHEN (OLD.current_execution_id IS DISTINCT FROM NEW.current_execution_id)
+  EXECUTE FUNCTION dx_status_of_current_execution();
+)sql";
+
 }  // namespace duroxide::pg

@@ -180,7 +180,71 @@ INSERT INTO store_counters (name, value) SELECT 'status:' || e.status, COUNT(*) 
   JOIN executions e ON e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id
   GROUP BY e.status;
 )sql",
+    // 5: listing that scales (docs/storage.md, "Listing instances"). Each instance carries its
+    // current execution's status (the column comes from kColumnAdditions, below), kept by triggers
+    // (so rows duroxide writes get it too), and four
+    // indexes serve a page, filtered by status, by name, by both or by neither, newest first, as one
+    // index range from the cursor on.
+    // A file duroxide created may hold creation times as text (its default is CURRENT_TIMESTAMP):
+    // SQLite orders any text after every integer, so such rows would not page in time order. They
+    // become milliseconds here, and so do the ones duroxide inserts later (its table keeps its text
+    // default), by a trigger. Text that is no time stays as it is (it reads as unknown anyway).
+    R"sql(
+UPDATE instances SET created_at = CAST(round((julianday(created_at) - 2440587.5) * 86400000) AS INTEGER)
+  WHERE typeof(created_at) = 'text' AND julianday(created_at) IS NOT NULL;
+CREATE TRIGGER IF NOT EXISTS instance_created_at_in_ms AFTER INSERT ON instances
+  WHEN typeof(new.created_at) = 'text' AND julianday(new.created_at) IS NOT NULL
+BEGIN
+  UPDATE instances SET created_at = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000) AS INTEGER)
+    WHERE instance_id = new.instance_id;
+END;
+UPDATE instances SET status = (SELECT e.status FROM executions e
+  WHERE e.instance_id = instances.instance_id AND e.execution_id = instances.current_execution_id);
+CREATE INDEX IF NOT EXISTS idx_instances_created ON instances(created_at, instance_id);
+CREATE INDEX IF NOT EXISTS idx_instances_status ON instances(status, created_at, instance_id);
+CREATE INDEX IF NOT EXISTS idx_instances_name ON instances(orchestration_name, created_at, instance_id);
+CREATE INDEX IF NOT EXISTS idx_instances_name_status ON instances(orchestration_name, status, created_at, instance_id);
+CREATE TRIGGER IF NOT EXISTS instance_status_execution_insert AFTER INSERT ON executions BEGIN
+  UPDATE instances SET status = new.status
+    WHERE instance_id = new.instance_id AND current_execution_id = new.execution_id;
+END;
+CREATE TRIGGER IF NOT EXISTS instance_status_execution_update AFTER UPDATE OF status ON executions
+  WHEN old.status IS NOT new.status
+BEGIN
+  UPDATE instances SET status = new.status
+    WHERE instance_id = new.instance_id AND current_execution_id = new.execution_id;
+END;
+CREATE TRIGGER IF NOT EXISTS instance_status_execution_delete AFTER DELETE ON executions BEGIN
+  UPDATE instances SET status = NULL
+    WHERE instance_id = old.instance_id AND current_execution_id = old.execution_id;
+END;
+CREATE TRIGGER IF NOT EXISTS instance_status_insert AFTER INSERT ON instances
+  WHEN EXISTS (SELECT 1 FROM executions WHERE instance_id = new.instance_id AND execution_id = new.current_execution_id)
+BEGIN
+  UPDATE instances SET status = (SELECT status FROM executions
+    WHERE instance_id = new.instance_id AND execution_id = new.current_execution_id)
+    WHERE instance_id = new.instance_id;
+END;
+CREATE TRIGGER IF NOT EXISTS instance_status_current AFTER UPDATE OF current_execution_id ON instances
+  WHEN old.current_execution_id IS NOT new.current_execution_id
+BEGIN
+  UPDATE instances SET status = (SELECT status FROM executions
+    WHERE instance_id = new.instance_id AND execution_id = new.current_execution_id)
+    WHERE instance_id = new.instance_id;
+END;
+)sql",
 };
+
+/// Columns a step adds before its SQL runs. SQLite has no ADD COLUMN IF NOT EXISTS, and a step
+/// must be safe to run again (a file whose version was set back, two processes racing), so the
+/// migration adds each only when the table lacks it.
+struct ColumnAddition {
+  int step;  ///< the version the step upgrades to
+  std::string_view table;
+  std::string_view column;
+  std::string_view type;
+};
+constexpr std::array<ColumnAddition, 1> kColumnAdditions = {{{5, "instances", "status", "TEXT"}}};
 
 /// How long a statement waits for another connection's lock before failing with BUSY.
 constexpr int kBusyTimeoutMs = 60000;
@@ -415,8 +479,22 @@ ProviderResult<void> Database::migrate() {
     if (!locked) {
       applied = std::unexpected(locked.error());
     } else if (*locked == *stored) {
-      applied = exec("migrate", fmt::format("{} PRAGMA user_version = {};",
-                                            kMigrations[static_cast<std::size_t>(*stored)], *stored + 1));
+      for (const auto& addition : kColumnAdditions) {
+        if (!applied || addition.step != *stored + 1) continue;
+        auto present =
+            query_int("migrate", fmt::format("SELECT COUNT(*) FROM pragma_table_info('{}') WHERE name = '{}'",
+                                             addition.table, addition.column));
+        if (!present) {
+          applied = std::unexpected(present.error());
+        } else if (present->value_or(0) == 0) {
+          applied = exec("migrate", fmt::format("ALTER TABLE {} ADD COLUMN {} {};", addition.table, addition.column,
+                                                addition.type));
+        }
+      }
+      if (applied) {
+        applied = exec("migrate", fmt::format("{} PRAGMA user_version = {};",
+                                              kMigrations[static_cast<std::size_t>(*stored)], *stored + 1));
+      }
     }
     if (applied) applied = exec("migrate", "COMMIT");
     if (!applied) {
