@@ -1,9 +1,10 @@
 // Wake-ups of the PostgreSQL store that no other test can see being lost (docs/storage.md, "The
 // PostgreSQL store", "Wake-ups: LISTEN/NOTIFY"): a worker fetch that held a row and let it go must
 // wake the fetchers that skipped the row meanwhile, in its own process and in others; putting back
-// a batch nobody can serve must wake nobody. Each test stages its interleaving with a transaction
-// of its own and waits for the server to show the state it needs (pg_stat_activity), never for
-// time to pass.
+// a batch nobody can serve must wake nobody; a fetch that claimed the last claimable instance makes
+// the next one wait for a signal, which any enqueue, here or elsewhere, gives. Each test stages its interleaving with a
+// transaction of its own and waits for the server to show the state it needs (pg_stat_activity), never for time to
+// pass.
 #include <gtest/gtest.h>
 
 #include <libpq-fe.h>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include <duroxide/postgres_provider.hpp>
+#include <duroxide/wire.hpp>
 
 #include "provider/postgres_test_session.hpp"
 #include "provider/postgres_test_support.hpp"
@@ -161,6 +163,77 @@ TEST(PostgresFetchWakeup, PuttingBackABatchNobodyCanServeSendsNoNotification) {
   pg_test::run_sql(guard.schema, "SELECT pg_notify(dx_channel('orch'), 'marker')", {});
   EXPECT_TRUE(listener.payloads_before("marker").empty())
       << "putting the batch back woke other processes, which would fetch it and put it back in turn";
+}
+
+/// A start message for `instance` written straight into the queue, as another writer would, but
+/// without the notification every call of ours sends: only a query can find it.
+void insert_start_silently(const std::string& schema, const std::string& instance) {
+  pg_test::run_sql(schema,
+                   "INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, created_at) "
+                   "VALUES ($1, $2, dx_now_ms(), dx_now_ms())",
+                   {instance, serialize_work_item(start_item(instance))});
+}
+
+// docs/storage.md, "Wake-ups": a fetch that claimed the only claimable instance leaves an idle
+// record, and the next fetch waits for a signal instead of querying. A row nobody announced
+// shows whether it queried.
+TEST(PostgresFetchWakeup, FetchAfterClaimingTheOnlyInstanceWaitsForASignalInsteadOfQuerying) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  auto store = open_listening_store(guard.schema);
+  must(store->provider->enqueue_for_orchestrator(start_item("only"), std::nullopt), "enqueue");
+  ASSERT_EQ(must_fetch_orchestration(*store->provider, kLongLease).item.instance, "only");
+
+  insert_start_silently(guard.schema, "unannounced");
+  // A waiting fetch that queried first would take "unannounced" at once. One that waits for a
+  // signal returns nothing when wake_waiters() ends its wait (which queries no more).
+  auto waiter =
+      std::async(std::launch::async, [&] { return fetch_orchestration(*store->provider, kLongLease, kWaiterPoll); });
+  while (waiter.wait_for(10ms) != std::future_status::ready) store->provider->wake_waiters();
+  EXPECT_FALSE(waiter.get().has_value()) << "the fetch queried although nothing had signalled new work since";
+  // A fetch without a wait always queries.
+  const auto found = fetch_orchestration(*store->provider, kLongLease, 0ms);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->item.instance, "unannounced");
+}
+
+TEST(PostgresFetchWakeup, ClaimWithAnotherInstanceReadyLeavesNoIdleRecord) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  auto store = open_listening_store(guard.schema);
+  must(store->provider->enqueue_for_orchestrator(start_item("first"), std::nullopt), "enqueue");
+  must(store->provider->enqueue_for_orchestrator(start_item("second"), std::nullopt), "enqueue");
+  ASSERT_EQ(must_fetch_orchestration(*store->provider, kLongLease).item.instance, "first");
+  // "second" was claimable too, so the next fetch queries first and takes it; waiting, it would
+  // have been ended by wake_waiters() with nothing.
+  auto next =
+      std::async(std::launch::async, [&] { return fetch_orchestration(*store->provider, kLongLease, kWaiterPoll); });
+  while (next.wait_for(10ms) != std::future_status::ready) store->provider->wake_waiters();
+  const auto taken = next.get();
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_EQ(taken->item.instance, "second");
+}
+
+TEST(PostgresFetchWakeup, IdleWaitIsEndedByWorkOfThisProcessAndOfOthers) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  auto store = open_listening_store(guard.schema);
+  auto other = open_listening_store(guard.schema);
+  for (const auto* source : {"local", "remote"}) {
+    const std::string idle_instance = std::string("idle-") + source;
+    must(store->provider->enqueue_for_orchestrator(start_item(idle_instance), std::nullopt), "enqueue");
+    ASSERT_EQ(must_fetch_orchestration(*store->provider, kLongLease).item.instance, idle_instance);
+    auto waiter =
+        std::async(std::launch::async, [&] { return fetch_orchestration(*store->provider, kLongLease, kWaiterPoll); });
+    const std::string woken_instance = std::string("new-") + source;
+    auto& writer = std::string(source) == "local" ? *store : *other;
+    must(writer.provider->enqueue_for_orchestrator(start_item(woken_instance), std::nullopt), "enqueue");
+    if (waiter.wait_for(kHangGuard) != std::future_status::ready) {
+      store->provider->wake_waiters();
+      (void)waiter.get();
+      FAIL() << "the idle fetch was never woken by an enqueue of " << source;
+    }
+    const auto taken = waiter.get();
+    ASSERT_TRUE(taken.has_value()) << source;
+    EXPECT_EQ(taken->item.instance, woken_instance);
+  }
 }
 
 }  // namespace

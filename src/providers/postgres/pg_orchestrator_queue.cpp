@@ -39,6 +39,8 @@ std::pair<std::string, std::string> start_name_version(const WorkItem& item) {
 /// What one fetch call returned.
 struct FetchRows {
   std::optional<std::int64_t> due_in;
+  /// The claim was of the only claimable instance: ms until the next due item or lock expiry.
+  std::optional<std::optional<std::int64_t>> idle_due_in;
   std::string instance;
   std::uint32_t attempts = 0;
   std::vector<std::pair<std::int64_t, std::string>> messages;
@@ -78,6 +80,8 @@ ProviderResult<FetchRows> call_fetch(PostgresProvider::Store& s, const std::stri
     const std::string kind = res.text(r, 0);
     if (kind == "due") {
       rows.due_in = res.optional_int64(r, 1);
+    } else if (kind == "idle") {
+      rows.idle_due_in = res.optional_int64(r, 1);
     } else if (kind == "lock") {
       rows.attempts = static_cast<std::uint32_t>(res.int64(r, 1));
       rows.instance = res.text(r, 3);
@@ -251,18 +255,23 @@ ProviderResult<std::optional<LockedOrchestrationItem>> fetch_once(PostgresProvid
                                                                   Provider::Millis lock_timeout,
                                                                   const DispatcherCapabilityFilter* filter,
                                                                   const KnownHistory* known,
-                                                                  std::optional<std::int64_t>& due_in) {
+                                                                  PostgresProvider::Store::PollHint& hint) {
   std::vector<std::string> skipped;
   for (;;) {
     const std::string token = s.new_lock_token();
     DUROXIDE_PG_TRY_ASSIGN(rows, call_fetch(s, token, lock_timeout, skipped, filter));
     if (rows.instance.empty()) {
-      due_in = rows.due_in;
+      hint.due_in = rows.due_in;
       return std::optional<LockedOrchestrationItem>();
     }
     LockedOrchestrationItem locked;
     DUROXIDE_PG_TRY_ASSIGN(outcome, build_item(s, token, rows, known, locked));
-    if (outcome == Outcome::Locked) return std::optional<LockedOrchestrationItem>(std::move(locked));
+    if (outcome == Outcome::Locked) {
+      // Only a claim on the first query (nothing skipped) speaks for everything this fetcher can claim.
+      hint.idle_after_claim = rows.idle_due_in.has_value() && skipped.empty();
+      if (hint.idle_after_claim) hint.idle_due_in = *rows.idle_due_in;
+      return std::optional<LockedOrchestrationItem>(std::move(locked));
+    }
     skipped.push_back(rows.instance);
   }
 }
@@ -288,9 +297,17 @@ ProviderResult<void> PostgresProvider::enqueue_for_orchestrator(const WorkItem& 
 ProviderResult<std::optional<LockedOrchestrationItem>> PostgresProvider::fetch_orchestration_item(
     Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter, const KnownHistory* known) {
   if (filter != nullptr && filter->ranges.empty()) return std::optional<LockedOrchestrationItem>();
+  // Fetches with the same capability filter can claim the same instances (only its first range
+  // counts, quirk Q7 in docs/storage.md).
+  std::string fetcher = "*";
+  if (filter != nullptr) {
+    const auto& range = filter->ranges.front();
+    fetcher = fmt::format("{}.{}.{}-{}.{}.{}", range.min.major, range.min.minor, range.min.patch, range.max.major,
+                          range.max.minor, range.max.patch);
+  }
   return store_->long_poll<LockedOrchestrationItem>(
-      PgWakeQueue::Orchestrator, poll_timeout,
-      [&](std::optional<std::int64_t>& due_in) { return fetch_once(*store_, lock_timeout, filter, known, due_in); });
+      PgWakeQueue::Orchestrator, poll_timeout, fetcher,
+      [&](PostgresProvider::Store::PollHint& hint) { return fetch_once(*store_, lock_timeout, filter, known, hint); });
 }
 
 ProviderResult<void> PostgresProvider::abandon_orchestration_item(const std::string& lock_token,

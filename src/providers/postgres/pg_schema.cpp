@@ -26,6 +26,7 @@ std::string step_sql(int version) {
                        kAckOrchestration, kWorkerFetch, kAckWork, kStep4DropFullIndexes, kQueueIndexes);
   }
   if (version == 5) return std::string(kStep5InstanceStatus);
+  if (version == 6) return std::string(kFetchOrchestration);
   return {};
 }
 

@@ -174,6 +174,9 @@ DECLARE
   v_version text;
   v_has_execution boolean;
   v_async text;
+  v_candidates text[];
+  v_first boolean := cardinality(v_tried) = 0;
+  v_idle boolean := false;
 BEGIN
   -- A claim need not wait for its WAL flush: if the server loses it in a crash, the lease and the
   -- attempt count are simply not there, the holder's ack fails as LockLost and the batch is
@@ -186,7 +189,8 @@ BEGIN
       -- The candidate's pinned version is looked up per candidate (LATERAL with LIMIT cannot be
       -- flattened or hashed): the first form made the planner hash every execution of the store on
       -- each fetch.
-      SELECT q.instance_id INTO v_inst FROM orchestrator_queue q
+      SELECT array_agg(c.instance_id ORDER BY c.visible_at, c.id) INTO v_candidates FROM (
+      SELECT q.instance_id, q.visible_at, q.id FROM orchestrator_queue q
         LEFT JOIN LATERAL (
           SELECT e.duroxide_version_major AS major,
                  ARRAY[e.duroxide_version_major, e.duroxide_version_minor, e.duroxide_version_patch] AS v
@@ -196,14 +200,22 @@ BEGIN
        WHERE q.visible_at <= v_now AND q.instance_id <> ALL (v_tried)
          AND NOT EXISTS (SELECT 1 FROM instance_locks l WHERE l.instance_id = q.instance_id AND l.locked_until > v_now)
          AND (pin.major IS NULL OR NOT COALESCE(pin.v < p_lo OR pin.v > p_hi, false))
-       ORDER BY q.visible_at, q.id LIMIT 1;
+       ORDER BY q.visible_at, q.id LIMIT 2) c;
     ELSE
-      SELECT q.instance_id INTO v_inst FROM orchestrator_queue q
+      SELECT array_agg(c.instance_id ORDER BY c.visible_at, c.id) INTO v_candidates FROM (
+      SELECT q.instance_id, q.visible_at, q.id FROM orchestrator_queue q
        WHERE q.visible_at <= v_now AND q.instance_id <> ALL (v_tried)
          AND NOT EXISTS (SELECT 1 FROM instance_locks l WHERE l.instance_id = q.instance_id AND l.locked_until > v_now)
-       ORDER BY q.visible_at, q.id LIMIT 1;
+       ORDER BY q.visible_at, q.id LIMIT 2) c;
     END IF;
-    IF NOT FOUND THEN
+    v_inst := v_candidates[1];
+    -- Two candidates are read so that a claim can tell the caller when it took the only claimable
+    -- instance (its second message does not count as another): the caller's next poll then waits
+    -- for a signal instead of querying (docs/storage.md, "Wake-ups"). Only the first round of a
+    -- call with nothing excluded speaks for everything this fetcher can claim.
+    v_idle := v_first AND cardinality(v_candidates) = 1;
+    v_first := false;
+    IF v_inst IS NULL THEN
       kind := 'due'; n1 := dx_orch_due_in(v_now); n2 := NULL; t1 := NULL; t2 := NULL;
       RETURN NEXT;
       RETURN;
@@ -250,6 +262,10 @@ BEGIN
       UNION ALL
       SELECT 'kv'::text, k.last_updated_at_ms, NULL::bigint, k.key, k.value FROM kv_store k
        WHERE k.instance_id = v_inst;
+    IF v_idle THEN
+      kind := 'idle'; n1 := dx_orch_due_in(v_now); n2 := NULL; t1 := NULL; t2 := NULL;
+      RETURN NEXT;
+    END IF;
     RETURN;
   END LOOP;
 END $$;

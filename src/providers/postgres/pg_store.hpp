@@ -2,6 +2,7 @@
 // The private state of PostgresProvider: the connection pool, the LISTEN thread and the wake-up
 // state of the long polls, and helpers the store's translation units share.
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -93,38 +94,78 @@ struct PostgresProvider::Store {
   void start_listener();
   void listen_loop();
 
+  /// What one query of a long poll learned besides its item.
+  struct PollHint {
+    /// Nothing was claimable: ms until the earliest future item or lock expiry (nothing: none).
+    std::optional<std::int64_t> due_in;
+    /// An item was claimed and nothing else was claimable for this fetcher then: its next poll
+    /// need not query before a signal or `idle_due_in` ms (docs/storage.md, "Wake-ups").
+    bool idle_after_claim = false;
+    std::optional<std::int64_t> idle_due_in;
+  };
+
   /// A long poll: runs `try_once` until it yields an item or an error, waiting for wake-ups (or
   /// the due time it reports, in ms from now) in between, until `poll_timeout` or wake_waiters().
+  /// `fetcher` names what the fetch can claim (its filters): a poll that claimed an item and saw
+  /// nothing else claimable leaves an idle record, and the next poll of the same fetcher waits
+  /// instead of querying while no signal has come since and no due time has passed. Polls without
+  /// a wait (timeout 0) and polls while the LISTEN connection is down always query.
   template <class T>
   ProviderResult<std::optional<T>> long_poll(
-      PgWakeQueue queue, std::chrono::milliseconds poll_timeout,
-      const std::function<ProviderResult<std::optional<T>>(std::optional<std::int64_t>& due_in_ms)>& try_once) {
+      PgWakeQueue queue, std::chrono::milliseconds poll_timeout, const std::string& fetcher,
+      const std::function<ProviderResult<std::optional<T>>(PollHint&)>& try_once) {
     const auto deadline = std::chrono::steady_clock::now() + poll_timeout;
     std::uint64_t epoch = 0;
+    auto& signal = signal_of(queue);
+    auto& idle = idle_of(queue);
+    bool skip_query = false;
+    std::uint64_t generation = 0;
+    std::chrono::steady_clock::time_point idle_until;
     {
       std::lock_guard lock(mutex);
       epoch = wake_epoch;
+      if (poll_timeout.count() > 0 && idle.valid && idle.fetcher == fetcher && idle.generation == signal.generation() &&
+          listener_up.load() && std::chrono::steady_clock::now() < idle.until) {
+        skip_query = true;
+        generation = idle.generation;
+        idle_until = idle.until;
+      }
     }
-    auto& signal = signal_of(queue);
     bool chosen = false;  // woken by a counted signal for an item this fetch may not be able to claim
     for (;;) {
-      std::uint64_t generation = 0;
-      {
-        std::lock_guard lock(mutex);
-        generation = signal.generation();
+      PollHint hint;
+      ProviderResult<std::optional<T>> result = std::optional<T>();
+      if (skip_query) {
+        skip_query = false;  // the next round queries
+      } else {
+        {
+          std::lock_guard lock(mutex);
+          generation = signal.generation();
+        }
+        idle_until = std::chrono::steady_clock::time_point::max();
+        result = try_once(hint);
+        if (result && result->has_value()) {
+          std::lock_guard lock(mutex);
+          idle = IdleRecord{};
+          if (hint.idle_after_claim) {
+            idle = IdleRecord{true, generation, fetcher,
+                              hint.idle_due_in
+                                  ? std::chrono::steady_clock::now() +
+                                        std::chrono::milliseconds(std::max<std::int64_t>(0, *hint.idle_due_in))
+                                  : std::chrono::steady_clock::time_point::max()};
+          }
+          return result;
+        }
       }
-      std::optional<std::int64_t> due_in;
-      auto result = try_once(due_in);
-      if (result && result->has_value()) return result;
       std::unique_lock lock(mutex);
       // The item it was woken for is for someone else (a session's owner, another filter), or
       // was already taken: let every waiter look (pg_wake_signal.hpp).
       if (chosen) signal.signal_all();
       if (!result) return result;
       if (wake_epoch != epoch || std::chrono::steady_clock::now() >= deadline) return result;
-      auto until = deadline;
-      if (due_in && *due_in >= 0)
-        until = std::min(until, std::chrono::steady_clock::now() + std::chrono::milliseconds(*due_in + 1));
+      auto until = std::min(deadline, idle_until);
+      if (hint.due_in && *hint.due_in >= 0)
+        until = std::min(until, std::chrono::steady_clock::now() + std::chrono::milliseconds(*hint.due_in + 1));
       // Without the LISTEN connection nobody tells us about other processes' writes: re-poll.
       if (!listener_up.load())
         until = std::min(until, std::chrono::steady_clock::now() + options.fallback_poll_interval);
@@ -135,6 +176,20 @@ struct PostgresProvider::Store {
   }
 
  private:
+  /// A poll that claimed the last claimable item of `fetcher` at signal generation `generation`
+  /// (guarded by `mutex`; see long_poll).
+  struct IdleRecord {
+    bool valid = false;
+    std::uint64_t generation = 0;
+    std::string fetcher;
+    std::chrono::steady_clock::time_point until;
+  };
+  IdleRecord orchestrator_idle_;
+  IdleRecord worker_idle_;
+  IdleRecord& idle_of(PgWakeQueue queue) {
+    return queue == PgWakeQueue::Orchestrator ? orchestrator_idle_ : worker_idle_;
+  }
+
   std::mutex pool_mutex_;
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<pg::Connection>> idle_;

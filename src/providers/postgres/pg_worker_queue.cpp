@@ -117,9 +117,11 @@ ProviderResult<void> PostgresProvider::enqueue_for_worker(const WorkItem& item) 
 ProviderResult<std::optional<LockedWorkItem>> PostgresProvider::fetch_work_item(
     Millis lock_timeout, Millis poll_timeout, const std::optional<SessionFetchConfig>& session, const TagFilter& tags) {
   if (tags.kind() == TagFilter::Kind::None) return std::optional<LockedWorkItem>();
-  return store_->long_poll<LockedWorkItem>(PgWakeQueue::Worker, poll_timeout, [&](std::optional<std::int64_t>& due_in) {
-    return fetch_work_once(*store_, lock_timeout, session, tags, due_in);
-  });
+  // The worker fetch reports no idle hint (yet), so its fetcher name is never matched.
+  return store_->long_poll<LockedWorkItem>(PgWakeQueue::Worker, poll_timeout, "",
+                                           [&](PostgresProvider::Store::PollHint& hint) {
+                                             return fetch_work_once(*store_, lock_timeout, session, tags, hint.due_in);
+                                           });
 }
 
 ProviderResult<void> PostgresProvider::ack_work_item(const std::string& lock_token,
