@@ -7,7 +7,7 @@ set(CPACK_PACKAGE_NAME duroxide-cpp)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGE_DESCRIPTION
-    "duroxide-cpp runs orchestrations written as C++23 coroutines durably: their history is\n\
+    "duroxide-cpp runs orchestrations written as C++ coroutines durably: their history is\n\
 stored (SQLite or PostgreSQL) and replayed after a crash or restart. The package holds the\n\
 static library, its headers, the CMake package config (find_package(duroxide)), a pkg-config\n\
 file (duroxide.pc) and the `duroxide` command-line tool that operates a store's instances.")
