@@ -1,7 +1,7 @@
 # The two set-up commands of the README: `make demo` and `make test`. Each target installs the
 # missing Debian packages, configures and builds on first use, and is incremental afterwards.
 .DEFAULT_GOAL := demo
-.PHONY: deps configure demo test test-asan test-tsan bench fuzz build format format-check clean
+.PHONY: deps configure demo test test-asan test-tsan bench fuzz package build format format-check clean
 
 JOBS ?= $(shell nproc)
 BUILD_DIR ?= build
@@ -9,6 +9,7 @@ ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
 RELEASE_DIR ?= build-release
 FUZZ_DIR ?= build-fuzz
+PACKAGE_DIR ?= build-package
 FUZZ_SECONDS ?= 60
 BENCH_OUT ?= $(RELEASE_DIR)/bench-results.jsonl
 # Most tests wait on locks and timers rather than compute, so run more of them than there are cores.
@@ -73,6 +74,15 @@ fuzz: deps
 	@cmake --build $(FUZZ_DIR) -j $(JOBS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-fuzz.sh $(FUZZ_DIR)
 
+# The Debian package (docs/packaging.md): a Release build of the library and the `duroxide` tool,
+# laid out under /usr by cpack as $(PACKAGE_DIR)/duroxide-cpp_<version>_<arch>.deb. Prints its path.
+package: deps
+	$(call configure,$(PACKAGE_DIR),-DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr -DDUROXIDE_BUILD_TESTS=OFF -DDUROXIDE_BUILD_EXAMPLES=OFF -DDUROXIDE_BUILD_BENCH=OFF -DDUROXIDE_BUILD_TOOLS=ON)
+	@cmake --build $(PACKAGE_DIR) -j $(JOBS)
+	@cpack --config $(PACKAGE_DIR)/CPackConfig.cmake -B $(PACKAGE_DIR) >$(PACKAGE_DIR)/cpack.log 2>&1 \
+	  || { cat $(PACKAGE_DIR)/cpack.log; exit 1; }
+	@sed -n 's/^CPack: - package: \(.*\) generated\.$$/\1/p' $(PACKAGE_DIR)/cpack.log
+
 format:
 	@scripts/format.sh
 
@@ -80,4 +90,4 @@ format-check:
 	@scripts/format.sh --check
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(RELEASE_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(RELEASE_DIR) $(FUZZ_DIR) $(PACKAGE_DIR)
