@@ -15,6 +15,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev # tests
   libbenchmark-dev          # microbenchmarks
   libcli11-dev              # the `duroxide` command-line tool's argument parsing (tools/cli)
+  libcpp-httplib-dev        # HTTP server of the runtime's /metrics and /healthz endpoint
   clang-format              # code formatting check
   clang-14 libclang-rt-14-dev  # libFuzzer targets (make fuzz)
 )
