@@ -43,7 +43,8 @@ class MetricsEndpoint::Server final : public httplib::Server {
 };
 
 std::pair<int, std::string> health_response(const RuntimeHealth& health) {
-  nlohmann::json body = {
+  const nlohmann::ordered_json body = {
+      // members in this order: status first, for people reading it
       {"status", health.all_threads_alive ? "ok" : "unavailable"},
       {"threads_started", health.threads_started},
       {"threads_alive", health.threads_alive},
