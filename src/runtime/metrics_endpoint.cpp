@@ -108,12 +108,16 @@ MetricsEndpoint::MetricsEndpoint(const ListenAddress& address, std::optional<std
 }
 
 MetricsEndpoint::~MetricsEndpoint() {
-  stop();
-  server_->close_unserved_socket();
+  if (served_) {
+    stop();
+  } else {
+    server_->close_unserved_socket();
+  }
 }
 
 void MetricsEndpoint::serve() {
-  if (thread_.joinable()) return;
+  if (served_) return;
+  served_ = true;
   thread_ = std::thread([this] {
     if (!server_->listen_after_bind()) logging::runtime().error("metrics endpoint {} stopped listening", address_);
     listen_returned_ = true;

@@ -54,6 +54,7 @@ class MetricsEndpoint {
   std::unique_ptr<Server> server_;
   std::string address_;
   std::thread thread_;
+  bool served_ = false;  ///< serve() was called (else the destructor closes the bound socket itself)
   std::atomic<bool> listen_returned_{false};
 };
 
