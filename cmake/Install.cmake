@@ -20,11 +20,11 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/duroxideConfigVersion.cma
 install(FILES ${PROJECT_BINARY_DIR}/duroxideConfig.cmake ${PROJECT_BINARY_DIR}/duroxideConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/duroxide)
 
-# duroxide.pc. nlohmann/json is in the public headers. The library links fmt, spdlog, SQLite and
-# libpq privately: a static libduroxide.a leaves them to the consumer's link line, so they are
+# duroxide.pc. nlohmann/json is in the public headers. The library links fmt, spdlog, SQLite,
+# libpq and cpp-httplib privately: a static libduroxide.a leaves them to the consumer's link line, so they are
 # Requires (listed by a plain `pkg-config --libs duroxide`), and Requires.private for a shared one.
 get_target_property(duroxide_library_type duroxide TYPE)
-set(duroxide_pc_link_deps "fmt spdlog sqlite3 libpq")
+set(duroxide_pc_link_deps "fmt spdlog sqlite3 libpq cpp-httplib")
 if(duroxide_library_type STREQUAL "STATIC_LIBRARY")
   set(DUROXIDE_PC_REQUIRES "nlohmann_json >= 3.10 ${duroxide_pc_link_deps}")
   set(DUROXIDE_PC_REQUIRES_PRIVATE_LINE "")

@@ -28,10 +28,11 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # What building against the package needs, which dpkg-shlibdeps cannot see:
 # - nlohmann-json3-dev: the public headers include <nlohmann/json.hpp>, and the CMake config asks
 #   for nlohmann_json 3.10 or later;
-# - the static library links fmt, spdlog, SQLite and libpq privately, so a consumer's link line
-#   needs them: the CMake config looks them up (find_dependency) and duroxide.pc requires them.
+# - the static library links fmt, spdlog, SQLite, libpq and cpp-httplib (the /metrics endpoint)
+#   privately, so a consumer's link line needs them: the CMake config looks them up
+#   (find_dependency; cpp-httplib by the path its link interface carries) and duroxide.pc requires them.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "nlohmann-json3-dev (>= 3.10), libfmt-dev, libspdlog-dev, libsqlite3-dev, libpq-dev")
+    "nlohmann-json3-dev (>= 3.10), libfmt-dev, libspdlog-dev, libsqlite3-dev, libpq-dev, libcpp-httplib-dev")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake (>= 3.25), pkg-config, g++ (>= 4:12)")
 
 include(CPack)

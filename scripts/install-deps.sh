@@ -16,6 +16,7 @@ PACKAGES=(
   libbenchmark-dev          # microbenchmarks
   libcli11-dev              # the `duroxide` command-line tool's argument parsing (tools/cli)
   dpkg-dev file             # `make package`: dpkg-shlibdeps (and file, which CPack runs) derive the .deb's Depends
+  libcpp-httplib-dev        # HTTP server of the runtime's /metrics and /healthz endpoint
   clang-format              # code formatting check
   clang-14 libclang-rt-14-dev  # libFuzzer targets (make fuzz)
 )

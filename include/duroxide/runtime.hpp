@@ -27,8 +27,10 @@ struct OrchestrationDescriptor {
 
 class Runtime {
  public:
-  /// Starts the dispatchers. Invalid options (RuntimeOptions::validate) throw std::invalid_argument
-  /// before anything runs. The built-in system activities are added to `activities`.
+  /// Starts the dispatchers. Invalid options (RuntimeOptions::validate), or a non-loopback
+  /// metrics_listen without a token, throw std::invalid_argument before anything runs; a
+  /// metrics_listen address that cannot be bound (in use, not local) throws std::runtime_error.
+  /// The built-in system activities are added to `activities`.
   static std::shared_ptr<Runtime> start(std::shared_ptr<Provider> store, ActivityRegistry activities,
                                         OrchestrationRegistry orchestrations, RuntimeOptions options = {});
 
@@ -50,6 +52,10 @@ class Runtime {
   RuntimeHealth health() const;
   /// From the instance's latest history; nothing when it has no OrchestrationStarted.
   std::optional<OrchestrationDescriptor> get_orchestration_descriptor(const std::string& instance) const;
+  /// "HOST:PORT" the /metrics and /healthz endpoint listens on (the port chosen when
+  /// metrics_listen gave 0); none when RuntimeOptions::metrics_listen is unset. Nothing listens
+  /// there after shutdown.
+  std::optional<std::string> metrics_endpoint() const;
   /// Four hex digits identifying this runtime in worker ids.
   const std::string& runtime_id() const;
 

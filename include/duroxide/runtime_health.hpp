@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace duroxide {
 
@@ -19,6 +20,9 @@ struct RuntimeHealth {
   std::size_t threads_alive = 0;
   /// Every started thread is still running.
   bool all_threads_alive = false;
+  /// Names of the started threads that no longer run ("worker slot 0", "orchestration slot 1",
+  /// "lock renewer"), in start order: all of them after shutdown.
+  std::vector<std::string> stopped_threads;
   /// Exceptions caught on runtime threads since start.
   std::uint64_t errors_caught = 0;
   /// The latest of them: where it was caught and what it said, and when.

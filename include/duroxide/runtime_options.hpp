@@ -93,11 +93,20 @@ struct RuntimeOptions {
   /// events it has not seen (docs/runtime.md, "History cache"). Least recently used executions are
   /// dropped beyond it. 0 turns the cache off: every fetch ships the whole history.
   std::size_t history_cache_max_events = 250000;
+  /// Serve the runtime's metrics and health over HTTP (docs/runtime-features.md, "The /metrics
+  /// endpoint"): "PORT" (on 127.0.0.1), "HOST:PORT" or "[IPv6]:PORT"; port 0 picks a free one
+  /// (Runtime::metrics_endpoint() says which). None (the default): nothing listens.
+  std::optional<std::string> metrics_listen;
+  /// Bearer token every request to the endpoint must carry (`Authorization: Bearer <token>`); none
+  /// falls back to the environment variable DUROXIDE_METRICS_TOKEN. Required when metrics_listen
+  /// is not a loopback address. Printable ASCII without spaces.
+  std::optional<std::string> metrics_token;
 
   /// Every duration must be between 0 and 100 years (a negative lease or Millis::max() is an
   /// error naming the option, not an overflow). Also, session_idle_timeout must exceed
   /// worker_lock_timeout − worker_lock_renewal_buffer (1 s when that would be negative); the error
-  /// names both values in seconds. Nothing else is validated: 0 concurrency starts no threads,
+  /// names both values in seconds. metrics_listen must parse and metrics_token must be non-empty
+  /// printable ASCII without spaces. Nothing else is validated: 0 concurrency starts no threads,
   /// max_attempts 0 poisons every item.
   Result<void> validate() const;
 

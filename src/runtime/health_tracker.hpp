@@ -3,7 +3,6 @@
 // threads still alive, and the exceptions caught on them. Every catch site records here and logs;
 // nothing caught stops a thread.
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -11,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <duroxide/runtime_health.hpp>
 
@@ -18,12 +18,10 @@ namespace duroxide::runtime {
 
 class HealthTracker {
  public:
-  /// A runtime thread started / returned.
-  void thread_started() {
-    ++started_;
-    ++alive_;
-  }
-  void thread_stopped() { --alive_; }
+  /// A runtime thread named `name` started; returns the id thread_stopped takes.
+  std::size_t thread_started(std::string name);
+  /// The thread `id` (from thread_started) returned.
+  void thread_stopped(std::size_t id);
 
   /// Records (and logs at error level) an exception caught `where`; `what` says what it was.
   void record_error(std::string_view where, std::string_view what);
@@ -31,9 +29,12 @@ class HealthTracker {
   RuntimeHealth snapshot() const;
 
  private:
-  std::atomic<std::size_t> started_{0};
-  std::atomic<std::size_t> alive_{0};
+  struct Thread {
+    std::string name;
+    bool alive = true;
+  };
   mutable std::mutex mutex_;
+  std::vector<Thread> threads_;  ///< in start order; /healthz names the stopped ones
   std::uint64_t errors_ = 0;
   std::optional<std::string> last_error_;
   std::optional<std::chrono::system_clock::time_point> last_error_at_;

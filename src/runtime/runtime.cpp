@@ -2,13 +2,16 @@
 // a shutdown that returns as soon as every thread has stopped.
 #include <duroxide/runtime.hpp>
 
+#include <cstdlib>
 #include <random>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "logging/loggers.hpp"
+#include "runtime/fan_out_metrics_sink.hpp"
 #include "runtime/guarded_metrics_sink.hpp"
+#include "runtime/metrics_token.hpp"
 #include "runtime/runtime_state.hpp"
 
 namespace duroxide {
@@ -74,12 +77,12 @@ void spawn(const std::shared_ptr<Runtime::State>& state, std::string name, std::
     std::lock_guard lock(state->threads_mutex);
     ++state->running_threads;
   }
-  state->health.thread_started();
-  state->threads.emplace_back([state, name = std::move(name), body = std::move(body)] {
+  const std::size_t id = state->health.thread_started(name);
+  state->threads.emplace_back([state, id, name = std::move(name), body = std::move(body)] {
     if (!run_guarded(state->health, name, body)) {
       logging::runtime().error("runtime thread {} stopped by an exception", name);
     }
-    state->health.thread_stopped();
+    state->health.thread_stopped(id);
     std::lock_guard lock(state->threads_mutex);
     --state->running_threads;
     state->threads_cv.notify_all();
@@ -127,6 +130,51 @@ void add_gauge_refresher(const std::shared_ptr<Runtime::State>& state) {
   state->renewer.add(state->options.observability.gauge_poll_interval, refresh);
 }
 
+/// The sink the runtime reports its labelled metrics to (none: only the snapshot counts), and in
+/// `served` the registry the /metrics endpoint renders (docs/runtime-features.md, "The /metrics
+/// endpoint"): the application's sink when it is a MetricsRegistry, else one of the runtime's own
+/// that receives every metric besides the application's sink. Each sink is guarded on its own.
+std::shared_ptr<MetricsSink> make_metrics_sink(Runtime::State& state, std::shared_ptr<MetricsRegistry>& served) {
+  const auto& application = state.options.observability.metrics_sink;
+  std::vector<std::shared_ptr<MetricsSink>> sinks;
+  if (application) sinks.push_back(std::make_shared<GuardedMetricsSink>(application, state.health));
+  if (state.options.metrics_listen) {
+    served = std::dynamic_pointer_cast<MetricsRegistry>(application);
+    if (!served) {
+      served = std::make_shared<MetricsRegistry>();
+      sinks.push_back(std::make_shared<GuardedMetricsSink>(served, state.health));
+    }
+  }
+  if (sinks.empty()) return nullptr;
+  if (sinks.size() == 1) return sinks.front();
+  return std::make_shared<FanOutMetricsSink>(std::move(sinks));
+}
+
+/// The endpoint of options.metrics_listen, bound but not serving yet; none when it is unset.
+/// Throws std::invalid_argument for a bad token or a non-loopback address without one, and
+/// std::runtime_error when the address cannot be bound.
+std::unique_ptr<MetricsEndpoint> bind_metrics_endpoint(Runtime::State& state,
+                                                       const std::shared_ptr<MetricsRegistry>& served) {
+  const auto& options = state.options;
+  if (!options.metrics_listen) return nullptr;
+  auto address = parse_listen_address(*options.metrics_listen);
+  if (!address)
+    throw std::invalid_argument("Runtime::start: invalid RuntimeOptions: metrics_listen " + address.error());
+  auto token = resolve_metrics_token(options.metrics_token, std::getenv(kMetricsTokenEnv));
+  if (!token) throw std::invalid_argument("Runtime::start: " + token.error());
+  if (!token->has_value() && !address->is_loopback()) {
+    throw std::invalid_argument(fmt::format(
+        "Runtime::start: metrics_listen {} is not a loopback address, and /metrics and /healthz reachable from "
+        "other machines need a token: set RuntimeOptions::metrics_token or {}, or listen on 127.0.0.1",
+        address->to_string(), kMetricsTokenEnv));
+  }
+  EndpointContent content{
+      .prometheus_text = [served] { return served->render_prometheus(); },
+      .health = [&health = state.health] { return health.snapshot(); },
+  };
+  return std::make_unique<MetricsEndpoint>(*address, std::move(*token), std::move(content));
+}
+
 }  // namespace
 }  // namespace runtime
 
@@ -164,11 +212,10 @@ std::shared_ptr<Runtime> Runtime::start(std::shared_ptr<Provider> store, Activit
       state->session_owners.push_back(owner);
     }
   }
-  std::shared_ptr<MetricsSink> sink;
-  if (state->options.observability.metrics_sink) {
-    sink = std::make_shared<runtime::GuardedMetricsSink>(state->options.observability.metrics_sink, state->health);
-  }
-  state->telemetry = std::make_unique<runtime::Telemetry>(std::move(sink));
+  std::shared_ptr<MetricsRegistry> served_metrics;
+  state->telemetry = std::make_unique<runtime::Telemetry>(runtime::make_metrics_sink(*state, served_metrics));
+  // Bound before any thread starts, so that a refused or busy address leaves nothing running.
+  state->metrics_endpoint = runtime::bind_metrics_endpoint(*state, served_metrics);
   state->renewer.report_errors_to(state->health);
   runtime::add_session_chores(state);
   runtime::add_gauge_refresher(state);
@@ -188,6 +235,7 @@ std::shared_ptr<Runtime> Runtime::start(std::shared_ptr<Provider> store, Activit
       if (auto s = weak.lock()) runtime::run_worker_slot(s, slot);
     });
   }
+  if (state->metrics_endpoint) state->metrics_endpoint->serve();
   return std::shared_ptr<Runtime>(new Runtime(std::move(state)));
 }
 
@@ -227,6 +275,8 @@ void Runtime::shutdown(std::chrono::milliseconds timeout) {
     state.shut_down = true;
   }
   const auto deadline = runtime::deadline_after(timeout);
+  // First, so that no scrape sees the runtime half stopped.
+  if (state.metrics_endpoint) state.metrics_endpoint->stop();
   state.stop.request_stop();
   state.store->wake_waiters();
   if (!runtime::wait_for_threads(state, deadline)) {
@@ -258,6 +308,11 @@ Runtime::~Runtime() { shutdown(); }
 MetricsSnapshot Runtime::metrics_snapshot() const { return state_->metrics.snapshot(); }
 
 RuntimeHealth Runtime::health() const { return state_->health.snapshot(); }
+
+std::optional<std::string> Runtime::metrics_endpoint() const {
+  if (!state_->metrics_endpoint) return std::nullopt;
+  return state_->metrics_endpoint->address();
+}
 
 const std::string& Runtime::runtime_id() const { return state_->runtime_id; }
 

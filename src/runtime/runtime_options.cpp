@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "runtime/listen_address.hpp"
+#include "runtime/metrics_token.hpp"
+
 namespace duroxide {
 
 Millis UnregisteredBackoffConfig::delay(std::uint32_t attempt) const {
@@ -61,7 +64,17 @@ Result<void> RuntimeOptions::validate() const {
         "interval (worker_lock_timeout - worker_lock_renewal_buffer = {:.3f} s)",
         static_cast<double>(session_idle_timeout.count()) / 1000.0, static_cast<double>(renewal.count()) / 1000.0));
   }
-  if (observability.metrics_sink && observability.gauge_poll_interval <= Millis(0)) {
+  if (metrics_listen) {
+    if (auto address = runtime::parse_listen_address(*metrics_listen); !address) {
+      return Err("invalid RuntimeOptions: metrics_listen " + address.error());
+    }
+  }
+  if (metrics_token) {
+    if (auto token = runtime::check_metrics_token(*metrics_token, "metrics_token"); !token) {
+      return Err("invalid RuntimeOptions: " + token.error());
+    }
+  }
+  if ((observability.metrics_sink || metrics_listen) && observability.gauge_poll_interval <= Millis(0)) {
     return Err(fmt::format("invalid RuntimeOptions: observability.gauge_poll_interval ({} ms) must be positive",
                            observability.gauge_poll_interval.count()));
   }

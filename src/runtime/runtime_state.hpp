@@ -20,6 +20,7 @@
 #include "runtime/health_tracker.hpp"
 #include "runtime/history_cache.hpp"
 #include "runtime/lock_renewer.hpp"
+#include "runtime/metrics_endpoint.hpp"
 #include "runtime/telemetry.hpp"
 
 namespace duroxide::runtime {
@@ -99,6 +100,10 @@ struct Runtime::State {
   std::size_t running_threads = 0;
   std::vector<std::thread> threads;
   bool shut_down = false;
+
+  /// Serves /metrics and /healthz when options.metrics_listen is set. Last, so it is destroyed
+  /// first: its handlers read `health` and the registry it renders.
+  std::unique_ptr<runtime::MetricsEndpoint> metrics_endpoint;
 
  private:
   std::mutex sleep_mutex_;

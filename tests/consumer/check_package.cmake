@@ -91,7 +91,7 @@ foreach(dependency IN LISTS depends)
   string(REGEX REPLACE " .*" "" name "${dependency}")
   list(APPEND depends_names ${name})
 endforeach()
-foreach(needed IN ITEMS nlohmann-json3-dev libfmt-dev libspdlog-dev libsqlite3-dev libpq-dev libpq5 libsqlite3-0
+foreach(needed IN ITEMS nlohmann-json3-dev libfmt-dev libspdlog-dev libsqlite3-dev libpq-dev libcpp-httplib-dev libpq5 libsqlite3-0
                         libstdc++6)
   if(NOT needed IN_LIST depends_names)
     message(FATAL_ERROR "Depends lacks ${needed}: ${field_value}")

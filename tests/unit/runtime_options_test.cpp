@@ -34,6 +34,8 @@ TEST(UnitRuntimeOptions, DefaultsMatchDuroxide) {
   EXPECT_EQ(o.observability.log_level, "info");
   EXPECT_EQ(o.observability.service_name, "duroxide");
   EXPECT_EQ(o.observability.gauge_poll_interval, 60s);
+  EXPECT_FALSE(o.metrics_listen.has_value());  // no endpoint unless asked for
+  EXPECT_FALSE(o.metrics_token.has_value());
   EXPECT_TRUE(o.validate().has_value());
 }
 
