@@ -15,9 +15,17 @@ PACKAGES=(
   libgtest-dev libgmock-dev # tests
   libbenchmark-dev          # microbenchmarks
   libcli11-dev              # the `duroxide` command-line tool's argument parsing (tools/cli)
+  libcpp-httplib-dev        # the web dashboard's HTTP server (tools/dashboard, `duroxide serve`)
+  chromium                  # the headless browser the dashboard's browser test drives (tests/browser)
   clang-format              # code formatting check
   clang-14 libclang-rt-14-dev  # libFuzzer targets (make fuzz)
 )
+
+# The browser test installs playwright-core with npm (tests/browser). Any node and npm will do, so
+# Debian's are installed only when no npm is on PATH (a machine may have newer ones of its own).
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
