@@ -116,7 +116,8 @@ TEST_F(DashboardWrites, AWriteFromAnotherOriginIsRefused) {
 TEST_F(DashboardWrites, AWriteMustBeJson) {
   // What an HTML form on another site could send without asking the browser first (a
   // multipart/form-data body that is not multipart never gets this far: httplib refuses it).
-  for (const char* type : {"text/plain", "application/x-www-form-urlencoded", "text/plain; charset=utf-8"}) {
+  for (const char* type : {"text/plain", "application/x-www-form-urlencoded", "text/plain; charset=utf-8",
+                           "application/json-seq", "application/jsonp"}) {
     const auto reply = served_.request("POST", "/api/cancel", {}, R"({"instance_id":"waiting-1"})", type);
     EXPECT_EQ(reply.status, 415) << type;
     EXPECT_EQ(reply.error(), "a write must send its body as JSON (Content-Type: application/json)");
@@ -124,6 +125,9 @@ TEST_F(DashboardWrites, AWriteMustBeJson) {
   const auto status = served_.client().get_orchestration_status("waiting-1");
   ASSERT_TRUE(status);
   EXPECT_TRUE(status->is_running());
+  const auto with_charset =
+      served_.request("POST", "/api/cancel", {}, R"({"instance_id":"waiting-1"})", "Application/JSON; charset=utf-8");
+  EXPECT_EQ(with_charset.status, 202) << with_charset.body;
 }
 
 TEST_F(DashboardWrites, OnlyThisMachinesNamesAreAcceptedAsHost) {

@@ -27,6 +27,14 @@ bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
          });
 }
 
+/// "application/json", in any case, with or without parameters ("; charset=utf-8").
+bool is_json_media_type(std::string_view content_type) {
+  const auto type = content_type.substr(0, content_type.find(';'));
+  const auto end = type.find_last_not_of(" \t");
+  return end != std::string_view::npos && end + 1 == std::string_view("application/json").size() &&
+         starts_with_ignoring_case(type, "application/json");
+}
+
 /// The token of an "Authorization: Bearer TOKEN" header, if the request has one.
 std::optional<std::string> bearer_token(const httplib::Request& request) {
   if (!request.has_header("Authorization")) return std::nullopt;
@@ -78,7 +86,7 @@ std::optional<Refusal> check_access(const AccessPolicy& policy, const httplib::R
     return Refusal{403,
                    fmt::format("a write from another origin ('{}') is refused", request.get_header_value("Origin"))};
   }
-  if (!starts_with_ignoring_case(request.get_header_value("Content-Type"), "application/json")) {
+  if (!is_json_media_type(request.get_header_value("Content-Type"))) {
     return Refusal{415, "a write must send its body as JSON (Content-Type: application/json)"};
   }
   return std::nullopt;
