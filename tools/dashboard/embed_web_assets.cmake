@@ -16,7 +16,7 @@ foreach(name IN LISTS files)
   math(EXPR index "${index} + 1")
 endforeach()
 
-file(WRITE "${OUTPUT}.tmp"
+file(WRITE "${OUTPUT}"
   "// Generated from tools/dashboard/web by tools/dashboard/embed_web_assets.cmake: do not edit.\n"
   "#include \"web_assets.hpp\"\n\n"
   "namespace duroxide::dashboard {\n\nnamespace {\n\n"
@@ -28,6 +28,3 @@ file(WRITE "${OUTPUT}.tmp"
   "  static const WebAsset assets[] = {\n${table}  };\n"
   "  return assets;\n}\n\n"
   "}  // namespace duroxide::dashboard\n")
-# Only a changed source recompiles.
-file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)
-file(REMOVE "${OUTPUT}.tmp")
