@@ -16,10 +16,17 @@ PACKAGES=(
   libbenchmark-dev          # microbenchmarks
   libcli11-dev              # the `duroxide` command-line tool's argument parsing (tools/cli)
   dpkg-dev file             # `make package`: dpkg-shlibdeps (and file, which CPack runs) derive the .deb's Depends
-  libcpp-httplib-dev        # HTTP server of the runtime's /metrics and /healthz endpoint
+  libcpp-httplib-dev        # HTTP server of the runtime's /metrics endpoint and of the web dashboard (tools/dashboard)
+  chromium                  # the headless browser the dashboard's browser test drives (tests/browser)
   clang-format              # code formatting check
   clang-14 libclang-rt-14-dev  # libFuzzer targets (make fuzz)
 )
+
+# The browser test installs playwright-core with npm (tests/browser). Any node and npm will do, so
+# Debian's are installed only when no npm is on PATH (a machine may have newer ones of its own).
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

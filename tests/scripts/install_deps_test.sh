@@ -6,6 +6,9 @@
 #   install-fails -> likewise
 #   fuzz-toolchain -> the fuzz build's clang and libFuzzer runtime are among the packages
 #   postgres      -> libpq and the PostgreSQL 15 server (for the test server) are among the packages
+#   dashboard     -> cpp-httplib and chromium (the dashboard and its browser test) are among the packages
+#   npm-missing   -> with no npm on PATH, Debian's nodejs and npm are installed
+#   npm-present   -> with an npm on PATH, nodejs and npm are not asked for even if dpkg lacks them
 set -uo pipefail
 script="$(cd "$(dirname "$0")/../.." && pwd)/scripts/install-deps.sh"
 case_name=${1:?usage: install_deps_test.sh CASE}
@@ -33,6 +36,14 @@ chmod +x "$fake"/*
 
 fail() { echo "FAIL ($case_name): $*" >&2; exit 1; }
 run() { PATH="$fake:$PATH" bash "$script" >"$fake/out" 2>&1; echo $? >"$fake/rc"; }
+# Runs the script with a PATH of the fakes and only bash and grep besides: no npm there.
+run_without_npm() {
+  mkdir -p "$fake/sys"
+  ln -sf "$(command -v bash)" "$fake/sys/bash"
+  ln -sf "$(command -v grep)" "$fake/sys/grep"
+  PATH="$fake:$fake/sys" "$(command -v bash)" "$script" >"$fake/out" 2>&1
+  echo $? >"$fake/rc"
+}
 
 case "$case_name" in
   all-present)
@@ -60,6 +71,26 @@ case "$case_name" in
     run
     [[ $(cat "$fake/rc") == 0 ]] || fail "exit code $(cat "$fake/rc"): $(cat "$fake/out")"
     grep -q 'install .*libpq-dev postgresql-15$' "$log" || fail "did not install libpq and the server: $(cat "$log")"
+    ;;
+  dashboard)
+    printf 'libcpp-httplib-dev\nchromium\n' >"$fake/missing"
+    run
+    [[ $(cat "$fake/rc") == 0 ]] || fail "exit code $(cat "$fake/rc"): $(cat "$fake/out")"
+    grep -q 'install .*libcpp-httplib-dev chromium$' "$log" || fail "did not install httplib and chromium: $(cat "$log")"
+    ;;
+  npm-missing)
+    printf 'nodejs\nnpm\n' >"$fake/missing"
+    run_without_npm
+    [[ $(cat "$fake/rc") == 0 ]] || fail "exit code $(cat "$fake/rc"): $(cat "$fake/out")"
+    grep -q 'install .*nodejs npm$' "$log" || fail "did not install nodejs and npm: $(cat "$log")"
+    ;;
+  npm-present)
+    printf 'nodejs\nnpm\n' >"$fake/missing"
+    printf '#!/usr/bin/env bash\necho 10.0.0\n' >"$fake/npm"
+    chmod +x "$fake/npm"
+    run
+    [[ $(cat "$fake/rc") == 0 ]] || fail "exit code $(cat "$fake/rc"): $(cat "$fake/out")"
+    [[ ! -s "$log" ]] || fail "apt-get was called although npm is on PATH: $(cat "$log")"
     ;;
   update-fails | install-fails)
     printf 'libfmt-dev\n' >"$fake/missing"

@@ -13,12 +13,13 @@ namespace duroxide::cli {
 /// What the process's exit status means. Stable: scripts rely on these numbers.
 enum class ExitCode : int {
   Ok = 0,
-  NotFound = 1,    ///< the instance (or execution) named does not exist
-  Usage = 2,       ///< the command line is wrong: parse errors, bad values, no store URL
-  StoreError = 3,  ///< the store cannot be opened or failed
-  Failed = 4,      ///< wait: the instance finished Failed (cancelled included)
-  Timeout = 5,     ///< wait: --timeout passed before the instance finished
-  Refused = 6,     ///< the instance's state forbids the command (e.g. delete a running instance)
+  NotFound = 1,      ///< the instance (or execution) named does not exist
+  Usage = 2,         ///< the command line is wrong: parse errors, bad values, no store URL
+  StoreError = 3,    ///< the store cannot be opened or failed
+  Failed = 4,        ///< wait: the instance finished Failed (cancelled included)
+  Timeout = 5,       ///< wait: --timeout passed before the instance finished
+  Refused = 6,       ///< the instance's state forbids the command (e.g. delete a running instance)
+  CannotListen = 7,  ///< serve: the dashboard's address cannot be bound (e.g. the port is in use)
 };
 
 /// Stops a command: main prints "duroxide: <message>" on stderr and exits with `code`.

@@ -5,7 +5,7 @@
 //   duroxide --store sqlite:app.db raise order-7 Approval '{"ok":true}'
 //
 // Exit codes: 0 ok, 1 not found, 2 usage, 3 store error, 4 wait: failed, 5 wait: timeout,
-// 6 refused by the instance's state (cli_error.hpp).
+// 6 refused by the instance's state, 7 serve: cannot listen (cli_error.hpp).
 #include <exception>
 #include <iostream>
 #include <memory>
@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   app.footer(
       "The store: --store URL (before or after the command) or the DUROXIDE_STORE environment variable.\n"
       "Exit codes: 0 ok, 1 not found, 2 usage error, 3 store error, 4 wait: the instance failed, "
-      "5 wait: timed out, 6 refused by the instance's state. See docs/cli.md.");
+      "5 wait: timed out, 6 refused by the instance's state, 7 serve: cannot listen. See docs/cli.md.");
 
   Dispatch dispatch;
   add_instance_commands(app, dispatch);
@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
   add_signal_commands(app, dispatch);
   add_wait_command(app, dispatch);
   add_admin_commands(app, dispatch);
+  add_serve_command(app, dispatch, store_url);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,120 @@
+// The API's writes (api_writes.cpp), with a runtime running on the store: raising an event and
+// cancelling reach the instance; bad bodies, unknown and finished instances are refused clearly.
+#include "dashboard_test_support.hpp"
+
+namespace duroxide::dashboard_test {
+namespace {
+
+class DashboardApiWrites : public ::testing::Test {
+ protected:
+  ServedStore served_{dashboard::DashboardOptions{{}, "", true, "sqlite:test.db"}, true};
+
+  void refused(const std::string& path, const std::string& body, int status, const std::string& message) const {
+    const auto reply = served_.request("POST", path, {}, body);
+    EXPECT_EQ(reply.status, status) << body << ": " << reply.body;
+    EXPECT_EQ(reply.error(), message) << body;
+  }
+
+  OrchestrationStatus final_status(const std::string& id) const {
+    auto status = served_.client().wait_for_orchestration(id, kHangGuard);
+    EXPECT_TRUE(status) << status.error().to_string();
+    return status ? *status : OrchestrationStatus{status::NotFound{}};
+  }
+};
+
+TEST_F(DashboardApiWrites, ARaisedEventCompletesTheWaitingInstance) {
+  const auto reply = served_.post(
+      "/api/raise-event", json{{"instance_id", "waiting-1"}, {"name", "Approve"}, {"data", "yes <b>really</b>"}});
+  EXPECT_EQ(reply.status, 202) << reply.body;
+  EXPECT_EQ(reply.document(), (json{{"instance_id", "waiting-1"}, {"event", "Approve"}, {"raised", true}}));
+  const auto status = final_status("waiting-1");
+  ASSERT_TRUE(status.is_completed()) << status.name();
+  EXPECT_EQ(status.get_if<status::Completed>()->output, "approved: yes <b>really</b>");
+}
+
+TEST_F(DashboardApiWrites, DataMayBeLeftOutOrEmpty) {
+  EXPECT_EQ(served_.post("/api/raise-event", json{{"instance_id", "waiting-1"}, {"name", "Approve"}}).status, 202);
+  const auto status = final_status("waiting-1");
+  ASSERT_TRUE(status.is_completed());
+  EXPECT_EQ(status.get_if<status::Completed>()->output, "approved: ");
+}
+
+TEST_F(DashboardApiWrites, CancelFailsTheInstanceWithTheReason) {
+  const auto reply = served_.post("/api/cancel", json{{"instance_id", "waiting-1"}, {"reason", "changed my mind"}});
+  EXPECT_EQ(reply.status, 202) << reply.body;
+  EXPECT_EQ(reply.document()["cancel_requested"], true);
+  const auto status = final_status("waiting-1");
+  ASSERT_TRUE(status.is_failed()) << status.name();
+  EXPECT_NE(status.get_if<status::Failed>()->details.display_message().find("changed my mind"), std::string::npos)
+      << status.get_if<status::Failed>()->details.display_message();
+}
+
+TEST_F(DashboardApiWrites, CancelWithoutAReasonSaysItCameFromTheDashboard) {
+  EXPECT_EQ(served_.post("/api/cancel", json{{"instance_id", "waiting-1"}, {"reason", nullptr}}).status, 202);
+  const auto status = final_status("waiting-1");
+  ASSERT_TRUE(status.is_failed());
+  EXPECT_NE(status.get_if<status::Failed>()->details.display_message().find("cancelled from the duroxide dashboard"),
+            std::string::npos);
+}
+
+TEST_F(DashboardApiWrites, UnknownInstancesAre404AndFinishedOnes409) {
+  refused("/api/raise-event", R"({"instance_id":"nope","name":"Approve"})", 404, "instance 'nope' not found");
+  refused("/api/cancel", R"({"instance_id":"nope"})", 404, "instance 'nope' not found");
+  refused("/api/raise-event", R"({"instance_id":"hello-1","name":"Approve"})", 409,
+          "instance 'hello-1' has already finished (Completed): nothing would receive the event");
+  refused("/api/cancel", R"({"instance_id":"failed-1"})", 409,
+          "instance 'failed-1' has already finished (Failed): nothing would be cancelled");
+}
+
+TEST_F(DashboardApiWrites, BadBodiesAre400) {
+  const std::string raise = "/api/raise-event";
+  refused(raise, "", 400, "the request body must not be empty");
+  refused(raise, "not json", 400,
+          "the request body is not valid JSON: [json.exception.parse_error.101] parse error at line 1, column 2: "
+          "syntax error while parsing value - invalid literal; last read: 'no'");
+  refused(raise, "[1]", 400, "the request body must be a JSON object");
+  refused(raise, R"({"name":"Approve"})", 400, "the field 'instance_id' is required");
+  refused(raise, R"({"instance_id":"waiting-1"})", 400, "the field 'name' is required");
+  refused(raise, R"({"instance_id":"waiting-1","name":""})", 400, "the field 'name' must not be empty");
+  refused(raise, R"({"instance_id":"waiting-1","name":7})", 400, "the field 'name' must be a string");
+  refused(raise, R"({"instance_id":"waiting-1","name":"Approve","data":{"a":1}})", 400,
+          "the field 'data' must be a string");
+  refused(raise, "{\"instance_id\":\"waiting-1\",\"name\":\"Appr\xff\"}", 400,
+          "the request body is not valid UTF-8 at byte 39");
+  refused(raise, json{{"instance_id", std::string(1025, 'w')}, {"name", "Approve"}}.dump(), 400,
+          "the field 'instance_id' is too long: 1025 bytes, at most 1024");
+  refused(raise,
+          json{{"instance_id", "waiting-1"}, {"name", "Approve"}, {"data", std::string(1024 * 1024 + 1, 'd')}}.dump(),
+          400, "the field 'data' is too long: 1048577 bytes, at most 1048576");
+  refused("/api/cancel", json{{"instance_id", "waiting-1"}, {"reason", std::string(4097, 'r')}}.dump(), 400,
+          "the field 'reason' is too long: 4097 bytes, at most 4096");
+  // None of it reached the instance.
+  const auto status = served_.client().get_orchestration_status("waiting-1");
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->is_running());
+}
+
+TEST_F(DashboardApiWrites, ABodyOverTheLimitIs413WithAJsonError) {
+  const auto body =
+      json{{"instance_id", "waiting-1"}, {"name", "Approve"}, {"data", std::string(3 * 1024 * 1024, 'd')}};
+  const auto reply = served_.request("POST", "/api/raise-event", {}, body.dump());
+  EXPECT_EQ(reply.status, 413);
+  EXPECT_EQ(reply.error(), "the request body is too large: at most 2097152 bytes");
+}
+
+TEST_F(DashboardApiWrites, AnInstanceWithAnyCharactersInItsIdIsFoundAndSignalled) {
+  const std::string odd = "odd/id?&=+ \u00e9\t#<x>";
+  auto client = served_.client();
+  ASSERT_TRUE(client.start_orchestration(odd, "Approval", "x"));
+  auto waiting = client.wait_for_status_change(odd, 0, 10ms, kHangGuard);
+  ASSERT_TRUE(waiting && waiting->is_running());
+  const auto shown = served_.get("/api/instance?id=" + url_encode(odd));
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  EXPECT_EQ(shown.document()["instance_id"], odd);
+  EXPECT_EQ(served_.post("/api/raise-event", json{{"instance_id", odd}, {"name", "Approve"}, {"data", "y"}}).status,
+            202);
+  EXPECT_TRUE(final_status(odd).is_completed());
+}
+
+}  // namespace
+}  // namespace duroxide::dashboard_test

@@ -1,0 +1,46 @@
+// The API's writes: raise an event, cancel an instance (docs/dashboard.md). Each puts a message in
+// the store for a runtime to carry out, as the Client does; neither waits for it. Refused unless
+// the server runs with --allow-writes (access_policy.hpp).
+#include <fmt/format.h>
+
+#include "api.hpp"
+#include "request_input.hpp"
+
+namespace duroxide::dashboard {
+
+namespace {
+
+constexpr const char* kDefaultCancelReason = "cancelled from the duroxide dashboard";
+
+/// 404 for an unknown instance, 409 for a finished one: nothing would act on `what`.
+void require_unfinished(const Client& client, const std::string& id, std::string_view what) {
+  const auto status = require(client.get_orchestration_status(id), fmt::format("reading instance '{}'", id));
+  if (status.is_not_found()) throw HttpError(404, fmt::format("instance '{}' not found", id));
+  if (status.is_terminal()) {
+    throw HttpError(409,
+                    fmt::format("instance '{}' has already finished ({}): nothing would {}", id, status.name(), what));
+  }
+}
+
+}  // namespace
+
+ApiReply raise_event(const ApiContext& context, const httplib::Request& request) {
+  const auto body = json_body(request);
+  const auto id = body_text(body, "instance_id", kMaxIdentifierBytes, false);
+  const auto name = body_text(body, "name", kMaxIdentifierBytes, false);
+  const auto data = body_text(body, "data", kMaxEventDataBytes, true, "");
+  require_unfinished(context.client, id, "receive the event");
+  require(context.client.raise_event(id, name, data), fmt::format("raising '{}' on instance '{}'", name, id));
+  return {202, Json{{"instance_id", id}, {"event", name}, {"raised", true}}};
+}
+
+ApiReply cancel_instance(const ApiContext& context, const httplib::Request& request) {
+  const auto body = json_body(request);
+  const auto id = body_text(body, "instance_id", kMaxIdentifierBytes, false);
+  const auto reason = body_text(body, "reason", kMaxReasonBytes, true, kDefaultCancelReason);
+  require_unfinished(context.client, id, "be cancelled");
+  require(context.client.cancel_instance(id, reason), fmt::format("cancelling instance '{}'", id));
+  return {202, Json{{"instance_id", id}, {"reason", reason}, {"cancel_requested", true}}};
+}
+
+}  // namespace duroxide::dashboard
