@@ -85,25 +85,11 @@ ProviderResult<std::uint64_t> PostgresProvider::latest_execution_id(const std::s
 
 ProviderResult<InstanceInfo> PostgresProvider::get_instance_info(const std::string& instance) {
   constexpr std::string_view op = "get_instance_info";
-  DUROXIDE_PG_TRY_ASSIGN(res, pg_detail::call(*store_, op,
-                                              fmt::format("SELECT i.instance_id, i.orchestration_name, "
-                                                          "i.orchestration_version, i.current_execution_id, e.status, "
-                                                          "e.output, i.created_at, i.updated_at, i.parent_instance_id "
-                                                          "{} WHERE i.instance_id = $1",
-                                                          kCurrentExecutionJoin),
-                                              {instance}));
+  DUROXIDE_PG_TRY_ASSIGN(
+      res, pg_detail::call(*store_, op, fmt::format("{} WHERE i.instance_id = $1", pg_detail::kInstanceInfoSelect),
+                           {instance}));
   if (res.rows() == 0) return std::unexpected(not_found(op, instance));
-  InstanceInfo info;
-  info.instance_id = res.text(0, 0);
-  info.orchestration_name = res.text(0, 1);
-  info.orchestration_version = res.optional_text(0, 2).value_or("unknown");
-  info.current_execution_id = res.uint64(0, 3);
-  info.status = res.is_null(0, 4) ? std::nullopt : parse_execution_status(res.text(0, 4));
-  info.output = pg_detail::decode_stored_optional(res.optional_text(0, 5));
-  info.created_at_ms = res.uint64(0, 6);
-  info.updated_at_ms = res.uint64(0, 7);
-  info.parent_instance_id = res.optional_text(0, 8);
-  return info;
+  return pg_detail::instance_info_row(res, 0);
 }
 
 ProviderResult<ExecutionInfo> PostgresProvider::get_execution_info(const std::string& instance,

@@ -34,29 +34,13 @@ ProviderResult<InstancePage> PostgresProvider::list_instances_page(const Instanc
     where += fmt::format("(i.created_at, i.instance_id) < (${}::bigint, ${})", params.size() - 1, params.size());
   }
   params.push_back(num(static_cast<std::uint64_t>(query.limit + 1)));
-  const std::string sql = fmt::format(
-      "SELECT i.instance_id, i.orchestration_name, i.orchestration_version, i.current_execution_id, i.status, "
-      "e.output, i.created_at, i.updated_at, i.parent_instance_id FROM instances i LEFT JOIN executions e ON "
-      "e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id{} ORDER BY i.created_at DESC, "
-      "i.instance_id DESC LIMIT ${}::bigint",
-      where, params.size());
+  const std::string sql = fmt::format("{}{} ORDER BY i.created_at DESC, i.instance_id DESC LIMIT ${}::bigint",
+                                      pg_detail::kInstanceInfoSelect, where, params.size());
   DUROXIDE_PG_TRY_ASSIGN(res, pg_detail::call(*store_, op, sql, params));
 
   std::vector<InstanceInfo> rows;
   rows.reserve(static_cast<std::size_t>(res.rows()));
-  for (int r = 0; r < res.rows(); ++r) {
-    InstanceInfo info;
-    info.instance_id = res.text(r, 0);
-    info.orchestration_name = res.text(r, 1);
-    info.orchestration_version = res.optional_text(r, 2).value_or("unknown");
-    info.current_execution_id = res.uint64(r, 3);
-    info.status = res.is_null(r, 4) ? std::nullopt : parse_execution_status(res.text(r, 4));
-    info.output = pg_detail::decode_stored_optional(res.optional_text(r, 5));
-    info.created_at_ms = res.uint64(r, 6);
-    info.updated_at_ms = res.uint64(r, 7);
-    info.parent_instance_id = res.optional_text(r, 8);
-    rows.push_back(std::move(info));
-  }
+  for (int r = 0; r < res.rows(); ++r) rows.push_back(pg_detail::instance_info_row(res, r));
   return providers::cut_instance_page(std::move(rows), query.limit);
 }
 

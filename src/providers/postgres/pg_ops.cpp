@@ -91,4 +91,18 @@ ProviderResult<pg::Result> call(PostgresProvider::Store& s, std::string_view ope
   return result;
 }
 
+InstanceInfo instance_info_row(const pg::Result& res, int row) {
+  InstanceInfo info;
+  info.instance_id = res.text(row, 0);
+  info.orchestration_name = res.text(row, 1);
+  info.orchestration_version = res.optional_text(row, 2).value_or("unknown");
+  info.current_execution_id = res.uint64(row, 3);
+  info.status = res.is_null(row, 4) ? std::nullopt : parse_execution_status(res.text(row, 4));
+  info.output = decode_stored_optional(res.optional_text(row, 5));
+  info.created_at_ms = res.uint64(row, 6);
+  info.updated_at_ms = res.uint64(row, 7);
+  info.parent_instance_id = res.optional_text(row, 8);
+  return info;
+}
+
 }  // namespace duroxide::pg_detail

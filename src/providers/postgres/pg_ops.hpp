@@ -54,6 +54,15 @@ inline std::optional<std::string> decode_stored_optional(const std::optional<std
   return stored ? std::optional<std::string>(decode_stored_text(*stored)) : std::nullopt;
 }
 
+/// An instance with its current execution: `kInstanceInfoSelect` reads the columns that
+/// `instance_info_row` decodes, from `instances i` joined with the current execution `e`; append
+/// a WHERE clause.
+inline constexpr std::string_view kInstanceInfoSelect =
+    "SELECT i.instance_id, i.orchestration_name, i.orchestration_version, i.current_execution_id, e.status, "
+    "e.output, i.created_at, i.updated_at, i.parent_instance_id FROM instances i LEFT JOIN executions e ON "
+    "e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id";
+InstanceInfo instance_info_row(const pg::Result& res, int row);
+
 /// Our SQLSTATE for an invalid, expired or already used lock token.
 inline constexpr std::string_view kInvalidToken = "DX001";
 

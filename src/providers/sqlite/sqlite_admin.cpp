@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "providers/sqlite/sqlite_history.hpp"
+#include "providers/sqlite/sqlite_instance_row.hpp"
 #include "providers/sqlite/sqlite_store.hpp"
 
 namespace duroxide {
@@ -109,26 +110,12 @@ ProviderResult<std::uint64_t> SqliteProvider::latest_execution_id(const std::str
 ProviderResult<InstanceInfo> SqliteProvider::get_instance_info(const std::string& instance) {
   constexpr std::string_view op = "get_instance_info";
   DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
-  DUROXIDE_TRY_ASSIGN(stmt, reader.statement(op, fmt::format("SELECT i.instance_id, i.orchestration_name, "
-                                                             "i.orchestration_version, i.current_execution_id, "
-                                                             "e.status, e.output, i.created_at, i.updated_at, "
-                                                             "i.parent_instance_id {} WHERE i.instance_id = ?1",
-                                                             kCurrentExecutionJoin)));
+  DUROXIDE_TRY_ASSIGN(
+      stmt, reader.statement(op, fmt::format("{} WHERE i.instance_id = ?1", sqlite_detail::kInstanceInfoSelect)));
   stmt.bind(1, instance);
   DUROXIDE_TRY_ASSIGN(row, stmt.step());
   if (!row) return std::unexpected(not_found(op, instance));
-  InstanceInfo info;
-  info.instance_id = stmt.text(0);
-  info.orchestration_name = stmt.text(1);
-  info.orchestration_version = stmt.optional_text(2).value_or("unknown");
-  info.current_execution_id = stmt.uint64(3);
-  info.status = stmt.is_null(4) ? std::nullopt : parse_execution_status(stmt.text(4));
-  info.output = stmt.optional_text(5);
-  // Timestamps may be duroxide's text form in a store it created (docs/storage.md).
-  info.created_at_ms = static_cast<std::uint64_t>(stmt.timestamp_ms(6).value_or(0));
-  info.updated_at_ms = static_cast<std::uint64_t>(stmt.timestamp_ms(7).value_or(0));
-  info.parent_instance_id = stmt.optional_text(8);
-  return info;
+  return sqlite_detail::instance_info_row(stmt);
 }
 
 ProviderResult<ExecutionInfo> SqliteProvider::get_execution_info(const std::string& instance,

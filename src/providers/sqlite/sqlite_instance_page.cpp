@@ -4,9 +4,29 @@
 #include <fmt/format.h>
 
 #include "providers/instance_page.hpp"
+#include "providers/sqlite/sqlite_instance_row.hpp"
 #include "providers/sqlite/sqlite_store.hpp"
 
 namespace duroxide {
+
+namespace sqlite_detail {
+
+InstanceInfo instance_info_row(const sqlite::Statement& stmt) {
+  InstanceInfo info;
+  info.instance_id = stmt.text(0);
+  info.orchestration_name = stmt.text(1);
+  info.orchestration_version = stmt.optional_text(2).value_or("unknown");
+  info.current_execution_id = stmt.uint64(3);
+  info.status = stmt.is_null(4) ? std::nullopt : parse_execution_status(stmt.text(4));
+  info.output = stmt.optional_text(5);
+  // Timestamps may be duroxide's text form in a store it created (docs/storage.md).
+  info.created_at_ms = static_cast<std::uint64_t>(stmt.timestamp_ms(6).value_or(0));
+  info.updated_at_ms = static_cast<std::uint64_t>(stmt.timestamp_ms(7).value_or(0));
+  info.parent_instance_id = stmt.optional_text(8);
+  return info;
+}
+
+}  // namespace sqlite_detail
 
 ProviderResult<InstancePage> SqliteProvider::list_instances_page(const InstanceQuery& query) {
   constexpr std::string_view op = "list_instances_page";
@@ -29,12 +49,8 @@ ProviderResult<InstancePage> SqliteProvider::list_instances_page(const InstanceQ
     where += fmt::format("(i.created_at, i.instance_id) < (?{}, ?{})", next_param, next_param + 1);
     next_param += 2;
   }
-  const std::string sql = fmt::format(
-      "SELECT i.instance_id, i.orchestration_name, i.orchestration_version, i.current_execution_id, i.status, "
-      "e.output, i.created_at, i.updated_at, i.parent_instance_id FROM instances i LEFT JOIN executions e ON "
-      "e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id{} ORDER BY i.created_at DESC, "
-      "i.instance_id DESC LIMIT ?{}",
-      where, next_param);
+  const std::string sql = fmt::format("{}{} ORDER BY i.created_at DESC, i.instance_id DESC LIMIT ?{}",
+                                      sqlite_detail::kInstanceInfoSelect, where, next_param);
 
   DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
   DUROXIDE_TRY_ASSIGN(stmt, reader.statement(op, sql));
@@ -53,17 +69,7 @@ ProviderResult<InstancePage> SqliteProvider::list_instances_page(const InstanceQ
   for (;;) {
     DUROXIDE_TRY_ASSIGN(row, stmt.step());
     if (!row) break;
-    InstanceInfo info;
-    info.instance_id = stmt.text(0);
-    info.orchestration_name = stmt.text(1);
-    info.orchestration_version = stmt.optional_text(2).value_or("unknown");
-    info.current_execution_id = stmt.uint64(3);
-    info.status = stmt.is_null(4) ? std::nullopt : parse_execution_status(stmt.text(4));
-    info.output = stmt.optional_text(5);
-    info.created_at_ms = static_cast<std::uint64_t>(stmt.timestamp_ms(6).value_or(0));
-    info.updated_at_ms = static_cast<std::uint64_t>(stmt.timestamp_ms(7).value_or(0));
-    info.parent_instance_id = stmt.optional_text(8);
-    rows.push_back(std::move(info));
+    rows.push_back(sqlite_detail::instance_info_row(stmt));
   }
   return providers::cut_instance_page(std::move(rows), query.limit);
 }
