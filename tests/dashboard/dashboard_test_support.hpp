@@ -17,6 +17,7 @@
 #include <duroxide/duroxide.hpp>
 
 #include "dashboard_server.hpp"
+#include "support/sample_orchestrations.hpp"
 #include "support/temp_dir.hpp"
 
 namespace duroxide::dashboard_test {
@@ -30,24 +31,9 @@ inline constexpr std::chrono::milliseconds kHangGuard = 120s;
 
 // ---- the orchestrations of the prepared store ----
 
-inline Task<Result<std::string>> hello(OrchestrationContext ctx, std::string name) {
-  auto greeting = co_await ctx.schedule_activity("Greet", name);
-  if (!greeting) co_return Err(greeting.error());
-  co_return *greeting;
-}
-
-inline Task<Result<std::string>> failing(OrchestrationContext ctx, std::string input) {
-  auto reserved = co_await ctx.schedule_activity("Reserve", input);
-  if (!reserved) co_return Err(reserved.error());
-  co_return *reserved;
-}
-
-inline Task<Result<std::string>> approval(OrchestrationContext ctx, std::string) {
-  ctx.set_custom_status("awaiting approval");
-  ctx.set_kv_value("stage", "waiting");
-  auto decision = co_await ctx.schedule_wait("Approve");
-  co_return "approved: " + decision;
-}
+using testing::samples::approval;
+using testing::samples::failing;
+using testing::samples::hello;
 
 inline Task<Result<std::string>> child(OrchestrationContext, std::string input) { co_return "child " + input; }
 
