@@ -14,28 +14,17 @@ ProviderResult<InstancePage> PostgresProvider::list_instances_page(const Instanc
   constexpr std::string_view op = "list_instances_page";
   auto cursor = providers::check_instance_query(op, query);
   if (!cursor) return std::unexpected(cursor.error());
-  // Only the conditions a query has are in its text (one prepared statement per combination), so
-  // the plan uses the index that fits; the values are parameters.
-  std::string where;
+  // Integers are sent as text like every parameter, and cast where they are compared.
+  const auto statement =
+      providers::page_statement(query, *cursor, [](std::size_t n, const providers::PageValue& value) {
+        return std::holds_alternative<std::int64_t>(value) ? fmt::format("${}::bigint", n) : fmt::format("${}", n);
+      });
   std::vector<pg::Param> params;
-  auto condition = [&](std::string_view text, pg::Param value) {
-    params.push_back(std::move(value));
-    where += where.empty() ? " WHERE " : " AND ";
-    where += fmt::format(fmt::runtime(text), params.size());
-  };
-  if (query.status) condition("i.status = ${}", std::string(to_string(*query.status)));
-  if (query.orchestration_name) condition("i.orchestration_name = ${}", *query.orchestration_name);
-  if (query.created_from_ms) condition("i.created_at >= ${}::bigint", num(*query.created_from_ms));
-  if (query.created_until_ms) condition("i.created_at < ${}::bigint", num(*query.created_until_ms));
-  if (*cursor) {
-    params.push_back(num((*cursor)->created_at_ms));
-    params.push_back((*cursor)->instance_id);
-    where += where.empty() ? " WHERE " : " AND ";
-    where += fmt::format("(i.created_at, i.instance_id) < (${}::bigint, ${})", params.size() - 1, params.size());
+  for (const auto& value : statement.values) {
+    params.push_back(std::holds_alternative<std::int64_t>(value) ? num(std::get<std::int64_t>(value))
+                                                                 : pg::Param(std::get<std::string>(value)));
   }
-  params.push_back(num(static_cast<std::uint64_t>(query.limit + 1)));
-  const std::string sql = fmt::format("{}{} ORDER BY i.created_at DESC, i.instance_id DESC LIMIT ${}::bigint",
-                                      pg_detail::kInstanceInfoSelect, where, params.size());
+  const std::string sql = fmt::format("{}{}", pg_detail::kInstanceInfoSelect, statement.tail);
   DUROXIDE_PG_TRY_ASSIGN(res, pg_detail::call(*store_, op, sql, params));
 
   std::vector<InstanceInfo> rows;

@@ -31,39 +31,13 @@ InstanceInfo instance_info_row(const sqlite::Statement& stmt) {
 ProviderResult<InstancePage> SqliteProvider::list_instances_page(const InstanceQuery& query) {
   constexpr std::string_view op = "list_instances_page";
   DUROXIDE_TRY_ASSIGN(cursor, providers::check_instance_query(op, query));
-  // Only the conditions a query has are in its text, so the planner sees which index fits; the
-  // values are bound, never written into the text.
-  std::string where;
-  int next_param = 1;
-  auto condition = [&](std::string_view text) {
-    where += where.empty() ? " WHERE " : " AND ";
-    where += fmt::format(fmt::runtime(text), next_param);
-    ++next_param;
-  };
-  if (query.status) condition("i.status = ?{}");
-  if (query.orchestration_name) condition("i.orchestration_name = ?{}");
-  if (query.created_from_ms) condition("i.created_at >= ?{}");
-  if (query.created_until_ms) condition("i.created_at < ?{}");
-  if (cursor) {
-    where += where.empty() ? " WHERE " : " AND ";
-    where += fmt::format("(i.created_at, i.instance_id) < (?{}, ?{})", next_param, next_param + 1);
-    next_param += 2;
-  }
-  const std::string sql = fmt::format("{}{} ORDER BY i.created_at DESC, i.instance_id DESC LIMIT ?{}",
-                                      sqlite_detail::kInstanceInfoSelect, where, next_param);
-
+  const auto statement = providers::page_statement(
+      query, cursor, [](std::size_t n, const providers::PageValue&) { return fmt::format("?{}", n); });
   DUROXIDE_TRY_ASSIGN(reader, store_->read_connection());
-  DUROXIDE_TRY_ASSIGN(stmt, reader.statement(op, sql));
+  DUROXIDE_TRY_ASSIGN(stmt,
+                      reader.statement(op, fmt::format("{}{}", sqlite_detail::kInstanceInfoSelect, statement.tail)));
   int param = 1;
-  if (query.status) stmt.bind(param++, to_string(*query.status));
-  if (query.orchestration_name) stmt.bind(param++, *query.orchestration_name);
-  if (query.created_from_ms) stmt.bind(param++, *query.created_from_ms);
-  if (query.created_until_ms) stmt.bind(param++, *query.created_until_ms);
-  if (cursor) {
-    stmt.bind(param++, cursor->created_at_ms);
-    stmt.bind(param++, cursor->instance_id);
-  }
-  stmt.bind(param, static_cast<std::int64_t>(query.limit + 1));
+  for (const auto& value : statement.values) std::visit([&](const auto& v) { stmt.bind(param++, v); }, value);
 
   std::vector<InstanceInfo> rows;
   for (;;) {
