@@ -157,22 +157,21 @@ std::unique_ptr<MetricsEndpoint> bind_metrics_endpoint(Runtime::State& state,
                                                        const std::shared_ptr<MetricsRegistry>& served) {
   const auto& options = state.options;
   if (!options.metrics_listen) return nullptr;
-  auto address = parse_listen_address(*options.metrics_listen);
-  if (!address)
-    throw std::invalid_argument("Runtime::start: invalid RuntimeOptions: metrics_listen " + address.error());
+  // RuntimeOptions::validate() has refused an address that does not parse.
+  const auto address = parse_listen_address(*options.metrics_listen).value();
   auto token = resolve_metrics_token(options.metrics_token, std::getenv(kMetricsTokenEnv));
   if (!token) throw std::invalid_argument("Runtime::start: " + token.error());
-  if (!token->has_value() && !address->is_loopback()) {
+  if (!token->has_value() && !address.is_loopback()) {
     throw std::invalid_argument(fmt::format(
         "Runtime::start: metrics_listen {} is not a loopback address, and /metrics and /healthz reachable from "
         "other machines need a token: set RuntimeOptions::metrics_token or {}, or listen on 127.0.0.1",
-        address->to_string(), kMetricsTokenEnv));
+        address.to_string(), kMetricsTokenEnv));
   }
   EndpointContent content{
       .prometheus_text = [served] { return served->render_prometheus(); },
       .health = [&health = state.health] { return health.snapshot(); },
   };
-  return std::make_unique<MetricsEndpoint>(*address, std::move(*token), std::move(content));
+  return std::make_unique<MetricsEndpoint>(address, std::move(*token), std::move(content));
 }
 
 }  // namespace

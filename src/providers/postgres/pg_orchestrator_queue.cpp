@@ -267,8 +267,8 @@ ProviderResult<std::optional<LockedOrchestrationItem>> fetch_once(PostgresProvid
     LockedOrchestrationItem locked;
     DUROXIDE_PG_TRY_ASSIGN(outcome, build_item(s, token, rows, known, locked));
     if (outcome == Outcome::Locked) {
-      // Only a claim on the first query (nothing skipped) speaks for everything this fetcher can claim.
-      hint.idle_after_claim = rows.idle_due_in.has_value() && skipped.empty();
+      // The function reports idle only for a call that excluded nothing (docs/storage.md, "Wake-ups").
+      hint.idle_after_claim = rows.idle_due_in.has_value();
       if (hint.idle_after_claim) hint.idle_due_in = *rows.idle_due_in;
       return std::optional<LockedOrchestrationItem>(std::move(locked));
     }
