@@ -124,7 +124,8 @@ BEGIN
   PERFORM * FROM dx_fetch_orchestration('probe', 5000, 10, '{}', false, '{0,0,0}', '{0,0,0}', 100);
   v_before := t_rows_read('orchestrator_queue');
   PERFORM * FROM dx_ack_orchestration('probe', 1, NULL, NULL, NULL, 'Completed', 'out', 'O', '1.0.0', NULL, NULL,
-    false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL);
   RETURN t_rows_read('orchestrator_queue') - v_before;
 END $$)sql",
                    {});

@@ -1,5 +1,7 @@
 // PostgresProvider: committing a turn in one call of dx_ack_orchestration (one round trip, one
 // transaction). Everything is validated and encoded before the call: bad input writes nothing.
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include <duroxide/wire.hpp>
@@ -100,6 +102,18 @@ ProviderResult<void> PostgresProvider::ack_orchestration_item(const std::string&
     pin = fmt::format("{{{},{},{}}}", meta.pinned_duroxide_version->major, meta.pinned_duroxide_version->minor,
                       meta.pinned_duroxide_version->patch);
   }
+  // Activities for this process's idle worker fetches are locked by the ack itself and handed to
+  // them once it commits (providers/work_handoff.hpp); reserved until then.
+  providers::WorkHandOff::Claims claims;
+  {
+    std::lock_guard lock(store_->mutex);
+    claims = store_->work_handoff.plan(ack.worker_items);
+  }
+  std::vector<std::optional<std::string>> w_token(ack.worker_items.size());
+  for (std::size_t i = 0; i < w_token.size(); ++i) {
+    if (claims.claim[i]) w_token[i] = store_->new_lock_token();
+  }
+
   std::vector<Param> params{lock_token,
                             num(ack.execution_id),
                             pg::int_array(ev_ids),
@@ -123,25 +137,43 @@ ProviderResult<void> PostgresProvider::ack_orchestration_item(const std::string&
                             pg::int_array(w_act),
                             pg::text_array(w_session),
                             pg::text_array(w_tag),
+                            pg::text_array(w_token),
+                            num(static_cast<std::int64_t>(claims.lock_timeout.count())),
                             pg::text_array(c_inst),
                             pg::int_array(c_exec),
                             pg::int_array(c_act),
                             pg::text_array(o_inst),
                             pg::text_array(o_item),
                             pg::int_array(o_visible)};
-  DUROXIDE_PG_TRY_ASSIGN(
-      res, pg_detail::call(*store_, kAck,
-                           "SELECT out_instance, out_orch_work FROM dx_ack_orchestration($1, $2::bigint, "
-                           "$3::bigint[], $4::text[], $5::text[], $6, $7, $8, $9, $10, $11::bigint[], $12::boolean, "
-                           "$13, $14::text[], $15::text[], $16::text[], $17::bigint[], $18::text[], $19::text[], "
-                           "$20::bigint[], $21::bigint[], $22::text[], $23::text[], $24::text[], $25::bigint[], "
-                           "$26::bigint[], $27::text[], $28::text[], $29::bigint[])",
-                           params));
+  auto committed = pg_detail::call(*store_, kAck,
+                                   "SELECT out_instance, out_orch_work FROM dx_ack_orchestration($1, $2::bigint, "
+                                   "$3::bigint[], $4::text[], $5::text[], $6, $7, $8, $9, $10, $11::bigint[], "
+                                   "$12::boolean, $13, $14::text[], $15::text[], $16::text[], $17::bigint[], "
+                                   "$18::text[], $19::text[], $20::bigint[], $21::bigint[], $22::text[], $23::text[], "
+                                   "$24::text[], $25::bigint, $26::text[], $27::bigint[], $28::bigint[], $29::text[], "
+                                   "$30::text[], $31::bigint[])",
+                                   params);
+  const auto committed_at = std::chrono::steady_clock::now();
+  if (!committed) {
+    std::lock_guard lock(store_->mutex);
+    store_->work_handoff.cancel(claims);
+    return std::unexpected(std::move(committed.error()));
+  }
+  if (claims.count > 0) {
+    std::vector<LockedWorkItem> handed;
+    for (std::size_t i = 0; i < w_token.size(); ++i) {
+      if (w_token[i]) handed.push_back(LockedWorkItem{ack.worker_items[i], *w_token[i], 1, std::nullopt});
+    }
+    std::lock_guard lock(store_->mutex);
+    store_->work_handoff.deliver(claims, std::move(handed), committed_at);
+  }
+  const auto& res = *committed;
   if (res.rows() > 0) {
     store_->changed(res.text(0, 0));
     // Messages left for this instance, and one item per instance the turn sent to.
     if (res.boolean(0, 1)) store_->wake(PgWakeQueue::Orchestrator, 1 + ack.orchestrator_items.size());
   }
+  // One wake-up per item: a handed-over one wakes an idle fetch to take it.
   if (!ack.worker_items.empty()) store_->wake(PgWakeQueue::Worker, ack.worker_items.size());
   return {};
 }

@@ -10,7 +10,8 @@ namespace duroxide::pg {
 // fetcher while the ack runs. Every statement costs an executor start-up whatever it writes, so
 // each table is written by one statement and steps with nothing to write are skipped
 // (docs/storage.md, "What a call costs"). Step 1 creates this newest form; step 4 re-creates it for
-// schemas made before it.
+// schemas made before it. Step 7 adds this form's hand-off parameters (p_w_token, p_w_lock_ms) as a
+// new overload, leaving the older form to processes of an older build that are still running.
 inline constexpr std::string_view kAckOrchestration = R"sql(
 CREATE OR REPLACE FUNCTION dx_ack_orchestration(p_token text, p_exec bigint,
   p_ev_ids bigint[], p_ev_types text[], p_ev_data text[],
@@ -18,6 +19,7 @@ CREATE OR REPLACE FUNCTION dx_ack_orchestration(p_token text, p_exec bigint,
   p_cs_set boolean, p_cs text,
   p_kv_op text[], p_kv_key text[], p_kv_value text[], p_kv_ts bigint[],
   p_w_item text[], p_w_inst text[], p_w_exec bigint[], p_w_act bigint[], p_w_session text[], p_w_tag text[],
+  p_w_token text[], p_w_lock_ms bigint,
   p_c_inst text[], p_c_exec bigint[], p_c_act bigint[],
   p_o_inst text[], p_o_item text[], p_o_visible bigint[])
 RETURNS TABLE(out_instance text, out_orch_work boolean)
@@ -29,6 +31,8 @@ DECLARE
   v_terminal boolean := p_status IN ('Completed', 'Failed', 'ContinuedAsNew');
   v_work boolean;
   v_new_work boolean := COALESCE(cardinality(p_w_item), 0) > 0;
+  -- Items locked for this process's idle workers (p_w_token) need no other fetcher woken.
+  v_free_work boolean := COALESCE(cardinality(p_w_item), 0) > COALESCE(cardinality(array_remove(p_w_token, NULL)), 0);
 BEGIN
   SELECT l.instance_id, l.locked_until INTO v_inst, v_until FROM instance_locks l WHERE l.lock_token = p_token FOR UPDATE;
   IF NOT FOUND THEN
@@ -100,11 +104,15 @@ BEGIN
     DELETE FROM kv_delta WHERE instance_id = v_inst;
   END IF;
 
+  -- An item with a token is claimed as a fetch would (first attempt, a lease of p_w_lock_ms) for
+  -- the idle worker this process hands it to (docs/storage.md, "Hand-off to idle workers").
   IF v_new_work THEN
-    INSERT INTO worker_queue (work_item, visible_at, instance_id, execution_id, activity_id, session_id, tag, created_at)
-      SELECT u.item, v_now, u.inst, u.ex, u.act, u.sess, u.tag, v_now
-        FROM unnest(p_w_item, p_w_inst, p_w_exec, p_w_act, p_w_session, p_w_tag) WITH ORDINALITY
-          AS u(item, inst, ex, act, sess, tag, ord) ORDER BY u.ord;
+    INSERT INTO worker_queue (work_item, visible_at, instance_id, execution_id, activity_id, session_id, tag, created_at,
+                              lock_token, locked_until, attempt_count)
+      SELECT u.item, v_now, u.inst, u.ex, u.act, u.sess, u.tag, v_now,
+             u.tok, CASE WHEN u.tok IS NOT NULL THEN v_now + p_w_lock_ms END, CASE WHEN u.tok IS NOT NULL THEN 1 ELSE 0 END
+        FROM unnest(p_w_item, p_w_inst, p_w_exec, p_w_act, p_w_session, p_w_tag, p_w_token) WITH ORDINALITY
+          AS u(item, inst, ex, act, sess, tag, tok, ord) ORDER BY u.ord;
   END IF;
   -- After the inserts, so an activity scheduled and cancelled in the same turn leaves nothing.
   IF COALESCE(cardinality(p_c_inst), 0) > 0 THEN
@@ -126,7 +134,7 @@ BEGIN
   v_work := COALESCE(cardinality(p_o_item), 0) > 0
     OR EXISTS (SELECT 1 FROM orchestrator_queue WHERE instance_id = v_inst AND visible_at <= v_now);
   PERFORM CASE WHEN v_work THEN pg_notify(dx_channel('orch'), '') END,
-          CASE WHEN v_new_work THEN pg_notify(dx_channel('work'), '') END,
+          CASE WHEN v_free_work THEN pg_notify(dx_channel('work'), '') END,
           pg_notify(dx_channel('change'), v_inst);
   out_instance := v_inst;
   out_orch_work := v_work;

@@ -90,6 +90,36 @@ void PostgresProvider::Store::wake_all(PgWakeQueue queue) {
 
 void PostgresProvider::Store::changed(const std::string& instance) { changes.changed(instance); }
 
+void PostgresProvider::Store::release_held(const std::vector<std::string>& tokens) {
+  if (tokens.empty()) return;
+  // Like an abandon that does not count the attempt: the item is queued again as it was.
+  auto released = exec("release_held_work",
+                       "UPDATE worker_queue SET lock_token = NULL, locked_until = NULL, "
+                       "attempt_count = GREATEST(0, attempt_count - 1) WHERE lock_token = ANY ($1::text[])",
+                       {pg::text_array(tokens)});
+  if (!released) {
+    logging::provider().warn(
+        "postgres: giving {} held activities back to the queue failed (their leases lapse "
+        "instead): {}",
+        tokens.size(), released.error().to_string());
+    return;
+  }
+  if (released->affected() > 0) {
+    (void)exec("release_held_work", "SELECT pg_notify(dx_channel('work'), '')");
+    wake(PgWakeQueue::Worker, static_cast<std::size_t>(released->affected()));
+  }
+}
+
+void PostgresProvider::Store::release_stale_held() {
+  std::vector<std::string> stale;
+  {
+    std::lock_guard lock(mutex);
+    if (work_handoff.held() == 0) return;
+    work_handoff.sweep(std::chrono::steady_clock::now(), stale);
+  }
+  release_held(stale);
+}
+
 void PostgresProvider::Store::start_listener() {
   listener = std::thread([this] { listen_loop(); });
 }
@@ -112,6 +142,8 @@ void PostgresProvider::Store::listen_loop() {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
   };
   while (!stopping) {
+    // Every round (at most 100 ms apart): held items nobody took go back to the queue.
+    release_stale_held();
     if (!conn) {
       auto opened = pg::Connection::connect(conninfo, quoted_schema, "listen");
       if (opened) {
@@ -187,7 +219,14 @@ void PostgresProvider::Store::listen_loop() {
 
 PostgresProvider::PostgresProvider(std::unique_ptr<Store> store) : store_(std::move(store)) {}
 
-PostgresProvider::~PostgresProvider() = default;
+PostgresProvider::~PostgresProvider() {
+  std::vector<std::string> held;
+  {
+    std::lock_guard lock(store_->mutex);
+    held = store_->work_handoff.drain();
+  }
+  store_->release_held(held);
+}
 
 ProviderResult<std::shared_ptr<PostgresProvider>> PostgresProvider::open(const std::string& url,
                                                                          PostgresOptions options) {
@@ -207,10 +246,16 @@ ProviderResult<std::shared_ptr<PostgresProvider>> PostgresProvider::open(const s
 std::string PostgresProvider::version() const { return DUROXIDE_VERSION_STRING; }
 
 void PostgresProvider::wake_waiters() {
-  std::lock_guard lock(store_->mutex);
-  ++store_->wake_epoch;
-  store_->orchestrator_signal.notify_stop();
-  store_->worker_signal.notify_stop();
+  std::vector<std::string> held;
+  {
+    std::lock_guard lock(store_->mutex);
+    ++store_->wake_epoch;
+    store_->orchestrator_signal.notify_stop();
+    store_->worker_signal.notify_stop();
+    // A runtime stops: the fetches it would have handed these to are leaving.
+    held = store_->work_handoff.drain();
+  }
+  store_->release_held(held);
 }
 
 std::uint64_t PostgresProvider::change_epoch(const std::string& instance) { return store_->changes.epoch(instance); }

@@ -22,6 +22,7 @@
 #include "providers/instance_changes.hpp"
 #include "providers/postgres/pg_connection.hpp"
 #include "providers/postgres/pg_wake_signal.hpp"
+#include "providers/work_handoff.hpp"
 
 #define DUROXIDE_PG_TRY(expr)                                         \
   do {                                                                \
@@ -86,6 +87,12 @@ struct PostgresProvider::Store {
   /// Someone else changed `queue` (a notification of another process): wakes every waiting fetch.
   void wake_all(PgWakeQueue queue);
   void changed(const std::string& instance);
+  /// Activities this process's acks locked for its idle worker fetches (guarded by `mutex`).
+  providers::WorkHandOff work_handoff;
+  /// Gives held items back to the queue (stale, or at shutdown); best effort, errors logged.
+  void release_held(const std::vector<std::string>& tokens);
+  /// Gives back held items past their window (the LISTEN thread calls it every round).
+  void release_stale_held();
 
   // ---- LISTEN thread ----
   std::atomic<bool> listener_up{false};
@@ -104,6 +111,15 @@ struct PostgresProvider::Store {
     std::optional<std::int64_t> idle_due_in;
   };
 
+  /// Items a long poll may find in this process instead of the store (the worker hand-off):
+  /// `take` is asked before every query, `idle(true)` and `idle(false)` bracket every wait; both
+  /// are called with `mutex` held.
+  template <class T>
+  struct LocalItems {
+    std::function<std::optional<T>()> take;
+    std::function<void(bool)> idle;
+  };
+
   /// A long poll: runs `try_once` until it yields an item or an error, waiting for wake-ups (or
   /// the due time it reports, in ms from now) in between, until `poll_timeout` or wake_waiters().
   /// `fetcher` names what the fetch can claim (its filters): a poll that claimed an item and saw
@@ -111,9 +127,10 @@ struct PostgresProvider::Store {
   /// instead of querying while no signal has come since and no due time has passed. Polls without
   /// a wait (timeout 0) and polls while the LISTEN connection is down always query.
   template <class T>
-  ProviderResult<std::optional<T>> long_poll(
-      PgWakeQueue queue, std::chrono::milliseconds poll_timeout, const std::string& fetcher,
-      const std::function<ProviderResult<std::optional<T>>(PollHint&)>& try_once) {
+  ProviderResult<std::optional<T>> long_poll(PgWakeQueue queue, std::chrono::milliseconds poll_timeout,
+                                             const std::string& fetcher,
+                                             const std::function<ProviderResult<std::optional<T>>(PollHint&)>& try_once,
+                                             const LocalItems<T>* local = nullptr) {
     const auto deadline = std::chrono::steady_clock::now() + poll_timeout;
     std::uint64_t epoch = 0;
     auto& signal = signal_of(queue);
@@ -133,6 +150,10 @@ struct PostgresProvider::Store {
     }
     bool chosen = false;  // woken by a counted signal for an item this fetch may not be able to claim
     for (;;) {
+      if (local) {
+        std::lock_guard lock(mutex);
+        if (auto held = local->take()) return std::optional<T>(std::move(*held));
+      }
       PollHint hint;
       ProviderResult<std::optional<T>> result = std::optional<T>();
       if (skip_query) {
@@ -169,7 +190,9 @@ struct PostgresProvider::Store {
       // Without the LISTEN connection nobody tells us about other processes' writes: re-poll.
       if (!listener_up.load())
         until = std::min(until, std::chrono::steady_clock::now() + options.fallback_poll_interval);
+      if (local) local->idle(true);
       const auto woken = signal.wait(lock, generation, until, [&] { return wake_epoch != epoch; });
+      if (local) local->idle(false);
       if (woken == pg::WakeSignal::Woken::Stopped) return result;
       chosen = woken == pg::WakeSignal::Woken::Permit;
     }

@@ -117,11 +117,30 @@ ProviderResult<void> PostgresProvider::enqueue_for_worker(const WorkItem& item) 
 ProviderResult<std::optional<LockedWorkItem>> PostgresProvider::fetch_work_item(
     Millis lock_timeout, Millis poll_timeout, const std::optional<SessionFetchConfig>& session, const TagFilter& tags) {
   if (tags.kind() == TagFilter::Kind::None) return std::optional<LockedWorkItem>();
+  // Activities an ack of this process locked for its idle fetches come first (providers/work_handoff.hpp);
+  // held items found stale on the way are given back to the queue once the poll is over.
+  auto& handoff = store_->work_handoff;
+  std::vector<std::string> stale;
+  std::optional<std::uint64_t> idle_handle;
+  const PostgresProvider::Store::LocalItems<LockedWorkItem> local{
+      [&] { return handoff.take(tags, std::chrono::steady_clock::now(), stale); },
+      [&](bool idle) {
+        if (idle) {
+          idle_handle = handoff.idle(tags, lock_timeout);
+        } else if (idle_handle) {
+          handoff.busy(*idle_handle);
+          idle_handle.reset();
+        }
+      }};
   // The worker fetch reports no idle hint (yet), so its fetcher name is never matched.
-  return store_->long_poll<LockedWorkItem>(PgWakeQueue::Worker, poll_timeout, "",
-                                           [&](PostgresProvider::Store::PollHint& hint) {
-                                             return fetch_work_once(*store_, lock_timeout, session, tags, hint.due_in);
-                                           });
+  auto fetched = store_->long_poll<LockedWorkItem>(
+      PgWakeQueue::Worker, poll_timeout, "",
+      [&](PostgresProvider::Store::PollHint& hint) {
+        return fetch_work_once(*store_, lock_timeout, session, tags, hint.due_in);
+      },
+      &local);
+  if (!stale.empty()) store_->release_held(stale);
+  return fetched;
 }
 
 ProviderResult<void> PostgresProvider::ack_work_item(const std::string& lock_token,

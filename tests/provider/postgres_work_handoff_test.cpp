@@ -1,0 +1,173 @@
+// The PostgreSQL store's hand-off to idle workers (docs/storage.md, "Hand-off to idle workers"): an
+// ack that schedules an activity while a worker fetch of the same store waits locks the activity
+// for that fetch and hands it over, so the fetch never queries for it; with nobody waiting the ack
+// locks nothing; a held activity nobody took goes back to the queue when the runtime stops.
+// Function calls are counted with track_functions, read once the store's backends have exited
+// (a backend flushes its counts before it leaves pg_stat_activity).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <optional>
+#include <string>
+
+#include <duroxide/postgres_provider.hpp>
+
+#include "provider/postgres_test_session.hpp"
+#include "provider/postgres_test_support.hpp"
+#include "provider/validation/validation_helpers.hpp"
+#include "providers/postgres/pg_store.hpp"
+
+namespace duroxide {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace validation;
+using pg_test::eventually;
+using pg_test::SchemaGuard;
+using pg_test::StoreUnderTest;
+
+constexpr auto kLease = 30s;
+/// Turns a fetch that is never handed anything into a failure instead of an hour-long hang.
+constexpr auto kHangGuard = 240s;
+/// Counts the store's stored-function calls per function (pg_stat_user_functions).
+constexpr std::string_view kCountCalls = "&options=-c%20track_functions%3Dpl";
+
+std::unique_ptr<StoreUnderTest> open_store(const std::string& schema) {
+  PostgresOptions options;
+  options.fallback_poll_interval = 1h;  // a waiting fetch re-polls only when signalled
+  return std::make_unique<StoreUnderTest>(schema, std::string(kCountCalls), options);
+}
+
+std::size_t idle_worker_fetches(PostgresProvider& provider) {
+  std::lock_guard lock(provider.store().mutex);
+  return provider.store().work_handoff.idle_fetches();
+}
+
+/// Starts `instance` and returns its locked first turn, whose ack the test writes.
+LockedOrchestrationItem first_turn(Provider& provider, const std::string& instance) {
+  must(provider.enqueue_for_orchestrator(start_item(instance), std::nullopt), "enqueue start");
+  return must_fetch_orchestration(provider, kLease);
+}
+
+/// The first turn's ack, scheduling activity 2.
+OrchestrationAck scheduling_ack(const std::string& instance) {
+  OrchestrationAck ack =
+      make_ack(1, {started_event(instance), activity_scheduled_event(instance, 1, 2)}, instance_metadata());
+  ack.worker_items.push_back(activity_execute_item(instance, 1, 2));
+  return ack;
+}
+
+/// The worker row of `instance`'s activity 2: "<lock token or 'free'>|<attempt_count>".
+std::string worker_row(const std::string& schema, const std::string& instance) {
+  return pg_test::run_sql(schema,
+                          "SELECT COALESCE(lock_token, 'free') || '|' || attempt_count FROM worker_queue WHERE "
+                          "instance_id = $1 AND activity_id = 2",
+                          {instance});
+}
+
+/// Closes the store and returns how often its backends called `function`.
+std::string calls_after_close(std::unique_ptr<StoreUnderTest> store, const std::string& schema,
+                              const std::string& function) {
+  const std::string application_name = store->application_name;
+  store.reset();
+  const bool gone = eventually([&] {
+    return pg_test::run_sql("", "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1",
+                            {application_name}) == "0";
+  });
+  if (!gone) throw std::runtime_error("the store's backends never exited");
+  return pg_test::run_sql(
+      "", "SELECT COALESCE(SUM(calls), 0) FROM pg_stat_user_functions WHERE schemaname = $1 AND funcname = $2",
+      {schema, function});
+}
+
+TEST(PostgresWorkHandOff, AnIdleWorkerFetchIsHandedTheActivityATurnSchedulesWithoutQueryingForIt) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  auto store = open_store(guard.schema);
+  auto& provider = *store->provider;
+  auto turn = first_turn(provider, "handed");
+
+  auto waiting = std::async(std::launch::async, [&] {
+    return must(provider.fetch_work_item(kLease, 1h, std::nullopt, TagFilter::default_only()), "waiting fetch");
+  });
+  ASSERT_TRUE(eventually([&] { return idle_worker_fetches(provider) == 1; })) << "the worker fetch never waited";
+  must(provider.ack_orchestration_item(turn.lock_token, scheduling_ack("handed")), "ack");
+
+  ASSERT_EQ(waiting.wait_for(kHangGuard), std::future_status::ready) << "the waiting fetch was never handed the item";
+  const auto fetched = waiting.get();
+  ASSERT_TRUE(fetched.has_value());
+  EXPECT_EQ(activity_of(*fetched).id, 2U);
+  EXPECT_EQ(fetched->attempt_count, 1U);
+  EXPECT_EQ(worker_row(guard.schema, "handed"), fetched->lock_token + "|1") << "the ack locked the row for the fetch";
+  // The lease is the store's like any other: the activity's ack needs it and consumes the row.
+  must(provider.ack_work_item(fetched->lock_token, activity_completed_item("handed", 1, 2)), "ack activity");
+  EXPECT_EQ(worker_row(guard.schema, "handed"), "");
+
+  // The fetch queried once, before it waited, and not for the item it was handed.
+  EXPECT_EQ(calls_after_close(std::move(store), guard.schema, "dx_fetch_work"), "1");
+}
+
+TEST(PostgresWorkHandOff, WithNoWorkerFetchWaitingTheAckLocksNothing) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  auto store = open_store(guard.schema);
+  auto& provider = *store->provider;
+  auto turn = first_turn(provider, "free");
+  must(provider.ack_orchestration_item(turn.lock_token, scheduling_ack("free")), "ack");
+  EXPECT_EQ(worker_row(guard.schema, "free"), "free|0");
+  const auto fetched = must_fetch_work(provider, kLease);
+  EXPECT_EQ(fetched.attempt_count, 1U);
+}
+
+TEST(PostgresWorkHandOff, AHeldActivityGoesBackToTheQueueWhenTheRuntimeStops) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  auto store = open_store(guard.schema);
+  auto& provider = *store->provider;
+  auto turn = first_turn(provider, "held");
+  // A worker fetch that is idle when the ack runs and leaves before taking the item, as the
+  // fetches of a stopping runtime do.
+  std::uint64_t leaving = 0;
+  {
+    std::lock_guard lock(provider.store().mutex);
+    leaving = provider.store().work_handoff.idle(TagFilter::default_only(), kLease);
+  }
+  must(provider.ack_orchestration_item(turn.lock_token, scheduling_ack("held")), "ack");
+  {
+    std::lock_guard lock(provider.store().mutex);
+    provider.store().work_handoff.busy(leaving);
+    EXPECT_EQ(provider.store().work_handoff.held(), 1U);
+  }
+  EXPECT_NE(worker_row(guard.schema, "held").substr(0, 5), "free|") << "the ack locked the row for the idle fetch";
+
+  provider.wake_waiters();  // what Runtime::shutdown calls
+
+  EXPECT_EQ(worker_row(guard.schema, "held"), "free|0") << "given back, its attempt not counted";
+  const auto fetched = must_fetch_work(provider, kLease);
+  EXPECT_EQ(activity_of(fetched).id, 2U);
+  EXPECT_EQ(fetched.attempt_count, 1U);
+}
+
+TEST(PostgresWorkHandOff, AHeldActivityNobodyTakesGoesBackToTheQueueOnItsOwn) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  auto store = open_store(guard.schema);
+  auto& provider = *store->provider;
+  auto turn = first_turn(provider, "swept");
+  std::uint64_t leaving = 0;
+  {
+    std::lock_guard lock(provider.store().mutex);
+    // A 2 s lease: the item may be handed out for 200 ms after the ack.
+    leaving = provider.store().work_handoff.idle(TagFilter::default_only(), 2s);
+  }
+  must(provider.ack_orchestration_item(turn.lock_token, scheduling_ack("swept")), "ack");
+  {
+    std::lock_guard lock(provider.store().mutex);
+    provider.store().work_handoff.busy(leaving);
+  }
+  EXPECT_NE(worker_row(guard.schema, "swept").substr(0, 5), "free|");
+  // No fetch and no shutdown: the store's own sweep gives it back, well before the lease lapses.
+  EXPECT_TRUE(eventually([&] { return worker_row(guard.schema, "swept") == "free|0"; }));
+  std::lock_guard lock(provider.store().mutex);
+  EXPECT_EQ(provider.store().work_handoff.held(), 0U);
+}
+
+}  // namespace
+}  // namespace duroxide
