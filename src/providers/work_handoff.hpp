@@ -70,17 +70,20 @@ class WorkHandOff {
   }
   /// The ack of `claims` failed: nothing was locked.
   void cancel(const Claims& claims) { reserved_ -= std::min(reserved_, claims.count); }
-  /// The ack of `claims` committed `items` locked at `claimed_at`.
+  /// The ack of `claims` committed `items` locked at `claimed_at`. Handed out only while most of
+  /// the lease is left (fresh_window): a runtime schedules its renewals from when its fetch began,
+  /// which may be later than the claim, by at most that window.
   void deliver(const Claims& claims, std::vector<LockedWorkItem> items, Clock::time_point claimed_at) {
     cancel(claims);
-    // Handed out only while most of the lease is left: a runtime schedules its renewals from when
-    // its fetch began, which may be later than the claim, by at most this window.
-    const auto fresh_for = std::min<Millis>(claims.lock_timeout / 10, Millis(1000));
-    for (auto& item : items) {
-      const auto* activity = std::get_if<work_items::ActivityExecute>(&item.item);
-      auto tag = activity ? activity->tag : std::nullopt;  // before the item moves
-      held_.push_back(Held{std::move(item), std::move(tag), claimed_at + fresh_for});
-    }
+    for (auto& item : items) hold(std::move(item), claims.lock_timeout, claimed_at);
+  }
+
+  /// Holds an item a worker's ack claimed for its own next fetch (no reservation: the acking slot
+  /// fetches again at once, and any idle fetch that serves it may take it first).
+  void hold(LockedWorkItem item, Millis lock_timeout, Clock::time_point claimed_at) {
+    const auto* activity = std::get_if<work_items::ActivityExecute>(&item.item);
+    auto tag = activity ? activity->tag : std::nullopt;
+    held_.push_back(Held{std::move(item), std::move(tag), claimed_at + fresh_window(lock_timeout)});
   }
 
   /// The oldest held item `tags` accepts. Items past their window are removed and their tokens
@@ -116,6 +119,9 @@ class WorkHandOff {
   }
 
   std::size_t held() const { return held_.size(); }
+
+  /// How long after its claim an item may be handed out: a tenth of its lease, at most a second.
+  static Millis fresh_window(Millis lock_timeout) { return std::min<Millis>(lock_timeout / 10, Millis(1000)); }
   std::size_t idle_fetches() const { return idle_.size(); }
 
  private:

@@ -1,7 +1,9 @@
 // The PostgreSQL store's hand-off to idle workers (docs/storage.md, "Hand-off to idle workers"): an
 // ack that schedules an activity while a worker fetch of the same store waits locks the activity
 // for that fetch and hands it over, so the fetch never queries for it; with nobody waiting the ack
-// locks nothing; a held activity nobody took goes back to the queue when the runtime stops.
+// locks nothing; a held activity nobody took goes back to the queue when the runtime stops or on
+// its own. An activity's ack claims its fetcher's next activity, within the fetcher's tags and
+// never a session's, for the fetch that follows.
 // Function calls are counted with track_functions, read once the store's backends have exited
 // (a backend flushes its counts before it leaves pg_stat_activity).
 #include <gtest/gtest.h>
@@ -167,6 +169,59 @@ TEST(PostgresWorkHandOff, AHeldActivityNobodyTakesGoesBackToTheQueueOnItsOwn) {
   EXPECT_TRUE(eventually([&] { return worker_row(guard.schema, "swept") == "free|0"; }));
   std::lock_guard lock(provider.store().mutex);
   EXPECT_EQ(provider.store().work_handoff.held(), 0U);
+}
+
+/// Lock token (or "free") and attempts of every worker row, in id order: "<token>|<attempts>,...".
+std::string worker_rows(const std::string& schema) {
+  return pg_test::run_sql(schema,
+                          "SELECT string_agg(COALESCE(lock_token, 'free') || '|' || attempt_count, ',' ORDER BY id) "
+                          "FROM worker_queue",
+                          {});
+}
+
+TEST(PostgresWorkHandOff, AnActivityAckClaimsItsFetchersNextActivityForTheNextFetch) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  auto store = open_store(guard.schema);
+  auto& provider = *store->provider;
+  must(provider.enqueue_for_worker(activity_execute_item("next", 1, 1)), "enqueue 1");
+  must(provider.enqueue_for_worker(activity_execute_item("next", 1, 2)), "enqueue 2");
+  const auto first = must_fetch_work(provider, kLease);
+  ASSERT_EQ(activity_of(first).id, 1U);
+  must(provider.ack_work_item(first.lock_token, activity_completed_item("next", 1, 1)), "ack 1");
+
+  const auto rows = worker_rows(guard.schema);
+  EXPECT_NE(rows.substr(0, 5), "free|") << "the ack claimed activity 2: " << rows;
+  const auto second = must_fetch_work(provider, kLease);
+  EXPECT_EQ(activity_of(second).id, 2U);
+  EXPECT_EQ(second.attempt_count, 1U);
+  EXPECT_EQ(worker_rows(guard.schema), second.lock_token + "|1");
+  must(provider.ack_work_item(second.lock_token, activity_completed_item("next", 1, 2)), "ack 2");
+  EXPECT_EQ(worker_rows(guard.schema), "");
+
+  // Only the first fetch queried; the second was handed what the first one's ack claimed.
+  EXPECT_EQ(calls_after_close(std::move(store), guard.schema, "dx_fetch_work"), "1");
+}
+
+TEST(PostgresWorkHandOff, AnActivityAckClaimsOnlyWhatItsFetcherServesAndNoSessionsItems) {
+  SchemaGuard guard(pg_test::random_schema("dxt"));
+  auto store = open_store(guard.schema);
+  auto& provider = *store->provider;
+  const auto gpu = TagFilter::tags({"gpu"});
+  must(provider.enqueue_for_worker(activity_execute_item("tags", 1, 1, "Work", "{}", std::nullopt, "gpu")), "1");
+  must(provider.enqueue_for_worker(activity_execute_item("tags", 1, 2)), "untagged");
+  must(provider.enqueue_for_worker(activity_execute_item("tags", 1, 3, "Work", "{}", "alpha", "gpu")), "session");
+  must(provider.enqueue_for_worker(activity_execute_item("tags", 1, 4, "Work", "{}", std::nullopt, "gpu")), "4");
+  const auto first = must(provider.fetch_work_item(kLease, 0ms, std::nullopt, gpu), "fetch").value();
+  ASSERT_EQ(activity_of(first).id, 1U);
+  must(provider.ack_work_item(first.lock_token, activity_completed_item("tags", 1, 1)), "ack 1");
+  // Activity 4 was claimed; the untagged one and the session's are free.
+  const auto rows = worker_rows(guard.schema);
+  EXPECT_EQ(rows.substr(0, 14), "free|0,free|0,") << rows;
+  EXPECT_NE(rows.substr(14, 5), "free|") << rows;
+
+  // A fetch that does not serve the held item's tag queries and gets the untagged one.
+  EXPECT_EQ(activity_of(must_fetch_work(provider, kLease)).id, 2U);
+  EXPECT_EQ(activity_of(must(provider.fetch_work_item(kLease, 0ms, std::nullopt, gpu), "fetch").value()).id, 4U);
 }
 
 }  // namespace

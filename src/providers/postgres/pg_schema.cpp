@@ -27,7 +27,7 @@ std::string step_sql(int version) {
   }
   if (version == 5) return std::string(kStep5InstanceStatus);
   if (version == 6) return std::string(kFetchOrchestration);
-  if (version == 7) return std::string(kAckOrchestration);
+  if (version == 7) return fmt::format("{}\n{}", kAckOrchestration, kAckWorkClaimNext);
   return {};
 }
 

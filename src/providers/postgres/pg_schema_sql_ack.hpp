@@ -316,4 +316,55 @@ BEGIN
 END $$;
 )sql";
 
+/// An activity's ack that also claims the acking fetcher's next activity, in the same transaction
+/// (docs/storage.md, "Hand-off to idle workers"): the worker slot that acks fetches again at once,
+/// and this saves that fetch's call. It claims as a fetch without a session owner would: a lapsed
+/// lease first, then the oldest free row, session-less rows only, of the fetcher's tag mode. The
+/// result row has dx_fetch_work's columns; no row when nothing was claimable. Step 7.
+inline constexpr std::string_view kAckWorkClaimNext = R"sql(
+CREATE OR REPLACE FUNCTION dx_ack_work_claim_next(p_token text, p_inst text, p_item text,
+  p_next_token text, p_lock_ms bigint, p_mode integer, p_tags text[])
+RETURNS TABLE(out_id bigint, out_item text, out_session text, out_inst text, out_exec bigint, out_act bigint,
+  out_tag text, out_attempts bigint, out_due bigint, out_let_go bigint)
+LANGUAGE plpgsql SET search_path FROM CURRENT SET enable_sort = off AS $$
+DECLARE
+  v_now bigint := dx_now_ms();
+  v_row worker_queue%ROWTYPE;
+  v_attempts bigint;
+BEGIN
+  -- Commits without waiting for its flush, as dx_ack_work does (it sets that for the transaction).
+  PERFORM dx_ack_work(p_token, p_inst, p_item);
+  SELECT w.* INTO v_row FROM worker_queue w
+   WHERE w.lock_token IS NOT NULL AND w.locked_until <= v_now AND w.visible_at <= v_now AND w.session_id IS NULL
+     AND CASE p_mode WHEN 0 THEN w.tag IS NULL WHEN 1 THEN w.tag = ANY (p_tags)
+                     WHEN 2 THEN (w.tag IS NULL OR w.tag = ANY (p_tags)) ELSE true END
+   ORDER BY w.locked_until LIMIT 1 FOR UPDATE SKIP LOCKED;
+  IF NOT FOUND THEN
+    IF p_mode = 0 THEN
+      SELECT w.* INTO v_row FROM worker_queue w
+       WHERE w.lock_token IS NULL AND w.tag IS NULL AND w.visible_at <= v_now AND w.session_id IS NULL
+       ORDER BY w.id LIMIT 1 FOR UPDATE SKIP LOCKED;
+    ELSIF p_mode = 3 THEN
+      SELECT w.* INTO v_row FROM worker_queue w
+       WHERE w.lock_token IS NULL AND w.visible_at <= v_now AND w.session_id IS NULL
+       ORDER BY w.id LIMIT 1 FOR UPDATE SKIP LOCKED;
+    ELSE
+      SELECT w.* INTO v_row FROM worker_queue w
+       WHERE w.lock_token IS NULL AND w.visible_at <= v_now AND w.session_id IS NULL
+         AND (w.tag = ANY (p_tags) OR (p_mode = 2 AND w.tag IS NULL))
+       ORDER BY w.id LIMIT 1 FOR UPDATE SKIP LOCKED;
+    END IF;
+  END IF;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  UPDATE worker_queue SET lock_token = p_next_token, locked_until = v_now + p_lock_ms, attempt_count = attempt_count + 1
+   WHERE id = v_row.id RETURNING attempt_count INTO v_attempts;
+  out_id := v_row.id; out_item := v_row.work_item; out_session := NULL; out_inst := v_row.instance_id;
+  out_exec := v_row.execution_id; out_act := v_row.activity_id; out_tag := v_row.tag; out_attempts := v_attempts;
+  out_let_go := 0;
+  RETURN NEXT;
+END $$;
+)sql";
+
 }  // namespace duroxide::pg

@@ -140,6 +140,15 @@ ProviderResult<std::optional<LockedWorkItem>> PostgresProvider::fetch_work_item(
       },
       &local);
   if (!stale.empty()) store_->release_held(stale);
+  if (fetched && fetched->has_value()) {
+    std::lock_guard lock(store_->mutex);
+    // Tokens whose activity was never acked nor abandoned (left at a shutdown deadline) would pile
+    // up: past this many, forget them all; their acks merely claim nothing next.
+    constexpr std::size_t kMaxRemembered = 10000;
+    if (store_->work_fetchers.size() >= kMaxRemembered) store_->work_fetchers.clear();
+    store_->work_fetchers.insert_or_assign((*fetched)->lock_token,
+                                           PostgresProvider::Store::WorkFetcher{lock_timeout, tags});
+  }
   return fetched;
 }
 
@@ -162,14 +171,62 @@ ProviderResult<void> PostgresProvider::ack_work_item(const std::string& lock_tok
     json = std::move(encoded);
     instance = work_item_instance(*completion);
   }
-  DUROXIDE_PG_TRY(pg_detail::call(*store_, op, "SELECT dx_ack_work($1, $2, $3)", {lock_token, instance, json}));
-  if (completion) store_->wake(PgWakeQueue::Orchestrator);
+  std::optional<PostgresProvider::Store::WorkFetcher> fetcher;
+  {
+    std::lock_guard lock(store_->mutex);
+    if (auto found = store_->work_fetchers.find(lock_token); found != store_->work_fetchers.end()) {
+      fetcher = std::move(found->second);
+      store_->work_fetchers.erase(found);
+    }
+  }
+  if (!completion || !fetcher) {
+    DUROXIDE_PG_TRY(pg_detail::call(*store_, op, "SELECT dx_ack_work($1, $2, $3)", {lock_token, instance, json}));
+    if (completion) store_->wake(PgWakeQueue::Orchestrator);
+    return {};
+  }
+  // The slot that acks fetches again at once: the ack claims that fetch's next activity in the
+  // same transaction and holds it for the fetch (docs/storage.md, "Hand-off to idle workers").
+  std::vector<std::string> tag_list(fetcher->tags.tag_set().begin(), fetcher->tags.tag_set().end());
+  const std::string next_token = store_->new_lock_token();
+  DUROXIDE_PG_TRY_ASSIGN(
+      res, pg_detail::call(
+               *store_, op, "SELECT * FROM dx_ack_work_claim_next($1, $2, $3, $4, $5::bigint, $6::integer, $7::text[])",
+               {lock_token, instance, json, next_token, num(static_cast<std::int64_t>(fetcher->lock_timeout.count())),
+                num(static_cast<std::int64_t>(tag_mode(fetcher->tags))), pg::text_array(tag_list)}));
+  const auto claimed_at = std::chrono::steady_clock::now();
+  store_->wake(PgWakeQueue::Orchestrator);
+  if (res.rows() == 0 || res.is_null(0, 0)) return {};
+  pg_detail::RawQueueRow raw{"worker_queue",
+                             res.int64(0, 0),
+                             res.optional_text(0, 3),
+                             res.optional_int64(0, 4),
+                             res.optional_int64(0, 5),
+                             res.text(0, 1),
+                             {}};
+  auto item = parse_work_item(raw.raw_text);
+  if (worker_row_problem(item, raw)) {
+    // A corrupt row is the fetch's to handle (it keeps a dead letter): give it back.
+    store_->release_held({next_token});
+    return {};
+  }
+  {
+    std::lock_guard lock(store_->mutex);
+    store_->work_handoff.hold(
+        LockedWorkItem{std::move(*item), next_token, static_cast<std::uint32_t>(res.int64(0, 7)), std::nullopt},
+        fetcher->lock_timeout, claimed_at);
+  }
+  // Whichever local fetch comes first takes it: a waiting one now, else the acking slot's next.
+  store_->wake(PgWakeQueue::Worker);
   return {};
 }
 
 ProviderResult<void> PostgresProvider::abandon_work_item(const std::string& lock_token, std::optional<Millis> delay,
                                                          bool ignore_attempt) {
   constexpr std::string_view op = "abandon_work_item";
+  {
+    std::lock_guard lock(store_->mutex);
+    store_->work_fetchers.erase(lock_token);
+  }
   const std::int64_t delay_ms = delay ? std::max<std::int64_t>(0, delay->count()) : 0;
   DUROXIDE_PG_TRY(pg_detail::call(*store_, op, "SELECT dx_abandon_work($1, $2::bigint, $3::boolean)",
                                   {lock_token, num(delay_ms), ignore_attempt ? "true" : "false"}));
