@@ -67,7 +67,10 @@ ORDER BY q.visible_at, q.id LIMIT 8)sql";
 
 SqliteProvider::SqliteProvider(std::unique_ptr<Store> store) : store_(std::move(store)) {}
 
-SqliteProvider::~SqliteProvider() = default;
+SqliteProvider::~SqliteProvider() {
+  std::lock_guard lock(store_->mutex);
+  store_->release_held(store_->work_handoff.drain());
+}
 
 ProviderResult<std::shared_ptr<SqliteProvider>> SqliteProvider::open(std::string_view url, SqliteOptions options) {
   DUROXIDE_TRY_ASSIGN(path, sqlite::parse_sqlite_url(url));
@@ -86,6 +89,8 @@ std::string SqliteProvider::version() const { return DUROXIDE_VERSION_STRING; }
 
 void SqliteProvider::wake_waiters() {
   std::lock_guard lock(store_->mutex);
+  // A runtime stops: the slots these were held for are leaving.
+  store_->release_held(store_->work_handoff.drain());
   ++store_->wake_epoch;
   store_->orchestrator_cv.notify_all();
   store_->worker_cv.notify_all();

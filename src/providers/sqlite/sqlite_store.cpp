@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "logging/loggers.hpp"
+
 namespace duroxide {
 
 SqliteProvider::Store::Store(std::unique_ptr<sqlite::Database> database, SqliteOptions opts, bool backed_by_file)
@@ -113,6 +115,22 @@ void SqliteProvider::Store::wait_for_work(std::unique_lock<std::mutex>& lock, Wa
   const auto seen = generation;
   const auto epoch = wake_epoch;
   cv.wait_until(lock, wake_at, [&] { return generation != seen || wake_epoch != epoch; });
+}
+
+void SqliteProvider::Store::release_held(const std::vector<std::string>& tokens) {
+  for (const auto& token : tokens) {
+    auto stmt = statement("release_held_work",
+                          "UPDATE worker_queue SET lock_token = NULL, locked_until = NULL, attempt_count = "
+                          "MAX(0, attempt_count - 1) WHERE lock_token = ?1");
+    ProviderResult<std::int64_t> released = stmt ? stmt->bind(1, token).run() : std::unexpected(stmt.error());
+    if (!released) {
+      logging::provider().warn(
+          "sqlite: giving a held activity back to the queue failed (its lease lapses "
+          "instead): {}",
+          released.error().to_string());
+    }
+  }
+  if (!tokens.empty()) wake(WakeQueue::Worker);
 }
 
 std::optional<std::int64_t> SqliteProvider::Store::earliest_due(std::string_view operation,

@@ -209,6 +209,38 @@ ProviderResult<void> touch_session(SqliteProvider::Store& s, std::string_view op
   return {};
 }
 
+/// Claims, inside an activity's ack, the activity its fetcher would fetch next (docs/storage.md,
+/// "Hand-off to idle workers"): the same choice as a fetch without a session owner, so never a
+/// session's row. A row whose text cannot run is left for the fetch, which keeps a dead letter.
+ProviderResult<std::optional<LockedWorkItem>> claim_next_activity(SqliteProvider::Store& s, std::string_view op,
+                                                                  const SqliteProvider::Store::WorkFetcher& fetcher,
+                                                                  std::int64_t now) {
+  DUROXIDE_TRY_ASSIGN(select, s.statement(op, fetch_work_sql(fetcher.tags, false)));
+  DUROXIDE_TRY_ASSIGN(found, select_fetchable(select, now, std::nullopt, fetcher.tags));
+  if (!found) return std::optional<LockedWorkItem>();
+  const auto id = select.int64(0);
+  const sqlite_detail::RawQueueRow raw{sqlite_detail::kWorkerQueue,
+                                       id,
+                                       select.optional_text(3),
+                                       select.optional_int64(4),
+                                       select.optional_int64(5),
+                                       select.text(1),
+                                       {}};
+  DUROXIDE_TRY(select.run());
+  auto item = parse_work_item(raw.raw_text);
+  if (worker_row_problem(item, raw)) return std::optional<LockedWorkItem>();
+  const std::string token = s.new_lock_token();
+  DUROXIDE_TRY_ASSIGN(lock, s.statement(op,
+                                        "UPDATE worker_queue SET lock_token = ?2, locked_until = ?3, attempt_count = "
+                                        "attempt_count + 1 WHERE id = ?1 RETURNING attempt_count"));
+  lock.bind(1, id).bind(2, token).bind(3, now + fetcher.lock_timeout.count());
+  DUROXIDE_TRY_ASSIGN(locked, lock.step());
+  if (!locked) return std::unexpected(ProviderError::transient(std::string(op), "worker row vanished"));
+  const auto attempts = static_cast<std::uint32_t>(lock.int64(0));
+  DUROXIDE_TRY(lock.run());
+  return std::optional<LockedWorkItem>(LockedWorkItem{std::move(*item), token, attempts, std::nullopt});
+}
+
 }  // namespace
 
 ProviderResult<void> SqliteProvider::enqueue_for_worker(const WorkItem& item) {
@@ -230,8 +262,26 @@ ProviderResult<void> SqliteProvider::enqueue_for_worker(const WorkItem& item) {
 ProviderResult<std::optional<LockedWorkItem>> SqliteProvider::fetch_work_item(
     Millis lock_timeout, Millis poll_timeout, const std::optional<SessionFetchConfig>& session, const TagFilter& tags) {
   if (tags.kind() == TagFilter::Kind::None) return std::optional<LockedWorkItem>();
-  return store_->long_poll(WakeQueue::Worker, poll_timeout, kFetchWork, kWorkerDueSql,
-                           [&] { return fetch_work_once(*store_, lock_timeout, session, tags); });
+  auto& s = *store_;
+  auto fetched = s.long_poll(WakeQueue::Worker, poll_timeout, kFetchWork, kWorkerDueSql,
+                             [&]() -> ProviderResult<std::optional<LockedWorkItem>> {
+                               // What an activity's ack claimed for this slot comes first
+                               // (docs/storage.md, "Hand-off to idle workers").
+                               std::vector<std::string> stale;
+                               auto held = s.work_handoff.take(tags, std::chrono::steady_clock::now(), stale);
+                               s.release_held(stale);
+                               if (held) return held;
+                               return fetch_work_once(s, lock_timeout, session, tags);
+                             });
+  if (fetched && fetched->has_value()) {
+    std::lock_guard lock(s.mutex);
+    // Tokens whose activity was never acked nor abandoned (left at a shutdown deadline) would pile
+    // up: past this many, forget them all; their acks merely claim nothing next.
+    constexpr std::size_t kMaxRemembered = 10000;
+    if (s.work_fetchers.size() >= kMaxRemembered) s.work_fetchers.clear();
+    s.work_fetchers.insert_or_assign((*fetched)->lock_token, Store::WorkFetcher{lock_timeout, tags});
+  }
+  return fetched;
 }
 
 ProviderResult<void> SqliteProvider::ack_work_item(const std::string& lock_token,
@@ -276,8 +326,23 @@ ProviderResult<void> SqliteProvider::ack_work_item(const std::string& lock_token
     DUROXIDE_TRY(touch_session(s, op, *session_id, now));
   }
   if (completion) DUROXIDE_TRY(sqlite_detail::insert_orchestrator_message(s, op, *completion, completion_json, now));
+  std::optional<Store::WorkFetcher> fetcher;
+  if (auto found = s.work_fetchers.find(lock_token); found != s.work_fetchers.end()) {
+    fetcher = std::move(found->second);
+    s.work_fetchers.erase(found);
+  }
+  // The slot that acks fetches again at once: claim its next activity in this transaction.
+  std::optional<LockedWorkItem> next;
+  if (completion && fetcher) {
+    DUROXIDE_TRY_ASSIGN(claimed, claim_next_activity(s, op, *fetcher, now));
+    next = std::move(claimed);
+  }
   DUROXIDE_TRY(tx.commit());
   if (completion) s.wake(WakeQueue::Orchestrator);
+  if (next) {
+    s.work_handoff.hold(std::move(*next), fetcher->lock_timeout, std::chrono::steady_clock::now());
+    s.wake(WakeQueue::Worker);  // a waiting fetch may take it first
+  }
   return {};
 }
 
@@ -286,6 +351,7 @@ ProviderResult<void> SqliteProvider::abandon_work_item(const std::string& lock_t
   constexpr std::string_view op = "abandon_work_item";
   auto& s = *store_;
   std::lock_guard lock(s.mutex);
+  s.work_fetchers.erase(lock_token);
   const auto now = Store::now_ms();
   DUROXIDE_TRY_ASSIGN(stmt, s.statement(op,
                                         "UPDATE worker_queue SET lock_token = NULL, locked_until = NULL, visible_at = "
