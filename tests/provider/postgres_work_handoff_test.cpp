@@ -60,6 +60,21 @@ OrchestrationAck scheduling_ack(const std::string& instance) {
   return ack;
 }
 
+/// Starts `instance` and acks its first turn while a worker fetch (asking for `lease`) is idle;
+/// the fetch leaves before taking the item, as the fetches of a stopping runtime do.
+void ack_while_a_fetch_waits_then_leaves(PostgresProvider& provider, const std::string& instance,
+                                         std::chrono::milliseconds lease) {
+  auto turn = first_turn(provider, instance);
+  std::uint64_t leaving = 0;
+  {
+    std::lock_guard lock(provider.store().mutex);
+    leaving = provider.store().work_handoff.idle(TagFilter::default_only(), lease);
+  }
+  must(provider.ack_orchestration_item(turn.lock_token, scheduling_ack(instance)), "ack");
+  std::lock_guard lock(provider.store().mutex);
+  provider.store().work_handoff.busy(leaving);
+}
+
 /// The worker row of `instance`'s activity 2: "<lock token or 'free'>|<attempt_count>".
 std::string worker_row(const std::string& schema, const std::string& instance) {
   return pg_test::run_sql(schema,
@@ -124,18 +139,9 @@ TEST(PostgresWorkHandOff, AHeldActivityGoesBackToTheQueueWhenTheRuntimeStops) {
   SchemaGuard guard(pg_test::random_schema("dxt"));
   auto store = open_store(guard.schema);
   auto& provider = *store->provider;
-  auto turn = first_turn(provider, "held");
-  // A worker fetch that is idle when the ack runs and leaves before taking the item, as the
-  // fetches of a stopping runtime do.
-  std::uint64_t leaving = 0;
+  ack_while_a_fetch_waits_then_leaves(provider, "held", kLease);
   {
     std::lock_guard lock(provider.store().mutex);
-    leaving = provider.store().work_handoff.idle(TagFilter::default_only(), kLease);
-  }
-  must(provider.ack_orchestration_item(turn.lock_token, scheduling_ack("held")), "ack");
-  {
-    std::lock_guard lock(provider.store().mutex);
-    provider.store().work_handoff.busy(leaving);
     EXPECT_EQ(provider.store().work_handoff.held(), 1U);
   }
   EXPECT_NE(worker_row(guard.schema, "held").substr(0, 5), "free|") << "the ack locked the row for the idle fetch";
@@ -152,18 +158,8 @@ TEST(PostgresWorkHandOff, AHeldActivityNobodyTakesGoesBackToTheQueueOnItsOwn) {
   SchemaGuard guard(pg_test::random_schema("dxt"));
   auto store = open_store(guard.schema);
   auto& provider = *store->provider;
-  auto turn = first_turn(provider, "swept");
-  std::uint64_t leaving = 0;
-  {
-    std::lock_guard lock(provider.store().mutex);
-    // A 2 s lease: the item may be handed out for 200 ms after the ack.
-    leaving = provider.store().work_handoff.idle(TagFilter::default_only(), 2s);
-  }
-  must(provider.ack_orchestration_item(turn.lock_token, scheduling_ack("swept")), "ack");
-  {
-    std::lock_guard lock(provider.store().mutex);
-    provider.store().work_handoff.busy(leaving);
-  }
+  // A 2 s lease: the item may be handed out for 200 ms after the ack.
+  ack_while_a_fetch_waits_then_leaves(provider, "swept", 2s);
   EXPECT_NE(worker_row(guard.schema, "swept").substr(0, 5), "free|");
   // No fetch and no shutdown: the store's own sweep gives it back, well before the lease lapses.
   EXPECT_TRUE(eventually([&] { return worker_row(guard.schema, "swept") == "free|0"; }));

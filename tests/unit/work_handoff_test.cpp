@@ -29,6 +29,11 @@ std::vector<LockedWorkItem> locked(const std::vector<WorkItem>& items, const Wor
   return out;
 }
 
+/// An untagged activity `id`, locked under `token` (first attempt).
+LockedWorkItem held_item(std::uint64_t id, const std::string& token) {
+  return LockedWorkItem{activity(id), token, 1, std::nullopt};
+}
+
 TEST(WorkHandOff, WithoutIdleFetchesNothingIsClaimed) {
   WorkHandOff handoff;
   const auto claims = handoff.plan({activity(1), activity(2)});
@@ -115,61 +120,53 @@ TEST(WorkHandOff, AFetchTakesTheOldestItemItsTagsServe) {
 
 TEST(WorkHandOff, AnItemLeftPastItsFreshWindowIsGivenBackNotHandedOut) {
   WorkHandOff handoff;
-  handoff.idle(TagFilter::default_only(), 30s);
-  const std::vector<WorkItem> items{activity(1)};
-  const auto claims = handoff.plan(items);
   const auto claimed_at = Clock::now();
-  handoff.deliver(claims, locked(items, claims), claimed_at);
+  handoff.hold(held_item(1, "late"), 30s, claimed_at);
 
   std::vector<std::string> stale;
   // 30 s leases are handed out for 1 s after the claim (a tenth of the lease, at most a second).
   EXPECT_FALSE(handoff.take(TagFilter::default_only(), claimed_at + 1001ms, stale).has_value());
-  EXPECT_EQ(stale, (std::vector<std::string>{"token-0"}));
+  EXPECT_EQ(stale, (std::vector<std::string>{"late"}));
   EXPECT_EQ(handoff.held(), 0U);
 }
 
 TEST(WorkHandOff, ShortLeasesHaveAShorterFreshWindow) {
   WorkHandOff handoff;
-  handoff.idle(TagFilter::default_only(), 2s);
-  const std::vector<WorkItem> items{activity(1), activity(2)};
-  handoff.idle(TagFilter::default_only(), 2s);
-  const auto claims = handoff.plan(items);
   const auto claimed_at = Clock::now();
-  handoff.deliver(claims, locked(items, claims), claimed_at);
+  handoff.hold(held_item(1, "a"), 2s, claimed_at);
+  handoff.hold(held_item(2, "b"), 2s, claimed_at);
   std::vector<std::string> stale;
   EXPECT_TRUE(handoff.take(TagFilter::default_only(), claimed_at + 200ms, stale).has_value());
   EXPECT_FALSE(handoff.take(TagFilter::default_only(), claimed_at + 201ms, stale).has_value());
-  EXPECT_EQ(stale.size(), 1U);
+  EXPECT_EQ(stale, (std::vector<std::string>{"b"}));
 }
 
 TEST(WorkHandOff, ASweepRemovesOnlyTheItemsPastTheirWindow) {
   WorkHandOff handoff;
-  handoff.idle(TagFilter::default_only(), 2s);
-  handoff.idle(TagFilter::default_only(), 2s);
-  const std::vector<WorkItem> first{activity(1)};
-  const auto first_claims = handoff.plan(first);
   const auto claimed_at = Clock::now();
-  handoff.deliver(first_claims, locked(first, first_claims), claimed_at);
-  const std::vector<WorkItem> second{activity(2)};
-  const auto second_claims = handoff.plan(second);
-  handoff.deliver(second_claims, locked(second, second_claims), claimed_at + 100ms);
+  handoff.hold(held_item(1, "older"), 2s, claimed_at);
+  handoff.hold(held_item(2, "newer"), 2s, claimed_at + 100ms);
 
   std::vector<std::string> stale;
   handoff.sweep(claimed_at + 200ms, stale);
   EXPECT_TRUE(stale.empty());
   handoff.sweep(claimed_at + 250ms, stale);
-  EXPECT_EQ(stale, (std::vector<std::string>{"token-0"}));
+  EXPECT_EQ(stale, (std::vector<std::string>{"older"}));
   EXPECT_EQ(handoff.held(), 1U);
+}
+
+TEST(WorkHandOff, AHeldItemNeedsNoIdleFetchAndCountsAgainstThem) {
+  WorkHandOff handoff;
+  handoff.hold(held_item(1, "next"), 30s, Clock::now());
+  handoff.idle(TagFilter::default_only(), 30s);
+  EXPECT_EQ(handoff.plan({activity(2)}).count, 0U) << "the idle fetch will take the held item";
 }
 
 TEST(WorkHandOff, DrainGivesEveryHeldTokenBack) {
   WorkHandOff handoff;
-  handoff.idle(TagFilter::default_only(), 30s);
-  handoff.idle(TagFilter::default_only(), 30s);
-  const std::vector<WorkItem> items{activity(1), activity(2)};
-  const auto claims = handoff.plan(items);
-  handoff.deliver(claims, locked(items, claims), Clock::now());
-  EXPECT_EQ(handoff.drain(), (std::vector<std::string>{"token-0", "token-1"}));
+  handoff.hold(held_item(1, "a"), 30s, Clock::now());
+  handoff.hold(held_item(2, "b"), 30s, Clock::now());
+  EXPECT_EQ(handoff.drain(), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(handoff.held(), 0U);
 }
 
