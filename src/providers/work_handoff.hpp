@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,6 +21,8 @@
 #include <duroxide/provider_types.hpp>
 #include <duroxide/tag_filter.hpp>
 #include <duroxide/work_item.hpp>
+
+#include "providers/held_items.hpp"
 
 namespace duroxide::providers {
 
@@ -70,9 +71,7 @@ class WorkHandOff {
   }
   /// The ack of `claims` failed: nothing was locked.
   void cancel(const Claims& claims) { reserved_ -= std::min(reserved_, claims.count); }
-  /// The ack of `claims` committed `items` locked at `claimed_at`. Handed out only while most of
-  /// the lease is left (fresh_window): a runtime schedules its renewals from when its fetch began,
-  /// which may be later than the claim, by at most that window.
+  /// The ack of `claims` committed `items` locked at `claimed_at` (held as HeldItems says).
   void deliver(const Claims& claims, std::vector<LockedWorkItem> items, Clock::time_point claimed_at) {
     cancel(claims);
     for (auto& item : items) hold(std::move(item), claims.lock_timeout, claimed_at);
@@ -83,45 +82,23 @@ class WorkHandOff {
   void hold(LockedWorkItem item, Millis lock_timeout, Clock::time_point claimed_at) {
     const auto* activity = std::get_if<work_items::ActivityExecute>(&item.item);
     auto tag = activity ? activity->tag : std::nullopt;
-    held_.push_back(Held{std::move(item), std::move(tag), claimed_at + fresh_window(lock_timeout)});
+    held_.hold(std::move(item), std::move(tag), lock_timeout, claimed_at);
   }
 
   /// The oldest held item `tags` accepts. Items past their window are removed and their tokens
   /// added to `stale` (the caller gives them back to the queue outside its lock).
   std::optional<LockedWorkItem> take(const TagFilter& tags, Clock::time_point now, std::vector<std::string>& stale) {
-    sweep(now, stale);
-    const auto it = std::find_if(held_.begin(), held_.end(), [&](const Held& held) { return tags.matches(held.tag); });
-    if (it == held_.end()) return std::nullopt;
-    auto found = std::move(it->item);
-    held_.erase(it);
-    return found;
+    return held_.take([&](const std::optional<std::string>& tag) { return tags.matches(tag); }, now, stale);
   }
 
   /// Removes the items past their window, adding their tokens to `stale`. The store calls this
   /// periodically too, so an item is never held much past its window when no fetch comes.
-  void sweep(Clock::time_point now, std::vector<std::string>& stale) {
-    for (auto it = held_.begin(); it != held_.end();) {
-      if (now > it->fresh_until) {
-        stale.push_back(std::move(it->item.lock_token));
-        it = held_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
+  void sweep(Clock::time_point now, std::vector<std::string>& stale) { held_.sweep(now, stale); }
 
   /// Every held item's token, removed (shutdown: give them back to the queue).
-  std::vector<std::string> drain() {
-    std::vector<std::string> tokens;
-    for (auto& held : held_) tokens.push_back(std::move(held.item.lock_token));
-    held_.clear();
-    return tokens;
-  }
+  std::vector<std::string> drain() { return held_.drain(); }
 
   std::size_t held() const { return held_.size(); }
-
-  /// How long after its claim an item may be handed out: a tenth of its lease, at most a second.
-  static Millis fresh_window(Millis lock_timeout) { return std::min<Millis>(lock_timeout / 10, Millis(1000)); }
   std::size_t idle_fetches() const { return idle_.size(); }
 
  private:
@@ -129,15 +106,10 @@ class WorkHandOff {
     TagFilter tags;
     Millis lock_timeout;
   };
-  struct Held {
-    LockedWorkItem item;
-    std::optional<std::string> tag;
-    Clock::time_point fresh_until;
-  };
   std::map<std::uint64_t, IdleFetch> idle_;
   std::uint64_t next_handle_ = 0;
   std::size_t reserved_ = 0;
-  std::deque<Held> held_;
+  HeldItems<LockedWorkItem, std::optional<std::string>> held_;  ///< keyed by the activity's tag
 };
 
 }  // namespace duroxide::providers

@@ -288,6 +288,9 @@ void Runtime::shutdown(std::chrono::milliseconds timeout) {
   }
   for (auto& thread : state.threads) thread.join();
   state.threads.clear();
+  // Once more with every slot gone: an activity's ack may have claimed its slot's next activity
+  // after the last wake-up (docs/storage.md, "Hand-off to idle workers"); the store gives it back.
+  state.store->wake_waiters();
   // Activities that overstayed a cancellation grace period may still run: give them what is left.
   if (!state.activity_threads->wait_until_zero(deadline)) {
     logging::runtime().warn(
