@@ -8,21 +8,23 @@
 // Only items every idle fetch could claim are locked: none of a session (a session belongs to
 // whoever claims it in the store), none whose tag some idle fetch does not serve. An item nobody
 // takes in time (the fetches left meanwhile) is given back to the queue by whoever finds it stale,
-// so its lease never has to lapse. Not thread-safe: the store guards it with its wake-up mutex.
+// or by the store's periodic sweep, so its lease never has to lapse. It also remembers, per lock
+// token a fetch returned, what that fetch asked for, so the token's ack can claim the same fetch's
+// next activity. Not thread-safe: the store guards it with its wake-up mutex.
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <duroxide/provider_types.hpp>
 #include <duroxide/tag_filter.hpp>
 #include <duroxide/work_item.hpp>
-
-#include "providers/held_items.hpp"
 
 namespace duroxide::providers {
 
@@ -71,35 +73,81 @@ class WorkHandOff {
   }
   /// The ack of `claims` failed: nothing was locked.
   void cancel(const Claims& claims) { reserved_ -= std::min(reserved_, claims.count); }
-  /// The ack of `claims` committed `items` locked at `claimed_at` (held as HeldItems says).
+  /// The ack of `claims` committed `items` locked at `claimed_at` (held as hold() says).
   void deliver(const Claims& claims, std::vector<LockedWorkItem> items, Clock::time_point claimed_at) {
     cancel(claims);
     for (auto& item : items) hold(std::move(item), claims.lock_timeout, claimed_at);
   }
 
   /// Holds an item a worker's ack claimed for its own next fetch (no reservation: the acking slot
-  /// fetches again at once, and any idle fetch that serves it may take it first).
+  /// fetches again at once, and any idle fetch that serves it may take it first). Handed out only
+  /// within fresh_window() of the claim: a runtime schedules its lease renewals from when its
+  /// fetch began, which may be later than the claim, by at most that window.
   void hold(LockedWorkItem item, Millis lock_timeout, Clock::time_point claimed_at) {
     const auto* activity = std::get_if<work_items::ActivityExecute>(&item.item);
-    auto tag = activity ? activity->tag : std::nullopt;
-    held_.hold(std::move(item), std::move(tag), lock_timeout, claimed_at);
+    auto tag = activity ? activity->tag : std::nullopt;  // before the item moves
+    held_.push_back(Held{std::move(item), std::move(tag), claimed_at + fresh_window(lock_timeout)});
   }
 
   /// The oldest held item `tags` accepts. Items past their window are removed and their tokens
   /// added to `stale` (the caller gives them back to the queue outside its lock).
   std::optional<LockedWorkItem> take(const TagFilter& tags, Clock::time_point now, std::vector<std::string>& stale) {
-    return held_.take([&](const std::optional<std::string>& tag) { return tags.matches(tag); }, now, stale);
+    sweep(now, stale);
+    const auto it = std::find_if(held_.begin(), held_.end(), [&](const Held& held) { return tags.matches(held.tag); });
+    if (it == held_.end()) return std::nullopt;
+    auto found = std::move(it->item);
+    held_.erase(it);
+    return found;
   }
 
   /// Removes the items past their window, adding their tokens to `stale`. The store calls this
   /// periodically too, so an item is never held much past its window when no fetch comes.
-  void sweep(Clock::time_point now, std::vector<std::string>& stale) { held_.sweep(now, stale); }
+  void sweep(Clock::time_point now, std::vector<std::string>& stale) {
+    for (auto it = held_.begin(); it != held_.end();) {
+      if (now > it->fresh_until) {
+        stale.push_back(std::move(it->item.lock_token));
+        it = held_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
 
   /// Every held item's token, removed (shutdown: give them back to the queue).
-  std::vector<std::string> drain() { return held_.drain(); }
+  std::vector<std::string> drain() {
+    std::vector<std::string> tokens;
+    for (auto& held : held_) tokens.push_back(std::move(held.item.lock_token));
+    held_.clear();
+    return tokens;
+  }
+
+  /// What a worker fetch asked for.
+  struct Fetcher {
+    Millis lock_timeout;
+    TagFilter tags;
+  };
+  /// The fetch that returned `token` asked for `fetcher`; kept until forget(token).
+  void remember(const std::string& token, Fetcher fetcher) {
+    // Tokens never acked nor abandoned (left at a shutdown deadline) would pile up: past this
+    // many, forget them all; their acks merely claim nothing next.
+    constexpr std::size_t kMaxRemembered = 10000;
+    if (fetchers_.size() >= kMaxRemembered) fetchers_.clear();
+    fetchers_.insert_or_assign(token, std::move(fetcher));
+  }
+  /// What the fetch of `token` asked for, if remembered; forgotten from now on.
+  std::optional<Fetcher> forget(const std::string& token) {
+    const auto found = fetchers_.find(token);
+    if (found == fetchers_.end()) return std::nullopt;
+    auto fetcher = std::move(found->second);
+    fetchers_.erase(found);
+    return fetcher;
+  }
 
   std::size_t held() const { return held_.size(); }
   std::size_t idle_fetches() const { return idle_.size(); }
+
+  /// How long after its claim an item may be handed out: a tenth of its lease, at most a second.
+  static Millis fresh_window(Millis lock_timeout) { return std::min<Millis>(lock_timeout / 10, Millis(1000)); }
 
  private:
   struct IdleFetch {
@@ -109,7 +157,13 @@ class WorkHandOff {
   std::map<std::uint64_t, IdleFetch> idle_;
   std::uint64_t next_handle_ = 0;
   std::size_t reserved_ = 0;
-  HeldItems<LockedWorkItem, std::optional<std::string>> held_;  ///< keyed by the activity's tag
+  struct Held {
+    LockedWorkItem item;
+    std::optional<std::string> tag;
+    Clock::time_point fresh_until;
+  };
+  std::deque<Held> held_;
+  std::unordered_map<std::string, Fetcher> fetchers_;
 };
 
 }  // namespace duroxide::providers

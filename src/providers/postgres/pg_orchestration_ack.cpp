@@ -105,7 +105,7 @@ ProviderResult<void> PostgresProvider::ack_orchestration_item(const std::string&
   // Activities for this process's idle worker fetches are locked by the ack itself and handed to
   // them once it commits (providers/work_handoff.hpp); reserved until then.
   providers::WorkHandOff::Claims claims;
-  {
+  if (!ack.worker_items.empty()) {
     std::lock_guard lock(store_->mutex);
     claims = store_->work_handoff.plan(ack.worker_items);
   }

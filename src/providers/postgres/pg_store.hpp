@@ -15,7 +15,6 @@
 #include <set>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include <duroxide/postgres_provider.hpp>
@@ -94,13 +93,6 @@ struct PostgresProvider::Store {
   void release_held(const std::vector<std::string>& tokens);
   /// Gives back held items past their window (the LISTEN thread calls it every round).
   void release_stale_held();
-  /// What a worker fetch asked for, kept per lock token it returned until that token's ack or
-  /// abandon, so the ack can claim the same fetcher's next activity (guarded by `mutex`).
-  struct WorkFetcher {
-    std::chrono::milliseconds lock_timeout;
-    TagFilter tags;
-  };
-  std::unordered_map<std::string, WorkFetcher> work_fetchers;
 
   // ---- LISTEN thread ----
   std::atomic<bool> listener_up{false};

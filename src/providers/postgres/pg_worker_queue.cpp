@@ -44,6 +44,17 @@ int tag_mode(const TagFilter& tags) {
   return 0;
 }
 
+/// The row a worker claim returned (dx_fetch_work's columns), as a queue row (no error yet).
+pg_detail::RawQueueRow claimed_worker_row(const pg::Result& res) {
+  return pg_detail::RawQueueRow{"worker_queue",
+                                res.int64(0, 0),
+                                res.optional_text(0, 3),
+                                res.optional_int64(0, 4),
+                                res.optional_int64(0, 5),
+                                res.text(0, 1),
+                                {}};
+}
+
 ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(PostgresProvider::Store& s, Provider::Millis lock_timeout,
                                                               const std::optional<SessionFetchConfig>& session,
                                                               const TagFilter& tags,
@@ -66,10 +77,8 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(PostgresProvider::
       if (res.rows() > 0) due_in = res.optional_int64(0, 8);
       return std::optional<LockedWorkItem>();
     }
-    const auto id = res.int64(0, 0);
-    pg_detail::RawQueueRow raw{
-        "worker_queue", id, res.optional_text(0, 3), res.optional_int64(0, 4), res.optional_int64(0, 5),
-        res.text(0, 1), {}};
+    auto raw = claimed_worker_row(res);
+    const auto id = raw.row_id;
     const auto session_id = res.optional_text(0, 2);
     const auto tag = res.optional_text(0, 6);
     const auto attempts = static_cast<std::uint32_t>(res.int64(0, 7));
@@ -142,12 +151,7 @@ ProviderResult<std::optional<LockedWorkItem>> PostgresProvider::fetch_work_item(
   if (!stale.empty()) store_->release_held(stale);
   if (fetched && fetched->has_value()) {
     std::lock_guard lock(store_->mutex);
-    // Tokens whose activity was never acked nor abandoned (left at a shutdown deadline) would pile
-    // up: past this many, forget them all; their acks merely claim nothing next.
-    constexpr std::size_t kMaxRemembered = 10000;
-    if (store_->work_fetchers.size() >= kMaxRemembered) store_->work_fetchers.clear();
-    store_->work_fetchers.insert_or_assign((*fetched)->lock_token,
-                                           PostgresProvider::Store::WorkFetcher{lock_timeout, tags});
+    handoff.remember((*fetched)->lock_token, {lock_timeout, tags});
   }
   return fetched;
 }
@@ -171,13 +175,10 @@ ProviderResult<void> PostgresProvider::ack_work_item(const std::string& lock_tok
     json = std::move(encoded);
     instance = work_item_instance(*completion);
   }
-  std::optional<PostgresProvider::Store::WorkFetcher> fetcher;
+  std::optional<providers::WorkHandOff::Fetcher> fetcher;
   {
     std::lock_guard lock(store_->mutex);
-    if (auto found = store_->work_fetchers.find(lock_token); found != store_->work_fetchers.end()) {
-      fetcher = std::move(found->second);
-      store_->work_fetchers.erase(found);
-    }
+    fetcher = store_->work_handoff.forget(lock_token);
   }
   if (!completion || !fetcher) {
     DUROXIDE_PG_TRY(pg_detail::call(*store_, op, "SELECT dx_ack_work($1, $2, $3)", {lock_token, instance, json}));
@@ -196,13 +197,7 @@ ProviderResult<void> PostgresProvider::ack_work_item(const std::string& lock_tok
   const auto claimed_at = std::chrono::steady_clock::now();
   store_->wake(PgWakeQueue::Orchestrator);
   if (res.rows() == 0 || res.is_null(0, 0)) return {};
-  pg_detail::RawQueueRow raw{"worker_queue",
-                             res.int64(0, 0),
-                             res.optional_text(0, 3),
-                             res.optional_int64(0, 4),
-                             res.optional_int64(0, 5),
-                             res.text(0, 1),
-                             {}};
+  const auto raw = claimed_worker_row(res);
   auto item = parse_work_item(raw.raw_text);
   if (worker_row_problem(item, raw)) {
     // A corrupt row is the fetch's to handle (it keeps a dead letter): give it back.
@@ -225,7 +220,7 @@ ProviderResult<void> PostgresProvider::abandon_work_item(const std::string& lock
   constexpr std::string_view op = "abandon_work_item";
   {
     std::lock_guard lock(store_->mutex);
-    store_->work_fetchers.erase(lock_token);
+    store_->work_handoff.forget(lock_token);
   }
   const std::int64_t delay_ms = delay ? std::max<std::int64_t>(0, delay->count()) : 0;
   DUROXIDE_PG_TRY(pg_detail::call(*store_, op, "SELECT dx_abandon_work($1, $2::bigint, $3::boolean)",

@@ -13,11 +13,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <duroxide/sqlite_provider.hpp>
-#include <duroxide/tag_filter.hpp>
 
 #include "providers/instance_changes.hpp"
 #include "providers/sqlite/sqlite_database.hpp"
@@ -96,15 +94,9 @@ struct SqliteProvider::Store {
   // Provider::change_epoch: bumped by every committed turn of an instance.
   InstanceChanges changes;
 
-  /// Activities an activity's ack claimed for its slot's next fetch (docs/storage.md, "Hand-off
-  /// to idle workers"), guarded by `mutex`.
+  /// Activities an activity's ack claimed for its slot's next fetch, and what each fetch asked
+  /// for (docs/storage.md, "Hand-off to idle workers"), guarded by `mutex`.
   providers::WorkHandOff work_handoff;
-  /// What a worker fetch asked for, per lock token it returned, until that token's ack or abandon.
-  struct WorkFetcher {
-    std::chrono::milliseconds lock_timeout;
-    TagFilter tags;
-  };
-  std::unordered_map<std::string, WorkFetcher> work_fetchers;
   /// Puts held items back in the queue, their attempt not counted (mutex held); failures are
   /// logged, and the item's lease then lapses instead.
   void release_held(const std::vector<std::string>& tokens);

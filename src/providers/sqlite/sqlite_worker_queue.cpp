@@ -105,6 +105,31 @@ std::optional<std::string> worker_row_problem(const Result<WorkItem>& item, cons
   return std::nullopt;
 }
 
+/// The row a select of fetch_work_sql is positioned on, as a queue row (no error yet).
+sqlite_detail::RawQueueRow selected_worker_row(sqlite::Statement& select) {
+  return sqlite_detail::RawQueueRow{sqlite_detail::kWorkerQueue,
+                                    select.int64(0),
+                                    select.optional_text(3),
+                                    select.optional_int64(4),
+                                    select.optional_int64(5),
+                                    select.text(1),
+                                    {}};
+}
+
+/// Claims worker row `id` under `token` until `locked_until`: its attempt count after the claim.
+ProviderResult<std::uint32_t> lock_worker_row(SqliteProvider::Store& s, std::string_view op, std::int64_t id,
+                                              const std::string& token, std::int64_t locked_until) {
+  DUROXIDE_TRY_ASSIGN(lock, s.statement(op,
+                                        "UPDATE worker_queue SET lock_token = ?2, locked_until = ?3, attempt_count = "
+                                        "attempt_count + 1 WHERE id = ?1 RETURNING attempt_count"));
+  lock.bind(1, id).bind(2, token).bind(3, locked_until);
+  DUROXIDE_TRY_ASSIGN(locked, lock.step());
+  if (!locked) return std::unexpected(ProviderError::transient(std::string(op), "worker row vanished"));
+  const auto attempts = static_cast<std::uint32_t>(lock.int64(0));
+  DUROXIDE_TRY(lock.run());
+  return attempts;
+}
+
 ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::Store& s, Provider::Millis lock_timeout,
                                                               const std::optional<SessionFetchConfig>& session,
                                                               const TagFilter& tags) {
@@ -130,14 +155,8 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::St
         DUROXIDE_TRY(tx.commit());  // keeps any corrupt rows removed above
         return std::optional<LockedWorkItem>();
       }
-      id = select.int64(0);
-      raw = sqlite_detail::RawQueueRow{sqlite_detail::kWorkerQueue,
-                                       id,
-                                       select.optional_text(3),
-                                       select.optional_int64(4),
-                                       select.optional_int64(5),
-                                       select.text(1),
-                                       {}};
+      raw = selected_worker_row(select);
+      id = raw.row_id;
       session_id = select.optional_text(2);
       tag = select.optional_text(6);
     }
@@ -177,14 +196,7 @@ ProviderResult<std::optional<LockedWorkItem>> fetch_work_once(SqliteProvider::St
       if (claimed == 0) return std::optional<LockedWorkItem>();
     }
     const std::string token = s.new_lock_token();
-    DUROXIDE_TRY_ASSIGN(lock, s.statement(kFetchWork,
-                                          "UPDATE worker_queue SET lock_token = ?2, locked_until = ?3, attempt_count = "
-                                          "attempt_count + 1 WHERE id = ?1 RETURNING attempt_count"));
-    lock.bind(1, id).bind(2, token).bind(3, now + lock_timeout.count());
-    DUROXIDE_TRY_ASSIGN(locked, lock.step());
-    if (!locked) return std::unexpected(ProviderError::transient(std::string(kFetchWork), "worker row vanished"));
-    const auto attempts = static_cast<std::uint32_t>(lock.int64(0));
-    DUROXIDE_TRY(lock.run());
+    DUROXIDE_TRY_ASSIGN(attempts, lock_worker_row(s, kFetchWork, id, token, now + lock_timeout.count()));
     DUROXIDE_TRY(tx.commit());
     return std::optional<LockedWorkItem>(LockedWorkItem{std::move(*item), token, attempts, std::move(corrupt)});
   }
@@ -213,31 +225,17 @@ ProviderResult<void> touch_session(SqliteProvider::Store& s, std::string_view op
 /// "Hand-off to idle workers"): the same choice as a fetch without a session owner, so never a
 /// session's row. A row whose text cannot run is left for the fetch, which keeps a dead letter.
 ProviderResult<std::optional<LockedWorkItem>> claim_next_activity(SqliteProvider::Store& s, std::string_view op,
-                                                                  const SqliteProvider::Store::WorkFetcher& fetcher,
+                                                                  const providers::WorkHandOff::Fetcher& fetcher,
                                                                   std::int64_t now) {
   DUROXIDE_TRY_ASSIGN(select, s.statement(op, fetch_work_sql(fetcher.tags, false)));
   DUROXIDE_TRY_ASSIGN(found, select_fetchable(select, now, std::nullopt, fetcher.tags));
   if (!found) return std::optional<LockedWorkItem>();
-  const auto id = select.int64(0);
-  const sqlite_detail::RawQueueRow raw{sqlite_detail::kWorkerQueue,
-                                       id,
-                                       select.optional_text(3),
-                                       select.optional_int64(4),
-                                       select.optional_int64(5),
-                                       select.text(1),
-                                       {}};
+  const auto raw = selected_worker_row(select);
   DUROXIDE_TRY(select.run());
   auto item = parse_work_item(raw.raw_text);
   if (worker_row_problem(item, raw)) return std::optional<LockedWorkItem>();
   const std::string token = s.new_lock_token();
-  DUROXIDE_TRY_ASSIGN(lock, s.statement(op,
-                                        "UPDATE worker_queue SET lock_token = ?2, locked_until = ?3, attempt_count = "
-                                        "attempt_count + 1 WHERE id = ?1 RETURNING attempt_count"));
-  lock.bind(1, id).bind(2, token).bind(3, now + fetcher.lock_timeout.count());
-  DUROXIDE_TRY_ASSIGN(locked, lock.step());
-  if (!locked) return std::unexpected(ProviderError::transient(std::string(op), "worker row vanished"));
-  const auto attempts = static_cast<std::uint32_t>(lock.int64(0));
-  DUROXIDE_TRY(lock.run());
+  DUROXIDE_TRY_ASSIGN(attempts, lock_worker_row(s, op, raw.row_id, token, now + fetcher.lock_timeout.count()));
   return std::optional<LockedWorkItem>(LockedWorkItem{std::move(*item), token, attempts, std::nullopt});
 }
 
@@ -275,11 +273,7 @@ ProviderResult<std::optional<LockedWorkItem>> SqliteProvider::fetch_work_item(
                              });
   if (fetched && fetched->has_value()) {
     std::lock_guard lock(s.mutex);
-    // Tokens whose activity was never acked nor abandoned (left at a shutdown deadline) would pile
-    // up: past this many, forget them all; their acks merely claim nothing next.
-    constexpr std::size_t kMaxRemembered = 10000;
-    if (s.work_fetchers.size() >= kMaxRemembered) s.work_fetchers.clear();
-    s.work_fetchers.insert_or_assign((*fetched)->lock_token, Store::WorkFetcher{lock_timeout, tags});
+    s.work_handoff.remember((*fetched)->lock_token, {lock_timeout, tags});
   }
   return fetched;
 }
@@ -326,11 +320,7 @@ ProviderResult<void> SqliteProvider::ack_work_item(const std::string& lock_token
     DUROXIDE_TRY(touch_session(s, op, *session_id, now));
   }
   if (completion) DUROXIDE_TRY(sqlite_detail::insert_orchestrator_message(s, op, *completion, completion_json, now));
-  std::optional<Store::WorkFetcher> fetcher;
-  if (auto found = s.work_fetchers.find(lock_token); found != s.work_fetchers.end()) {
-    fetcher = std::move(found->second);
-    s.work_fetchers.erase(found);
-  }
+  const auto fetcher = s.work_handoff.forget(lock_token);
   // The slot that acks fetches again at once: claim its next activity in this transaction.
   std::optional<LockedWorkItem> next;
   if (completion && fetcher) {
@@ -351,7 +341,7 @@ ProviderResult<void> SqliteProvider::abandon_work_item(const std::string& lock_t
   constexpr std::string_view op = "abandon_work_item";
   auto& s = *store_;
   std::lock_guard lock(s.mutex);
-  s.work_fetchers.erase(lock_token);
+  s.work_handoff.forget(lock_token);
   const auto now = Store::now_ms();
   DUROXIDE_TRY_ASSIGN(stmt, s.statement(op,
                                         "UPDATE worker_queue SET lock_token = NULL, locked_until = NULL, visible_at = "
