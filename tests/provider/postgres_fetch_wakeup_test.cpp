@@ -7,9 +7,6 @@
 // pass.
 #include <gtest/gtest.h>
 
-#include <libpq-fe.h>
-#include <poll.h>
-
 #include <chrono>
 #include <future>
 #include <optional>
@@ -28,6 +25,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace validation;
+using pg_test::ChannelListener;
 using pg_test::eventually;
 using pg_test::SchemaGuard;
 using pg_test::SqlSession;
@@ -113,40 +111,6 @@ TEST(PostgresFetchWakeup, WorkerFetchThatLosesASessionRaceWakesFetchersOfOtherPr
   lost_session_race_wakes_the_waiting_fetcher(true);
 }
 
-/// The payloads of the notifications on `channel` that arrive before one carrying `marker`.
-class ChannelListener {
- public:
-  explicit ChannelListener(const std::string& channel) : conn_(PQconnectdb(pg_test::base_url().c_str())) {
-    if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(std::string("listener: ") + PQerrorMessage(conn_));
-    char* quoted = PQescapeIdentifier(conn_, channel.c_str(), channel.size());
-    PQclear(PQexec(conn_, (std::string("LISTEN ") + quoted).c_str()));
-    PQfreemem(quoted);
-  }
-  ~ChannelListener() { PQfinish(conn_); }
-  ChannelListener(const ChannelListener&) = delete;
-  ChannelListener& operator=(const ChannelListener&) = delete;
-
-  std::vector<std::string> payloads_before(const std::string& marker) {
-    std::vector<std::string> seen;
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd fd{PQsocket(conn_), POLLIN, 0};
-      (void)::poll(&fd, 1, 100);
-      if (PQconsumeInput(conn_) == 0) throw std::runtime_error(std::string("listener: ") + PQerrorMessage(conn_));
-      while (PGnotify* note = PQnotifies(conn_)) {
-        std::string payload = note->extra;
-        PQfreemem(note);
-        if (payload == marker) return seen;
-        seen.push_back(payload);
-      }
-    }
-    throw std::runtime_error("the marker notification never arrived");
-  }
-
- private:
-  PGconn* conn_;
-};
-
 TEST(PostgresFetchWakeup, PuttingBackABatchNobodyCanServeSendsNoNotification) {
   SchemaGuard guard(pg_test::random_schema("dxt"));
   StoreUnderTest store(guard.schema);
@@ -154,7 +118,9 @@ TEST(PostgresFetchWakeup, PuttingBackABatchNobodyCanServeSendsNoNotification) {
   // untouched rather than dropped, and stays unservable until the instance starts.
   must(store.provider->enqueue_for_orchestrator(activity_completed_item("never-started", 1, 1), std::nullopt),
        "enqueue");
+  // Registered, as another process's LISTEN connection is: a lone store notifies nobody.
   ChannelListener listener(pg_test::run_sql(guard.schema, "SELECT dx_channel('orch')", {}));
+  listener.register_in(guard.schema);
 
   EXPECT_FALSE(fetch_orchestration(*store.provider, kLongLease).has_value());
   EXPECT_EQ(pg_test::run_sql(guard.schema, "SELECT COUNT(*) FROM orchestrator_queue WHERE lock_token IS NULL", {}), "1")

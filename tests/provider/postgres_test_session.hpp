@@ -1,10 +1,11 @@
 #pragma once
 // Helpers of the PostgreSQL tests that steer the server while a store works: a schema dropped with
 // the test, a store whose connections carry a unique application_name (so a test finds its own
-// backends in pg_stat_activity and never touches a neighbour's), and a connection of the test's
-// own that can hold a transaction open.
+// backends in pg_stat_activity and never touches a neighbour's), a connection of the test's
+// own that can hold a transaction open, and one that listens as another process would.
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <cctype>
@@ -14,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -82,6 +84,48 @@ class SqlSession {
  private:
   PGconn* conn_;
   std::string quoted_schema_;
+};
+
+/// A connection that LISTENs on one channel, as another process's listener would.
+class ChannelListener {
+ public:
+  explicit ChannelListener(const std::string& channel) : conn_(PQconnectdb(base_url().c_str())) {
+    if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(std::string("listener: ") + PQerrorMessage(conn_));
+    char* quoted = PQescapeIdentifier(conn_, channel.c_str(), channel.size());
+    PQclear(PQexec(conn_, (std::string("LISTEN ") + quoted).c_str()));
+    PQfreemem(quoted);
+  }
+  ~ChannelListener() { PQfinish(conn_); }
+  ChannelListener(const ChannelListener&) = delete;
+  ChannelListener& operator=(const ChannelListener&) = delete;
+
+  /// Registers this connection in `schema`'s listener registry under a node of its own, as a
+  /// provider's listener does (docs/storage.md, "Wake-ups: who is told"), so stores notify it.
+  void register_in(const std::string& schema) {
+    run_sql(schema, "INSERT INTO listeners (node, backend_pid) VALUES ($1, $2)",
+            {random_schema("test-listener"), std::to_string(PQbackendPID(conn_))});
+  }
+
+  /// The payloads of the notifications that arrive before one carrying `marker`.
+  std::vector<std::string> payloads_before(const std::string& marker) {
+    std::vector<std::string> seen;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd fd{PQsocket(conn_), POLLIN, 0};
+      (void)::poll(&fd, 1, 100);
+      if (PQconsumeInput(conn_) == 0) throw std::runtime_error(std::string("listener: ") + PQerrorMessage(conn_));
+      while (PGnotify* note = PQnotifies(conn_)) {
+        std::string payload = note->extra;
+        PQfreemem(note);
+        if (payload == marker) return seen;
+        seen.push_back(payload);
+      }
+    }
+    throw std::runtime_error("the marker notification never arrived");
+  }
+
+ private:
+  PGconn* conn_;
 };
 
 /// A store on a fresh schema whose connections carry a unique application_name.

@@ -144,7 +144,7 @@ ProviderError to_provider_error(std::string_view operation, const DbError& error
 
 ProviderResult<std::unique_ptr<Connection>> Connection::connect(const std::string& conninfo,
                                                                 const std::string& quoted_schema,
-                                                                std::string_view operation) {
+                                                                std::string_view operation, const std::string& node) {
   pg_conn* raw = PQconnectdb(conninfo.c_str());
   if (raw == nullptr) {
     return std::unexpected(ProviderError::transient(std::string(operation), "libpq could not allocate a connection"));
@@ -162,6 +162,7 @@ ProviderResult<std::unique_ptr<Connection>> Connection::connect(const std::strin
   }
   std::string setup = "SET client_encoding = 'UTF8'; SET client_min_messages = warning";
   if (!quoted_schema.empty()) setup += fmt::format("; SET search_path = {}", quoted_schema);
+  if (!node.empty()) setup += fmt::format("; SET duroxide.node = {}", conn->quote_literal(node));
   auto done = conn->exec_script(operation, setup);
   if (!done) return std::unexpected(done.error());
   return conn;
@@ -174,6 +175,14 @@ bool Connection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
 std::string Connection::quote_identifier(const std::string& name) const {
   char* quoted = PQescapeIdentifier(conn_, name.c_str(), name.size());
   if (quoted == nullptr) return "\"\"";
+  std::string out = quoted;
+  PQfreemem(quoted);
+  return out;
+}
+
+std::string Connection::quote_literal(const std::string& value) const {
+  char* quoted = PQescapeLiteral(conn_, value.c_str(), value.size());
+  if (quoted == nullptr) return "''";
   std::string out = quoted;
   PQfreemem(quoted);
   return out;

@@ -74,10 +74,11 @@ bool is_transient(std::string_view sqlstate);
 class Connection {
  public:
   /// Connects with libpq's connection string or URL `conninfo`, then sets the search path to
-  /// `schema` (already quoted) unless empty. Errors name host and port.
+  /// `schema` (already quoted) unless empty, and `node` as the session's `duroxide.node` (whose
+  /// connection this is, for the listener registry) unless empty. Errors name host and port.
   static ProviderResult<std::unique_ptr<Connection>> connect(const std::string& conninfo,
                                                              const std::string& quoted_schema,
-                                                             std::string_view operation);
+                                                             std::string_view operation, const std::string& node = {});
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -99,6 +100,8 @@ class Connection {
   bool closed_while_idle() const;
   /// The identifier quoted for SQL.
   std::string quote_identifier(const std::string& name) const;
+  /// The text quoted as an SQL string literal.
+  std::string quote_literal(const std::string& value) const;
   pg_conn* handle() { return conn_; }
 
  private:

@@ -28,6 +28,11 @@ std::string step_sql(int version) {
   if (version == 5) return std::string(kStep5InstanceStatus);
   if (version == 6) return std::string(kFetchOrchestration);
   if (version == 7) return fmt::format("{}\n{}", kAckOrchestration, kAckWorkClaimNext);
+  // Every function that notifies is re-created to notify through dx_notify (kListeners).
+  if (version == 8) {
+    return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", kListeners, kStep1Orchestrator, kAckOrchestration, kStep1Worker,
+                       kWorkerFetch, kAckWork);
+  }
   return {};
 }
 

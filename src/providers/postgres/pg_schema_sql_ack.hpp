@@ -133,9 +133,11 @@ BEGIN
   DELETE FROM instance_locks WHERE instance_id = v_inst;
   v_work := COALESCE(cardinality(p_o_item), 0) > 0
     OR EXISTS (SELECT 1 FROM orchestrator_queue WHERE instance_id = v_inst AND visible_at <= v_now);
-  PERFORM CASE WHEN v_work THEN pg_notify(dx_channel('orch'), '') END,
-          CASE WHEN v_free_work THEN pg_notify(dx_channel('work'), '') END,
-          pg_notify(dx_channel('change'), v_inst);
+  IF dx_others_listen() THEN
+    PERFORM CASE WHEN v_work THEN pg_notify(dx_channel('orch'), '') END,
+            CASE WHEN v_free_work THEN pg_notify(dx_channel('work'), '') END,
+            pg_notify(dx_channel('change'), v_inst);
+  END IF;
   out_instance := v_inst;
   out_orch_work := v_work;
   RETURN NEXT;
@@ -150,7 +152,7 @@ DECLARE v_now bigint := dx_now_ms();
 BEGIN
   INSERT INTO worker_queue (work_item, visible_at, instance_id, execution_id, activity_id, session_id, tag, created_at)
     VALUES (p_item, v_now, p_inst, p_exec, p_act, p_session, p_tag, v_now);
-  PERFORM pg_notify(dx_channel('work'), '');
+  PERFORM dx_notify('work', '');
 END $$;
 
 CREATE OR REPLACE FUNCTION dx_abandon_work(p_token text, p_delay_ms bigint, p_ignore_attempt boolean)
@@ -162,7 +164,7 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'DX001', MESSAGE = 'Invalid lock token or already acked: ' || p_token;
   END IF;
-  PERFORM pg_notify(dx_channel('work'), '');
+  PERFORM dx_notify('work', '');
 END $$;
 
 CREATE OR REPLACE FUNCTION dx_renew_work(p_token text, p_extend_ms bigint)
@@ -255,7 +257,7 @@ BEGIN
       END IF;
     END IF;
     IF NOT FOUND THEN
-      IF cardinality(v_skip) > 0 THEN PERFORM pg_notify(dx_channel('work'), ''); END IF;
+      IF cardinality(v_skip) > 0 THEN PERFORM dx_notify('work', ''); END IF;
       out_due := dx_work_due_in(v_now);
       out_let_go := cardinality(v_skip);
       RETURN NEXT;
@@ -274,7 +276,7 @@ BEGIN
     END IF;
     UPDATE worker_queue SET lock_token = p_token, locked_until = v_now + p_lock_ms, attempt_count = attempt_count + 1
      WHERE id = v_row.id RETURNING attempt_count INTO v_attempts;
-    IF cardinality(v_skip) > 0 THEN PERFORM pg_notify(dx_channel('work'), ''); END IF;
+    IF cardinality(v_skip) > 0 THEN PERFORM dx_notify('work', ''); END IF;
     out_id := v_row.id; out_item := v_row.work_item; out_session := v_row.session_id; out_inst := v_row.instance_id;
     out_exec := v_row.execution_id; out_act := v_row.activity_id; out_tag := v_row.tag; out_attempts := v_attempts;
     out_let_go := cardinality(v_skip);
@@ -311,7 +313,7 @@ BEGIN
   END IF;
   IF p_item IS NOT NULL THEN
     INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, created_at) VALUES (p_inst, p_item, v_now, v_now);
-    PERFORM pg_notify(dx_channel('orch'), '');
+    PERFORM dx_notify('orch', '');
   END IF;
 END $$;
 )sql";

@@ -21,6 +21,7 @@ PostgresProvider::Store::Store(std::string conninfo_, std::string schema_, std::
     : conninfo(std::move(conninfo_)), schema(std::move(schema_)), pool_size(pool_size_), options(options_) {
   std::random_device rd;
   token_prefix_ = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  node = fmt::format("{:016x}", token_prefix_);
 }
 
 PostgresProvider::Store::~Store() {
@@ -54,7 +55,7 @@ ProviderResult<PostgresProvider::Store::Lease> PostgresProvider::Store::acquire(
     }
     ++open_;
   }
-  auto conn = pg::Connection::connect(conninfo, quoted_schema, operation);
+  auto conn = pg::Connection::connect(conninfo, quoted_schema, operation, node);
   if (!conn) {
     std::lock_guard lock(pool_mutex_);
     --open_;
@@ -105,7 +106,7 @@ void PostgresProvider::Store::release_held(const std::vector<std::string>& token
     return;
   }
   if (released->affected() > 0) {
-    (void)exec("release_held_work", "SELECT pg_notify(dx_channel('work'), '')");
+    (void)exec("release_held_work", "SELECT dx_notify('work', '')");
     wake(PgWakeQueue::Worker, static_cast<std::size_t>(released->affected()));
   }
 }
@@ -124,18 +125,69 @@ void PostgresProvider::Store::start_listener() {
   listener = std::thread([this] { listen_loop(); });
 }
 
+std::unique_ptr<pg::Connection> PostgresProvider::Store::open_listener() {
+  auto opened = pg::Connection::connect(conninfo, quoted_schema, "listen", node);
+  if (!opened) return nullptr;
+  auto& conn = **opened;
+  // Registered before it listens (so that the connection's last statement stays its LISTEN, which
+  // is how tests and operators find it): notifications sent in between are not lost, because
+  // their work was committed before we wake everybody once we listen.
+  auto registered = conn.exec("listen",
+                              "INSERT INTO listeners (node, backend_pid) VALUES ($1, pg_backend_pid()) "
+                              "ON CONFLICT (node) DO UPDATE SET backend_pid = excluded.backend_pid, "
+                              "registered_at = now()",
+                              {node});
+  if (!registered) return nullptr;
+  // Calls that checked the registry before our row was committed did not notify us. Each holds
+  // the table's ACCESS SHARE lock until it ends; waiting for ACCESS EXCLUSIVE waits them out.
+  auto waited = conn.exec_script(
+      "listen", "BEGIN; SET LOCAL lock_timeout = '10s'; LOCK TABLE listeners IN ACCESS EXCLUSIVE MODE; COMMIT");
+  if (!waited) {
+    (void)conn.exec_script("listen", "ROLLBACK");
+    // Not fatal: a call that missed us is then found by the fetches' next re-poll (their poll
+    // timeout), as a lost notification would be.
+    logging::provider().warn(
+        "postgres: could not wait for calls in flight while registering the LISTEN connection of schema "
+        "'{}' ({}); work they wrote may be picked up late",
+        schema, waited.error().to_string());
+  }
+  forget_dead_listeners(conn);
+  auto names = conn.exec("listen", "SELECT dx_channel('orch'), dx_channel('work'), dx_channel('change')");
+  if (!names) return nullptr;
+  channel_orch_ = names->text(0, 0);
+  channel_work_ = names->text(0, 1);
+  channel_change_ = names->text(0, 2);
+  auto listening = conn.exec_script(
+      "listen", fmt::format("LISTEN {}; LISTEN {}; LISTEN {}", conn.quote_identifier(channel_orch_),
+                            conn.quote_identifier(channel_work_), conn.quote_identifier(channel_change_)));
+  if (!listening) return nullptr;
+  return std::move(*opened);
+}
+
+void PostgresProvider::Store::forget_dead_listeners(pg::Connection& conn) {
+  // A process that died without unregistering leaves its row; its server backend is gone.
+  auto forgotten =
+      conn.exec("listen", "DELETE FROM listeners WHERE backend_pid NOT IN (SELECT pid FROM pg_stat_activity)");
+  if (!forgotten) {
+    logging::provider().debug("postgres: clearing dead listeners of schema '{}' failed: {}", schema,
+                              forgotten.error().to_string());
+  }
+}
+
 void PostgresProvider::Store::listen_loop() {
   std::unique_ptr<pg::Connection> conn;
   bool warned = false;
-  bool ever_connected = false;
+  auto next_cleanup = std::chrono::steady_clock::time_point::max();
+  auto wake_fetchers = [&] {
+    std::lock_guard lock(mutex);
+    orchestrator_signal.signal_all();
+    worker_signal.signal_all();
+  };
   auto wake_everybody = [&] {
-    {
-      std::lock_guard lock(mutex);
-      orchestrator_signal.signal_all();
-      worker_signal.signal_all();
-    }
+    wake_fetchers();
     changes.changed_all();
   };
+  bool ever_connected = false;
   auto pause = [&](std::chrono::milliseconds length) {
     const auto until = std::chrono::steady_clock::now() + length;
     while (!stopping && std::chrono::steady_clock::now() < until)
@@ -145,20 +197,7 @@ void PostgresProvider::Store::listen_loop() {
     // Every round (at most 100 ms apart): held items nobody took go back to the queue.
     release_stale_held();
     if (!conn) {
-      auto opened = pg::Connection::connect(conninfo, quoted_schema, "listen");
-      if (opened) {
-        auto names = (*opened)->exec("listen", "SELECT dx_channel('orch'), dx_channel('work'), dx_channel('change')");
-        if (names) {
-          channel_orch_ = names->text(0, 0);
-          channel_work_ = names->text(0, 1);
-          channel_change_ = names->text(0, 2);
-          auto listening = (*opened)->exec_script(
-              "listen",
-              fmt::format("LISTEN {}; LISTEN {}; LISTEN {}", (*opened)->quote_identifier(channel_orch_),
-                          (*opened)->quote_identifier(channel_work_), (*opened)->quote_identifier(channel_change_)));
-          if (listening) conn = std::move(*opened);
-        }
-      }
+      conn = open_listener();
       if (!conn) {
         listener_up = false;
         if (!warned) {
@@ -174,10 +213,22 @@ void PostgresProvider::Store::listen_loop() {
       if (warned) logging::provider().info("postgres: LISTEN connection for schema '{}' is back", schema);
       warned = false;
       listener_up = true;
-      // After a reconnect anything may have happened while we were not listening; the first
-      // connect missed nothing (fetches before it re-polled on their own).
-      if (ever_connected) wake_everybody();
+      // After a reconnect anything may have happened while we were not listening. After the
+      // first connect, calls that ended before our registration did not notify us, and our
+      // fetches' last re-poll may have come before they committed: they look again. (Waiters for
+      // an instance's change re-read on their own poll cap, as before any listener.)
+      if (ever_connected) {
+        wake_everybody();
+      } else {
+        wake_fetchers();
+      }
       ever_connected = true;
+      next_cleanup = std::chrono::steady_clock::now() + kListenerCleanupInterval;
+    }
+    if (std::chrono::steady_clock::now() >= next_cleanup) {
+      // On a pooled connection: the listener's last statement stays its LISTEN.
+      if (auto pooled = acquire("listen")) forget_dead_listeners(**pooled);
+      next_cleanup = std::chrono::steady_clock::now() + kListenerCleanupInterval;
     }
     pollfd fd{PQsocket(conn->handle()), POLLIN, 0};
     const int ready = ::poll(&fd, 1, 100);
@@ -215,6 +266,8 @@ void PostgresProvider::Store::listen_loop() {
       }
     }
   }
+  // Other processes stop notifying us (a crash leaves the row to forget_dead_listeners).
+  if (conn) (void)conn->exec("listen", "DELETE FROM listeners WHERE node = $1", {node});
 }
 
 PostgresProvider::PostgresProvider(std::unique_ptr<Store> store) : store_(std::move(store)) {}

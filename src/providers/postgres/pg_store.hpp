@@ -100,6 +100,15 @@ struct PostgresProvider::Store {
   std::thread listener;
   void start_listener();
   void listen_loop();
+  /// This provider's name in the schema's listener registry (docs/storage.md, "Wake-ups: who is
+  /// told"), also set as `duroxide.node` on every pooled connection so its calls do not notify
+  /// for it alone.
+  std::string node;
+  /// Connects, registers the node and LISTENs; null on failure.
+  std::unique_ptr<pg::Connection> open_listener();
+  /// Removes the registrations of listeners whose server backend is gone.
+  void forget_dead_listeners(pg::Connection& conn);
+  static constexpr std::chrono::seconds kListenerCleanupInterval{30};
 
   /// What one query of a long poll learned besides its item.
   struct PollHint {
