@@ -27,6 +27,7 @@ using namespace std::chrono_literals;
 using namespace validation;
 using pg_test::ChannelListener;
 using pg_test::eventually;
+using pg_test::open_listening_store;
 using pg_test::SchemaGuard;
 using pg_test::SqlSession;
 using pg_test::StoreUnderTest;
@@ -37,22 +38,6 @@ constexpr auto kWaiterPoll = 1h;
 /// Turns a fetch that is never woken into a failure instead of an hour-long hang; a woken fetch
 /// returns within milliseconds.
 constexpr auto kHangGuard = 240s;
-
-/// A store that never re-polls on its own (the fallback interval applies only while its LISTEN
-/// connection is down), opened once that connection listens, so only a wake-up ends a wait.
-std::unique_ptr<StoreUnderTest> open_listening_store(const std::string& schema) {
-  PostgresOptions options;
-  options.fallback_poll_interval = 1h;
-  auto store = std::make_unique<StoreUnderTest>(schema, "", options);
-  const bool listening = eventually([&] {
-    return pg_test::run_sql("",
-                            "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle' "
-                            "AND query LIKE 'LISTEN%'",
-                            {store->application_name}) == "1";
-  });
-  if (!listening) throw std::runtime_error("the store's LISTEN connection never came up");
-  return store;
-}
 
 /// True once a backend of `application_name` has finished a worker fetch and sits idle.
 bool finished_a_worker_fetch(const std::string& application_name) {

@@ -22,6 +22,7 @@
 #include <duroxide/postgres_provider.hpp>
 
 #include "provider/postgres_test_support.hpp"
+#include "providers/postgres/pg_store.hpp"
 
 namespace duroxide::pg_test {
 
@@ -140,6 +141,19 @@ struct StoreUnderTest {
   std::string application_name;
   std::shared_ptr<PostgresProvider> provider;
 };
+
+/// A store that never re-polls on its own (the fallback interval applies only while its LISTEN
+/// connection is down), returned once that connection is up: only a wake-up ends a fetch's wait
+/// from then on (the listener's first-connect wake-up comes before it counts as up).
+/// `extra` is appended to the URL.
+inline std::unique_ptr<StoreUnderTest> open_listening_store(const std::string& schema, const std::string& extra = "") {
+  PostgresOptions options;
+  options.fallback_poll_interval = std::chrono::hours(1);
+  auto store = std::make_unique<StoreUnderTest>(schema, extra, options);
+  const bool listening = eventually([&] { return store->provider->store().listener_up.load(); });
+  if (!listening) throw std::runtime_error("the store's LISTEN connection never came up");
+  return store;
+}
 
 /// The pid of a backend of the store that waits for a lock, once there is one.
 inline std::string wait_for_backend_waiting_on_lock(const std::string& application_name) {

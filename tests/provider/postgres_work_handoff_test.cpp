@@ -35,10 +35,9 @@ constexpr auto kHangGuard = 240s;
 /// Counts the store's stored-function calls per function (pg_stat_user_functions).
 constexpr std::string_view kCountCalls = "&options=-c%20track_functions%3Dpl";
 
+/// A waiting fetch re-polls only when signalled (pg_test::open_listening_store).
 std::unique_ptr<StoreUnderTest> open_store(const std::string& schema) {
-  PostgresOptions options;
-  options.fallback_poll_interval = 1h;  // a waiting fetch re-polls only when signalled
-  return std::make_unique<StoreUnderTest>(schema, std::string(kCountCalls), options);
+  return pg_test::open_listening_store(schema, std::string(kCountCalls));
 }
 
 std::size_t idle_worker_fetches(PostgresProvider& provider) {

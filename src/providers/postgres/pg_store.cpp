@@ -212,17 +212,18 @@ void PostgresProvider::Store::listen_loop() {
       }
       if (warned) logging::provider().info("postgres: LISTEN connection for schema '{}' is back", schema);
       warned = false;
-      listener_up = true;
       // After a reconnect anything may have happened while we were not listening. After the
       // first connect, calls that ended before our registration did not notify us, and our
       // fetches' last re-poll may have come before they committed: they look again. (Waiters for
-      // an instance's change re-read on their own poll cap, as before any listener.)
+      // an instance's change re-read on their own poll cap, as before any listener.) Woken before
+      // `listener_up` is set, so a fetch that waits once it is set is never woken by this.
       if (ever_connected) {
         wake_everybody();
       } else {
         wake_fetchers();
       }
       ever_connected = true;
+      listener_up = true;
       next_cleanup = std::chrono::steady_clock::now() + kListenerCleanupInterval;
     }
     if (std::chrono::steady_clock::now() >= next_cleanup) {
