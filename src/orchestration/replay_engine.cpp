@@ -87,9 +87,21 @@ struct ScheduleSlot {
 /// vector; ids past `dense_limit` (only a corrupted history has them) go to a hash map instead.
 class ScheduleTable {
  public:
-  void set_dense_limit(std::size_t limit) {
+  /// Raises the limit (never lowers it); entries already kept past the old limit move to the
+  /// dense part, so a resumed session (its history grew since) still finds them.
+  void grow_dense_limit(std::size_t limit) {
+    if (limit <= dense_limit_) return;
     dense_limit_ = limit;
     dense_.reserve(limit);
+    for (auto it = sparse_.begin(); it != sparse_.end();) {
+      if (it->first < dense_limit_) {
+        if (it->first >= dense_.size()) dense_.resize(it->first + 1);
+        dense_[it->first] = it->second;
+        it = sparse_.erase(it);
+      } else {
+        ++it;
+      }
+    }
   }
   ScheduleSlot& operator[](std::uint64_t id) {
     if (id >= dense_limit_) return sparse_[id];
@@ -110,9 +122,46 @@ class ScheduleTable {
   std::unordered_map<std::uint64_t, ScheduleSlot> sparse_;
 };
 
+}  // namespace
+
+/// The live state of one execution between turns (docs/orchestration-engine.md, "Instance
+/// cache"): the suspended coroutine and everything the engine knows about it, as of the history it
+/// has seen (`history_len` events, the last one `last_event_id`).
+class ReplaySession {
+ public:
+  ReplaySession() = default;
+  ReplaySession(const ReplaySession&) = delete;
+  ReplaySession& operator=(const ReplaySession&) = delete;
+  ~ReplaySession() { close(); }
+
+  /// Tears the coroutine down without recording drops (docs/orchestration-engine.md).
+  void close() noexcept {
+    if (state) state->accepting_drops = false;
+    try {
+      root = Task<Result<std::string>>();
+    } catch (...) {
+    }
+  }
+
+  std::shared_ptr<detail::ContextState> state;
+  Task<Result<std::string>> root;
+  bool must_poll = true;
+  ScheduleTable schedules;
+  std::uint64_t execution_id = 0;
+  std::size_t history_len = 0;
+  std::uint64_t last_event_id = 0;
+};
+
+void ReplaySessionDeleter::operator()(ReplaySession* session) const noexcept { delete session; }
+
+namespace {
+
 class Turn {
  public:
-  explicit Turn(const TurnInput& input) : in_(input), baseline_(input.baseline_events()) {}
+  /// `resumed`: `session` holds the live state as of the input's persisted history, and only the
+  /// events after it are applied; otherwise the session is empty and the whole history replays.
+  Turn(const TurnInput& input, ReplaySession& session, bool resumed)
+      : in_(input), baseline_(input.baseline_events()), session_(session), resumed_(resumed) {}
 
   TurnOutput run() {
     try {
@@ -122,14 +171,18 @@ class Turn {
     } catch (...) {
       out_.result = turn_result::Failed{ErrorDetails::infrastructure("replay_engine", "unknown error", false)};
     }
-    // Tearing down the suspended coroutine after finalize must not record drops (docs/orchestration-engine.md).
-    if (state_) state_->accepting_drops = false;
-    try {
-      root_ = Task<Result<std::string>>();
-    } catch (...) {
-    }
+    live_ = ran_ && !output_ && std::holds_alternative<turn_result::Continue>(out_.result);
+    seen_events_ = working_size();
+    last_seen_event_id_ = seen_events_ == 0 ? 0 : working(seen_events_ - 1).event_id;
     return std::move(out_);
   }
+
+  /// The code ran this turn (no early exit) and is still suspended: its state can serve the next.
+  bool live() const { return live_; }
+  /// Events of the execution the session has now seen (the baseline and this turn's delta), and
+  /// the last one's id.
+  std::size_t seen_events() const { return seen_events_; }
+  std::uint64_t last_seen_event_id() const { return last_seen_event_id_; }
 
  private:
   // ---------------------------------------------------------------- history access
@@ -440,6 +493,13 @@ class Turn {
       if (auto* wait = std::get_if<actions::WaitExternal>(&action)) state_->register_positional(id, wait->name);
       if (auto* dequeue = std::get_if<actions::DequeueEvent>(&action)) state_->register_persistent(id, dequeue->name);
       if (auto kind = action_to_event(action)) {
+        // Open, as replaying this schedule event next turn would leave it (match_schedule): a
+        // resumed session delivers the completion without that replay.
+        if (auto family = schedule_family(*kind)) {
+          ScheduleSlot& slot = schedules_[id];
+          slot.open = true;
+          slot.family = *family;
+        }
         append_event(std::nullopt, std::move(*kind));
       } else {
         ++next_event_id_;  // ContinueAsNew consumes an id without producing an event
@@ -461,7 +521,8 @@ class Turn {
 
   std::optional<turn_result::Failed> enforce_dropped_replay(
       const std::map<Family, std::vector<std::pair<std::uint64_t, std::uint64_t>>>& dropped) const {
-    if (in_.persisted_len == 0) return std::nullopt;
+    // Nothing replayed: a resumed session dropped those futures in the turns that recorded them.
+    if (in_.persisted_len == 0 || resumed_) return std::nullopt;
     const std::size_t persisted = std::min(in_.persisted_len, baseline_.size());
     static const std::pair<Family, const char*> kFamilies[] = {{Family::Activity, "activities"},
                                                                {Family::SubOrchestration, "sub-orchestrations"},
@@ -521,11 +582,15 @@ class Turn {
                 child != state_->child_instance_by_token.end())
               out_.cancelled_child_instances.push_back(child->second);
             break;
+          // The state takes the breadcrumb's effect now, as replaying it next turn would (apply):
+          // a resumed session does not replay it.
           case Family::Positional:
             append_event(schedule, events::ExternalSubscribedCancelled{reason});
+            state_->cancel_positional(schedule);
             break;
           default:
             append_event(schedule, events::QueueSubscriptionCancelled{reason});
+            state_->cancel_persistent(schedule);
         }
       }
     }
@@ -546,36 +611,49 @@ class Turn {
     if (!working(0).is<events::OrchestrationStarted>())
       return nondeterminism("corrupted history: first event must be OrchestrationStarted");
 
-    state_ = std::make_shared<detail::ContextState>();
-    state_->instance_id = in_.instance_id;
-    state_->execution_id = in_.execution_id;
-    state_->orchestration_name = in_.orchestration_name;
-    state_->orchestration_version = in_.orchestration_version;
-    state_->now_ms = in_.now_ms;
-    state_->trace_sink = in_.trace_sink;
-    state_->kv = in_.kv_snapshot;
-    for (std::size_t i = 0; i < in_.persisted_len && i < working_size(); ++i)
-      if (const auto* set = working(i).get_if<events::KeyValueSet>())
-        state_->recorded_kv_set_times.push_back(set->last_updated_at_ms);
-    state_->custom_status = working(0).get_if<events::OrchestrationStarted>()->initial_custom_status;
-    state_->is_replaying = in_.persisted_len > 0;
     // Roughly one action per two events; the slack covers new actions and messages of this turn.
-    state_->tokens.reserve(working_size() / 2 + 16);
-    schedules_.set_dense_limit(next_event_id_ + working_size() + 1024);
+    const std::size_t expected_tokens = working_size() / 2 + 16;
+    schedules_.grow_dense_limit(next_event_id_ + working_size() + 1024);
+    std::size_t first_unseen = 0;
+    if (resumed_) {
+      // The code is suspended where the last turn left it, with every persisted event applied:
+      // only this turn's messages are new. The clock and the trace sink are this turn's.
+      state_->now_ms = in_.now_ms;
+      state_->trace_sink = in_.trace_sink;
+      state_->is_replaying = false;
+      if (state_->tokens.capacity() < expected_tokens) state_->tokens.reserve(expected_tokens);
+      first_unseen = in_.persisted_len;
+    } else {
+      state_ = std::make_shared<detail::ContextState>();
+      state_->instance_id = in_.instance_id;
+      state_->execution_id = in_.execution_id;
+      state_->orchestration_name = in_.orchestration_name;
+      state_->orchestration_version = in_.orchestration_version;
+      state_->now_ms = in_.now_ms;
+      state_->trace_sink = in_.trace_sink;
+      state_->kv = in_.kv_snapshot;
+      for (std::size_t i = 0; i < in_.persisted_len && i < working_size(); ++i)
+        if (const auto* set = working(i).get_if<events::KeyValueSet>())
+          state_->recorded_kv_set_times.push_back(set->last_updated_at_ms);
+      state_->custom_status = working(0).get_if<events::OrchestrationStarted>()->initial_custom_status;
+      state_->is_replaying = in_.persisted_len > 0;
+      state_->tokens.reserve(expected_tokens);
 
-    try {
-      if (!in_.handler) throw std::logic_error("no orchestration handler");
-      root_ = in_.handler(OrchestrationContext(state_), in_.input);
-    } catch (const std::exception& e) {
-      return turn_result::Failed{ErrorDetails::panicked(e.what())};
-    } catch (...) {
-      return turn_result::Failed{ErrorDetails::panicked("orchestration panicked")};
+      try {
+        if (!in_.handler) throw std::logic_error("no orchestration handler");
+        root_ = in_.handler(OrchestrationContext(state_), in_.input);
+      } catch (const std::exception& e) {
+        return turn_result::Failed{ErrorDetails::panicked(e.what())};
+      } catch (...) {
+        return turn_result::Failed{ErrorDetails::panicked("orchestration panicked")};
+      }
+      if (!root_.valid()) return turn_result::Failed{ErrorDetails::panicked("orchestration handler returned no task")};
     }
-    if (!root_.valid()) return turn_result::Failed{ErrorDetails::panicked("orchestration handler returned no task")};
+    ran_ = true;
 
-    // Replay loop.
+    // Replay loop (from the first event the state has not seen).
     must_poll_ = true;
-    for (std::size_t i = 0; i < working_size(); ++i) {
+    for (std::size_t i = first_unseen; i < working_size(); ++i) {
       if (i >= in_.persisted_len) state_->is_replaying = false;
       if (must_poll_) {
         if (auto failure = poll()) return *failure;
@@ -629,18 +707,58 @@ class Turn {
 
   const TurnInput& in_;
   const std::vector<Event>& baseline_;
+  ReplaySession& session_;
+  const bool resumed_;
   TurnOutput out_;
   std::uint64_t next_event_id_ = 1;
   std::optional<ErrorDetails> abort_error_;
-  std::shared_ptr<detail::ContextState> state_;
-  Task<Result<std::string>> root_;
+  // The state that outlives the turn lives in the session.
+  std::shared_ptr<detail::ContextState>& state_ = session_.state;
+  Task<Result<std::string>>& root_ = session_.root;
   std::optional<Result<std::string>> output_;
-  bool must_poll_ = true;
-  ScheduleTable schedules_;
+  bool& must_poll_ = session_.must_poll;
+  ScheduleTable& schedules_ = session_.schedules;
+  bool ran_ = false;
+  bool live_ = false;
+  std::size_t seen_events_ = 0;
+  std::uint64_t last_seen_event_id_ = 0;
 };
+
+/// True when `session` holds the live state of this execution as of exactly the input's persisted
+/// history: same execution, as many events, the same last one.
+bool resumable(const ReplaySession& session, const TurnInput& input) {
+  const auto& baseline = input.baseline_events();
+  return session.execution_id == input.execution_id && session.history_len > 0 &&
+         input.persisted_len == session.history_len && baseline.size() >= session.history_len &&
+         baseline[session.history_len - 1].event_id == session.last_event_id;
+}
 
 }  // namespace
 
-TurnOutput run_turn(const TurnInput& input) { return Turn(input).run(); }
+TurnOutput run_turn(const TurnInput& input) {
+  ReplaySessionPtr none;
+  return run_turn(input, none);
+}
+
+TurnOutput run_turn(const TurnInput& input, ReplaySessionPtr& session) {
+  ReplaySessionPtr live;
+  const bool resume = session && resumable(*session, input);
+  if (resume) {
+    live = std::move(session);
+  } else {
+    session.reset();
+    live.reset(new ReplaySession);
+  }
+  Turn turn(input, *live, resume);
+  TurnOutput out = turn.run();
+  if (turn.live()) {
+    live->execution_id = input.execution_id;
+    live->history_len = turn.seen_events();
+    live->last_event_id = turn.last_seen_event_id();
+    session = std::move(live);
+  }
+  // Otherwise `live` tears the coroutine down here, after finalize (drops are not recorded).
+  return out;
+}
 
 }  // namespace duroxide::orchestration

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -86,8 +87,23 @@ struct TurnOutput {
   bool made_progress() const { return !history_delta.empty(); }
 };
 
-/// Runs one turn. Never throws: every failure is a TurnResult::Failed.
+/// The live state of an execution between turns: its suspended coroutine and what the engine
+/// knows about it (docs/orchestration-engine.md, "Instance cache"). Opaque; owned by the caller.
+class ReplaySession;
+struct ReplaySessionDeleter {
+  void operator()(ReplaySession* session) const noexcept;
+};
+using ReplaySessionPtr = std::unique_ptr<ReplaySession, ReplaySessionDeleter>;
+
+/// Runs one turn, replaying the whole history. Never throws: every failure is a TurnResult::Failed.
 TurnOutput run_turn(const TurnInput& input);
+
+/// Runs one turn, resuming `session` when it holds the live state of this execution as of exactly
+/// the input's persisted history (same execution, as many events, the same last event): then only
+/// this turn's messages are applied and nothing replays. Otherwise `session` is discarded and the
+/// whole history replays. Afterwards `session` holds the live state when the code is still
+/// suspended (a Continue result), and is empty otherwise. The output is the same either way.
+TurnOutput run_turn(const TurnInput& input, ReplaySessionPtr& session);
 
 /// Converts an emitted action into the history event recording it, or nothing for
 /// ContinueAsNew.

@@ -222,6 +222,7 @@ TEST(ReplayIsReplaying, PersistedStartedEventMeansReplayingAtFirstPoll) {
 TEST(ReplayIsReplaying, TransitionsToFalseForNewCompletions) {
   ReplayProbe probe;
   TurnDriver driver(probe.handler());
+  driver.replay_every_turn();  // observes the replay itself
   driver.turn();
   driver.turn({activity_ok(2, "a")});
   probe.seen.clear();
@@ -238,6 +239,7 @@ TEST(ReplayIsReplaying, TraceIsSilentWhileReplayingWithContextFields) {
     ctx.trace_warn("after A");
     co_return "";
   });
+  driver.replay_every_turn();  // observes the replay itself
   driver.turn();
   ASSERT_EQ(driver.traces().size(), 1u);
   EXPECT_EQ(driver.traces()[0].level, "info");

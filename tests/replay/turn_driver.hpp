@@ -1,4 +1,10 @@
 // Test harness: drives the replay engine turn by turn with synthetic histories, no runtime.
+//
+// Built twice (tests/replay/CMakeLists.txt): duroxide_replay_tests replays the whole history on
+// every turn; duroxide_replay_resumed_tests (DUROXIDE_TURN_DRIVER_RESUMES=1) keeps the live state
+// between a driver's turns, as the runtime's instance cache does, and also replays each turn from
+// its history and checks that both come out the same (docs/orchestration-engine.md, "Instance
+// cache"). Every scenario therefore runs with the cache off and on.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +20,14 @@
 
 #include "orchestration/replay_engine.hpp"
 
+#ifndef DUROXIDE_TURN_DRIVER_RESUMES
+#define DUROXIDE_TURN_DRIVER_RESUMES 0
+#endif
+
 namespace duroxide::testing {
+
+/// Whether TurnDriver keeps the live state between turns (see the top of this file).
+inline constexpr bool kDriverResumes = DUROXIDE_TURN_DRIVER_RESUMES != 0;
 
 using orchestration::OrchestrationHandler;
 using orchestration::TurnInput;
@@ -81,7 +94,16 @@ class TurnDriver {
       in.persisted_len = history_.size();
     }
     in.messages = std::move(messages);
-    TurnOutput out = orchestration::run_turn(in);
+    TurnOutput out;
+    if (mode_ == Mode::Resume || (mode_ == Mode::ByBuild && kDriverResumes)) {
+      // Only a turn that resumes can differ from a replay; the check's replay runs the code
+      // again, so a test that counts what the code does sees it only on such turns.
+      const bool resuming = session_ != nullptr;
+      out = orchestration::run_turn(in, session_);
+      if (resuming) expect_same_as_replayed(in, out);
+    } else {
+      out = orchestration::run_turn(in);
+    }
     if (history_.empty()) history_.push_back(in.baseline.front());
     history_.insert(history_.end(), out.history_delta.begin(), out.history_delta.end());
     ++turns_;
@@ -97,6 +119,15 @@ class TurnDriver {
     in.messages = std::move(messages);
     return orchestration::run_turn(in);
   }
+
+  /// Replays the whole history on every turn even in the resumed build: for tests that observe
+  /// the replay itself (is_replaying, the handler's runs, traces silenced while replaying).
+  void replay_every_turn() { mode_ = Mode::Replay; }
+  /// Keeps the live state between turns in either build (each resumed turn is still checked
+  /// against a replay of it).
+  void resume_between_turns() { mode_ = Mode::Resume; }
+  /// Whether the driver holds a live state for its next turn.
+  bool holds_session() const { return session_ != nullptr; }
 
   std::vector<Event>& history() { return history_; }
   std::map<std::string, KvEntry>& kv_snapshot() { return kv_; }
@@ -119,6 +150,21 @@ class TurnDriver {
     return in;
   }
 
+  /// The resumed turn's output must be the one a replay of the same input gives.
+  static void expect_same_as_replayed(const TurnInput& in, const TurnOutput& resumed) {
+    TurnInput again = in;
+    again.trace_sink = nullptr;  // the resumed turn already traced
+    const TurnOutput replayed = orchestration::run_turn(again);
+    EXPECT_EQ(resumed.history_delta, replayed.history_delta) << "resumed and replayed turns wrote different events";
+    EXPECT_EQ(resumed.pending_actions, replayed.pending_actions) << "resumed and replayed turns scheduled differently";
+    EXPECT_EQ(resumed.cancelled_activity_ids, replayed.cancelled_activity_ids);
+    EXPECT_EQ(resumed.cancelled_child_instances, replayed.cancelled_child_instances);
+    EXPECT_EQ(resumed.result, replayed.result) << "resumed and replayed turns ended differently";
+  }
+
+  enum class Mode { ByBuild, Replay, Resume };
+  orchestration::ReplaySessionPtr session_;
+  Mode mode_ = Mode::ByBuild;
   OrchestrationHandler handler_;
   std::string input_;
   std::vector<Event> history_;
