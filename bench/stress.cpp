@@ -7,6 +7,7 @@
 //          [--w3-lengths 50,100,200,400,800] [--w4-instances 200] [--w4-timers 5] [--w4-timer-ms 10]
 //          [--w5-processes 1,2,3] [--w5-instances 100] [--w5-fanout 10] [--w5-sleep-ms 20]
 //          [--durability normal|full] [--w6-sleeping 100000] [--w6-finished 100000]
+//          [--instance-cache SESSIONS] (RuntimeOptions::instance_cache_max_sessions; 0: replay every turn)
 //
 // The store is a SQLite file in a fresh temp dir, or with --store postgres://... a fresh schema on
 // that database (created per run, dropped after). "all" runs W1–W4; W5 (several runtime processes
@@ -70,6 +71,8 @@ struct Settings {
   int w6_sleeping = 100'000;
   int w6_finished = 100'000;
   SqliteDurability durability = SqliteDurability::Normal;
+  /// RuntimeOptions::instance_cache_max_sessions of the runtimes this process starts.
+  std::size_t instance_cache_sessions = RuntimeOptions{}.instance_cache_max_sessions;
   /// Empty: SQLite files under `dir`; otherwise a postgres:// URL, a fresh schema per run.
   std::string pg_url;
 };
@@ -335,6 +338,7 @@ class Run {
       RuntimeOptions options;
       options.orchestration_concurrency = config.orchestration_concurrency;
       options.worker_concurrency = config.worker_concurrency;
+      options.instance_cache_max_sessions = settings.instance_cache_sessions;
       runtime_ = Runtime::start(store_, make_activities(settings.w5_sleep_ms), make_orchestrations(), options);
     }
     client_.emplace(store_);
@@ -411,14 +415,17 @@ nlohmann::json g_store_fields;
 
 nlohmann::json store_fields(const Settings& s) {
   if (s.pg_url.empty()) {
-    return {{"store", "sqlite-file"}, {"synchronous", s.durability == SqliteDurability::Full ? "FULL" : "NORMAL"}};
+    return {{"store", "sqlite-file"},
+            {"synchronous", s.durability == SqliteDurability::Full ? "FULL" : "NORMAL"},
+            {"instance_cache_sessions", s.instance_cache_sessions}};
   }
   PgAdmin admin(s.pg_url);
   return {{"store", "postgres"},
           {"server_version", admin.value("SHOW server_version")},
           {"fsync", admin.value("SHOW fsync")},
           {"synchronous_commit", admin.value("SHOW synchronous_commit")},
-          {"wal_sync_method", admin.value("SHOW wal_sync_method")}};
+          {"wal_sync_method", admin.value("SHOW wal_sync_method")},
+          {"instance_cache_sessions", s.instance_cache_sessions}};
 }
 
 nlohmann::json result_line(const std::string& workload, const Config& config) {
@@ -935,7 +942,7 @@ Settings parse(int argc, char** argv) {
                    "              [--w1-instances N] [--w1-fanout N] [--w2-instances N] [--w3-lengths N,N,...]\n"
                    "              [--w4-instances N] [--w4-timers N] [--w4-timer-ms MS] [--durability normal|full]\n"
                    "              [--w5-processes N,N,...] [--w5-instances N] [--w5-fanout N] [--w5-sleep-ms MS]\n"
-                   "              [--w6-sleeping N] [--w6-finished N]\n"
+                   "              [--w6-sleeping N] [--w6-finished N] [--instance-cache SESSIONS]\n"
                    "With a postgres:// store each run gets a fresh schema (schema= is added), dropped after.\n";
       std::exit(0);
     }
@@ -984,6 +991,8 @@ Settings parse(int argc, char** argv) {
       s.w6_sleeping = positive();
     } else if (flag == "--w6-finished") {
       s.w6_finished = positive();
+    } else if (flag == "--instance-cache") {
+      s.instance_cache_sessions = std::stoul(value);
     } else if (flag == "--durability") {
       if (value != "normal" && value != "full") throw std::invalid_argument("--durability is normal or full");
       s.durability = value == "full" ? SqliteDurability::Full : SqliteDurability::Normal;

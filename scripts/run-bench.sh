@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every benchmark program of a release build and appends its JSON lines to $BENCH_OUT: the
 # microbenchmarks (bench_*), then the peer workloads W1-W4 (stress) with both concurrency configs
-# at synchronous=NORMAL, W6 (W1 on a big store) with the defaults, and W1-W4 with the defaults at
-# synchronous=FULL. With BENCH_PG_URL=postgres://... also W1-W4 and W5 (1, 2, 3 runtime processes)
-# on that PostgreSQL database, defaults, each run in a fresh schema.
+# at synchronous=NORMAL, W3 at N = 10,000 beside N = 50, W6 (W1 on a big store) with the
+# defaults, and W1-W4 with the defaults at synchronous=FULL. With BENCH_PG_URL=postgres://... also
+# W1-W4 and W5 (1, 2, 3 runtime processes) on that PostgreSQL database, defaults, each run in a
+# fresh schema.
 set -euo pipefail
 build_dir=${1:?usage: run-bench.sh BUILD_DIR}
 out=${BENCH_OUT:-$build_dir/bench-results.jsonl}
@@ -22,6 +23,8 @@ if [[ $ran -eq 0 || ! -x "$build_dir/bench/stress" ]]; then
 fi
 echo "run-bench: stress (W1-W4, defaults and 4x4, synchronous=NORMAL)" >&2
 "$build_dir/bench/stress" --workload all --config all | tee -a "$out"
+echo "run-bench: stress (W3 at N = 50 and 10,000: flat turns with the instance cache)" >&2
+"$build_dir/bench/stress" --workload w3 --config defaults --w3-lengths 50,10000 | tee -a "$out"
 echo "run-bench: stress (W6: W1 on a store of 100,000 sleeping and 100,000 finished instances)" >&2
 "$build_dir/bench/stress" --workload w6 --config defaults | tee -a "$out"
 echo "run-bench: stress (W1-W4, defaults, synchronous=FULL)" >&2

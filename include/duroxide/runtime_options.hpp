@@ -93,6 +93,11 @@ struct RuntimeOptions {
   /// events it has not seen (docs/runtime.md, "History cache"). Least recently used executions are
   /// dropped beyond it. 0 turns the cache off: every fetch ships the whole history.
   std::size_t history_cache_max_events = 250000;
+  /// Running executions whose suspended code the runtime keeps between turns, so that a turn
+  /// applies only its new messages instead of replaying the history (docs/runtime.md, "Instance
+  /// cache"). Least recently used ones replay again beyond it. Needs the history cache; 0 turns it
+  /// off: every turn replays.
+  std::size_t instance_cache_max_sessions = 1000;
   /// Serve the runtime's metrics and health over HTTP (docs/runtime-features.md, "The /metrics
   /// endpoint"): "PORT" (on 127.0.0.1), "HOST:PORT" or "[IPv6]:PORT"; port 0 picks a free one
   /// (Runtime::metrics_endpoint() says which). None (the default): nothing listens.

@@ -1,5 +1,6 @@
 #include "runtime/history_cache.hpp"
 
+#include <algorithm>
 #include <iterator>
 #include <utility>
 
@@ -12,8 +13,18 @@ std::uint64_t HistoryCache::last_event_id(const std::string& instance, std::uint
   return it->second.events.back().event_id;
 }
 
-bool HistoryCache::complete(OrchestrationItem& item) {
-  if (!item.history_continues_from) return true;  // the store shipped the whole history
+bool HistoryCache::complete(OrchestrationItem& item, orchestration::ReplaySessionPtr& session) {
+  session.reset();
+  if (!item.history_continues_from) {
+    // The store shipped the whole history; a session of the same execution may still fit it.
+    std::lock_guard lock(mutex_);
+    if (const auto it = entries_.find(item.instance);
+        it != entries_.end() && it->second.session && it->second.execution_id == item.execution_id) {
+      session = std::move(it->second.session);
+      --sessions_;
+    }
+    return true;
+  }
   const auto continues_from = *item.history_continues_from;
   Entry entry;
   {
@@ -29,15 +40,24 @@ bool HistoryCache::complete(OrchestrationItem& item) {
   if (item.history.empty() || cached.back().event_id != continues_from || !(cached.back() == item.history.front())) {
     return false;
   }
+  // Grown geometrically: the vector goes back and forth between the cache and the turn, and an
+  // exact-size reallocation per turn would copy the whole history every turn.
+  const std::size_t needed = cached.size() + item.history.size() - 1;
+  if (needed > cached.capacity()) cached.reserve(std::max(needed, cached.capacity() * 2));
   cached.insert(cached.end(), std::make_move_iterator(item.history.begin() + 1),
                 std::make_move_iterator(item.history.end()));
   item.history = std::move(cached);
   item.history_continues_from.reset();
+  session = std::move(entry.session);
   return true;
 }
 
-void HistoryCache::keep(const std::string& instance, std::uint64_t execution_id, std::vector<Event> history) {
-  if (history.empty() || history.size() > max_events_) {
+void HistoryCache::keep(const std::string& instance, std::uint64_t execution_id, std::vector<Event> history,
+                        orchestration::ReplaySessionPtr session) {
+  if (max_sessions_ == 0) session.reset();
+  // A first turn keeps no events (there were none before it) but may keep its session: the next
+  // fetch then ships the whole history, which the session has seen.
+  if ((history.empty() && !session) || history.size() > max_events_) {
     forget(instance);
     return;
   }
@@ -46,7 +66,40 @@ void HistoryCache::keep(const std::string& instance, std::uint64_t execution_id,
   while (events_ + history.size() > max_events_ && !order_.empty()) erase_locked(entries_.find(order_.back()));
   order_.push_front(instance);
   events_ += history.size();
-  entries_.emplace(instance, Entry{execution_id, std::move(history), order_.begin()});
+  if (session) ++sessions_;
+  entries_.emplace(instance, Entry{execution_id, std::move(history), order_.begin(), std::move(session)});
+  trim_sessions_locked();
+}
+
+void HistoryCache::trim_sessions_locked() {
+  // Sessions sit mostly at the front (they are kept with the newest entries); walk from the back.
+  for (auto it = order_.rbegin(); sessions_ > max_sessions_ && it != order_.rend(); ++it) {
+    auto& entry = entries_.find(*it)->second;
+    if (entry.session) {
+      entry.session.reset();
+      --sessions_;
+    }
+  }
+}
+
+std::vector<Event> HistoryCache::take_history(const std::string& instance) {
+  Entry entry;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(instance);
+    if (it == entries_.end()) return {};
+    entry = take_locked(it);
+  }
+  return std::move(entry.events);
+}
+
+void HistoryCache::forget_session(const std::string& instance) {
+  orchestration::ReplaySessionPtr dropped;  // destroyed outside the lock
+  std::lock_guard lock(mutex_);
+  if (auto it = entries_.find(instance); it != entries_.end() && it->second.session) {
+    dropped = std::move(it->second.session);
+    --sessions_;
+  }
 }
 
 void HistoryCache::forget(const std::string& instance) {
@@ -59,8 +112,14 @@ std::size_t HistoryCache::events() const {
   return events_;
 }
 
+std::size_t HistoryCache::sessions() const {
+  std::lock_guard lock(mutex_);
+  return sessions_;
+}
+
 HistoryCache::Entry HistoryCache::take_locked(std::unordered_map<std::string, Entry>::iterator it) {
   events_ -= it->second.events.size();
+  if (it->second.session) --sessions_;
   order_.erase(it->second.position);
   return std::move(entries_.extract(it).mapped());
 }

@@ -312,20 +312,26 @@ void commit_last_resort(State& state, const LockedOrchestrationItem& locked, con
 
 /// Keeps the fetched history for the execution's next turn, or drops it when the turn ends the
 /// execution. Done before the ack: once the ack commits, the next turn may be fetched at once by
-/// another slot, which should find it held (docs/runtime.md, "History cache"). A copy, cheaper than
-/// the replay the turn just did over the same events.
-void update_history_cache(State& state, const LockedOrchestrationItem& locked, TurnOutcome outcome) {
-  const auto& item = locked.item;
+/// another slot, which should find it held (docs/runtime.md, "History cache"). Moved, not copied:
+/// with the instance cache a turn no longer replays the history, and a copy of it would be the
+/// turn's biggest cost on a long history; the rest of the turn does not read it (a failed ack
+/// takes it back, take_history).
+/// With the history goes the turn's live session (the instance cache, docs/runtime.md): the state
+/// of the code as of the history plus this turn, valid once the ack commits. An ack that fails
+/// drops it again (forget_session).
+void update_history_cache(State& state, LockedOrchestrationItem& locked, TurnOutcome outcome,
+                          orchestration::ReplaySessionPtr session) {
+  auto& item = locked.item;
   const bool goes_on = outcome == TurnOutcome::Continued || outcome == TurnOutcome::Abandoned;
   if (goes_on && !item.history_error) {
-    state.history_cache->keep(item.instance, item.execution_id, item.history);
+    state.history_cache->keep(item.instance, item.execution_id, std::move(item.history), std::move(session));
   } else {
     state.history_cache->forget(item.instance);
   }
 }
 
-void process_item(State& state, const LockedOrchestrationItem& locked, const std::string& worker_id,
-                  std::chrono::steady_clock::time_point fetch_started) {
+void process_item(State& state, LockedOrchestrationItem& locked, orchestration::ReplaySessionPtr session,
+                  const std::string& worker_id, std::chrono::steady_clock::time_point fetch_started) {
   const auto& options = state.options;
   const std::string instance = locked.item.instance;
   const std::string token = locked.lock_token;
@@ -344,9 +350,9 @@ void process_item(State& state, const LockedOrchestrationItem& locked, const std
                            return parent_execution(*state.store, parent, parent_id, child);
                          },
                          wall_ms, log_trace};
-  TurnPlan plan = plan_turn(locked, context);
+  TurnPlan plan = plan_turn(locked, context, session);
 
-  update_history_cache(state, locked, plan.outcome);
+  update_history_cache(state, locked, plan.outcome, std::move(session));
   if (plan.outcome == TurnOutcome::Abandoned) {
     renewal.release();
     logging::runtime().warn("abandoning orchestration batch instance_id={} attempt_count={} delay_ms={}: {}", instance,
@@ -384,7 +390,8 @@ void process_item(State& state, const LockedOrchestrationItem& locked, const std
   count_outcome(state, plan, effects, -1);
   state.telemetry->adjust_active_orchestrations(-active_delta);
 
-  // The turn could not be committed.
+  // The turn could not be committed: the live state ran ahead of the store.
+  state.history_cache->forget_session(instance);
   ++state.metrics.orch_infrastructure_errors;
   logging::runtime().warn("ack of orchestration turn failed instance_id={}: {}", instance, acked.error().to_string());
   if (acked.error().is_retryable()) {
@@ -393,8 +400,15 @@ void process_item(State& state, const LockedOrchestrationItem& locked, const std
     (void)state.store->abandon_orchestration_item(token, 50ms, true);
     return;
   }
-  // Permanent: the failed ack rolled back and the lock is still ours; fail the instance instead.
-  state.history_cache->forget(instance);
+  // Permanent: the failed ack rolled back and the lock is still ours; fail the instance instead,
+  // with the history the turn lent to the cache (read again if the cache let it go meanwhile).
+  if (auto kept = state.history_cache->take_history(instance); !kept.empty()) {
+    locked.item.history = std::move(kept);
+  } else if (locked.item.history.empty() && !plan.started_execution) {
+    if (auto read = state.store->read_with_execution(instance, locked.item.execution_id)) {
+      locked.item.history = std::move(*read);
+    }
+  }
   commit_last_resort(state, locked, plan, acked.error());
 }
 
@@ -417,7 +431,8 @@ void run_orchestration_slot(const std::shared_ptr<State>& state_ptr, std::size_t
     if (triage == FetchTriage::Retry) continue;
     ++state.metrics.orch_dispatcher_items_fetched;
     LockedOrchestrationItem& locked = **fetched;
-    if (!state.history_cache->complete(locked.item)) {
+    orchestration::ReplaySessionPtr session;
+    if (!state.history_cache->complete(locked.item, session)) {
       // The cached copy is gone or no longer the store's history (deleted and written anew): hand
       // the batch back untouched; the next fetch, with nothing cached, ships the whole history.
       logging::runtime().debug("history cache miss instance_id={}; fetching the whole history", locked.item.instance);
@@ -427,7 +442,7 @@ void run_orchestration_slot(const std::shared_ptr<State>& state_ptr, std::size_t
     // Whatever a turn throws (a user callback, a bug) is caught here: the batch is handed back
     // (the attempt counts, so a batch that always throws ends poisoned) and the slot goes on.
     try {
-      process_item(state, locked, worker_id, cycle_start);
+      process_item(state, locked, std::move(session), worker_id, cycle_start);
     } catch (...) {
       state.history_cache->forget(locked.item.instance);
       run_guarded(state.health, "orchestration slot", [&] {

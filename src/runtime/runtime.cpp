@@ -197,7 +197,8 @@ std::shared_ptr<Runtime> Runtime::start(std::shared_ptr<Provider> store, Activit
   state->options = std::move(options);
   state->runtime_id = runtime::make_runtime_id();
   state->filter.ranges = {state->options.replay_versions()};
-  state->history_cache = std::make_unique<runtime::HistoryCache>(state->options.history_cache_max_events);
+  state->history_cache = std::make_unique<runtime::HistoryCache>(state->options.history_cache_max_events,
+                                                                 state->options.instance_cache_max_sessions);
   const auto& opts = state->options;
   logging::runtime().info("duroxide runtime starting version={} provider={} provider_version={}",
                           DUROXIDE_VERSION_STRING, store->name(), store->version());

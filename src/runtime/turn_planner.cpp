@@ -743,9 +743,8 @@ void cancel_activities(const OrchestrationItem& item, const std::vector<Event>& 
   for (auto id : cancelled_ids) ack.cancelled_activities.push_back({item.instance, ack.execution_id, id});
 }
 
-}  // namespace
-
-TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& context) {
+TurnPlan plan_with_session(const LockedOrchestrationItem& locked, const PlannerContext& context,
+                           orchestration::ReplaySessionPtr& session) {
   const auto& item = locked.item;
   const Batch batch = classify(item);
   if (auto answered = plan_without_running(locked, batch, context)) return std::move(*answered);
@@ -771,7 +770,7 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   // Step 8: the turn.
   orchestration::TurnInput turn = turn_input(item, context, start, *resolved, history, new_execution, plan);
   turn.messages = batch.completions;
-  orchestration::TurnOutput out = orchestration::run_turn(turn);
+  orchestration::TurnOutput out = orchestration::run_turn(turn, session);
   ack.history_delta.insert(ack.history_delta.end(), out.history_delta.begin(), out.history_delta.end());
   const std::size_t turn_events_end = ack.history_delta.size();  // what follows is the runtime's
   const auto& started = *last_started(turn.baseline_events());
@@ -795,6 +794,22 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
   cancel_activities(item, history, {out.cancelled_activity_ids.begin(), out.cancelled_activity_ids.end()}, writer, ack);
 
   plan.history_events = history.size() + ack.history_delta.size();
+  return plan;
+}
+
+}  // namespace
+
+TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& context) {
+  orchestration::ReplaySessionPtr none;
+  return plan_turn(locked, context, none);
+}
+
+TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& context,
+                   orchestration::ReplaySessionPtr& session) {
+  orchestration::ReplaySessionPtr live = std::move(session);
+  TurnPlan plan = plan_with_session(locked, context, live);
+  // Only a turn that ran the code and goes on leaves a state the next turn can resume.
+  if (plan.outcome == TurnOutcome::Continued) session = std::move(live);
   return plan;
 }
 

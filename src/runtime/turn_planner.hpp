@@ -15,6 +15,8 @@
 #include <duroxide/registry.hpp>
 #include <duroxide/runtime_options.hpp>
 
+#include "orchestration/replay_engine.hpp"
+
 namespace duroxide::runtime {
 
 /// What the store says about the parent a finished child reports to (docs/runtime.md, "Departures from duroxide").
@@ -68,6 +70,12 @@ struct TurnPlan {
 };
 
 TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& context);
+
+/// The same, resuming `session` when it holds the execution's live state as of the fetched
+/// history (docs/runtime.md, "Instance cache"). Afterwards `session` holds the live state when
+/// the plan is Continued, and is empty otherwise.
+TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& context,
+                   orchestration::ReplaySessionPtr& session);
 
 /// Execution metadata of an ack from its delta: the first OrchestrationStarted and the first
 /// terminal event (docs/orchestration-engine.md, "Terminal states").

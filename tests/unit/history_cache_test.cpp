@@ -1,6 +1,9 @@
 // The runtime's history cache (src/runtime/history_cache.hpp, docs/runtime.md "History cache").
 #include <gtest/gtest.h>
 
+#include <duroxide/duroxide.hpp>
+
+#include "orchestration/replay_engine.hpp"
 #include "runtime/history_cache.hpp"
 
 namespace duroxide::runtime {
@@ -118,6 +121,108 @@ TEST(HistoryCache, ZeroBudgetKeepsNothing) {
   HistoryCache cache(0);
   cache.keep("inst", 1, events_from(1, 1));
   EXPECT_EQ(cache.last_event_id("inst", 1), 0u);
+}
+
+// ---- live sessions (the instance cache, docs/runtime.md "Instance cache") ----
+
+/// A real live session: the first turn of code that waits for an activity.
+orchestration::ReplaySessionPtr live_session() {
+  orchestration::TurnInput in;
+  in.instance_id = "inst";
+  in.execution_id = 1;
+  in.orchestration_name = "Orch";
+  Event started;
+  started.event_id = 1;
+  started.instance_id = "inst";
+  started.execution_id = 1;
+  started.kind = events::OrchestrationStarted{"Orch", "1.0.0", "", {}, {}, {}, {}};
+  in.baseline.push_back(started);
+  in.handler = [](OrchestrationContext ctx, std::string) -> Task<Result<std::string>> {
+    co_return *co_await ctx.schedule_activity("A", "");
+  };
+  orchestration::ReplaySessionPtr session;
+  (void)orchestration::run_turn(in, session);
+  if (!session) throw std::logic_error("the turn left no session");
+  return session;
+}
+
+TEST(HistoryCacheSessions, TheKeptSessionGoesToTheNextTurnWithTheHistory) {
+  HistoryCache cache(100, 10);
+  cache.keep("inst", 1, events_from(1, 4), live_session());
+  EXPECT_EQ(cache.sessions(), 1u);
+  auto item = shipped_after(4, 7);
+  orchestration::ReplaySessionPtr session;
+  ASSERT_TRUE(cache.complete(item, session));
+  EXPECT_NE(session, nullptr);
+  EXPECT_EQ(cache.sessions(), 0u) << "lent to the turn";
+}
+
+TEST(HistoryCacheSessions, AWholeShippedHistoryStillGetsTheSessionOfItsExecution) {
+  HistoryCache cache(100, 10);
+  cache.keep("inst", 1, events_from(1, 4), live_session());
+  OrchestrationItem item;
+  item.instance = "inst";
+  item.execution_id = 1;
+  item.history = events_from(1, 6);
+  orchestration::ReplaySessionPtr session;
+  ASSERT_TRUE(cache.complete(item, session));
+  EXPECT_NE(session, nullptr);
+  item.execution_id = 2;
+  cache.keep("inst", 1, events_from(1, 4), live_session());
+  ASSERT_TRUE(cache.complete(item, session));
+  EXPECT_EQ(session, nullptr) << "a session of another execution";
+}
+
+TEST(HistoryCacheSessions, ARefusedCompletionDropsTheSession) {
+  HistoryCache cache(100, 10);
+  cache.keep("inst", 1, events_from(1, 4), live_session());
+  auto item = shipped_after(4, 7, /*timestamp_ms=*/5000);  // the store's event 4 is another one
+  orchestration::ReplaySessionPtr session;
+  EXPECT_FALSE(cache.complete(item, session));
+  EXPECT_EQ(session, nullptr);
+  EXPECT_EQ(cache.sessions(), 0u);
+}
+
+TEST(HistoryCacheSessions, ForgettingTheSessionKeepsTheHistory) {
+  HistoryCache cache(100, 10);
+  cache.keep("inst", 1, events_from(1, 4), live_session());
+  cache.forget_session("inst");
+  EXPECT_EQ(cache.sessions(), 0u);
+  EXPECT_EQ(cache.last_event_id("inst", 1), 4u);
+  auto item = shipped_after(4, 5);
+  orchestration::ReplaySessionPtr session;
+  ASSERT_TRUE(cache.complete(item, session));
+  EXPECT_EQ(session, nullptr);
+}
+
+TEST(HistoryCacheSessions, KeepsAtMostItsSessionCountDroppingTheLeastRecentlyKept) {
+  HistoryCache cache(100, 2);
+  for (const char* name : {"a", "b", "c"}) cache.keep(name, 1, events_from(1, 2), live_session());
+  EXPECT_EQ(cache.sessions(), 2u);
+  EXPECT_EQ(cache.events(), 6u) << "the oldest entry gives up its session, not its events";
+  OrchestrationItem item;
+  item.instance = "a";
+  item.execution_id = 1;
+  item.history = events_from(1, 2);
+  orchestration::ReplaySessionPtr session;
+  ASSERT_TRUE(cache.complete(item, session));
+  EXPECT_EQ(session, nullptr);
+}
+
+TEST(HistoryCacheSessions, AnEvictedEntryTakesItsSessionWith) {
+  HistoryCache cache(5, 10);
+  cache.keep("a", 1, events_from(1, 3), live_session());
+  cache.keep("b", 1, events_from(1, 3), live_session());  // 6 > 5 events: "a" goes
+  EXPECT_EQ(cache.sessions(), 1u);
+  cache.forget("b");
+  EXPECT_EQ(cache.sessions(), 0u);
+}
+
+TEST(HistoryCacheSessions, ZeroSessionsKeepsNone) {
+  HistoryCache cache(100, 0);
+  cache.keep("inst", 1, events_from(1, 4), live_session());
+  EXPECT_EQ(cache.sessions(), 0u);
+  EXPECT_EQ(cache.last_event_id("inst", 1), 4u);
 }
 
 }  // namespace
