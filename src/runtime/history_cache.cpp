@@ -20,8 +20,7 @@ bool HistoryCache::complete(OrchestrationItem& item, orchestration::ReplaySessio
     std::lock_guard lock(mutex_);
     if (const auto it = entries_.find(item.instance);
         it != entries_.end() && it->second.session && it->second.execution_id == item.execution_id) {
-      session = std::move(it->second.session);
-      --sessions_;
+      session = release_session_locked(it->second);
     }
     return true;
   }
@@ -66,19 +65,24 @@ void HistoryCache::keep(const std::string& instance, std::uint64_t execution_id,
   while (events_ + history.size() > max_events_ && !order_.empty()) erase_locked(entries_.find(order_.back()));
   order_.push_front(instance);
   events_ += history.size();
-  if (session) ++sessions_;
-  entries_.emplace(instance, Entry{execution_id, std::move(history), order_.begin(), std::move(session)});
+  Entry entry{execution_id, std::move(history), order_.begin(), std::move(session), {}};
+  if (entry.session) {
+    session_order_.push_front(instance);
+    entry.session_position = session_order_.begin();
+  }
+  entries_.emplace(instance, std::move(entry));
   trim_sessions_locked();
 }
 
+orchestration::ReplaySessionPtr HistoryCache::release_session_locked(Entry& entry) {
+  if (!entry.session) return nullptr;
+  session_order_.erase(entry.session_position);
+  return std::move(entry.session);
+}
+
 void HistoryCache::trim_sessions_locked() {
-  // Sessions sit mostly at the front (they are kept with the newest entries); walk from the back.
-  for (auto it = order_.rbegin(); sessions_ > max_sessions_ && it != order_.rend(); ++it) {
-    auto& entry = entries_.find(*it)->second;
-    if (entry.session) {
-      entry.session.reset();
-      --sessions_;
-    }
+  while (session_order_.size() > max_sessions_) {
+    (void)release_session_locked(entries_.find(session_order_.back())->second);
   }
 }
 
@@ -96,10 +100,7 @@ std::vector<Event> HistoryCache::take_history(const std::string& instance) {
 void HistoryCache::forget_session(const std::string& instance) {
   orchestration::ReplaySessionPtr dropped;  // destroyed outside the lock
   std::lock_guard lock(mutex_);
-  if (auto it = entries_.find(instance); it != entries_.end() && it->second.session) {
-    dropped = std::move(it->second.session);
-    --sessions_;
-  }
+  if (auto it = entries_.find(instance); it != entries_.end()) dropped = release_session_locked(it->second);
 }
 
 void HistoryCache::forget(const std::string& instance) {
@@ -114,12 +115,12 @@ std::size_t HistoryCache::events() const {
 
 std::size_t HistoryCache::sessions() const {
   std::lock_guard lock(mutex_);
-  return sessions_;
+  return session_order_.size();
 }
 
 HistoryCache::Entry HistoryCache::take_locked(std::unordered_map<std::string, Entry>::iterator it) {
   events_ -= it->second.events.size();
-  if (it->second.session) --sessions_;
+  if (it->second.session) session_order_.erase(it->second.session_position);  // goes with the entry
   order_.erase(it->second.position);
   return std::move(entries_.extract(it).mapped());
 }

@@ -70,12 +70,15 @@ class HistoryCache final : public KnownHistory {
     std::vector<Event> events;
     std::list<std::string>::iterator position;  ///< in order_
     orchestration::ReplaySessionPtr session;
+    std::list<std::string>::iterator session_position;  ///< in session_order_, while `session` is set
   };
   /// Removes the entry (mutex held) and hands it over.
   Entry take_locked(std::unordered_map<std::string, Entry>::iterator it);
   void erase_locked(std::unordered_map<std::string, Entry>::iterator it);
 
-  /// Drops sessions of the least recently used entries until at most max_sessions_ remain.
+  /// Takes the entry's session out (mutex held), off session_order_.
+  orchestration::ReplaySessionPtr release_session_locked(Entry& entry);
+  /// Drops sessions of the least recently kept entries until at most max_sessions_ remain.
   void trim_sessions_locked();
 
   const std::size_t max_events_;
@@ -84,7 +87,9 @@ class HistoryCache final : public KnownHistory {
   std::unordered_map<std::string, Entry> entries_;
   std::list<std::string> order_;  ///< most recently used first
   std::size_t events_ = 0;
-  std::size_t sessions_ = 0;
+  /// Instances whose entry holds a session, most recently kept first: trimming is O(1) per session
+  /// however many entries hold events only.
+  std::list<std::string> session_order_;
 };
 
 }  // namespace duroxide::runtime
