@@ -25,6 +25,15 @@ std::vector<Event> events_from(std::uint64_t first, std::uint64_t last, std::uin
   return out;
 }
 
+/// A fetched item as a store ships it to a runtime that holds nothing: events 1..last.
+OrchestrationItem shipped_whole(const std::string& instance, std::uint64_t last) {
+  OrchestrationItem item;
+  item.instance = instance;
+  item.execution_id = 1;
+  item.history = events_from(1, last);
+  return item;
+}
+
 /// A fetched item as a store ships it after holding events 1..continues_from.
 OrchestrationItem shipped_after(std::uint64_t continues_from, std::uint64_t last, std::uint64_t timestamp_ms = 1000) {
   OrchestrationItem item;
@@ -62,10 +71,7 @@ TEST(HistoryCache, JoinsTheHeldEventsWithTheShippedOnes) {
 TEST(HistoryCache, AWholeShippedHistoryIsLeftAsItIs) {
   HistoryCache cache(100);
   cache.keep("inst", 1, events_from(1, 2));
-  OrchestrationItem item;
-  item.instance = "inst";
-  item.execution_id = 1;
-  item.history = events_from(1, 3);
+  auto item = shipped_whole("inst", 3);
   ASSERT_TRUE(cache.complete(item));
   EXPECT_EQ(item.history, events_from(1, 3));
 }
@@ -160,10 +166,7 @@ TEST(HistoryCacheSessions, TheKeptSessionGoesToTheNextTurnWithTheHistory) {
 TEST(HistoryCacheSessions, AWholeShippedHistoryStillGetsTheSessionOfItsExecution) {
   HistoryCache cache(100, 10);
   cache.keep("inst", 1, events_from(1, 4), live_session());
-  OrchestrationItem item;
-  item.instance = "inst";
-  item.execution_id = 1;
-  item.history = events_from(1, 6);
+  auto item = shipped_whole("inst", 6);
   orchestration::ReplaySessionPtr session;
   ASSERT_TRUE(cache.complete(item, session));
   EXPECT_NE(session, nullptr);
@@ -200,10 +203,7 @@ TEST(HistoryCacheSessions, KeepsAtMostItsSessionCountDroppingTheLeastRecentlyKep
   for (const char* name : {"a", "b", "c"}) cache.keep(name, 1, events_from(1, 2), live_session());
   EXPECT_EQ(cache.sessions(), 2u);
   EXPECT_EQ(cache.events(), 6u) << "the oldest entry gives up its session, not its events";
-  OrchestrationItem item;
-  item.instance = "a";
-  item.execution_id = 1;
-  item.history = events_from(1, 2);
+  auto item = shipped_whole("a", 2);
   orchestration::ReplaySessionPtr session;
   ASSERT_TRUE(cache.complete(item, session));
   EXPECT_EQ(session, nullptr);

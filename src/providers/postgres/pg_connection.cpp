@@ -172,20 +172,26 @@ Connection::~Connection() { PQfinish(conn_); }
 
 bool Connection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
 
-std::string Connection::quote_identifier(const std::string& name) const {
-  char* quoted = PQescapeIdentifier(conn_, name.c_str(), name.size());
-  if (quoted == nullptr) return "\"\"";
+namespace {
+
+/// libpq's escaped copy of `text` as a std::string (`fallback` when libpq cannot allocate it).
+std::string escaped(char* (*escape)(pg_conn*, const char*, std::size_t), pg_conn* conn, const std::string& text,
+                    const char* fallback) {
+  char* quoted = escape(conn, text.c_str(), text.size());
+  if (quoted == nullptr) return fallback;
   std::string out = quoted;
   PQfreemem(quoted);
   return out;
 }
 
+}  // namespace
+
+std::string Connection::quote_identifier(const std::string& name) const {
+  return escaped(PQescapeIdentifier, conn_, name, "\"\"");
+}
+
 std::string Connection::quote_literal(const std::string& value) const {
-  char* quoted = PQescapeLiteral(conn_, value.c_str(), value.size());
-  if (quoted == nullptr) return "''";
-  std::string out = quoted;
-  PQfreemem(quoted);
-  return out;
+  return escaped(PQescapeLiteral, conn_, value, "''");
 }
 
 ProviderResult<Result> Connection::exec(std::string_view operation, const std::string& sql,
