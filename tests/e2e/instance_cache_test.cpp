@@ -10,6 +10,7 @@
 #include <duroxide/wire.hpp>
 
 #include "support/e2e_support.hpp"
+#include "support/fault_injection.hpp"
 
 namespace duroxide::testing {
 namespace {
@@ -55,6 +56,20 @@ TEST(E2eInstanceCache, AChainStartsItsCodeOnceWithTheCacheOnAndOnEveryTurnWithIt
     // One turn to start and one per completion.
     EXPECT_EQ(starts.load(), cache_on ? 1 : kSteps + 1);
   }
+}
+
+TEST(E2eInstanceCache, ATurnWhoseAckFailedIsReplayedNotResumed) {
+  std::atomic<int> starts{0};
+  auto failing = std::make_shared<FailingProvider>(test_store());
+  // The first turn's ack fails (retryably, six times: the runtime retries an ack five times before
+  // it hands the batch back): its live state ran ahead of the store, and the turn is fetched again
+  // with the history it had.
+  failing->fail_next_acks_orchestration_transiently(6);
+  E2eEnv env(failing, step_activities(), counted_chain(starts), with_sessions(1000));
+  ASSERT_TRUE(env.client.start_orchestration("chain", "Chain", "0"));
+  EXPECT_EQ(env.output_of("chain"), std::to_string(kSteps));
+  // Once for the failed turn, once for its retry (replayed), then resumed to the end.
+  EXPECT_EQ(starts.load(), 2);
 }
 
 /// Orchestrations whose histories do not depend on timing (one completion per turn, nothing read
