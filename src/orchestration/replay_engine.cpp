@@ -92,7 +92,8 @@ class ScheduleTable {
   void grow_dense_limit(std::size_t limit) {
     if (limit <= dense_limit_) return;
     dense_limit_ = limit;
-    dense_.reserve(limit);
+    // No reserve up to the limit: it includes a slack of 1,024 ids, and a session kept between
+    // turns would hold that slack (about 25 KB) for its whole life. The vector grows as ids come.
     for (auto it = sparse_.begin(); it != sparse_.end();) {
       if (it->first < dense_limit_) {
         if (it->first >= dense_.size()) dense_.resize(it->first + 1);
