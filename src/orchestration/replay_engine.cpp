@@ -144,6 +144,9 @@ class ReplaySession {
     }
   }
 
+  /// The handler whose call made `root`: a lambda coroutine's frame refers to the lambda object
+  /// (its captures) inside this std::function, so the session keeps it as long as the frame.
+  OrchestrationHandler handler;
   std::shared_ptr<detail::ContextState> state;
   Task<Result<std::string>> root;
   bool must_poll = true;
@@ -642,7 +645,8 @@ class Turn {
 
       try {
         if (!in_.handler) throw std::logic_error("no orchestration handler");
-        root_ = in_.handler(OrchestrationContext(state_), in_.input);
+        session_.handler = in_.handler;
+        root_ = session_.handler(OrchestrationContext(state_), in_.input);
       } catch (const std::exception& e) {
         return turn_result::Failed{ErrorDetails::panicked(e.what())};
       } catch (...) {

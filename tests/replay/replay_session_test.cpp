@@ -71,6 +71,24 @@ TEST(ReplaySession, AFailedTurnLeavesNoSession) {
   EXPECT_FALSE(driver.holds_session());
 }
 
+TEST(ReplaySession, ALambdaCapturesOutliveTheTurnThatStartedItsCode) {
+  // A lambda coroutine's frame reads its captures through the lambda object, which lives in the
+  // handler the turn was given; the driver passes a fresh copy of its handler every turn, so a
+  // session that did not keep its own copy would read freed memory here (ASan) or garbage.
+  const std::string suffix(64, 'x');  // long enough to live on the heap
+  TurnDriver driver([suffix](Ctx ctx, std::string) -> Task<Result<std::string>> {
+    auto first = *co_await ctx.schedule_activity("A", "");
+    auto second = *co_await ctx.schedule_activity("B", first + suffix);
+    co_return second + suffix;
+  });
+  driver.resume_between_turns();
+  driver.turn();
+  const auto middle = driver.turn({activity_ok(2, "a")});
+  ASSERT_EQ(actions_of<actions::CallActivity>(middle.pending_actions).size(), 1U);
+  EXPECT_EQ(actions_of<actions::CallActivity>(middle.pending_actions)[0]->input, "a" + suffix);
+  EXPECT_EQ(completed_output(driver.turn({activity_ok(4, "b")})), "b" + suffix);
+}
+
 TEST(ReplaySession, ALongChainResumedMatchesItsReplayEveryTurn) {
   // Long enough that the schedule ids outgrow the first turn's table sizing many times over.
   constexpr int kLength = 1200;
