@@ -25,33 +25,29 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace validation;
-using pg_test::ChannelListener;
-using pg_test::eventually;
-using pg_test::SchemaGuard;
-using pg_test::SqlSession;
-using pg_test::StoreUnderTest;
+using namespace pg_test;
 
-constexpr auto kLongLease = 120s;
-/// Turns a fetch that is never woken into a failure instead of an hour-long hang; a woken fetch
-/// returns within milliseconds.
-constexpr auto kHangGuard = 240s;
+/// A lease no test here outlives, and a bound that turns a fetch never woken into a failure
+/// instead of an hour-long hang (a woken fetch returns within milliseconds).
+constexpr auto kLease = 120s;
+constexpr auto kNeverWoken = 240s;
 
 std::string registered_listeners(const std::string& schema) {
-  return pg_test::run_sql(schema, "SELECT COUNT(*) FROM listeners", {});
+  return run_sql(schema, "SELECT COUNT(*) FROM listeners", {});
 }
 
 TEST(PostgresListenerRegistry, AStoreAloneOnItsSchemaNotifiesNobodyAndAnotherListenerIsNotified) {
-  SchemaGuard guard(pg_test::random_schema("dxt"));
+  SchemaGuard guard(random_schema("dxt"));
   StoreUnderTest store(guard.schema);
   // The store's own registration is in place, so this also shows that its calls do not count it.
   ASSERT_TRUE(eventually([&] { return registered_listeners(guard.schema) == "1"; }))
       << "the store's LISTEN connection never registered";
-  ChannelListener listener(pg_test::run_sql(guard.schema, "SELECT dx_channel('work')", {}));
+  ChannelListener listener(run_sql(guard.schema, "SELECT dx_channel('work')", {}));
 
   must(store.provider->enqueue_for_worker(activity_execute_item("alone", 1, 1)), "enqueue while alone");
   listener.register_in(guard.schema);
   must(store.provider->enqueue_for_worker(activity_execute_item("alone", 1, 2)), "enqueue with a neighbour");
-  pg_test::run_sql(guard.schema, "SELECT pg_notify(dx_channel('work'), 'marker')", {});
+  run_sql(guard.schema, "SELECT pg_notify(dx_channel('work'), 'marker')", {});
 
   // Notifications arrive in commit order: had the first enqueue notified, it would be here too.
   EXPECT_EQ(listener.payloads_before("marker").size(), 1U)
@@ -59,7 +55,7 @@ TEST(PostgresListenerRegistry, AStoreAloneOnItsSchemaNotifiesNobodyAndAnotherLis
 }
 
 TEST(PostgresListenerRegistry, AListenerRegisteringWhileACallIsInFlightStillFindsItsWork) {
-  SchemaGuard guard(pg_test::random_schema("dxt"));
+  SchemaGuard guard(random_schema("dxt"));
   {
     StoreUnderTest migrator(guard.schema);  // creates the schema, then unregisters when closed
   }
@@ -79,19 +75,19 @@ TEST(PostgresListenerRegistry, AListenerRegisteringWhileACallIsInFlightStillFind
   options.fallback_poll_interval = 1h;
   StoreUnderTest late(guard.schema, "", options);
   // Its listener registered and now waits for the call in flight to end.
-  pg_test::wait_for_backend_waiting_on_lock(late.application_name);
+  wait_for_backend_waiting_on_lock(late.application_name);
   auto fetch = std::async(std::launch::async, [&] {
-    return fetch_work(*late.provider, kLongLease, std::nullopt, TagFilter::default_only(), 1h);
+    return fetch_work(*late.provider, kLease, std::nullopt, TagFilter::default_only(), 1h);
   });
   ASSERT_TRUE(eventually([&] {
-    return pg_test::run_sql("",
-                            "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle' "
-                            "AND query LIKE '%dx_fetch_work%'",
-                            {late.application_name}) != "0";
+    return run_sql("",
+                   "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle' "
+                   "AND query LIKE '%dx_fetch_work%'",
+                   {late.application_name}) != "0";
   })) << "the late store's fetch never scanned the queue";
 
   in_flight.exec("COMMIT");
-  if (fetch.wait_for(kHangGuard) != std::future_status::ready) {
+  if (fetch.wait_for(kNeverWoken) != std::future_status::ready) {
     late.provider->wake_waiters();  // ends the wait so the test can finish
     (void)fetch.get();
     FAIL() << "the fetch was never woken for work committed while its listener registered";
@@ -102,15 +98,15 @@ TEST(PostgresListenerRegistry, AListenerRegisteringWhileACallIsInFlightStillFind
 }
 
 TEST(PostgresListenerRegistry, ARegistrationEndsWithItsStoreAndDeadOnesAreForgotten) {
-  SchemaGuard guard(pg_test::random_schema("dxt"));
+  SchemaGuard guard(random_schema("dxt"));
   auto first = std::make_unique<StoreUnderTest>(guard.schema);
   ASSERT_TRUE(eventually([&] { return registered_listeners(guard.schema) == "1"; }));
   // A process that died without unregistering: no server backend has this pid.
-  pg_test::run_sql(guard.schema, "INSERT INTO listeners (node, backend_pid) VALUES ('crashed', 2147483647)", {});
+  run_sql(guard.schema, "INSERT INTO listeners (node, backend_pid) VALUES ('crashed', 2147483647)", {});
 
   StoreUnderTest second(guard.schema);
   ASSERT_TRUE(eventually([&] {
-    return pg_test::run_sql(guard.schema, "SELECT COUNT(*) FROM listeners WHERE node = 'crashed'", {}) == "0";
+    return run_sql(guard.schema, "SELECT COUNT(*) FROM listeners WHERE node = 'crashed'", {}) == "0";
   })) << "the second store's registration did not forget the dead one";
   ASSERT_TRUE(eventually([&] { return registered_listeners(guard.schema) == "2"; }));
 
