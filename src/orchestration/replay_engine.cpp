@@ -133,10 +133,9 @@ class ReplaySession {
   ReplaySession() = default;
   ReplaySession(const ReplaySession&) = delete;
   ReplaySession& operator=(const ReplaySession&) = delete;
-  ~ReplaySession() { close(); }
-
-  /// Tears the coroutine down without recording drops (docs/orchestration-engine.md).
-  void close() noexcept {
+  /// Tears the coroutine down (before the handler it came from) without recording drops
+  /// (docs/orchestration-engine.md).
+  ~ReplaySession() {
     if (state) state->accepting_drops = false;
     try {
       root = Task<Result<std::string>>();
@@ -176,17 +175,17 @@ class Turn {
       out_.result = turn_result::Failed{ErrorDetails::infrastructure("replay_engine", "unknown error", false)};
     }
     live_ = ran_ && !output_ && std::holds_alternative<turn_result::Continue>(out_.result);
-    seen_events_ = working_size();
-    last_seen_event_id_ = seen_events_ == 0 ? 0 : working(seen_events_ - 1).event_id;
+    if (live_) {
+      // What the state has now seen: the baseline and this turn's delta.
+      session_.execution_id = in_.execution_id;
+      session_.history_len = working_size();
+      session_.last_event_id = working(working_size() - 1).event_id;
+    }
     return std::move(out_);
   }
 
-  /// The code ran this turn (no early exit) and is still suspended: its state can serve the next.
+  /// The code ran this turn (no early exit) and is still suspended: its session can serve the next.
   bool live() const { return live_; }
-  /// Events of the execution the session has now seen (the baseline and this turn's delta), and
-  /// the last one's id.
-  std::size_t seen_events() const { return seen_events_; }
-  std::uint64_t last_seen_event_id() const { return last_seen_event_id_; }
 
  private:
   // ---------------------------------------------------------------- history access
@@ -625,7 +624,7 @@ class Turn {
       state_->now_ms = in_.now_ms;
       state_->trace_sink = in_.trace_sink;
       state_->is_replaying = false;
-      if (state_->tokens.capacity() < expected_tokens) state_->tokens.reserve(expected_tokens);
+      state_->tokens.reserve(expected_tokens);  // a no-op while its capacity suffices
       first_unseen = in_.persisted_len;
     } else {
       state_ = std::make_shared<detail::ContextState>();
@@ -725,8 +724,6 @@ class Turn {
   ScheduleTable& schedules_ = session_.schedules;
   bool ran_ = false;
   bool live_ = false;
-  std::size_t seen_events_ = 0;
-  std::uint64_t last_seen_event_id_ = 0;
 };
 
 /// True when `session` holds the live state of this execution as of exactly the input's persisted
@@ -756,12 +753,7 @@ TurnOutput run_turn(const TurnInput& input, ReplaySessionPtr& session) {
   }
   Turn turn(input, *live, resume);
   TurnOutput out = turn.run();
-  if (turn.live()) {
-    live->execution_id = input.execution_id;
-    live->history_len = turn.seen_events();
-    live->last_event_id = turn.last_seen_event_id();
-    session = std::move(live);
-  }
+  if (turn.live()) session = std::move(live);
   // Otherwise `live` tears the coroutine down here, after finalize (drops are not recorded).
   return out;
 }

@@ -315,10 +315,8 @@ void commit_last_resort(State& state, const LockedOrchestrationItem& locked, con
 /// another slot, which should find it held (docs/runtime.md, "History cache"). Moved, not copied:
 /// with the instance cache a turn no longer replays the history, and a copy of it would be the
 /// turn's biggest cost on a long history; the rest of the turn does not read it (a failed ack
-/// takes it back, take_history).
-/// With the history goes the turn's live session (the instance cache, docs/runtime.md): the state
-/// of the code as of the history plus this turn, valid once the ack commits. An ack that fails
-/// drops it again (forget_session).
+/// takes it back, take_history). With the history goes the turn's live session (docs/runtime.md,
+/// "Instance cache"), valid once the ack commits; an ack that fails drops it (forget_session).
 void update_history_cache(State& state, LockedOrchestrationItem& locked, TurnOutcome outcome,
                           orchestration::ReplaySessionPtr session) {
   auto& item = locked.item;

@@ -806,10 +806,9 @@ TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& 
 
 TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& context,
                    orchestration::ReplaySessionPtr& session) {
-  orchestration::ReplaySessionPtr live = std::move(session);
-  TurnPlan plan = plan_with_session(locked, context, live);
+  TurnPlan plan = plan_with_session(locked, context, session);
   // Only a turn that ran the code and goes on leaves a state the next turn can resume.
-  if (plan.outcome == TurnOutcome::Continued) session = std::move(live);
+  if (plan.outcome != TurnOutcome::Continued) session.reset();
   return plan;
 }
 

@@ -20,8 +20,7 @@ PostgresProvider::Store::Store(std::string conninfo_, std::string schema_, std::
                                PostgresOptions options_)
     : conninfo(std::move(conninfo_)), schema(std::move(schema_)), pool_size(pool_size_), options(options_) {
   std::random_device rd;
-  token_prefix_ = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-  node = fmt::format("{:016x}", token_prefix_);
+  node = fmt::format("{:016x}", (static_cast<std::uint64_t>(rd()) << 32) ^ rd());
 }
 
 PostgresProvider::Store::~Store() {
@@ -75,9 +74,7 @@ ProviderResult<pg::Result> PostgresProvider::Store::exec(std::string_view operat
   return conn->exec(operation, sql, params, db_error);
 }
 
-std::string PostgresProvider::Store::new_lock_token() {
-  return fmt::format("{:016x}-{:x}", token_prefix_, ++token_counter_);
-}
+std::string PostgresProvider::Store::new_lock_token() { return fmt::format("{}-{:x}", node, ++token_counter_); }
 
 void PostgresProvider::Store::wake(PgWakeQueue queue, std::size_t count) {
   std::lock_guard lock(mutex);
@@ -217,11 +214,8 @@ void PostgresProvider::Store::listen_loop() {
       // fetches' last re-poll may have come before they committed: they look again. (Waiters for
       // an instance's change re-read on their own poll cap, as before any listener.) Woken before
       // `listener_up` is set, so a fetch that waits once it is set is never woken by this.
-      if (ever_connected) {
-        wake_everybody();
-      } else {
-        wake_fetchers();
-      }
+      wake_fetchers();
+      if (ever_connected) changes.changed_all();
       ever_connected = true;
       listener_up = true;
       next_cleanup = std::chrono::steady_clock::now() + kListenerCleanupInterval;

@@ -100,9 +100,9 @@ struct PostgresProvider::Store {
   std::thread listener;
   void start_listener();
   void listen_loop();
-  /// This provider's name in the schema's listener registry (docs/storage.md, "Wake-ups: who is
-  /// told"), also set as `duroxide.node` on every pooled connection so its calls do not notify
-  /// for it alone.
+  /// This provider's random name: in the schema's listener registry (docs/storage.md, "Wake-ups:
+  /// who is told"), as `duroxide.node` on every pooled connection so its calls do not notify for
+  /// it alone, and as the prefix of its lock tokens.
   std::string node;
   /// Connects, registers the node and LISTENs; null on failure.
   std::unique_ptr<pg::Connection> open_listener();
@@ -229,7 +229,6 @@ struct PostgresProvider::Store {
   /// Server process ids of our pooled connections: their change notifications were already
   /// signalled locally when the ack returned, so the listener does not signal them a second time.
   std::set<int> own_backends_;
-  std::uint64_t token_prefix_;
   std::atomic<std::uint64_t> token_counter_{0};
   std::string channel_orch_;
   std::string channel_work_;
