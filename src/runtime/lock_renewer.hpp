@@ -55,6 +55,15 @@ class LockRenewer {
                                   Renew renew, OnFailure on_failure = {}) {
     return Scoped(*this, add_due(lock_taken + interval, interval, std::move(renew), std::move(on_failure)));
   }
+  /// Calls `fn` once on the renewer's thread at `due` (unless the renewer stops first).
+  void run_once_at(std::chrono::steady_clock::time_point due, std::function<void()> fn) {
+    (void)add_due(due, std::chrono::hours(1),
+                  [fn = std::move(fn)] {
+                    fn();
+                    return false;  // not a renewal: "failing" removes the entry
+                  },
+                  {});
+  }
   /// Stops renewing (a call already running finishes; its failure is then ignored).
   void remove(std::uint64_t id);
   /// The thread body; returns when `stop` is requested.

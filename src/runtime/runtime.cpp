@@ -69,26 +69,6 @@ std::string make_runtime_id() {
   return fmt::format("{:016x}", id);
 }
 
-/// Runs `body` on a thread that the state counts, so shutdown can wait for it with a deadline.
-/// The loops catch per item; an exception that still escapes one ends only its thread, which
-/// health() then reports (never std::terminate).
-void spawn(const std::shared_ptr<Runtime::State>& state, std::string name, std::function<void()> body) {
-  {
-    std::lock_guard lock(state->threads_mutex);
-    ++state->running_threads;
-  }
-  const std::size_t id = state->health.thread_started(name);
-  state->threads.emplace_back([state, id, name = std::move(name), body = std::move(body)] {
-    if (!run_guarded(state->health, name, body)) {
-      logging::runtime().error("runtime thread {} stopped by an exception", name);
-    }
-    state->health.thread_stopped(id);
-    std::lock_guard lock(state->threads_mutex);
-    --state->running_threads;
-    state->threads_cv.notify_all();
-  });
-}
-
 void add_session_chores(const std::shared_ptr<Runtime::State>& state) {
   const auto& options = state->options;
   if (options.worker_concurrency == 0 || options.worker_tag_filter.kind() == TagFilter::Kind::None) return;
@@ -175,6 +155,46 @@ std::unique_ptr<MetricsEndpoint> bind_metrics_endpoint(Runtime::State& state,
 }
 
 }  // namespace
+
+/// The thread's last lines: unless it was retired (no longer counted), it stops counting now.
+void thread_returned(Runtime::State& state, RuntimeThread& thread) {
+  std::lock_guard lock(state.threads_mutex);
+  if (thread.retired) return;
+  state.health.thread_stopped(thread.health_id);
+  --state.running_threads;
+  state.threads_cv.notify_all();
+}
+
+/// Runs `body` on a thread that the state counts, so shutdown can wait for it with a deadline.
+/// The loops catch per item; an exception that still escapes one ends only its thread, which
+/// health() then reports (never std::terminate).
+bool spawn_runtime_thread(const std::shared_ptr<Runtime::State>& state, std::string name,
+                          std::function<void(RuntimeThread&)> body) {
+  auto record = std::make_shared<RuntimeThread>();
+  record->name = std::move(name);
+  std::lock_guard lock(state->threads_mutex);
+  if (state->shut_down) return false;
+  ++state->running_threads;
+  record->health_id = state->health.thread_started(record->name);
+  std::thread thread([state, record, body = std::move(body)] {
+    if (!run_guarded(state->health, record->name, [&] { body(*record); })) {
+      logging::runtime().error("runtime thread {} stopped by an exception", record->name);
+    }
+    thread_returned(*state, *record);
+  });
+  state->threads.push_back({std::move(thread), std::move(record)});
+  return true;
+}
+
+void retire_runtime_thread(Runtime::State& state, RuntimeThread& thread) {
+  std::lock_guard lock(state.threads_mutex);
+  if (thread.retired) return;
+  thread.retired = true;
+  state.health.thread_stopped(thread.health_id);
+  --state.running_threads;
+  state.threads_cv.notify_all();
+}
+
 }  // namespace runtime
 
 bool Runtime::State::sleep_for(std::chrono::milliseconds duration) {
@@ -221,19 +241,21 @@ std::shared_ptr<Runtime> Runtime::start(std::shared_ptr<Provider> store, Activit
   runtime::add_gauge_refresher(state);
 
   std::weak_ptr<State> weak = state;
-  runtime::spawn(state, "lock renewer", [weak, token = state->stop.get_token()] {
-    if (auto s = weak.lock()) s->renewer.run(token);
-  });
+  runtime::spawn_runtime_thread(state, "lock renewer",
+                                [weak, token = state->stop.get_token()](runtime::RuntimeThread&) {
+                                  if (auto s = weak.lock()) s->renewer.run(token);
+                                });
   for (std::size_t slot = 0; slot < opts.orchestration_concurrency; ++slot) {
-    runtime::spawn(state, fmt::format("orchestration slot {}", slot), [state_ptr = state.get(), weak, slot] {
-      if (auto s = weak.lock()) runtime::run_orchestration_slot(s, slot);
-      (void)state_ptr;
-    });
+    runtime::spawn_runtime_thread(state, fmt::format("orchestration slot {}", slot),
+                                  [weak, slot](runtime::RuntimeThread&) {
+                                    if (auto s = weak.lock()) runtime::run_orchestration_slot(s, slot);
+                                  });
   }
   for (std::size_t slot = 0; run_workers && slot < opts.worker_concurrency; ++slot) {
-    runtime::spawn(state, fmt::format("worker slot {}", slot), [weak, slot] {
-      if (auto s = weak.lock()) runtime::run_worker_slot(s, slot);
-    });
+    runtime::spawn_runtime_thread(state, fmt::format("worker slot {}", slot),
+                                  [weak, slot](runtime::RuntimeThread& self) {
+                                    if (auto s = weak.lock()) runtime::run_worker_slot(s, slot, self);
+                                  });
   }
   if (state->metrics_endpoint) state->metrics_endpoint->serve();
   return std::shared_ptr<Runtime>(new Runtime(std::move(state)));
@@ -287,8 +309,23 @@ void Runtime::shutdown(std::chrono::milliseconds timeout) {
     state.abandon.request_stop();
     runtime::wait_for_threads(state, std::chrono::steady_clock::time_point::max());
   }
-  for (auto& thread : state.threads) thread.join();
-  state.threads.clear();
+  {
+    // No thread is spawned once shut_down is set, so the list is complete. A retired thread still
+    // runs an activity that overstayed: detached, it ends on its own (counted in activity_threads).
+    std::unique_lock lock(state.threads_mutex);
+    auto threads = std::move(state.threads);
+    state.threads.clear();
+    std::vector<bool> retired;
+    for (const auto& spawned : threads) retired.push_back(spawned.record->retired);
+    lock.unlock();
+    for (std::size_t i = 0; i < threads.size(); ++i) {
+      if (retired[i]) {
+        threads[i].thread.detach();
+      } else {
+        threads[i].thread.join();
+      }
+    }
+  }
   // Once more with every slot gone: an activity's ack may have claimed its slot's next activity
   // after the last wake-up (docs/storage.md, "Hand-off to idle workers"); the store gives it back.
   state.store->wake_waiters();

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,10 +16,10 @@
 #include <duroxide/metrics.hpp>
 #include <duroxide/runtime.hpp>
 
-#include "runtime/activity_thread.hpp"
 #include "runtime/execution_names.hpp"
 #include "runtime/health_tracker.hpp"
 #include "runtime/history_cache.hpp"
+#include "runtime/live_thread_count.hpp"
 #include "runtime/lock_renewer.hpp"
 #include "runtime/metrics_endpoint.hpp"
 #include "runtime/telemetry.hpp"
@@ -66,6 +67,20 @@ class SessionTracker {
 
 }  // namespace duroxide::runtime
 
+namespace duroxide::runtime {
+
+/// One runtime thread as shutdown sees it. A worker slot's thread that is left running an activity
+/// past its cancellation grace period or shutdown's deadline is retired: it stops counting as a
+/// runtime thread (shutdown detaches it instead of joining it) and counts as an activity thread
+/// until the activity returns (docs/runtime.md, "Worker slots run activities inline").
+struct RuntimeThread {
+  std::string name;
+  std::size_t health_id = 0;
+  bool retired = false;  ///< guarded by State::threads_mutex
+};
+
+}  // namespace duroxide::runtime
+
 namespace duroxide {
 
 struct Runtime::State {
@@ -85,8 +100,8 @@ struct Runtime::State {
   std::unique_ptr<runtime::HistoryCache> history_cache;  ///< set at start from options.history_cache_max_events
   std::unique_ptr<runtime::Telemetry> telemetry;         ///< set at start from options.observability.metrics_sink
 
-  /// Every activity thread of this runtime, including those left to finish an activity that
-  /// overstayed its cancellation grace period or shutdown's deadline.
+  /// Worker slot threads retired while their activity overstayed a cancellation grace period or
+  /// shutdown's deadline, each counted until its activity returns (docs/runtime.md).
   std::shared_ptr<runtime::LiveThreadCount> activity_threads = std::make_shared<runtime::LiveThreadCount>();
 
   std::stop_source stop;     ///< shutdown requested
@@ -97,8 +112,12 @@ struct Runtime::State {
   // Thread bookkeeping for shutdown's bounded join.
   std::mutex threads_mutex;
   std::condition_variable threads_cv;
-  std::size_t running_threads = 0;
-  std::vector<std::thread> threads;
+  std::size_t running_threads = 0;  ///< threads not yet returned, not counting retired ones
+  struct SpawnedThread {
+    std::thread thread;
+    std::shared_ptr<runtime::RuntimeThread> record;
+  };
+  std::vector<SpawnedThread> threads;
   bool shut_down = false;
 
   /// Serves /metrics and /healthz when options.metrics_listen is set. Last, so it is destroyed
@@ -116,7 +135,16 @@ namespace duroxide::runtime {
 
 /// Thread bodies (orchestration_dispatcher.cpp, worker_dispatcher.cpp).
 void run_orchestration_slot(const std::shared_ptr<Runtime::State>& state, std::size_t slot);
-void run_worker_slot(const std::shared_ptr<Runtime::State>& state, std::size_t slot);
+/// Returns when the runtime stops, or early when `self` was retired (its activity overstayed and
+/// another thread took the slot over).
+void run_worker_slot(const std::shared_ptr<Runtime::State>& state, std::size_t slot, RuntimeThread& self);
+
+/// Runs `body` on a new runtime thread that shutdown waits for (runtime.cpp). Refused (false) once
+/// shutdown has begun.
+bool spawn_runtime_thread(const std::shared_ptr<Runtime::State>& state, std::string name,
+                          std::function<void(RuntimeThread&)> body);
+/// Retires `thread` (see RuntimeThread): shutdown no longer waits for it. Idempotent.
+void retire_runtime_thread(Runtime::State& state, RuntimeThread& thread);
 
 /// The built-in system activities (docs/core.md), added to a copy of `user` (syscall_activities.cpp).
 ActivityRegistry with_system_activities(const ActivityRegistry& user, std::weak_ptr<Provider> store);

@@ -1,9 +1,10 @@
-// The worker dispatcher's slot loop (docs/runtime.md): fetch an activity, run it on the slot's activity thread while
-// the renewer keeps its lock, and ack its result. A failed renewal (the orchestration ended and the
-// ack deleted the row, or the lock was lost) cancels the activity cooperatively; after the grace
-// period its result is discarded and the slot moves on.
+// The worker dispatcher's slot loop (docs/runtime.md): fetch an activity, run it on the slot's own
+// thread while the renewer keeps its lock, and ack its result. A failed renewal (the orchestration
+// ended and the ack deleted the row, or the lock was lost) cancels the activity cooperatively; past
+// the grace period its result is discarded and the slot goes on with a new thread.
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -15,7 +16,6 @@
 #include <duroxide/wire.hpp>
 
 #include "logging/loggers.hpp"
-#include "runtime/activity_thread.hpp"
 #include "runtime/dispatcher_backoff.hpp"
 #include "runtime/runtime_state.hpp"
 
@@ -27,16 +27,23 @@ using namespace std::chrono_literals;
 using State = Runtime::State;
 using Clock = std::chrono::steady_clock;
 
-/// Where a running activity's result lands; shared with its thread, which may outlive the slot's
-/// interest in it (cancelled past the grace period).
-struct ActivityRun {
+/// Why an activity was asked to stop, by whichever came first.
+enum class CancelReason { None, LockLost, Shutdown };
+
+/// An activity running inline on its slot's thread, shared with whoever may take the slot over
+/// from that thread: the grace-period timer (on the renewer's thread) when the lock was lost, and
+/// shutdown's deadline (docs/runtime.md, "Worker slots run activities inline").
+struct InlineRun {
   std::mutex mutex;
-  std::condition_variable_any cv;
-  bool done = false;
-  /// The activity returned after it had been asked to stop: the cancellation came first, so its
-  /// result is discarded like one that arrives after the grace period (docs/runtime.md, "Runtime").
-  bool stopped_first = false;
-  Result<std::string> result = Err("activity did not finish");
+  bool running = true;       ///< the activity code has not returned yet
+  bool handed_over = false;  ///< the slot went on without this thread, which exits once the activity returns
+  std::atomic<CancelReason> cancel_reason{CancelReason::None};
+
+  /// Records `reason` unless another came first.
+  void cancel_for(CancelReason reason) {
+    auto expected = CancelReason::None;
+    cancel_reason.compare_exchange_strong(expected, reason);
+  }
 };
 
 /// The orchestration an activity belongs to: remembered from the turn that scheduled it, else read
@@ -100,8 +107,40 @@ void fail_corrupt_activity(State& state, const LockedWorkItem& locked, const wor
                  "corrupt activity", activity.name);
 }
 
-void execute_activity(State& state, const LockedWorkItem& locked, const work_items::ActivityExecute& activity,
-                      const std::string& worker_id, ActivityThread& worker, Clock::time_point fetch_started) {
+/// What the slot's thread does once execute_activity returns.
+enum class SlotGoesOn { Yes, RetiredThread };
+
+/// The bookkeeping of an activity whose result is discarded because its lock was lost: counted as
+/// cancelled, and its row released (usually already deleted by the ack that ended the
+/// orchestration; that failure is expected and not counted).
+void record_cancelled(State& state, const std::string& token, const work_items::ActivityExecute& activity,
+                      Clock::time_point started_at) {
+  ++state.metrics.activity_cancelled;
+  state.telemetry->activity_finished(activity.name, "cancelled", activity.tag.value_or(""),
+                                     std::chrono::duration<double>(Clock::now() - started_at).count());
+  (void)state.store->ack_work_item(token, std::nullopt);
+}
+
+/// Takes the slot away from the thread still running `run`'s activity, if it still runs: the thread
+/// is retired (shutdown stops waiting for it; it counts as an activity thread until the activity
+/// returns, and then exits), and `successor`, when given, is started as the slot's new thread.
+/// Everything under run.mutex, so the activity's return sees either all of it or none.
+void hand_over(const std::shared_ptr<State>& state, InlineRun& run, RuntimeThread& thread,
+               const std::function<void()>& successor) {
+  {
+    std::lock_guard lock(run.mutex);
+    if (!run.running || run.handed_over) return;
+    run.handed_over = true;
+    state->activity_threads->add();
+    retire_runtime_thread(*state, thread);
+  }
+  if (successor) successor();
+}
+
+SlotGoesOn execute_activity(const std::shared_ptr<State>& state_ptr, const LockedWorkItem& locked,
+                            const work_items::ActivityExecute& activity, const std::string& worker_id, std::size_t slot,
+                            RuntimeThread& self, Clock::time_point fetch_started) {
+  State& state = *state_ptr;
   const auto& options = state.options;
   const std::string token = locked.lock_token;
 
@@ -114,22 +153,65 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
         "backoff_ms={}",
         activity.name, locked.attempt_count, options.max_attempts, delay.count());
     (void)state.store->abandon_work_item(token, delay, false);
-    return;
+    return SlotGoesOn::Yes;
   }
 
   auto cancel = std::make_shared<std::stop_source>();
+  auto run = std::make_shared<InlineRun>();
+  const auto started_at = Clock::now();
+  std::weak_ptr<State> weak = state_ptr;
+  // The slot's next thread, should this one be retired while the activity overstays its grace
+  // period: it first records the abandoned activity as cancelled, then runs the slot's loop.
+  auto successor = [weak, slot, token, activity, started_at] {
+    auto live = weak.lock();
+    if (!live) return;
+    (void)spawn_runtime_thread(live, fmt::format("worker slot {}", slot),
+                               [weak, slot, token, activity, started_at](RuntimeThread& next) {
+                                 auto s = weak.lock();
+                                 if (!s) return;
+                                 record_cancelled(*s, token, activity, started_at);
+                                 if (activity.session_id) s->sessions.release(*activity.session_id);
+                                 run_worker_slot(s, slot, next);
+                               });
+  };
   auto store = state.store;
   // Renewed while the activity runs, and not a moment longer (however this returns); the schedule
   // counts from the fetch, which may have spent long reading a big input after locking the item.
+  // A lost lock asks the activity to stop and gives it its grace period; past that, the slot goes
+  // on with a new thread (hand_over) and this one follows the activity out.
   auto renewal = state.renewer.add_scoped(
       fetch_started, lock_renewal_interval(options.worker_lock_timeout, options.worker_lock_renewal_buffer),
       [store, token, timeout = options.worker_lock_timeout] {
         return store->renew_work_item_lock(token, timeout).has_value();
       },
-      [cancel, token] {
-        logging::runtime().info("activity lock lost (orchestration ended or lock expired); cancelling lock_token={}",
-                                token);
+      [weak, cancel, run, token, &self, successor, instance = activity.instance, name = activity.name,
+       grace = options.activity_cancellation_grace_period] {
+        run->cancel_for(CancelReason::LockLost);
         cancel->request_stop();
+        logging::runtime().info(
+            "activity lock lost (orchestration ended or lock expired); cancelling, grace period {} ms "
+            "instance_id={} activity_name={} lock_token={}",
+            grace.count(), instance, name, token);
+        auto live = weak.lock();
+        if (!live) return;
+        // `self` outlives this timer: its thread stays in execute_activity until the activity
+        // returns, and once retired the record is kept alive by the thread's spawn.
+        live->renewer.run_once_at(Clock::now() + grace, [weak, run, &self, successor] {
+          if (auto s = weak.lock()) hand_over(s, *run, self, successor);
+        });
+      });
+  // Shutdown asks the activity to stop and keeps a result it still produces until shutdown's
+  // deadline; past that the runtime stops waiting for this thread, and the row's lock expires.
+  std::stop_callback on_shutdown(state.stop.get_token(), [run, cancel] {
+    run->cancel_for(CancelReason::Shutdown);
+    cancel->request_stop();
+  });
+  std::stop_callback on_deadline(
+      state.abandon.get_token(), [&state_ptr, run, &self, instance = activity.instance, name = activity.name] {
+        logging::runtime().warn(
+            "activity still running at shutdown deadline; its lock will expire instance_id={} activity_name={}",
+            instance, name);
+        hand_over(state_ptr, *run, self, nullptr);
       });
 
   auto [orchestration_name, orchestration_version] = orchestration_of(state, activity);
@@ -142,117 +224,76 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
                              worker_id,
                              activity.session_id,
                              activity.tag};
-  auto run = std::make_shared<ActivityRun>();
-  const auto started_at = Clock::now();
   logging::runtime().debug("Activity started instance_id={} activity_name={} activity_id={} worker_id={}",
                            activity.instance, activity.name, activity.id, worker_id);
-  worker.run(
-      [run, fn = handler->handler, info, input = activity.input, stop = cancel->get_token(), store = state.store] {
-        ActivityContext context(
-            info, stop,
-            [](const ActivityContext::Info& i, const ActivityTraceRecord& record) {
-              const auto level = spdlog::level::from_str(record.level);
-              logging::activity().log(level,
-                                      "{} instance_id={} execution_id={} orchestration_name={} activity_name={} "
-                                      "activity_id={} worker_id={}",
-                                      record.message, i.instance_id, i.execution_id, i.orchestration_name,
-                                      i.activity_name, i.activity_id, i.worker_id);
-            },
-            store);
-        Result<std::string> result = Err("activity did not finish");
-        try {
-          result = fn(context, input);
-        } catch (const std::exception& e) {
-          result = Err(fmt::format("activity threw: {}", e.what()));
-        } catch (...) {
-          result = Err("activity threw a non-standard exception");
-        }
-        std::lock_guard lock(run->mutex);
-        run->result = std::move(result);
-        run->stopped_first = stop.stop_requested();
-        run->done = true;
-        run->cv.notify_all();
-      });
-
-  // Wait for the result, a lost lock, or shutdown (which also asks the activity to stop).
-  std::stop_callback on_shutdown(state.stop.get_token(), [cancel] { cancel->request_stop(); });
-  const auto cancel_token = cancel->get_token();
-  bool finished = false;
+  Result<std::string> result = Err("activity did not finish");
   {
-    std::unique_lock lock(run->mutex);
-    run->cv.wait(lock, cancel_token, [&] { return run->done; });
-    // An activity that honours its stop token returns right after the cancellation: that still
-    // counts as "cancellation fired first" (below, shutdown keeps such a result).
-    finished = run->done && !run->stopped_first;
+    ActivityContext context(
+        info, cancel->get_token(),
+        [](const ActivityContext::Info& i, const ActivityTraceRecord& record) {
+          const auto level = spdlog::level::from_str(record.level);
+          logging::activity().log(level,
+                                  "{} instance_id={} execution_id={} orchestration_name={} activity_name={} "
+                                  "activity_id={} worker_id={}",
+                                  record.message, i.instance_id, i.execution_id, i.orchestration_name, i.activity_name,
+                                  i.activity_id, i.worker_id);
+        },
+        state.store);
+    try {
+      result = handler->handler(context, activity.input);
+    } catch (const std::exception& e) {
+      result = Err(fmt::format("activity threw: {}", e.what()));
+    } catch (...) {
+      result = Err("activity threw a non-standard exception");
+    }
   }
-  const auto abandon_token = state.abandon.get_token();
-  if (!finished && !state.stop.stop_requested()) {
-    // The orchestration no longer wants this result: give the activity its grace period.
-    logging::runtime().info(
-        "Orchestration terminated, waiting for activity grace period instance_id={} "
-        "activity_name={} grace_ms={}",
-        activity.instance, activity.name, options.activity_cancellation_grace_period.count());
-    std::unique_lock lock(run->mutex);
-    run->cv.wait_for(lock, abandon_token, options.activity_cancellation_grace_period, [&] { return run->done; });
-    finished = false;  // its result is discarded either way
-  } else if (!finished) {
-    // Shutdown: wait for the activity until shutdown's deadline so a result it still produces is
-    // not lost.
-    std::unique_lock lock(run->mutex);
-    finished = run->cv.wait(lock, abandon_token, [&] { return run->done; });
-  }
-  renewal.release();
-  bool joined = false;
+  // An activity that honours its stop token returns right after the cancellation: that still
+  // counts as "cancellation came first".
+  const auto reason = run->cancel_reason.load();
   {
     std::lock_guard lock(run->mutex);
-    joined = run->done;
+    run->running = false;
+    if (run->handed_over) {
+      // The slot went on without this thread (grace period or shutdown's deadline passed): the
+      // result is discarded, and nothing of the runtime is touched any more.
+      state.activity_threads->remove();
+      return SlotGoesOn::RetiredThread;
+    }
   }
-  if (!joined) worker.release();  // past its grace period or shutdown's deadline; it ends on its own
-
-  if (!finished && state.stop.stop_requested() && !joined) {
-    // Abandoned at shutdown's deadline while still running: leave the row locked; the lock
-    // expires and the next runtime runs it again.
-    logging::runtime().warn(
-        "activity still running at shutdown deadline; its lock will expire instance_id={} "
-        "activity_name={}",
-        activity.instance, activity.name);
-    return;
+  renewal.release();
+  if (reason == CancelReason::LockLost) {
+    // The orchestration no longer wants this result (returned within its grace period).
+    record_cancelled(state, token, activity, started_at);
+    return SlotGoesOn::Yes;
   }
-  if (finished && !run->result && state.stop.stop_requested()) {
+  if (!result && (reason == CancelReason::Shutdown || state.stop.stop_requested())) {
     // Failed while shutdown asked it to stop, most likely because of that request: hand it back
     // untouched (docs/runtime.md, "Shutdown") instead of recording a failure the orchestration would act on.
     (void)state.store->abandon_work_item(token, std::nullopt, true);
-    return;
+    return SlotGoesOn::Yes;
   }
   const auto elapsed_s = std::chrono::duration<double>(Clock::now() - started_at).count();
   const std::string tag = activity.tag.value_or("");
-  if (!finished) {
-    ++state.metrics.activity_cancelled;
-    state.telemetry->activity_finished(activity.name, "cancelled", tag, elapsed_s);
-    // Usually fails: the ack that ended the orchestration deleted the row. Expected, not counted.
-    (void)state.store->ack_work_item(token, std::nullopt);
-    return;
-  }
   // Stored strings must be UTF-8 (docs/core.md): an output or error that is not fails the
   // activity with a message naming the problem, instead of storing altered bytes.
-  if (run->result) {
-    if (auto problem = invalid_utf8_problem(fmt::format("output of activity '{}'", activity.name), *run->result)) {
-      run->result = Err(std::move(*problem));
+  if (result) {
+    if (auto problem = invalid_utf8_problem(fmt::format("output of activity '{}'", activity.name), *result)) {
+      result = Err(std::move(*problem));
     }
   } else if (auto problem =
-                 invalid_utf8_problem(fmt::format("error of activity '{}'", activity.name), run->result.error())) {
-    run->result = Err(std::move(*problem));
+                 invalid_utf8_problem(fmt::format("error of activity '{}'", activity.name), result.error())) {
+    result = Err(std::move(*problem));
   }
   const auto duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at).count();
-  if (run->result) {
+  if (result) {
     logging::runtime().debug("Activity completed instance_id={} activity_name={} duration_ms={} result_size={}",
-                             activity.instance, activity.name, duration_ms, run->result->size());
+                             activity.instance, activity.name, duration_ms, result->size());
     ++state.metrics.activity_success;  // before the ack: whoever sees its effect sees the count
     auto acked = state.store->ack_work_item(
-        token, work_items::ActivityCompleted{activity.instance, activity.execution_id, activity.id, *run->result});
+        token, work_items::ActivityCompleted{activity.instance, activity.execution_id, activity.id, *result});
     if (acked) {
       state.telemetry->activity_finished(activity.name, "success", tag, elapsed_s);
-      return;
+      return SlotGoesOn::Yes;
     }
     --state.metrics.activity_success;
     ++state.metrics.activity_infra_errors;
@@ -260,17 +301,17 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
     logging::runtime().warn("ack of completed activity failed instance_id={} activity_name={}: {}", activity.instance,
                             activity.name, acked.error().to_string());
     abandon_after_failed_ack(state, token, acked.error());
-    return;
+    return SlotGoesOn::Yes;
   }
   logging::runtime().warn("Activity failed (application error) instance_id={} activity_name={} duration_ms={} error={}",
-                          activity.instance, activity.name, duration_ms, run->result.error());
+                          activity.instance, activity.name, duration_ms, result.error());
   ++state.metrics.activity_app_errors;
   auto acked = state.store->ack_work_item(
       token, work_items::ActivityFailed{activity.instance, activity.execution_id, activity.id,
-                                        ErrorDetails::activity_failed(run->result.error())});
+                                        ErrorDetails::activity_failed(result.error())});
   if (acked) {
     state.telemetry->activity_finished(activity.name, "app_error", tag, elapsed_s);
-    return;
+    return SlotGoesOn::Yes;
   }
   --state.metrics.activity_app_errors;
   ++state.metrics.activity_infra_errors;
@@ -278,17 +319,17 @@ void execute_activity(State& state, const LockedWorkItem& locked, const work_ite
   logging::runtime().warn("ack of failed activity failed instance_id={} activity_name={}: {}", activity.instance,
                           activity.name, acked.error().to_string());
   abandon_after_failed_ack(state, token, acked.error());
+  return SlotGoesOn::Yes;
 }
 
 }  // namespace
 
-void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) {
+void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot, RuntimeThread& self) {
   State& state = *state_ptr;
   const auto& options = state.options;
   const std::string worker_id = fmt::format("work-{}-{}", slot, options.worker_node_id.value_or(state.runtime_id));
   const std::string session_owner = options.worker_node_id.value_or(worker_id);
   int consecutive_errors = 0;
-  ActivityThread activity_thread(state.activity_threads);
   while (!state.stop.stop_requested()) {
     const auto cycle_start = Clock::now();
     std::optional<SessionFetchConfig> session;
@@ -331,7 +372,10 @@ void run_worker_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) 
       if (locked.attempt_count > options.max_attempts) {
         poison_activity(state, locked, *activity);
       } else {
-        execute_activity(state, locked, *activity, worker_id, activity_thread, cycle_start);
+        if (execute_activity(state_ptr, locked, *activity, worker_id, slot, self, cycle_start) ==
+            SlotGoesOn::RetiredThread) {
+          return;  // the slot's new thread released the session, if any
+        }
       }
     } catch (...) {
       run_guarded(state.health, "worker slot", [&] {

@@ -160,8 +160,15 @@ Task<Result<std::string>> schedules_a_then_waits(OrchestrationContext ctx, std::
   (void)co_await std::move(a);
   co_return data;
 }
-Task<Result<std::string>> ignores_cancellation(OrchestrationContext ctx, std::string) {
-  auto r = co_await ctx.schedule_activity("IgnoresCancellation", "");
+Task<Result<std::string>> ignores_cancellation(OrchestrationContext ctx, std::string session) {
+  // With a session id as input, the activity is bound to that session.
+  auto activity = session.empty() ? ctx.schedule_activity("IgnoresCancellation", "")
+                                  : ctx.schedule_activity_on_session("IgnoresCancellation", "", session);
+  auto r = co_await std::move(activity);
+  co_return r.value_or("err");
+}
+Task<Result<std::string>> calls_quick_on_session(OrchestrationContext ctx, std::string session) {
+  auto r = co_await ctx.schedule_activity_on_session("Quick", "", session);
   co_return r.value_or("err");
 }
 Task<Result<std::string>> explicit_drop_activity(OrchestrationContext ctx, std::string input) {
@@ -217,6 +224,7 @@ OrchestrationRegistry orchestrations() {
       .add("SelectLongActivity", select_long_activity)
       .add("HeldThenDone", held_then_done)
       .add("CallsQuick", calls_quick)
+      .add("CallsQuickOnSession", calls_quick_on_session)
       .add("SchedulesAThenWaits", schedules_a_then_waits)
       .add("IgnoresCancellation", ignores_cancellation)
       .add("ExplicitDropActivity", explicit_drop_activity)
@@ -416,10 +424,37 @@ TEST(E2eCancellation, activity_aborted_after_cancellation_grace) {
     ASSERT_TRUE(env.client.start_orchestration("next", "CallsQuick", ""));
     EXPECT_EQ(env.output_of("next"), "quick");
     EXPECT_FALSE(g_ignoring_returned.load());
+    // The slot's new thread recorded the abandoned activity before running the next one.
+    EXPECT_EQ(env.runtime->metrics_snapshot().activity_cancelled, 1u);
     g_ignoring_gate.open();
     EXPECT_TRUE(wait_until([] { return g_ignoring_returned.load(); }));
   }
   EXPECT_EQ(g_ignoring_attempts - before, 1);
+}
+
+// The slot's new thread also gives back the session of the activity it left behind: with room for
+// one session only, an activity of another session runs while the first still blocks.
+TEST(E2eCancellation, session_released_when_activity_overstays_grace) {
+  RuntimeOptions options = cancel_options();
+  options.activity_cancellation_grace_period = std::chrono::milliseconds(200);
+  options.worker_concurrency = 1;
+  options.max_sessions_per_runtime = 1;
+  const int before = g_ignoring_attempts;
+  g_ignoring_returned = false;
+  g_ignoring_gate.close();
+  {
+    E2eEnv env(activities(), orchestrations(), options);
+    OpenOnExit open_at_exit{g_ignoring_gate};
+    ASSERT_TRUE(env.client.start_orchestration("on-s1", "IgnoresCancellation", "s1"));
+    ASSERT_TRUE(wait_until([&] { return g_ignoring_attempts > before; }));
+    ASSERT_TRUE(env.client.cancel_instance("on-s1", "go away"));
+    EXPECT_TRUE(is_cancelled_with(env.wait("on-s1"), "go away"));
+    ASSERT_TRUE(env.client.start_orchestration("on-s2", "CallsQuickOnSession", "s2"));
+    EXPECT_EQ(env.output_of("on-s2"), "quick");
+    EXPECT_FALSE(g_ignoring_returned.load());
+    g_ignoring_gate.open();
+    EXPECT_TRUE(wait_until([] { return g_ignoring_returned.load(); }));
+  }
 }
 
 TEST(E2eCancellation, cancel_nonexistent_instance_is_noop) {
