@@ -1,7 +1,7 @@
 # The two set-up commands of the README: `make demo` and `make test`. Each target installs the
 # missing Debian packages, configures and builds on first use, and is incremental afterwards.
 .DEFAULT_GOAL := demo
-.PHONY: deps configure demo test test-asan test-tsan bench fuzz package build format format-check clean
+.PHONY: deps configure demo test test-asan test-tsan bench bench-peer fuzz package build format format-check clean
 
 JOBS ?= $(shell nproc)
 BUILD_DIR ?= build
@@ -67,6 +67,13 @@ bench: deps
 	$(call configure,$(RELEASE_DIR),-DCMAKE_BUILD_TYPE=Release -DDUROXIDE_BUILD_BENCH=ON -DDUROXIDE_BUILD_TESTS=OFF -DDUROXIDE_BUILD_TOOLS=OFF)
 	@cmake --build $(RELEASE_DIR) -j $(JOBS)
 	@BENCH_OUT=$(BENCH_OUT) scripts/run-bench.sh $(RELEASE_DIR)
+
+# duroxide itself (the peer harness, PEER_DIR) and ours back to back, then the side-by-side table
+# with measured ratios (scripts/run-bench-peer.sh says what the harness needs).
+bench-peer: deps
+	$(call configure,$(RELEASE_DIR),-DCMAKE_BUILD_TYPE=Release -DDUROXIDE_BUILD_BENCH=ON -DDUROXIDE_BUILD_TESTS=OFF -DDUROXIDE_BUILD_TOOLS=OFF)
+	@cmake --build $(RELEASE_DIR) -j $(JOBS)
+	@scripts/run-bench-peer.sh $(RELEASE_DIR)
 
 # libFuzzer targets (clang 14, ASan+UBSan), FUZZ_SECONDS each from fuzz/corpus (docs/fuzzing.md).
 fuzz: deps
