@@ -105,8 +105,14 @@ void SqliteProvider::Store::wait_for_work(std::unique_lock<std::mutex>& lock, Wa
   const auto now = std::chrono::steady_clock::now();
   auto wake_at = deadline;
   if (due_ms) {
-    // One extra millisecond: visibility compares whole milliseconds.
-    const auto until_due = std::chrono::milliseconds(std::max<std::int64_t>(0, *due_ms - now_ms()) + 1);
+    // Wake at the due millisecond itself, measured to the microsecond: visibility compares whole
+    // milliseconds (visible_at <= now_ms()), so the first moment the item is visible is the start of
+    // its millisecond. Rounding up to the next whole millisecond instead made every timer about a
+    // millisecond late (W4 at 10 instances: 2.1-2.7 ms late on average).
+    const auto now_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    const auto until_due = std::chrono::microseconds(std::max<std::int64_t>(0, *due_ms * 1000 - now_us));
     wake_at = std::min(wake_at, now + until_due);
   }
   if (file_backed) wake_at = std::min(wake_at, now + options.cross_process_poll_interval);
