@@ -24,6 +24,12 @@ class InstrumentedProvider final : public Provider {
       Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
       const KnownHistory* known = nullptr) override;
   ProviderResult<void> ack_orchestration_item(const std::string& lock_token, const OrchestrationAck& ack) override;
+  /// Forwarded, so the inner store still batches; timed as one fetch_orchestration_item.
+  ProviderResult<std::vector<LockedOrchestrationItem>> fetch_orchestration_items(
+      std::size_t max_items, Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
+      const KnownHistory* known = nullptr) override;
+  /// Forwarded; each turn is observed as one ack_orchestration_item taking the batch's time.
+  std::vector<ProviderResult<void>> ack_orchestration_items(const std::vector<TurnCommit>& turns) override;
   ProviderResult<void> abandon_orchestration_item(const std::string& lock_token, std::optional<Millis> delay,
                                                   bool ignore_attempt) override;
   ProviderResult<void> renew_orchestration_item_lock(const std::string& lock_token, Millis extend_for) override;

@@ -53,6 +53,19 @@ class Provider {
   /// lock or a duplicate event id.
   virtual ProviderResult<void> ack_orchestration_item(const std::string& lock_token, const OrchestrationAck& ack) = 0;
 
+  /// Batched turns (docs/storage.md, "Batched turns"): up to `max_items` locked batches of
+  /// different instances, each exactly what fetch_orchestration_item would return, claimed
+  /// together; empty when no work became visible within `poll_timeout`. The default returns what
+  /// one fetch_orchestration_item returns; a store may claim several in one transaction.
+  virtual ProviderResult<std::vector<LockedOrchestrationItem>> fetch_orchestration_items(
+      std::size_t max_items, Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
+      const KnownHistory* known = nullptr);
+
+  /// Commits several turns, each exactly as ack_orchestration_item would and independently of the
+  /// others: one that fails leaves the others committed. One result per turn, in order. The default
+  /// acks them one by one; a store may commit them in one transaction.
+  virtual std::vector<ProviderResult<void>> ack_orchestration_items(const std::vector<TurnCommit>& turns);
+
   /// Releases the lock without consuming the batch; `delay` postpones its visibility;
   /// `ignore_attempt` undoes this fetch's attempt increment. Unknown token: permanent error.
   virtual ProviderResult<void> abandon_orchestration_item(const std::string& lock_token, std::optional<Millis> delay,

@@ -165,6 +165,13 @@ struct OrchestrationAck {
   std::vector<ScheduledActivityIdentifier> cancelled_activities;
 };
 
+/// One turn of a batched commit (Provider::ack_orchestration_items): the lock its batch holds and
+/// what it commits. Both are borrowed for the call.
+struct TurnCommit {
+  const std::string& lock_token;
+  const OrchestrationAck& ack;
+};
+
 /// Which duroxide versions a dispatcher can replay. Providers use only the first range.
 struct DispatcherCapabilityFilter {
   std::vector<SemverRange> ranges;

@@ -62,6 +62,11 @@ struct RuntimeOptions {
   std::size_t orchestration_concurrency = 2;
   /// Activity worker threads (session and non-session activities share them). 0 starts none.
   std::size_t worker_concurrency = 2;
+  /// Batched turns (docs/runtime.md, "Batched turns"): an orchestration slot claims up to this many
+  /// ready instances in one fetch, runs their turns one after another, and commits them together
+  /// (each turn still atomic on its own). With one instance ready a slot takes one, so latency does
+  /// not change. 1 turns batching off. At least 1.
+  std::size_t orchestration_batch_size = 8;
   /// Lock duration of an orchestration batch, requested at fetch and at each renewal.
   Millis orchestrator_lock_timeout{5000};
   Millis orchestrator_lock_renewal_buffer{2000};

@@ -55,6 +55,13 @@ class SqliteProvider final : public Provider, public ProviderAdmin {
       Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
       const KnownHistory* known = nullptr) override;
   ProviderResult<void> ack_orchestration_item(const std::string& lock_token, const OrchestrationAck& ack) override;
+  /// Claims up to `max_items` instances in one transaction (docs/storage.md, "Batched turns").
+  ProviderResult<std::vector<LockedOrchestrationItem>> fetch_orchestration_items(
+      std::size_t max_items, Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
+      const KnownHistory* known = nullptr) override;
+  /// Commits the turns in one transaction, each in a savepoint of its own (docs/storage.md,
+  /// "Batched turns").
+  std::vector<ProviderResult<void>> ack_orchestration_items(const std::vector<TurnCommit>& turns) override;
   ProviderResult<void> abandon_orchestration_item(const std::string& lock_token, std::optional<Millis> delay,
                                                   bool ignore_attempt) override;
   ProviderResult<void> renew_orchestration_item_lock(const std::string& lock_token, Millis extend_for) override;

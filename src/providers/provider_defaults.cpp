@@ -50,6 +50,24 @@ std::string_view to_string(ProviderErrorKind kind) {
   return "Other";
 }
 
+ProviderResult<std::vector<LockedOrchestrationItem>> Provider::fetch_orchestration_items(
+    std::size_t max_items, Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
+    const KnownHistory* known) {
+  std::vector<LockedOrchestrationItem> items;
+  if (max_items == 0) return items;
+  auto fetched = fetch_orchestration_item(lock_timeout, poll_timeout, filter, known);
+  if (!fetched) return std::unexpected(std::move(fetched.error()));
+  if (fetched->has_value()) items.push_back(std::move(**fetched));
+  return items;
+}
+
+std::vector<ProviderResult<void>> Provider::ack_orchestration_items(const std::vector<TurnCommit>& turns) {
+  std::vector<ProviderResult<void>> results;
+  results.reserve(turns.size());
+  for (const auto& turn : turns) results.push_back(ack_orchestration_item(turn.lock_token, turn.ack));
+  return results;
+}
+
 ProviderResult<std::optional<InstanceStatusRecord>> Provider::get_instance_status(const std::string& instance) {
   // A store without status metadata: the latest execution's history says it, newest event first.
   auto history = read(instance);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include <duroxide/provider_types.hpp>
 
@@ -42,26 +43,53 @@ enum class FetchTriage {
   Process,  ///< an item to process
 };
 
+/// The error backoff and the idle wait of a fetch's triage: Retry when the fetch failed or found
+/// nothing, Process when it found work.
+inline FetchTriage triage_error_or_idle(Runtime::State& state, const ProviderError* error, bool found,
+                                        std::string_view operation, int& consecutive_errors,
+                                        std::chrono::steady_clock::time_point cycle_start) {
+  if (error != nullptr) {
+    ++state.metrics.provider_errors;
+    const auto delay = fetch_error_backoff(*error, consecutive_errors);
+    logging::runtime().warn("{} failed ({} ms backoff): {}", operation, delay.count(), error->to_string());
+    state.sleep_for(delay);
+    return FetchTriage::Retry;
+  }
+  consecutive_errors = 0;
+  if (!found) {
+    wait_out_min_poll(state, cycle_start);
+    return FetchTriage::Retry;
+  }
+  return FetchTriage::Process;
+}
+
 /// The shared part of both slot loops after a fetch (docs/runtime.md, "Dispatcher loops"):
 /// error backoff, idle wait, and handing back an item fetched during shutdown via `give_back`.
 template <class Item, class GiveBack>
 FetchTriage triage_fetch(Runtime::State& state, const ProviderResult<std::optional<Item>>& fetched,
                          std::string_view operation, int& consecutive_errors,
                          std::chrono::steady_clock::time_point cycle_start, GiveBack give_back) {
-  if (!fetched) {
-    ++state.metrics.provider_errors;
-    const auto delay = fetch_error_backoff(fetched.error(), consecutive_errors);
-    logging::runtime().warn("{} failed ({} ms backoff): {}", operation, delay.count(), fetched.error().to_string());
-    state.sleep_for(delay);
-    return FetchTriage::Retry;
-  }
-  consecutive_errors = 0;
-  if (!fetched->has_value()) {
-    wait_out_min_poll(state, cycle_start);
-    return FetchTriage::Retry;
-  }
+  const auto triage = triage_error_or_idle(state, fetched ? nullptr : &fetched.error(), fetched && fetched->has_value(),
+                                           operation, consecutive_errors, cycle_start);
+  if (triage != FetchTriage::Process) return triage;
   if (state.stop.stop_requested()) {
     give_back((*fetched)->lock_token);
+    return FetchTriage::Stop;
+  }
+  return FetchTriage::Process;
+}
+
+/// triage_fetch for a batched fetch (docs/runtime.md, "Batched turns"): every item fetched during
+/// shutdown is handed back.
+template <class Item, class GiveBack>
+FetchTriage triage_fetch(Runtime::State& state, const ProviderResult<std::vector<Item>>& fetched,
+                         std::string_view operation, int& consecutive_errors,
+                         std::chrono::steady_clock::time_point cycle_start, GiveBack give_back) {
+  const auto triage = triage_error_or_idle(state, fetched ? nullptr : &fetched.error(), fetched && !fetched->empty(),
+                                           operation, consecutive_errors, cycle_start);
+  if (triage != FetchTriage::Process) return triage;
+  if (state.stop.stop_requested()) {
+    for (const auto& item : *fetched) give_back(item.lock_token);
     return FetchTriage::Stop;
   }
   return FetchTriage::Process;

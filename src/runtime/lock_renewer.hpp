@@ -31,6 +31,8 @@ class LockRenewer {
     Scoped(LockRenewer& renewer, std::uint64_t id) : renewer_(&renewer), id_(id) {}
     Scoped(const Scoped&) = delete;
     Scoped& operator=(const Scoped&) = delete;
+    Scoped(Scoped&& other) noexcept : renewer_(other.renewer_), id_(other.id_) { other.renewer_ = nullptr; }
+    Scoped& operator=(Scoped&&) = delete;
     ~Scoped() { release(); }
     /// Stops renewing now (idempotent).
     void release() {

@@ -3,7 +3,9 @@
 #include <array>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -77,12 +79,14 @@ bool delta_is_stored(Provider& store, const OrchestrationAck& ack) {
   return true;
 }
 
-/// Ack with in-place retries for transient errors (10, 20, 40, 80, 160 ms). An attempt that failed
+/// Ack with in-place retries for transient errors (10, 20, 40, 80, 160 ms), after a first attempt
+/// made alone or in a batch (docs/runtime.md, "Batched turns"). An attempt that failed
 /// transiently may still have committed, with only its reply lost (a connection dropped after the
 /// COMMIT): the retry then finds the lock token used (LockLost). When the store holds the turn's
 /// delta, that attempt did commit, and the ack counts as done rather than as an uncommittable turn.
-ProviderResult<void> ack_with_retries(State& state, const std::string& token, const OrchestrationAck& ack) {
-  auto result = state.store->ack_orchestration_item(token, ack);
+ProviderResult<void> ack_with_retries(State& state, const std::string& token, const OrchestrationAck& ack,
+                                      ProviderResult<void> first_attempt) {
+  auto result = std::move(first_attempt);
   bool reply_may_have_been_lost = false;
   for (int retry = 0; !result && result.error().is_retryable() && retry < 5; ++retry) {
     reply_may_have_been_lost = true;
@@ -253,7 +257,7 @@ ProviderResult<void> commit_failure(State& state, const TurnPlan& plan, const st
   ++state.metrics.orch_failures;
   const int delta = started_instances(plan) - 1;  // the failure ends the instance
   state.telemetry->adjust_active_orchestrations(delta);
-  auto committed = ack_with_retries(state, token, ack);
+  auto committed = ack_with_retries(state, token, ack, state.store->ack_orchestration_item(token, ack));
   if (!committed) {
     if (plan.started_execution) --state.metrics.orch_starts;
     --state.metrics.orch_failures;
@@ -328,13 +332,26 @@ void update_history_cache(State& state, LockedOrchestrationItem& locked, TurnOut
   }
 }
 
-void process_item(State& state, LockedOrchestrationItem& locked, orchestration::ReplaySessionPtr session,
-                  const std::string& worker_id, std::chrono::steady_clock::time_point fetch_started) {
+/// A turn planned and waiting for its ack, which it may share with other turns of the slot's batch
+/// (docs/runtime.md, "Batched turns"). Its lock is renewed until it is finished.
+struct PendingTurn {
+  LockedOrchestrationItem* locked;
+  TurnPlan plan;
+  OutcomeEffects effects;
+  int active_delta = 0;
+  LockRenewer::Scoped renewal;
+};
+
+/// Plans a fetched batch's turn and counts its outcome; nothing to commit (empty) when the batch
+/// was handed back instead.
+std::optional<PendingTurn> prepare_turn(State& state, LockedOrchestrationItem& locked,
+                                        orchestration::ReplaySessionPtr session, const std::string& worker_id,
+                                        std::chrono::steady_clock::time_point fetch_started) {
   const auto& options = state.options;
   const std::string instance = locked.item.instance;
   const std::string token = locked.lock_token;
 
-  // Keep the lock alive while the turn runs, and not a moment longer (however this returns). The
+  // Keep the lock alive while the turn runs and waits for its ack, and not a moment longer. The
   // schedule counts from the fetch: reading a big history may take much of the lock's lifetime.
   auto store = state.store;
   auto renewal = state.renewer.add_scoped(
@@ -360,7 +377,7 @@ void process_item(State& state, LockedOrchestrationItem& locked, orchestration::
         !abandoned) {
       logging::runtime().warn("abandon failed instance_id={}: {}", instance, abandoned.error().to_string());
     }
-    return;
+    return std::nullopt;
   }
   if (plan.outcome == TurnOutcome::Dropped) {
     logging::runtime().warn("dropping {} message(s) instance_id={}: {}", locked.item.messages.size(), instance,
@@ -374,19 +391,31 @@ void process_item(State& state, LockedOrchestrationItem& locked, orchestration::
     state.execution_names.remember(instance, plan.ack.execution_id, plan.orchestration_name,
                                    plan.orchestration_version);
   }
-  const OutcomeEffects effects = outcome_effects(plan, instance, worker_id);
+  OutcomeEffects effects = outcome_effects(plan, instance, worker_id);
   count_outcome(state, plan, effects, +1);
   const int active_delta = active_orchestrations_delta(plan, effects);
   state.telemetry->adjust_active_orchestrations(active_delta);
-  auto acked = ack_with_retries(state, token, plan.ack);
+  return PendingTurn{&locked, std::move(plan), std::move(effects), active_delta, std::move(renewal)};
+}
+
+/// Finishes a turn with its first ack attempt's result (made alone or with its batch): retries a
+/// transient failure, reports a commit, and fails the instance when the ack cannot commit at all.
+void finish_turn(State& state, PendingTurn& turn, ProviderResult<void> first_attempt) {
+  auto& locked = *turn.locked;
+  const auto& plan = turn.plan;
+  const std::string& instance = locked.item.instance;
+  const std::string& token = locked.lock_token;
+  auto acked = ack_with_retries(state, token, plan.ack, std::move(first_attempt));
   if (acked) {
-    renewal.release();
-    if (effects.log_level != spdlog::level::off) logging::runtime().log(effects.log_level, "{}", effects.log_line);
-    report_turn(state, plan, effects, locked);
+    turn.renewal.release();
+    if (turn.effects.log_level != spdlog::level::off) {
+      logging::runtime().log(turn.effects.log_level, "{}", turn.effects.log_line);
+    }
+    report_turn(state, plan, turn.effects, locked);
     return;
   }
-  count_outcome(state, plan, effects, -1);
-  state.telemetry->adjust_active_orchestrations(-active_delta);
+  count_outcome(state, plan, turn.effects, -1);
+  state.telemetry->adjust_active_orchestrations(-turn.active_delta);
 
   // The turn could not be committed: the live state ran ahead of the store.
   state.history_cache->forget_session(instance);
@@ -394,7 +423,7 @@ void process_item(State& state, LockedOrchestrationItem& locked, orchestration::
   logging::runtime().warn("ack of orchestration turn failed instance_id={}: {}", instance, acked.error().to_string());
   if (acked.error().is_retryable()) {
     // The store's trouble, not the batch's: it does not count towards poisoning.
-    renewal.release();
+    turn.renewal.release();
     (void)state.store->abandon_orchestration_item(token, 50ms, true);
     return;
   }
@@ -410,6 +439,26 @@ void process_item(State& state, LockedOrchestrationItem& locked, orchestration::
   commit_last_resort(state, locked, plan, acked.error());
 }
 
+/// A turn that threw (a user callback, a bug; `what` says what): its batch is handed back (the
+/// attempt counts, so a batch that always throws ends poisoned) and the slot goes on.
+void hand_back_thrown_turn(State& state, const LockedOrchestrationItem& locked, const std::string& what) {
+  state.history_cache->forget(locked.item.instance);
+  run_guarded(state.health, "orchestration slot", [&] {
+    state.health.record_error(fmt::format("orchestration turn of instance '{}'", locked.item.instance), what);
+    (void)state.store->abandon_orchestration_item(locked.lock_token, 100ms, false);
+  });
+}
+
+/// Runs one step of a turn; whatever it throws is caught here (hand_back_thrown_turn).
+template <class Step>
+void guarded_turn_step(State& state, const LockedOrchestrationItem& locked, Step step) {
+  try {
+    step();
+  } catch (...) {
+    hand_back_thrown_turn(state, locked, current_exception_text());
+  }
+}
+
 }  // namespace
 
 void run_orchestration_slot(const std::shared_ptr<State>& state_ptr, std::size_t slot) {
@@ -419,35 +468,66 @@ void run_orchestration_slot(const std::shared_ptr<State>& state_ptr, std::size_t
   int consecutive_errors = 0;
   while (!state.stop.stop_requested()) {
     const auto cycle_start = std::chrono::steady_clock::now();
-    auto fetched =
-        state.store->fetch_orchestration_item(options.orchestrator_lock_timeout, options.dispatcher_long_poll_timeout,
-                                              &state.filter, state.history_cache.get());
+    auto fetched = state.store->fetch_orchestration_items(
+        options.orchestration_batch_size, options.orchestrator_lock_timeout, options.dispatcher_long_poll_timeout,
+        &state.filter, state.history_cache.get());
     const auto triage = triage_fetch(
         state, fetched, "fetch_orchestration_item", consecutive_errors, cycle_start,
         [&](const std::string& token) { (void)state.store->abandon_orchestration_item(token, std::nullopt, true); });
     if (triage == FetchTriage::Stop) break;
     if (triage == FetchTriage::Retry) continue;
-    ++state.metrics.orch_dispatcher_items_fetched;
-    LockedOrchestrationItem& locked = **fetched;
-    orchestration::ReplaySessionPtr session;
-    if (!state.history_cache->complete(locked.item, session)) {
-      // The cached copy is gone or no longer the store's history (deleted and written anew): hand
-      // the batch back untouched; the next fetch, with nothing cached, ships the whole history.
-      logging::runtime().debug("history cache miss instance_id={}; fetching the whole history", locked.item.instance);
-      (void)state.store->abandon_orchestration_item(locked.lock_token, std::nullopt, true);
+    state.metrics.orch_dispatcher_items_fetched += fetched->size();
+    // Batched turns (docs/runtime.md): the fetched instances' turns run one after another and their
+    // acks are committed together; each turn is still atomic on its own.
+    std::vector<PendingTurn> pending;
+    pending.reserve(fetched->size());
+    for (auto& locked : *fetched) {
+      orchestration::ReplaySessionPtr session;
+      if (!state.history_cache->complete(locked.item, session)) {
+        // The cached copy is gone or no longer the store's history (deleted and written anew): hand
+        // the batch back untouched; the next fetch, with nothing cached, ships the whole history.
+        logging::runtime().debug("history cache miss instance_id={}; fetching the whole history", locked.item.instance);
+        (void)state.store->abandon_orchestration_item(locked.lock_token, std::nullopt, true);
+        continue;
+      }
+      guarded_turn_step(state, locked, [&] {
+        if (auto turn = prepare_turn(state, locked, std::move(session), worker_id, cycle_start)) {
+          pending.push_back(std::move(*turn));
+        }
+      });
+    }
+    if (pending.empty()) continue;
+    std::vector<TurnCommit> commits;
+    commits.reserve(pending.size());
+    for (const auto& turn : pending) commits.push_back(TurnCommit{turn.locked->lock_token, turn.plan.ack});
+    std::vector<ProviderResult<void>> results;
+    try {
+      if (pending.size() == 1) {
+        results.push_back(state.store->ack_orchestration_item(commits.front().lock_token, commits.front().ack));
+      } else {
+        results = state.store->ack_orchestration_items(commits);
+      }
+    } catch (...) {
+      // A store that throws instead of returning an error: every turn of the batch is handed back
+      // (one whose ack did commit finds its lock gone, which abandon shrugs off).
+      const auto what = current_exception_text();
+      for (auto& turn : pending) {
+        turn.renewal.release();
+        hand_back_thrown_turn(state, *turn.locked, what);
+      }
       continue;
     }
-    // Whatever a turn throws (a user callback, a bug) is caught here: the batch is handed back
-    // (the attempt counts, so a batch that always throws ends poisoned) and the slot goes on.
-    try {
-      process_item(state, locked, std::move(session), worker_id, cycle_start);
-    } catch (...) {
-      state.history_cache->forget(locked.item.instance);
-      run_guarded(state.health, "orchestration slot", [&] {
-        state.health.record_error(fmt::format("orchestration turn of instance '{}'", locked.item.instance),
-                                  current_exception_text());
-        (void)state.store->abandon_orchestration_item(locked.lock_token, 100ms, false);
-      });
+    if (results.size() != pending.size()) {
+      // A store whose batched ack broke its contract: nothing is known of the turns, which are
+      // handed back like turns that threw.
+      for (auto& turn : pending) {
+        turn.renewal.release();
+        hand_back_thrown_turn(state, *turn.locked, "ack_orchestration_items returned a result count unlike its turns'");
+      }
+      continue;
+    }
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      guarded_turn_step(state, *pending[i].locked, [&] { finish_turn(state, pending[i], std::move(results[i])); });
     }
   }
 }

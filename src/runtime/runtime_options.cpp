@@ -55,6 +55,9 @@ Result<void> check_durations(const RuntimeOptions& o) {
 
 Result<void> RuntimeOptions::validate() const {
   if (auto durations = check_durations(*this); !durations) return durations;
+  if (orchestration_batch_size == 0) {
+    return Err("invalid RuntimeOptions: orchestration_batch_size must be at least 1 (1: one instance per turn)");
+  }
   const Millis renewal = worker_lock_timeout > worker_lock_renewal_buffer
                              ? worker_lock_timeout - worker_lock_renewal_buffer
                              : Millis(1000);

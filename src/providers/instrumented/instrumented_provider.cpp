@@ -49,6 +49,29 @@ ProviderResult<void> InstrumentedProvider::ack_orchestration_item(const std::str
                                                                   const OrchestrationAck& ack) {
   return timed("ack_orchestration_item", [&] { return inner_->ack_orchestration_item(lock_token, ack); });
 }
+ProviderResult<std::vector<LockedOrchestrationItem>> InstrumentedProvider::fetch_orchestration_items(
+    std::size_t max_items, Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
+    const KnownHistory* known) {
+  return timed("fetch_orchestration_item",
+               [&] { return inner_->fetch_orchestration_items(max_items, lock_timeout, poll_timeout, filter, known); });
+}
+std::vector<ProviderResult<void>> InstrumentedProvider::ack_orchestration_items(const std::vector<TurnCommit>& turns) {
+  const auto start = std::chrono::steady_clock::now();
+  auto results = inner_->ack_orchestration_items(turns);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // Each turn observed as its own ack (what a dashboard counts), all with the batch's duration.
+  for (const auto& result : results) {
+    sink_->observe_histogram("duroxide_provider_operation_duration_seconds",
+                             {{"operation", "ack_orchestration_item"}, {"status", result ? "success" : "error"}},
+                             seconds);
+    if (!result) {
+      sink_->add_counter(
+          "duroxide_provider_errors_total",
+          {{"operation", "ack_orchestration_item"}, {"error_type", std::string(classify_error(result.error()))}}, 1);
+    }
+  }
+  return results;
+}
 ProviderResult<void> InstrumentedProvider::abandon_orchestration_item(const std::string& lock_token,
                                                                       std::optional<Millis> delay,
                                                                       bool ignore_attempt) {

@@ -1,5 +1,6 @@
 // SqliteProvider: committing a turn (docs/storage.md) and releasing or renewing an orchestration lock.
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <duroxide/wire.hpp>
 
@@ -230,16 +231,28 @@ ProviderResult<void> insert_activity(SqliteProvider::Store& s, std::string_view 
 }
 }  // namespace sqlite_detail
 
-ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& lock_token,
-                                                            const OrchestrationAck& ack) {
-  DUROXIDE_TRY(providers::validate_ack(kAck, ack, store_->options.max_payload_bytes));
-  DUROXIDE_TRY_ASSIGN(encoded, encode_ack(ack, store_->options.max_payload_bytes));
-  auto& s = *store_;
-  std::lock_guard lock(s.mutex);
-  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, kAck));
-  const auto now = Store::now_ms();
+namespace {
 
+/// What a committed ack announces (mutex held, after the COMMIT): the instance changed, and the
+/// waiters that have new work.
+struct AckEffects {
   std::string instance;
+  bool orchestrator_work = false;  ///< it enqueued orchestrator work, or the unlocked instance has some
+  bool worker_work = false;
+};
+
+void announce(SqliteProvider::Store& s, const AckEffects& out) {
+  s.changes.changed(out.instance);
+  if (out.orchestrator_work) s.wake(WakeQueue::Orchestrator);
+  if (out.worker_work) s.wake(WakeQueue::Worker);
+}
+
+/// One turn's writes inside an open transaction (mutex held); what to announce once it commits
+/// goes to `out`.
+ProviderResult<void> ack_in_transaction(SqliteProvider::Store& s, const std::string& lock_token,
+                                        const OrchestrationAck& ack, const EncodedAck& encoded, AckEffects& out) {
+  const auto now = SqliteProvider::Store::now_ms();
+
   {
     DUROXIDE_TRY_ASSIGN(
         find, s.statement(kAck, "SELECT instance_id, locked_until FROM instance_locks WHERE lock_token = ?1"));
@@ -249,12 +262,12 @@ ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& l
       return std::unexpected(ProviderError::permanent(std::string(kAck), "Invalid lock token: " + lock_token,
                                                       ProviderErrorKind::LockLost));
     }
-    instance = find.text(0);
+    out.instance = find.text(0);
     // Checked up front rather than at the end: the transaction makes both orders equivalent.
     if (find.int64(1) <= now) {
-      return std::unexpected(ProviderError::permanent(std::string(kAck),
-                                                      fmt::format("Instance lock expired for instance '{}'", instance),
-                                                      ProviderErrorKind::LockLost));
+      return std::unexpected(ProviderError::permanent(
+          std::string(kAck), fmt::format("Instance lock expired for instance '{}'", out.instance),
+          ProviderErrorKind::LockLost));
     }
   }
 
@@ -263,39 +276,127 @@ ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& l
     consume.bind(1, lock_token);
     DUROXIDE_TRY(consume.run());
   }
-  DUROXIDE_TRY(write_metadata(s, instance, ack, now));
-  DUROXIDE_TRY(sqlite_detail::append_events(s, kAck, instance, ack.execution_id, ack.history_delta, encoded.events));
-  DUROXIDE_TRY(write_status(s, instance, ack, now));
-  DUROXIDE_TRY(write_custom_status(s, instance, ack.history_delta));
-  DUROXIDE_TRY(write_kv(s, instance, ack.history_delta, now));
-  if (ack.metadata.status && is_terminal(*ack.metadata.status)) DUROXIDE_TRY(merge_kv(s, instance));
+  DUROXIDE_TRY(write_metadata(s, out.instance, ack, now));
+  DUROXIDE_TRY(
+      sqlite_detail::append_events(s, kAck, out.instance, ack.execution_id, ack.history_delta, encoded.events));
+  DUROXIDE_TRY(write_status(s, out.instance, ack, now));
+  DUROXIDE_TRY(write_custom_status(s, out.instance, ack.history_delta));
+  DUROXIDE_TRY(write_kv(s, out.instance, ack.history_delta, now));
+  if (ack.metadata.status && is_terminal(*ack.metadata.status)) DUROXIDE_TRY(merge_kv(s, out.instance));
   DUROXIDE_TRY(write_queues(s, ack, encoded, now));
   if (ack.metadata.status && is_terminal(*ack.metadata.status)) {
-    DUROXIDE_TRY(drop_ended_timers(s, instance, ack.execution_id, now));
+    DUROXIDE_TRY(drop_ended_timers(s, out.instance, ack.execution_id, now));
   }
 
-  DUROXIDE_TRY(exec(s, kAck, "DELETE FROM instance_locks WHERE instance_id = ?1", instance));
+  DUROXIDE_TRY(exec(s, kAck, "DELETE FROM instance_locks WHERE instance_id = ?1", out.instance));
   {
     DUROXIDE_TRY_ASSIGN(touch, s.statement(kAck, "UPDATE instances SET updated_at = ?2 WHERE instance_id = ?1"));
-    touch.bind(1, instance).bind(2, now);
+    touch.bind(1, out.instance).bind(2, now);
     DUROXIDE_TRY(touch.run());
   }
   // Waking the orchestrator waiters costs each of them a fetch transaction: only when this ack
   // enqueued something or the now unlocked instance has messages that arrived during the turn.
-  bool orchestrator_work = !ack.orchestrator_items.empty();
-  if (!orchestrator_work) {
+  out.orchestrator_work = !ack.orchestrator_items.empty();
+  if (!out.orchestrator_work) {
     DUROXIDE_TRY_ASSIGN(pending, s.statement(kAck,
                                              "SELECT EXISTS (SELECT 1 FROM orchestrator_queue WHERE instance_id = ?1 "
                                              "AND visible_at <= ?2)"));
-    pending.bind(1, instance).bind(2, now);
+    pending.bind(1, out.instance).bind(2, now);
     DUROXIDE_TRY_ASSIGN(row, pending.step());
-    orchestrator_work = row && pending.int64(0) != 0;
+    out.orchestrator_work = row && pending.int64(0) != 0;
   }
-  DUROXIDE_TRY(tx.commit());
-  s.changes.changed(instance);
-  if (orchestrator_work) s.wake(WakeQueue::Orchestrator);
-  if (!ack.worker_items.empty()) s.wake(WakeQueue::Worker);
+  out.worker_work = !ack.worker_items.empty();
   return {};
+}
+
+/// A SQL statement without parameters or rows (mutex held).
+ProviderResult<void> run_plain(SqliteProvider::Store& s, std::string_view operation, const char* sql) {
+  DUROXIDE_TRY_ASSIGN(stmt, s.statement(operation, sql));
+  DUROXIDE_TRY(stmt.run());
+  return {};
+}
+
+}  // namespace
+
+ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& lock_token,
+                                                            const OrchestrationAck& ack) {
+  DUROXIDE_TRY(providers::validate_ack(kAck, ack, store_->options.max_payload_bytes));
+  DUROXIDE_TRY_ASSIGN(encoded, encode_ack(ack, store_->options.max_payload_bytes));
+  auto& s = *store_;
+  std::lock_guard lock(s.mutex);
+  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, kAck));
+  AckEffects effects;
+  DUROXIDE_TRY(ack_in_transaction(s, lock_token, ack, encoded, effects));
+  DUROXIDE_TRY(tx.commit());
+  announce(s, effects);
+  return {};
+}
+
+std::vector<ProviderResult<void>> SqliteProvider::ack_orchestration_items(const std::vector<TurnCommit>& turns) {
+  std::vector<ProviderResult<void>> results(turns.size(), ProviderResult<void>{});
+  // Checked and encoded before the lock, like a single ack; a turn that fails here is left out.
+  std::vector<std::optional<EncodedAck>> encoded(turns.size());
+  std::vector<std::size_t> pending;
+  for (std::size_t i = 0; i < turns.size(); ++i) {
+    if (auto valid = providers::validate_ack(kAck, turns[i].ack, store_->options.max_payload_bytes); !valid) {
+      results[i] = std::unexpected(valid.error());
+      continue;
+    }
+    auto text = encode_ack(turns[i].ack, store_->options.max_payload_bytes);
+    if (!text) {
+      results[i] = std::unexpected(text.error());
+      continue;
+    }
+    encoded[i] = std::move(*text);
+    pending.push_back(i);
+  }
+  auto& s = *store_;
+  std::lock_guard lock(s.mutex);
+  // Each round commits what it can in one transaction. A failed turn's savepoint is rolled back
+  // and the others go on; an error after which SQLite rolled the whole transaction back (a full
+  // disk, an I/O error) fails that turn and starts the others over in a new round.
+  while (!pending.empty()) {
+    auto tx = Transaction::begin(*s.db, kAck);
+    if (!tx) {
+      for (auto i : pending) results[i] = std::unexpected(tx.error());
+      break;
+    }
+    const bool alone = pending.size() == 1;
+    std::vector<std::pair<std::size_t, AckEffects>> written;
+    std::vector<std::size_t> again;
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+      const auto i = pending[k];
+      AckEffects effects;
+      ProviderResult<void> done = alone ? ProviderResult<void>{} : run_plain(s, kAck, "SAVEPOINT batched_turn");
+      if (done) done = ack_in_transaction(s, turns[i].lock_token, turns[i].ack, *encoded[i], effects);
+      if (done && !alone) done = run_plain(s, kAck, "RELEASE batched_turn");
+      if (done) {
+        written.emplace_back(i, std::move(effects));
+        continue;
+      }
+      results[i] = std::unexpected(done.error());
+      if (sqlite3_get_autocommit(s.db->handle()) != 0) {
+        for (const auto& [earlier, unused] : written) again.push_back(earlier);
+        again.insert(again.end(), pending.begin() + static_cast<std::ptrdiff_t>(k) + 1, pending.end());
+        written.clear();
+        tx->abandon();
+        break;
+      }
+      if (!alone) {
+        (void)run_plain(s, kAck, "ROLLBACK TO batched_turn");
+        (void)run_plain(s, kAck, "RELEASE batched_turn");
+      }
+    }
+    if (!written.empty()) {
+      if (auto committed = tx->commit(); !committed) {
+        for (const auto& [i, unused] : written) results[i] = std::unexpected(committed.error());
+      } else {
+        for (const auto& [i, effects] : written) announce(s, effects);
+      }
+    }
+    pending = std::move(again);
+  }
+  return results;
 }
 
 ProviderResult<void> SqliteProvider::abandon_orchestration_item(const std::string& lock_token,

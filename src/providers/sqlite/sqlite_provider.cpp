@@ -367,20 +367,25 @@ ProviderResult<CandidateOutcome> try_candidate(SqliteProvider::Store& s, const s
   return CandidateOutcome::Locked;
 }
 
-ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_once(
-    SqliteProvider::Store& s, Provider::Millis lock_timeout, const DispatcherCapabilityFilter* filter,
-    const KnownHistory* known) {
+/// Claims up to `max_items` instances in one transaction, in candidate order (docs/storage.md,
+/// "Batched turns"); empty when none is claimable.
+ProviderResult<std::vector<LockedOrchestrationItem>> fetch_orchestration_batch(SqliteProvider::Store& s,
+                                                                               std::size_t max_items,
+                                                                               Provider::Millis lock_timeout,
+                                                                               const DispatcherCapabilityFilter* filter,
+                                                                               const KnownHistory* known) {
+  std::vector<LockedOrchestrationItem> claimed;
   const auto now = SqliteProvider::Store::now_ms();
   {
     // Idle slots poll often: a fetch that finds no candidate ends with this read, without taking
     // the file's write lock, which other processes with work may need.
     DUROXIDE_TRY_ASSIGN(probe, load_candidates(s, now, CandidateKey{}, filter));
-    if (probe.empty()) return std::optional<LockedOrchestrationItem>();
+    if (probe.empty()) return claimed;
   }
   DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, kFetchOrch));
   CandidateKey after;
   std::vector<std::string> tried;
-  for (;;) {
+  while (claimed.size() < max_items) {
     DUROXIDE_TRY_ASSIGN(candidates, load_candidates(s, now, after, filter));
     if (candidates.empty()) break;
     for (const auto& candidate : candidates) {
@@ -390,14 +395,14 @@ ProviderResult<std::optional<LockedOrchestrationItem>> fetch_orchestration_once(
       LockedOrchestrationItem locked;
       DUROXIDE_TRY_ASSIGN(outcome, try_candidate(s, candidate.instance, now, lock_timeout, known, locked));
       if (outcome == CandidateOutcome::Locked) {
-        DUROXIDE_TRY(tx.commit());
-        return std::optional<LockedOrchestrationItem>(std::move(locked));
+        claimed.push_back(std::move(locked));
+        if (claimed.size() == max_items) break;
       }
     }
   }
-  // Orphan drops may have deleted messages: keep them deleted.
+  // Also when nothing was claimed: orphan drops may have deleted messages, and they stay deleted.
   DUROXIDE_TRY(tx.commit());
-  return std::optional<LockedOrchestrationItem>();
+  return claimed;
 }
 
 /// Earliest future moment an orchestrator message may become fetchable: a delayed message or
@@ -411,9 +416,20 @@ constexpr const char* kOrchestratorDueSql =
 
 ProviderResult<std::optional<LockedOrchestrationItem>> SqliteProvider::fetch_orchestration_item(
     Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter, const KnownHistory* known) {
-  if (filter != nullptr && filter->ranges.empty()) return std::optional<LockedOrchestrationItem>();
+  auto fetched = fetch_orchestration_items(1, lock_timeout, poll_timeout, filter, known);
+  if (!fetched) return std::unexpected(std::move(fetched.error()));
+  if (fetched->empty()) return std::optional<LockedOrchestrationItem>();
+  return std::optional<LockedOrchestrationItem>(std::move(fetched->front()));
+}
+
+ProviderResult<std::vector<LockedOrchestrationItem>> SqliteProvider::fetch_orchestration_items(
+    std::size_t max_items, Millis lock_timeout, Millis poll_timeout, const DispatcherCapabilityFilter* filter,
+    const KnownHistory* known) {
+  if (max_items == 0 || (filter != nullptr && filter->ranges.empty())) {
+    return std::vector<LockedOrchestrationItem>();
+  }
   return store_->long_poll(WakeQueue::Orchestrator, poll_timeout, kFetchOrch, kOrchestratorDueSql,
-                           [&] { return fetch_orchestration_once(*store_, lock_timeout, filter, known); });
+                           [&] { return fetch_orchestration_batch(*store_, max_items, lock_timeout, filter, known); });
 }
 
 }  // namespace duroxide

@@ -64,6 +64,16 @@ class ReadLease {
   sqlite::Database* shared_ = nullptr;
 };
 
+/// Whether a long poll's attempt found something (one item, or a non-empty batch).
+template <class T>
+bool found_work(const std::optional<T>& item) {
+  return item.has_value();
+}
+template <class T>
+bool found_work(const std::vector<T>& items) {
+  return !items.empty();
+}
+
 /// Which long-poll waiters a change concerns.
 enum class WakeQueue { Orchestrator, Worker };
 
@@ -144,7 +154,7 @@ struct SqliteProvider::Store {
     const auto epoch = wake_epoch;
     for (;;) {
       auto result = try_once();
-      if (!result || result->has_value()) return result;
+      if (!result || found_work(*result)) return result;
       if (wake_epoch != epoch || std::chrono::steady_clock::now() >= deadline) return result;
       wait_for_work(lock, queue, earliest_due(operation, due_sql), deadline);
     }
@@ -165,6 +175,8 @@ class Transaction {
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();
   ProviderResult<void> commit();
+  /// Forgets a transaction SQLite already rolled back itself (nothing to roll back on destruction).
+  void abandon() { db_ = nullptr; }
 
  private:
   Transaction(sqlite::Database& db, std::string_view operation) : db_(&db), operation_(operation) {}

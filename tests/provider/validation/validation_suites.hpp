@@ -49,7 +49,8 @@ class ProviderValidationTest : public ::testing::TestWithParam<FactoryParam> {
   X(ProviderInstanceStatus)     /* issue #13 item 3 */ \
   X(ProviderErrorKinds)         /* issue #14 item 1 */ \
   X(ProviderDeltaFetch)         /* issue #14 item 1 */ \
-  X(ProviderListing)            /* issue #15 item 2 */
+  X(ProviderListing)            /* issue #15 item 2 */ \
+  X(ProviderBatchedTurns)       /* issue #16 lever 2 */
 // clang-format on
 
 #define DUROXIDE_DECLARE_PROVIDER_FIXTURE(name) \
