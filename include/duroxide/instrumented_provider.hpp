@@ -66,6 +66,9 @@ class InstrumentedProvider final : public Provider {
  private:
   template <class Call>
   auto timed(std::string_view operation, Call call) -> decltype(call());
+  /// The duration histogram and, for an error, the error counter of one call.
+  template <class Result>
+  void record(std::string_view operation, const Result& result, double seconds);
 
   std::shared_ptr<Provider> inner_;
   std::shared_ptr<MetricsSink> sink_;

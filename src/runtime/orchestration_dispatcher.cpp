@@ -501,28 +501,27 @@ void run_orchestration_slot(const std::shared_ptr<State>& state_ptr, std::size_t
     commits.reserve(pending.size());
     for (const auto& turn : pending) commits.push_back(TurnCommit{turn.locked->lock_token, turn.plan.ack});
     std::vector<ProviderResult<void>> results;
+    std::optional<std::string> batch_failure;
     try {
       if (pending.size() == 1) {
         results.push_back(state.store->ack_orchestration_item(commits.front().lock_token, commits.front().ack));
       } else {
         results = state.store->ack_orchestration_items(commits);
       }
-    } catch (...) {
-      // A store that throws instead of returning an error: every turn of the batch is handed back
-      // (one whose ack did commit finds its lock gone, which abandon shrugs off).
-      const auto what = current_exception_text();
-      for (auto& turn : pending) {
-        turn.renewal.release();
-        hand_back_thrown_turn(state, *turn.locked, what);
+      // A store whose batched ack broke its contract: nothing is known of the turns.
+      if (results.size() != pending.size()) {
+        batch_failure = "ack_orchestration_items returned a result count unlike its turns'";
       }
-      continue;
+    } catch (...) {
+      // A store that throws instead of returning an error.
+      batch_failure = current_exception_text();
     }
-    if (results.size() != pending.size()) {
-      // A store whose batched ack broke its contract: nothing is known of the turns, which are
-      // handed back like turns that threw.
+    if (batch_failure) {
+      // Every turn of the batch is handed back, like a turn that threw (one whose ack did commit
+      // finds its lock gone, which abandon shrugs off).
       for (auto& turn : pending) {
         turn.renewal.release();
-        hand_back_thrown_turn(state, *turn.locked, "ack_orchestration_items returned a result count unlike its turns'");
+        hand_back_thrown_turn(state, *turn.locked, *batch_failure);
       }
       continue;
     }

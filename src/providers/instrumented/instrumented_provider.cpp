@@ -22,11 +22,8 @@ std::string_view InstrumentedProvider::classify_error(const ProviderError& error
   return "other";
 }
 
-template <class Call>
-auto InstrumentedProvider::timed(std::string_view operation, Call call) -> decltype(call()) {
-  const auto start = std::chrono::steady_clock::now();
-  auto result = call();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+template <class Result>
+void InstrumentedProvider::record(std::string_view operation, const Result& result, double seconds) {
   const std::string op(operation);
   sink_->observe_histogram("duroxide_provider_operation_duration_seconds",
                            {{"operation", op}, {"status", result ? "success" : "error"}}, seconds);
@@ -34,6 +31,13 @@ auto InstrumentedProvider::timed(std::string_view operation, Call call) -> declt
     sink_->add_counter("duroxide_provider_errors_total",
                        {{"operation", op}, {"error_type", std::string(classify_error(result.error()))}}, 1);
   }
+}
+
+template <class Call>
+auto InstrumentedProvider::timed(std::string_view operation, Call call) -> decltype(call()) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = call();
+  record(operation, result, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return result;
 }
 
@@ -60,16 +64,7 @@ std::vector<ProviderResult<void>> InstrumentedProvider::ack_orchestration_items(
   auto results = inner_->ack_orchestration_items(turns);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Each turn observed as its own ack (what a dashboard counts), all with the batch's duration.
-  for (const auto& result : results) {
-    sink_->observe_histogram("duroxide_provider_operation_duration_seconds",
-                             {{"operation", "ack_orchestration_item"}, {"status", result ? "success" : "error"}},
-                             seconds);
-    if (!result) {
-      sink_->add_counter(
-          "duroxide_provider_errors_total",
-          {{"operation", "ack_orchestration_item"}, {"error_type", std::string(classify_error(result.error()))}}, 1);
-    }
-  }
+  for (const auto& result : results) record("ack_orchestration_item", result, seconds);
   return results;
 }
 ProviderResult<void> InstrumentedProvider::abandon_orchestration_item(const std::string& lock_token,

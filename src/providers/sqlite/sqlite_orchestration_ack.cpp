@@ -320,16 +320,8 @@ ProviderResult<void> run_plain(SqliteProvider::Store& s, std::string_view operat
 
 ProviderResult<void> SqliteProvider::ack_orchestration_item(const std::string& lock_token,
                                                             const OrchestrationAck& ack) {
-  DUROXIDE_TRY(providers::validate_ack(kAck, ack, store_->options.max_payload_bytes));
-  DUROXIDE_TRY_ASSIGN(encoded, encode_ack(ack, store_->options.max_payload_bytes));
-  auto& s = *store_;
-  std::lock_guard lock(s.mutex);
-  DUROXIDE_TRY_ASSIGN(tx, Transaction::begin(*s.db, kAck));
-  AckEffects effects;
-  DUROXIDE_TRY(ack_in_transaction(s, lock_token, ack, encoded, effects));
-  DUROXIDE_TRY(tx.commit());
-  announce(s, effects);
-  return {};
+  // A batch of one: the same checks and transaction, without a savepoint.
+  return std::move(ack_orchestration_items({TurnCommit{lock_token, ack}}).front());
 }
 
 std::vector<ProviderResult<void>> SqliteProvider::ack_orchestration_items(const std::vector<TurnCommit>& turns) {

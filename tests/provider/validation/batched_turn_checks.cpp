@@ -24,6 +24,16 @@ std::vector<std::vector<LockedOrchestrationItem>> fetch_all_in_batches(Provider&
   }
 }
 
+/// Starts `instances` and locks them all (in batches of up to 8), by instance.
+std::map<std::string, LockedOrchestrationItem> start_and_lock(Provider& p, const std::vector<std::string>& instances) {
+  for (const auto& instance : instances) must(p.enqueue_for_orchestrator(start_item(instance), std::nullopt), "start");
+  std::map<std::string, LockedOrchestrationItem> locked;
+  for (auto& batch : fetch_all_in_batches(p, 8)) {
+    for (auto& item : batch) locked.emplace(item.item.instance, std::move(item));
+  }
+  return locked;
+}
+
 TEST_P(ProviderBatchedTurns, FetchItemsClaimsDistinctInstancesUpToItsMaximum) {
   auto p = create_provider();
   const std::set<std::string> started{"batch-a", "batch-b", "batch-c"};
@@ -55,13 +65,7 @@ TEST_P(ProviderBatchedTurns, FetchItemsWithMaximumZeroClaimsNothing) {
 
 TEST_P(ProviderBatchedTurns, AckItemsCommitsEachTurnOnItsOwn) {
   auto p = create_provider();
-  for (const auto* instance : {"batch-1", "batch-2"}) {
-    ASSERT_TRUE(p->enqueue_for_orchestrator(start_item(instance), std::nullopt));
-  }
-  std::map<std::string, LockedOrchestrationItem> locked;
-  for (auto& batch : fetch_all_in_batches(*p, 8)) {
-    for (auto& item : batch) locked.emplace(item.item.instance, std::move(item));
-  }
+  const auto locked = start_and_lock(*p, {"batch-1", "batch-2"});
   ASSERT_EQ(locked.size(), 2u);
   const auto ack1 = make_ack(1, {started_event("batch-1")}, instance_metadata());
   const auto ack2 = make_ack(1, {started_event("batch-2")}, instance_metadata());
@@ -84,13 +88,7 @@ TEST_P(ProviderBatchedTurns, AFailedTurnLeavesNoTraceAndTheOthersCommit) {
   auto p = create_provider();
   create_instance(*p, "batch-dup", kLock);  // event 1 stored
   ASSERT_TRUE(p->enqueue_for_orchestrator(external_item("batch-dup"), std::nullopt));
-  for (const auto* instance : {"batch-x", "batch-y"}) {
-    ASSERT_TRUE(p->enqueue_for_orchestrator(start_item(instance), std::nullopt));
-  }
-  std::map<std::string, LockedOrchestrationItem> locked;
-  for (auto& batch : fetch_all_in_batches(*p, 8)) {
-    for (auto& item : batch) locked.emplace(item.item.instance, std::move(item));
-  }
+  const auto locked = start_and_lock(*p, {"batch-x", "batch-y"});  // and the poked batch-dup
   ASSERT_EQ(locked.size(), 3u);
   const auto ack_x = make_ack(1, {started_event("batch-x")}, instance_metadata());
   // Event 1 again: the store refuses it, after it has begun this turn's writes (the batch's
