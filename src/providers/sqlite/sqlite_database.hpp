@@ -18,7 +18,7 @@ struct sqlite3_stmt;
 namespace duroxide::sqlite {
 
 /// Schema version this build writes; stored in PRAGMA user_version.
-inline constexpr int kCurrentSchemaVersion = 5;
+inline constexpr int kCurrentSchemaVersion = 6;
 
 /// The SQL that upgrades a file from schema version `from` to `from + 1` (tests build old layouts
 /// with it); empty when there is no such step.

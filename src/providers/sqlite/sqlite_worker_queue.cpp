@@ -51,7 +51,8 @@ std::string fetch_work_sql(const TagFilter& tags, bool with_session) {
   // idx_worker_free (tag, id), one arm per accepted tag, so rows of other tags are never walked
   // (idx_worker_available (lock_token, id) when any tag goes); rows whose lock expired along
   // idx_worker_locked (locked_until). A single "unlocked or expired" scan walks every row in flight.
-  // INDEXED BY because without statistics the planner prefers the plain tag or session index.
+  // INDEXED BY because without statistics the planner may pick another of the table's indexes (it
+  // picked the tag or session index, which schema step 6 dropped).
   const std::string columns =
       "w.id, w.work_item, w.session_id, w.instance_id, w.execution_id, w.activity_id, w.tag FROM worker_queue w";
   const std::string common = fmt::format("w.visible_at <= ?1 AND {}", session_clause);
