@@ -8,6 +8,8 @@
 //          [--w5-processes 1,2,3] [--w5-instances 100] [--w5-fanout 10] [--w5-sleep-ms 20]
 //          [--durability normal|full] [--w6-sleeping 100000] [--w6-finished 100000]
 //          [--instance-cache SESSIONS] (RuntimeOptions::instance_cache_max_sessions; 0: replay every turn)
+//          [--prepare-sql SQL] (run on each run's SQLite file before its runtime starts: measure what
+//          an index or trigger costs by dropping it, docs/performance.md)
 //
 // The store is a SQLite file in a fresh temp dir, or with --store postgres://... a fresh schema on
 // that database (created per run, dropped after). "all" runs W1–W4; W5 (several runtime processes
@@ -73,6 +75,7 @@ struct Settings {
   SqliteDurability durability = SqliteDurability::Normal;
   /// RuntimeOptions::instance_cache_max_sessions of the runtimes this process starts.
   std::size_t instance_cache_sessions = RuntimeOptions{}.instance_cache_max_sessions;
+  std::string prepare_sql;
   /// Empty: SQLite files under `dir`; otherwise a postgres:// URL, a fresh schema per run.
   std::string pg_url;
 };
@@ -322,6 +325,19 @@ OrchestrationRegistry make_orchestrations() {
       .build();
 }
 
+/// Runs `sql` on the SQLite file at `path` through a connection of its own (--prepare-sql).
+void run_prepare_sql(const std::string& path, const std::string& sql) {
+  if (path.empty()) throw std::runtime_error("--prepare-sql needs a SQLite store");
+  sqlite3* db = nullptr;
+  const bool opened = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK;
+  char* error = nullptr;
+  const bool ran = opened && sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) == SQLITE_OK;
+  const std::string message = error != nullptr ? error : (db != nullptr ? sqlite3_errmsg(db) : "out of memory");
+  sqlite3_free(error);
+  sqlite3_close_v2(db);
+  if (!ran) throw std::runtime_error("--prepare-sql: " + message);
+}
+
 class Run {
  public:
   /// `prepare`, when given, fills the store's SQLite file before the runtime starts. Without
@@ -333,6 +349,7 @@ class Run {
     store_ = opened.provider;
     sqlite_ = opened.sqlite;
     if (prepare) prepare(scratch_.db_path());
+    if (!settings.prepare_sql.empty()) run_prepare_sql(scratch_.db_path(), settings.prepare_sql);
     if (auto* admin = scratch_.admin()) before_ = admin->settled_counters();
     if (with_runtime) {
       RuntimeOptions options;
@@ -942,7 +959,7 @@ Settings parse(int argc, char** argv) {
                    "              [--w1-instances N] [--w1-fanout N] [--w2-instances N] [--w3-lengths N,N,...]\n"
                    "              [--w4-instances N] [--w4-timers N] [--w4-timer-ms MS] [--durability normal|full]\n"
                    "              [--w5-processes N,N,...] [--w5-instances N] [--w5-fanout N] [--w5-sleep-ms MS]\n"
-                   "              [--w6-sleeping N] [--w6-finished N] [--instance-cache SESSIONS]\n"
+                   "              [--w6-sleeping N] [--w6-finished N] [--instance-cache SESSIONS] [--prepare-sql SQL]\n"
                    "With a postgres:// store each run gets a fresh schema (schema= is added), dropped after.\n";
       std::exit(0);
     }
@@ -993,6 +1010,8 @@ Settings parse(int argc, char** argv) {
       s.w6_finished = positive();
     } else if (flag == "--instance-cache") {
       s.instance_cache_sessions = std::stoul(value);
+    } else if (flag == "--prepare-sql") {
+      s.prepare_sql = value;
     } else if (flag == "--durability") {
       if (value != "normal" && value != "full") throw std::invalid_argument("--durability is normal or full");
       s.durability = value == "full" ? SqliteDurability::Full : SqliteDurability::Normal;
