@@ -58,6 +58,17 @@ TEST(E2eInstanceCache, AChainStartsItsCodeOnceWithTheCacheOnAndOnEveryTurnWithIt
   }
 }
 
+// The CacheOff.* registration (docs/testing.md, "Cache on and off") really runs without the cache:
+// with fast_options() the code starts once per turn there and once in the plain run. This suite is
+// not an E2eInstanceCache one, so it runs in both.
+TEST(E2eCacheMode, FastOptionsFollowTheRunsCacheMode) {
+  std::atomic<int> starts{0};
+  E2eEnv env(step_activities(), counted_chain(starts), fast_options());
+  ASSERT_TRUE(env.client.start_orchestration("chain", "Chain", "0"));
+  EXPECT_EQ(env.output_of("chain"), std::to_string(kSteps));
+  EXPECT_EQ(starts.load(), e2e_cache_off() ? kSteps + 1 : 1);
+}
+
 TEST(E2eInstanceCache, ATurnWhoseAckFailedIsReplayedNotResumed) {
   std::atomic<int> starts{0};
   auto failing = std::make_shared<FailingProvider>(test_store());

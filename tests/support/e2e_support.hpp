@@ -31,10 +31,20 @@ namespace duroxide::testing {
 
 using namespace std::chrono_literals;
 
-/// Options for tests: 10 ms idle polling so nothing waits on default intervals.
+/// Whether this run keeps the instance cache off: CMake registers the SQLite suites a second time
+/// (CacheOff.*) with DUROXIDE_E2E_INSTANCE_CACHE=off, so every scenario also runs replaying each
+/// turn from its history (docs/testing.md, "Cache on and off").
+inline bool e2e_cache_off() {
+  const char* cache = std::getenv("DUROXIDE_E2E_INSTANCE_CACHE");
+  return cache != nullptr && std::string_view(cache) == "off";
+}
+
+/// Options for tests: 10 ms idle polling so nothing waits on default intervals; the instance cache
+/// as this run asks (above).
 inline RuntimeOptions fast_options() {
   RuntimeOptions options;
   options.dispatcher_min_poll_interval = std::chrono::milliseconds(10);
+  if (e2e_cache_off()) options.instance_cache_max_sessions = 0;
   return options;
 }
 
