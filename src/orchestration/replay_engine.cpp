@@ -224,6 +224,13 @@ class Turn {
     return turn_result::Failed{ErrorDetails::nondeterminism(std::move(message))};
   }
 
+  /// A nondeterminism at recorded `event`, where the code did `emitted` (nothing when absent).
+  turn_result::Failed diverged(const Event& event, const Action* emitted, std::string message) {
+    out_.divergence =
+        Divergence{event.event_id, describe_event(event.kind), emitted ? describe_action(*emitted) : "no action"};
+    return nondeterminism(std::move(message));
+  }
+
   // ---------------------------------------------------------------- stage 1: messages become events
   void set_abort(ErrorDetails details, bool overwrite) {
     if (overwrite || !abort_error_) abort_error_ = std::move(details);
@@ -354,10 +361,11 @@ class Turn {
 
   std::optional<turn_result::Failed> match_schedule(const Event& event, Family family) {
     auto& queue = state_->queue;
-    if (queue.empty()) return nondeterminism("history schedule but no emitted action");
+    if (queue.empty()) return diverged(event, nullptr, "history schedule but no emitted action");
     auto& [token, action] = queue.front();
     if (!action_matches_event(action, event.kind))
-      return nondeterminism(
+      return diverged(
+          event, &action,
           fmt::format("schedule mismatch: action={} vs event={}", describe_action(action), describe_event(event.kind)));
     const std::uint64_t bound_token = token;
     queue.pop_front();
@@ -382,8 +390,9 @@ class Turn {
     auto [token, action] = std::move(queue.front());
     queue.pop_front();
     if (!action_matches_event(action, event.kind))
-      return nondeterminism(fmt::format("{} mismatch: action={} vs event={}", label, describe_action(action),
-                                        describe_event(event.kind)));
+      return diverged(event, &action,
+                      fmt::format("{} mismatch: action={} vs event={}", label, describe_action(action),
+                                  describe_event(event.kind)));
     return std::nullopt;
   }
 
@@ -416,11 +425,12 @@ class Turn {
             [&](const events::SubOrchestrationScheduled&) { return match_schedule(event, Family::SubOrchestration); },
             [&](const events::OrchestrationChained&) -> std::optional<turn_result::Failed> {
               auto& queue = state_->queue;
-              if (queue.empty()) return nondeterminism("history OrchestrationChained but no emitted action");
+              if (queue.empty()) return diverged(event, nullptr, "history OrchestrationChained but no emitted action");
               auto& [token, action] = queue.front();
               if (!action_matches_event(action, event.kind))
-                return nondeterminism(fmt::format("schedule mismatch: action={} vs event={}", describe_action(action),
-                                                  describe_event(event.kind)));
+                return diverged(event, &action,
+                                fmt::format("schedule mismatch: action={} vs event={}", describe_action(action),
+                                            describe_event(event.kind)));
               bind(token, event.event_id);
               queue.pop_front();
               return std::nullopt;

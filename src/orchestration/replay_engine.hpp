@@ -74,6 +74,15 @@ struct TurnInput {
   TraceSink trace_sink;
 };
 
+/// Where replayed code left its recorded history: the event it disagreed with and what it did
+/// there instead (offline replay reports it side by side, docs/offline-replay.md).
+struct Divergence {
+  std::uint64_t event_id = 0;  ///< the recorded event
+  std::string recorded;        ///< that event, described
+  std::string emitted;         ///< the code's action at that point, described, or "no action"
+  bool operator==(const Divergence&) const = default;
+};
+
 struct TurnOutput {
   std::vector<Event> history_delta;
   /// New actions in emission order, each with scheduling_event_id set.
@@ -83,6 +92,8 @@ struct TurnOutput {
   /// Child instance ids as recorded (e.g. "sub::5") whose futures were dropped.
   std::vector<std::string> cancelled_child_instances;
   TurnResult result = turn_result::Continue{};
+  /// Set with a nondeterminism result when it arose at a recorded schedule or record event.
+  std::optional<Divergence> divergence;
 
   bool made_progress() const { return !history_delta.empty(); }
 };
