@@ -220,6 +220,13 @@ class Turn {
     out_.history_delta.push_back(std::move(event));
   }
 
+  /// Room for `expected` tokens, growing geometrically: a resumed chain needs one more each turn,
+  /// and reserving exactly that much copied every token on every turn.
+  void reserve_tokens(std::size_t expected) {
+    auto& tokens = state_->tokens;
+    if (tokens.capacity() < expected) tokens.reserve(std::max(expected, tokens.capacity() * 2));
+  }
+
   static turn_result::Failed nondeterminism(std::string message) {
     return turn_result::Failed{ErrorDetails::nondeterminism(std::move(message))};
   }
@@ -634,7 +641,7 @@ class Turn {
       state_->now_ms = in_.now_ms;
       state_->trace_sink = in_.trace_sink;
       state_->is_replaying = false;
-      state_->tokens.reserve(expected_tokens);  // a no-op while its capacity suffices
+      reserve_tokens(expected_tokens);
       first_unseen = in_.persisted_len;
     } else {
       state_ = std::make_shared<detail::ContextState>();
@@ -650,7 +657,7 @@ class Turn {
           state_->recorded_kv_set_times.push_back(set->last_updated_at_ms);
       state_->custom_status = working(0).get_if<events::OrchestrationStarted>()->initial_custom_status;
       state_->is_replaying = in_.persisted_len > 0;
-      state_->tokens.reserve(expected_tokens);
+      reserve_tokens(expected_tokens);
 
       try {
         if (!in_.handler) throw std::logic_error("no orchestration handler");

@@ -24,11 +24,11 @@ using namespace std::chrono_literals;
 constexpr auto kRetryLaterDelay = 1000ms;      // undecodable history, incompatible pinned version
 constexpr auto kParentReadRetryDelay = 100ms;  // a transient error reading a finished child's parent
 
+/// The highest event id of `a` and `b`. A history is in event-id order (every store reads it
+/// ORDER BY event_id, the history cache appends in order) and so is a delta, so each one's last
+/// event has its highest id: a scan cost long chains a pass over every event per turn.
 std::uint64_t max_event_id(const std::vector<Event>& a, const std::vector<Event>& b = {}) {
-  std::uint64_t highest = 0;
-  for (const auto& e : a) highest = std::max(highest, e.event_id);
-  for (const auto& e : b) highest = std::max(highest, e.event_id);
-  return highest;
+  return std::max(a.empty() ? 0 : a.back().event_id, b.empty() ? 0 : b.back().event_id);
 }
 
 const events::OrchestrationStarted* last_started(const std::vector<Event>& history) {
