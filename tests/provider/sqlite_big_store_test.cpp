@@ -106,8 +106,8 @@ TEST(ProviderSqliteEndedTimers, ContinuingAsNewDeletesTheOldExecutionsTimers) {
       << "the new execution's start stays";
 }
 
-/// System metrics and queue depths against counting the rows by hand: the instance's own status
-/// column (which the metrics count along its index) must follow its current execution.
+/// System metrics (the counters the triggers keep) and queue depths (counted when asked) against
+/// counting the rows by hand.
 void expect_counts_match_rows(SqliteProvider& p) {
   const auto metrics = must(p.get_system_metrics(), "metrics");
   const std::string current =
@@ -127,7 +127,7 @@ void expect_counts_match_rows(SqliteProvider& p) {
             count_rows(p, "SELECT COUNT(*) FROM worker_queue WHERE ?1 = '' AND lock_token IS NULL"));
 }
 
-TEST(ProviderSqliteCounts, MetricsMatchTheRowsThroughAnInstancesLife) {
+TEST(ProviderSqliteCounters, MetricsAndDepthsMatchTheRowsThroughAnInstancesLife) {
   auto p = open_memory();
   expect_counts_match_rows(*p);
   sleep_for_an_hour(*p, "a");

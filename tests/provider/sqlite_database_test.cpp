@@ -181,7 +181,7 @@ void create_old_layout(const std::string& path, int version) {
 
 class ProviderSqliteMigration : public ::testing::TestWithParam<int> {};
 
-TEST_P(ProviderSqliteMigration, OldFileGainsIndexesAndLosesCountersWithDataIntact) {
+TEST_P(ProviderSqliteMigration, OldFileGainsIndexesAndCountersWithDataIntact) {
   const auto dir = fresh_dir(fmt::format("v{}", GetParam()));
   const auto path = (dir / "store.db").string();
   create_old_layout(path, GetParam());
@@ -216,13 +216,25 @@ INSERT INTO worker_queue (work_item, visible_at, created_at) VALUES ('{}', 1, 1)
   EXPECT_EQ(value("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('idx_instances_created', "
                   "'idx_instances_status', 'idx_instances_name', 'idx_instances_name_status')"),
             4);
-  // Version 6: the counters of version 4 with their triggers, and the unused tag and session
-  // indexes, are gone, whichever version the file had.
-  EXPECT_EQ(value("SELECT count(*) FROM sqlite_master WHERE name IN ('store_counters', 'idx_worker_tag', "
-                  "'idx_worker_session') OR (type = 'trigger' AND name LIKE 'count!_%' ESCAPE '!')"),
+  // Version 4's counters, seeded from the rows; version 6 dropped the queue-row ones with their
+  // triggers, and the unused tag and session indexes.
+  EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'instances'"), 2);
+  EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'executions'"), 3);
+  EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'history'"), 3);
+  EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'status:Running'"), 1);
+  EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'status:Completed'"), 1);
+  EXPECT_EQ(value("SELECT count(*) FROM store_counters WHERE name = 'status:ContinuedAsNew'"), 0)
+      << "only current executions count";
+  EXPECT_EQ(value("SELECT count(*) FROM store_counters WHERE name IN ('orchestrator_queue', 'worker_queue')"), 0);
+  EXPECT_EQ(value("SELECT count(*) FROM sqlite_master WHERE name IN ('idx_worker_tag', 'idx_worker_session', "
+                  "'count_orchestrator_queue_insert', 'count_orchestrator_queue_delete', "
+                  "'count_worker_queue_insert', 'count_worker_queue_delete')"),
             0);
-  ASSERT_TRUE((*db)->exec("test", "DELETE FROM worker_queue WHERE rowid = 1").has_value()) << "writes still work";
-  EXPECT_EQ(value("SELECT count(*) FROM worker_queue"), 1);
+  // The remaining triggers run from now on; queue rows no longer touch the counters.
+  ASSERT_TRUE((*db)->exec("test", "DELETE FROM history WHERE event_id = 2").has_value());
+  EXPECT_EQ(value("SELECT value FROM store_counters WHERE name = 'history'"), 2);
+  ASSERT_TRUE((*db)->exec("test", "DELETE FROM worker_queue WHERE rowid = 1").has_value());
+  EXPECT_EQ(value("SELECT count(*) FROM store_counters WHERE name = 'worker_queue'"), 0);
   std::filesystem::remove_all(dir);
 }
 

@@ -105,8 +105,8 @@ DROP TABLE schema_reload;
 )sql",
     // 4: a big store stays fast (docs/storage.md, "Indexes and counters"). Every hot query reads an
     // index range proportional to the work it returns, never the rows that are asleep, in flight
-    // or of other tags. Its counters, kept by triggers, cost the writes more than they saved the
-    // reads and are dropped again by step 6; the step stays as it was, so old files upgrade alike.
+    // or of other tags; counts come from counters the triggers keep, not from scans (step 6 drops
+    // the queue-row ones again; the step stays as it was, so old files upgrade alike).
     R"sql(
 DROP INDEX IF EXISTS idx_orch_visible;
 CREATE INDEX IF NOT EXISTS idx_orch_due ON orchestrator_queue(visible_at, id);
@@ -234,12 +234,13 @@ BEGIN
     WHERE instance_id = new.instance_id;
 END;
 )sql",
-    // 6: writes do not pay for counts or unused indexes (docs/storage.md, "Counts are read, not
-    // kept"). The counters of step 4 cost every inserted or deleted queue and history row a
-    // trigger, about a sixth of an empty store's fan-out throughput (docs/performance.md), while
-    // counting the rows when asked reads one index: a few milliseconds per 100,000 rows. The tag
-    // and session indexes of step 1 serve no query since every fetch arm names its index, yet
-    // every activity's insert and delete updated them (another tenth).
+    // 6: queue rows do not pay for counts, nor for unused indexes (docs/storage.md, "Counts").
+    // The queue-row counters of step 4 cost every enqueued and consumed message a trigger, about a
+    // sixth of an empty store's fan-out throughput (docs/performance.md), while a queue depth can
+    // count its rows when asked (a few milliseconds per 100,000). The history, instance, execution
+    // and status counters stay: taking them out too measured no faster, and system metrics would
+    // count every history row. The tag and session indexes of step 1 serve no query since every
+    // fetch arm names its index, yet every activity's insert and delete updated them (another tenth).
     R"sql(
 DROP INDEX IF EXISTS idx_worker_tag;
 DROP INDEX IF EXISTS idx_worker_session;
@@ -247,15 +248,7 @@ DROP TRIGGER IF EXISTS count_orchestrator_queue_insert;
 DROP TRIGGER IF EXISTS count_orchestrator_queue_delete;
 DROP TRIGGER IF EXISTS count_worker_queue_insert;
 DROP TRIGGER IF EXISTS count_worker_queue_delete;
-DROP TRIGGER IF EXISTS count_history_insert;
-DROP TRIGGER IF EXISTS count_history_delete;
-DROP TRIGGER IF EXISTS count_executions_insert;
-DROP TRIGGER IF EXISTS count_executions_delete;
-DROP TRIGGER IF EXISTS count_executions_status;
-DROP TRIGGER IF EXISTS count_instances_insert;
-DROP TRIGGER IF EXISTS count_instances_delete;
-DROP TRIGGER IF EXISTS count_instances_current;
-DROP TABLE IF EXISTS store_counters;
+DELETE FROM store_counters WHERE name IN ('orchestrator_queue', 'worker_queue');
 )sql",
 };
 
