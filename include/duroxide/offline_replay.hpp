@@ -35,8 +35,9 @@ struct ReplayReport {
   std::string orchestration;   ///< name@version of the first execution
   std::size_t executions = 0;  ///< executions replayed
   std::size_t events = 0;      ///< events replayed
-  /// The code could not be run at all (unknown orchestration, a history that is not one, the code
-  /// threw): the reason. Not a nondeterminism.
+  /// The history could not be replayed at all (empty, events of several instances, an execution
+  /// without its OrchestrationStarted, an orchestration the registry lacks): the reason. Not a
+  /// nondeterminism.
   std::optional<std::string> error;
   std::optional<ReplayMismatch> mismatch;
 

@@ -109,6 +109,13 @@ ReplayReport replay_history(const OrchestrationRegistry& registry, const std::ve
     return report;
   }
   report.instance_id = history.front().instance_id;
+  for (const auto& event : history) {
+    if (event.instance_id != report.instance_id) {
+      report.error = fmt::format("the history mixes instances '{}' and '{}' (event {}): replay one instance at a time",
+                                 report.instance_id, event.instance_id, event.event_id);
+      return report;
+    }
+  }
   std::map<std::string, KvEntry> kv;
   for (auto& slice : split_executions(history)) {
     const auto* started = slice.events.front().get_if<events::OrchestrationStarted>();

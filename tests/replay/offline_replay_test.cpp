@@ -221,6 +221,13 @@ TEST(ReplayOfflineReplay, AnUnregisteredOrchestrationOrAHistoryWithoutAStartIsAn
   const auto empty = replay_history(registry_of(two_steps), {});
   ASSERT_TRUE(empty.error);
   EXPECT_FALSE(empty.ok());
+
+  auto mixed = history;
+  mixed.back().instance_id = "inst-2";
+  const auto two_instances = replay_history(registry_of(two_steps), mixed);
+  ASSERT_TRUE(two_instances.error);
+  EXPECT_NE(two_instances.error->find("mixes instances 'inst-1' and 'inst-2'"), std::string::npos)
+      << *two_instances.error;
 }
 
 TEST(ReplayOfflineReplay, HistoryDocumentsAreReadAsArraysOrAsTheCliDocument) {
