@@ -9,6 +9,8 @@
 namespace duroxide::cli_test {
 namespace {
 
+using nlohmann::json;
+
 class CliOfflineReplay : public CliFixture {
  protected:
   /// `duroxide history args... --json` saved to a file in the scratch dir, loaded back.
@@ -38,6 +40,29 @@ TEST_F(CliOfflineReplay, TheExportedHistoryReplaysAgainstTheCodeThatWroteIt) {
     const auto history = exported({"counter-1", "--execution", execution});
     EXPECT_TRUE(replay_history(orchestrations(), history).ok()) << execution;
   }
+}
+
+TEST_F(CliOfflineReplay, AllExecutionsExportAsOneFixture) {
+  const auto run = ok({"history", "counter-1", "--all-executions", "--json"});
+  const auto doc = parse_json(run);
+  EXPECT_TRUE(doc.at("execution_id").is_null());
+  EXPECT_EQ(doc.at("executions"), json::array({1, 2, 3}));
+  const auto history = exported({"counter-1", "--all-executions"});
+  ASSERT_FALSE(history.empty());
+  EXPECT_EQ(history.front().execution_id, 1u);
+  EXPECT_EQ(history.back().execution_id, 3u);
+  const auto report = replay_history(orchestrations(), history);
+  EXPECT_TRUE(report.ok()) << report.to_string();
+  EXPECT_EQ(report.executions, 3u);
+
+  // The human form: one table per execution.
+  const auto text = ok({"history", "counter-1", "--all-executions"}).out;
+  EXPECT_NE(text.find("instance 'counter-1', execution 1 (executions: 1, 2, 3)"), std::string::npos) << text;
+  EXPECT_NE(text.find("instance 'counter-1', execution 3 (executions: 1, 2, 3)"), std::string::npos) << text;
+  // One execution or all, not both.
+  const auto both = cli({"history", "counter-1", "--all-executions", "--execution", "2"});
+  EXPECT_NE(both.exit_code, 0) << describe(both);
+  EXPECT_NE(both.err.find("excludes"), std::string::npos) << describe(both);
 }
 
 TEST_F(CliOfflineReplay, TheExportedHistoryNamesTheFirstStepChangedCodeTakesOtherwise) {

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <ostream>
+#include <vector>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -21,6 +22,7 @@ namespace {
 struct HistoryOptions {
   std::string instance;
   std::uint64_t execution = 0;  // 0: the current (latest) execution
+  bool all_executions = false;  // every execution, in order (an offline-replay fixture)
   bool json = false;
 };
 
@@ -47,26 +49,34 @@ ExitCode run_history(CommandContext& context, const HistoryOptions& options) {
     throw CliError(ExitCode::NotFound, fmt::format("execution {} of instance {} not found (executions: {})", execution,
                                                    quote_id(id), join_numbers(executions)));
   }
-  const auto history = require(client.read_execution_history(id, execution), what);
+  // The executions shown: one, or all of them in order (docs/offline-replay.md).
+  const std::vector<std::uint64_t> shown = options.all_executions ? executions : std::vector{execution};
+  std::vector<std::vector<Event>> histories;
+  for (const auto e : shown) histories.push_back(require(client.read_execution_history(id, e), what));
 
   if (options.json) {
     Json out;
     out["instance_id"] = id;
-    out["execution_id"] = execution;
+    out["execution_id"] = options.all_executions ? Json(nullptr) : Json(execution);
     out["executions"] = executions;
-    out["events"] = events_json(history);
+    std::vector<Event> events;
+    for (const auto& history : histories) events.insert(events.end(), history.begin(), history.end());
+    out["events"] = events_json(events);
     print_json(context.out, out);
     return ExitCode::Ok;
   }
-  context.out << fmt::format("instance {}, execution {} (executions: {}), {} events\n", quote_id(id), execution,
-                             join_numbers(executions), history.size());
-  Table table({"ID", "TIME", "EVENT", "SOURCE", "DETAILS"});
-  for (const auto& event : history) {
-    table.add_rendered_row(
-        {std::to_string(event.event_id), format_time_ms(event.timestamp_ms), std::string(event.type_name()),
-         event.source_event_id ? std::to_string(*event.source_event_id) : "", describe_event(event)});
+  for (std::size_t i = 0; i < shown.size(); ++i) {
+    if (i > 0) context.out << "\n";
+    context.out << fmt::format("instance {}, execution {} (executions: {}), {} events\n", quote_id(id), shown[i],
+                               join_numbers(executions), histories[i].size());
+    Table table({"ID", "TIME", "EVENT", "SOURCE", "DETAILS"});
+    for (const auto& event : histories[i]) {
+      table.add_rendered_row(
+          {std::to_string(event.event_id), format_time_ms(event.timestamp_ms), std::string(event.type_name()),
+           event.source_event_id ? std::to_string(*event.source_event_id) : "", describe_event(event)});
+    }
+    table.print(context.out);
   }
-  table.print(context.out);
   return ExitCode::Ok;
 }
 
@@ -128,8 +138,13 @@ void add_history_commands(CLI::App& app, Dispatch& dispatch) {
   auto history_options = std::make_shared<HistoryOptions>();
   auto* history = app.add_subcommand("history", "Print the history of an instance's execution");
   history->add_option("ID", history_options->instance, "Instance id")->required();
-  history->add_option("--execution", history_options->execution, "Execution id (default: the current one)")
-      ->check(positive_integer());
+  auto* execution =
+      history->add_option("--execution", history_options->execution, "Execution id (default: the current one)")
+          ->check(positive_integer());
+  history
+      ->add_flag("--all-executions", history_options->all_executions,
+                 "Every execution, in order (with --json: a fixture for offline replay)")
+      ->excludes(execution);
   add_json_flag(history, history_options->json);
   dispatch.on(history, [history_options](CommandContext& context) { return run_history(context, *history_options); });
 
