@@ -325,17 +325,59 @@ OrchestrationRegistry make_orchestrations() {
       .build();
 }
 
+/// A SQLite connection of its own to a run's store file, in one write transaction (committed with
+/// exec("COMMIT"), rolled back if it is destroyed first): the W6 fill and --prepare-sql. Errors
+/// throw, prefixed with `purpose`.
+class FileConnection {
+ public:
+  FileConnection(const std::string& path, std::string purpose) : purpose_(std::move(purpose)) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) fail("open");
+    exec("BEGIN IMMEDIATE");
+  }
+  ~FileConnection() {
+    for (auto* stmt : statements_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+  FileConnection(const FileConnection&) = delete;
+  FileConnection& operator=(const FileConnection&) = delete;
+
+  void exec(const char* sql) {
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(sql);
+  }
+  sqlite3_stmt* prepare(const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK) fail(sql);
+    statements_.push_back(stmt);
+    return stmt;
+  }
+  /// Binds text (std::string) and integer (std::int64_t) values as ?1, ?2, ... and runs `stmt`.
+  template <class... Values>
+  void run(sqlite3_stmt* stmt, const Values&... values) {
+    sqlite3_reset(stmt);
+    int index = 0;
+    (bind(stmt, ++index, values), ...);
+    if (sqlite3_step(stmt) != SQLITE_DONE) fail("insert");
+  }
+
+ private:
+  static void bind(sqlite3_stmt* stmt, int index, const std::string& text) {
+    sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
+  static void bind(sqlite3_stmt* stmt, int index, std::int64_t value) { sqlite3_bind_int64(stmt, index, value); }
+  [[noreturn]] void fail(const std::string& what) {
+    throw std::runtime_error(fmt::format("{}: {}: {}", purpose_, what, sqlite3_errmsg(db_)));
+  }
+  std::string purpose_;
+  sqlite3* db_ = nullptr;
+  std::vector<sqlite3_stmt*> statements_;
+};
+
 /// Runs `sql` on the SQLite file at `path` through a connection of its own (--prepare-sql).
 void run_prepare_sql(const std::string& path, const std::string& sql) {
   if (path.empty()) throw std::runtime_error("--prepare-sql needs a SQLite store");
-  sqlite3* db = nullptr;
-  const bool opened = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK;
-  char* error = nullptr;
-  const bool ran = opened && sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) == SQLITE_OK;
-  const std::string message = error != nullptr ? error : (db != nullptr ? sqlite3_errmsg(db) : "out of memory");
-  sqlite3_free(error);
-  sqlite3_close_v2(db);
-  if (!ran) throw std::runtime_error("--prepare-sql: " + message);
+  FileConnection db(path, "--prepare-sql");
+  db.exec(sql.c_str());
+  db.exec("COMMIT");
 }
 
 class Run {
@@ -605,53 +647,9 @@ void run_w4(const Settings& s, const Config& config) {
 // execution, history and the pending timer). Reports W1 there relative to W1 on an empty store of
 // the same run, then the cost of the management queries and of single fetches on the big store.
 
-/// One SQLite connection to the store's file, for the bulk fill only.
-class FillConnection {
- public:
-  explicit FillConnection(const std::string& path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) fail("open");
-    exec("BEGIN IMMEDIATE");
-  }
-  ~FillConnection() {
-    for (auto* stmt : statements_) sqlite3_finalize(stmt);
-    sqlite3_close_v2(db_);
-  }
-  FillConnection(const FillConnection&) = delete;
-  FillConnection& operator=(const FillConnection&) = delete;
-
-  void exec(const char* sql) {
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(sql);
-  }
-  sqlite3_stmt* prepare(const char* sql) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK) fail(sql);
-    statements_.push_back(stmt);
-    return stmt;
-  }
-  /// Binds text (std::string) and integer (std::int64_t) values as ?1, ?2, ... and runs `stmt`.
-  template <class... Values>
-  void run(sqlite3_stmt* stmt, const Values&... values) {
-    sqlite3_reset(stmt);
-    int index = 0;
-    (bind(stmt, ++index, values), ...);
-    if (sqlite3_step(stmt) != SQLITE_DONE) fail("insert");
-  }
-
- private:
-  static void bind(sqlite3_stmt* stmt, int index, const std::string& text) {
-    sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  }
-  static void bind(sqlite3_stmt* stmt, int index, std::int64_t value) { sqlite3_bind_int64(stmt, index, value); }
-  [[noreturn]] void fail(const std::string& what) {
-    throw std::runtime_error(fmt::format("big store fill: {}: {}", what, sqlite3_errmsg(db_)));
-  }
-  sqlite3* db_ = nullptr;
-  std::vector<sqlite3_stmt*> statements_;
-};
-
 void fill_big_store(const std::string& path, int sleeping, int finished) {
   const auto started = Clock::now();
-  FillConnection db(path);
+  FileConnection db(path, "big store fill");
   auto* instance = db.prepare(
       "INSERT INTO instances (instance_id, orchestration_name, orchestration_version, current_execution_id, "
       "created_at, updated_at) VALUES (?1, ?2, '1.0.0', 1, ?3, ?3)");

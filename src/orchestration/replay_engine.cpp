@@ -231,10 +231,16 @@ class Turn {
     return turn_result::Failed{ErrorDetails::nondeterminism(std::move(message))};
   }
 
-  /// A nondeterminism at recorded `event`, where the code did `emitted` (nothing when absent).
-  turn_result::Failed diverged(const Event& event, const Action* emitted, std::string message) {
-    out_.divergence =
-        Divergence{event.event_id, describe_event(event.kind), emitted ? describe_action(*emitted) : "no action"};
+  /// A nondeterminism at recorded `event`: the code emitted `emitted` there ("<what>: action=...
+  /// vs event=..."), or nothing (the message is `what` alone). Recorded as the turn's divergence.
+  turn_result::Failed diverged(const Event& event, const Action* emitted, std::string_view what) {
+    Divergence divergence{event.event_id, describe_event(event.kind), std::nullopt};
+    std::string message(what);
+    if (emitted != nullptr) {
+      divergence.emitted = describe_action(*emitted);
+      message = fmt::format("{}: action={} vs event={}", what, *divergence.emitted, divergence.recorded);
+    }
+    out_.divergence = std::move(divergence);
     return nondeterminism(std::move(message));
   }
 
@@ -370,10 +376,7 @@ class Turn {
     auto& queue = state_->queue;
     if (queue.empty()) return diverged(event, nullptr, "history schedule but no emitted action");
     auto& [token, action] = queue.front();
-    if (!action_matches_event(action, event.kind))
-      return diverged(
-          event, &action,
-          fmt::format("schedule mismatch: action={} vs event={}", describe_action(action), describe_event(event.kind)));
+    if (!action_matches_event(action, event.kind)) return diverged(event, &action, "schedule mismatch");
     const std::uint64_t bound_token = token;
     queue.pop_front();
     bind(bound_token, event.event_id);
@@ -396,10 +399,7 @@ class Turn {
     if (queue.empty()) return std::nullopt;
     auto [token, action] = std::move(queue.front());
     queue.pop_front();
-    if (!action_matches_event(action, event.kind))
-      return diverged(event, &action,
-                      fmt::format("{} mismatch: action={} vs event={}", label, describe_action(action),
-                                  describe_event(event.kind)));
+    if (!action_matches_event(action, event.kind)) return diverged(event, &action, fmt::format("{} mismatch", label));
     return std::nullopt;
   }
 
@@ -434,10 +434,7 @@ class Turn {
               auto& queue = state_->queue;
               if (queue.empty()) return diverged(event, nullptr, "history OrchestrationChained but no emitted action");
               auto& [token, action] = queue.front();
-              if (!action_matches_event(action, event.kind))
-                return diverged(event, &action,
-                                fmt::format("schedule mismatch: action={} vs event={}", describe_action(action),
-                                            describe_event(event.kind)));
+              if (!action_matches_event(action, event.kind)) return diverged(event, &action, "schedule mismatch");
               bind(token, event.event_id);
               queue.pop_front();
               return std::nullopt;

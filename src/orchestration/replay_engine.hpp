@@ -77,9 +77,9 @@ struct TurnInput {
 /// Where replayed code left its recorded history: the event it disagreed with and what it did
 /// there instead (offline replay reports it side by side, docs/offline-replay.md).
 struct Divergence {
-  std::uint64_t event_id = 0;  ///< the recorded event
-  std::string recorded;        ///< that event, described
-  std::string emitted;         ///< the code's action at that point, described, or "no action"
+  std::uint64_t event_id = 0;          ///< the recorded event
+  std::string recorded;                ///< that event, described
+  std::optional<std::string> emitted;  ///< the code's action at that point, described; none: no action
   bool operator==(const Divergence&) const = default;
 };
 

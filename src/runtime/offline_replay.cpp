@@ -146,7 +146,7 @@ ReplayReport replay_history(const OrchestrationRegistry& registry, const std::ve
     input.orchestration_name = started->name;
     input.orchestration_version = started->version;
     input.input = started->input;
-    input.baseline = slice.events;
+    input.baseline_view = &slice.events;
     input.persisted_len = slice.events.size();
     input.kv_snapshot = kv;
     input.handler = resolved->handler;
@@ -163,10 +163,10 @@ ReplayReport replay_history(const OrchestrationRegistry& registry, const std::ve
       if (out.divergence) {
         mismatch.event_id = out.divergence->event_id;
         mismatch.recorded = out.divergence->recorded;
-        mismatch.emitted = out.divergence->emitted;
+        mismatch.emitted = out.divergence->emitted.value_or("no action");
         // The two sides say it all; the engine's message repeats them.
-        mismatch.message = out.divergence->emitted == "no action" ? "the code no longer takes the recorded step"
-                                                                  : "the code takes another step than recorded";
+        mismatch.message = out.divergence->emitted ? "the code takes another step than recorded"
+                                                   : "the code no longer takes the recorded step";
       } else {
         mismatch.recorded = "the history as recorded";
         mismatch.emitted = "a nondeterminism the engine found while replaying it";
