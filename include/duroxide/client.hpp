@@ -94,13 +94,21 @@ class Client {
     return enqueue_event(instance, queue, data);
   }
   ClientResult<void> cancel_instance(const std::string& instance, const std::string& reason) const;
+  /// Ends the instance at once as Terminated: its code does not run again, its activities in
+  /// flight are abandoned, and its open sub-orchestrations are terminated too unless
+  /// `terminate_children` is false (docs/terminate.md). Like cancel, it is a message: the runtime
+  /// carries it out, and drops it for an instance that has already ended. InstanceNotFound for an
+  /// instance the store has no status of (unknown, or its first turn not yet committed).
+  ClientResult<void> terminate_instance(const std::string& instance, const std::string& reason,
+                                        bool terminate_children = true) const;
 
   // ---- status and waiting ----
   ClientResult<OrchestrationStatus> get_orchestration_status(const std::string& instance) const;
-  /// Polls (5 ms growing to 100 ms) until Completed or Failed; Timeout otherwise.
+  /// Polls (5 ms growing to 100 ms) until Completed, Failed or Terminated; Timeout otherwise.
   ClientResult<OrchestrationStatus> wait_for_orchestration(const std::string& instance,
                                                            std::chrono::milliseconds timeout) const;
-  /// Completed → the decoded output; Failed → the failure's display message.
+  /// Completed → the decoded output; Failed → the failure's display message; Terminated →
+  /// "terminated: <reason>".
   template <class Out>
   ClientResult<std::expected<Out, std::string>> wait_for_orchestration_typed(const std::string& instance,
                                                                              std::chrono::milliseconds timeout) const {
@@ -108,6 +116,9 @@ class Client {
     if (!status) return std::unexpected(status.error());
     if (const auto* failed = status->template get_if<status::Failed>()) {
       return std::expected<Out, std::string>(std::unexpect, failed->details.display_message());
+    }
+    if (const auto* terminated = status->template get_if<status::Terminated>()) {
+      return std::expected<Out, std::string>(std::unexpect, "terminated: " + terminated->reason);
     }
     auto decoded = codec::decode<Out>(status->template get_if<status::Completed>()->output);
     if (!decoded) return std::unexpected(ClientError::invalid_input("decode failed: " + decoded.error()));
@@ -145,7 +156,8 @@ class Client {
   bool has_management_capability() const;
   ClientResult<std::vector<std::string>> list_all_instances() const;
   ClientResult<std::vector<std::string>> list_instances_by_status(ExecutionStatus status) const;
-  /// duroxide's form: "Running", "Completed", "Failed" or "ContinuedAsNew" (any other word: none).
+  /// duroxide's form: "Running", "Completed", "Failed", "ContinuedAsNew" or "Terminated" (any
+  /// other word: none).
   ClientResult<std::vector<std::string>> list_instances_by_status(const std::string& status) const;
   /// One page of instances, newest first, filtered by status, name and creation time; pass the
   /// page's `next_cursor` in the next query for the page after it (docs/storage.md, "Listing instances").

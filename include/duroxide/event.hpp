@@ -152,18 +152,23 @@ struct KeyValueCleared {
 struct KeyValuesCleared {
   bool operator==(const KeyValuesCleared&) const = default;
 };
+/// The instance was terminated by an operator (Client::terminate_instance): it ended without
+/// running its code again. Our extension: duroxide has no such event (docs/terminate.md).
+struct OrchestrationTerminated {
+  std::string reason;
+  bool operator==(const OrchestrationTerminated&) const = default;
+};
 }  // namespace events
 
-using EventKind =
-    std::variant<events::OrchestrationStarted, events::OrchestrationCompleted, events::OrchestrationFailed,
-                 events::ActivityScheduled, events::ActivityCompleted, events::ActivityFailed,
-                 events::ActivityCancelRequested, events::TimerCreated, events::TimerFired, events::ExternalSubscribed,
-                 events::ExternalEvent, events::OrchestrationChained, events::SubOrchestrationScheduled,
-                 events::SubOrchestrationCompleted, events::SubOrchestrationFailed,
-                 events::SubOrchestrationCancelRequested, events::OrchestrationContinuedAsNew,
-                 events::OrchestrationCancelRequested, events::ExternalSubscribedCancelled, events::QueueSubscribed,
-                 events::QueueEventDelivered, events::QueueSubscriptionCancelled, events::CustomStatusUpdated,
-                 events::KeyValueSet, events::KeyValueCleared, events::KeyValuesCleared>;
+using EventKind = std::variant<
+    events::OrchestrationStarted, events::OrchestrationCompleted, events::OrchestrationFailed,
+    events::ActivityScheduled, events::ActivityCompleted, events::ActivityFailed, events::ActivityCancelRequested,
+    events::TimerCreated, events::TimerFired, events::ExternalSubscribed, events::ExternalEvent,
+    events::OrchestrationChained, events::SubOrchestrationScheduled, events::SubOrchestrationCompleted,
+    events::SubOrchestrationFailed, events::SubOrchestrationCancelRequested, events::OrchestrationContinuedAsNew,
+    events::OrchestrationCancelRequested, events::ExternalSubscribedCancelled, events::QueueSubscribed,
+    events::QueueEventDelivered, events::QueueSubscriptionCancelled, events::CustomStatusUpdated, events::KeyValueSet,
+    events::KeyValueCleared, events::KeyValuesCleared, events::OrchestrationTerminated>;
 
 /// One history record: common metadata plus the kind-specific payload.
 struct Event {
@@ -194,7 +199,8 @@ struct Event {
     return std::get_if<T>(&kind);
   }
 
-  /// True for OrchestrationCompleted, OrchestrationFailed and OrchestrationContinuedAsNew.
+  /// True for OrchestrationCompleted, OrchestrationFailed, OrchestrationContinuedAsNew and
+  /// OrchestrationTerminated.
   bool is_terminal() const;
   /// The wire tag of this event's kind (e.g. "ExternalEventPersistent").
   std::string_view type_name() const;

@@ -36,6 +36,9 @@ struct MetricsSnapshot {
   std::uint64_t provider_errors = 0;
   /// Turns whose failure could not be committed either (the batch is retried with backoff).
   std::uint64_t orch_uncommittable_turns = 0;
+  /// Executions ended by Client::terminate_instance (docs/terminate.md); declared last so
+  /// positional initializers that predate it stay complete.
+  std::uint64_t orch_terminations = 0;
   bool operator==(const MetricsSnapshot&) const = default;
 };
 

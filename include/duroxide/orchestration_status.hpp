@@ -32,23 +32,32 @@ struct Failed {
   std::uint64_t custom_status_version = 0;
   bool operator==(const Failed&) const = default;
 };
+/// Ended by Client::terminate_instance, without running its code (docs/terminate.md).
+struct Terminated {
+  std::string reason;
+  std::optional<std::string> custom_status;
+  std::uint64_t custom_status_version = 0;
+  bool operator==(const Terminated&) const = default;
+};
 }  // namespace status
 
-/// NotFound | Running | Completed | Failed (cancellation is a Failed with a Cancelled kind).
+/// NotFound | Running | Completed | Failed | Terminated (cancellation is a Failed with a Cancelled
+/// kind; termination is its own state).
 struct OrchestrationStatus {
-  std::variant<status::NotFound, status::Running, status::Completed, status::Failed> value;
+  std::variant<status::NotFound, status::Running, status::Completed, status::Failed, status::Terminated> value;
 
   bool is_not_found() const { return std::holds_alternative<status::NotFound>(value); }
   bool is_running() const { return std::holds_alternative<status::Running>(value); }
   bool is_completed() const { return std::holds_alternative<status::Completed>(value); }
   bool is_failed() const { return std::holds_alternative<status::Failed>(value); }
-  /// Completed or Failed.
-  bool is_terminal() const { return is_completed() || is_failed(); }
+  bool is_terminated() const { return std::holds_alternative<status::Terminated>(value); }
+  /// Completed, Failed or Terminated.
+  bool is_terminal() const { return is_completed() || is_failed() || is_terminated(); }
   template <class T>
   const T* get_if() const {
     return std::get_if<T>(&value);
   }
-  /// "NotFound", "Running", "Completed" or "Failed".
+  /// "NotFound", "Running", "Completed", "Failed" or "Terminated".
   std::string_view name() const;
 
   bool operator==(const OrchestrationStatus&) const = default;

@@ -127,13 +127,14 @@ struct LockedOrchestrationItem {
 
 /// The status of one execution, as stores record it (docs/storage.md, "Schema": the text forms are
 /// what the status columns hold, the same words duroxide writes).
-enum class ExecutionStatus { Running, Completed, Failed, ContinuedAsNew };
+/// Terminated is our extension (docs/terminate.md): an operator ended the execution.
+enum class ExecutionStatus { Running, Completed, Failed, ContinuedAsNew, Terminated };
 
-/// "Running", "Completed", "Failed" or "ContinuedAsNew".
+/// "Running", "Completed", "Failed", "ContinuedAsNew" or "Terminated".
 std::string_view to_string(ExecutionStatus status);
 /// The status a stored text names; nothing for any other text (a row written by something else).
 std::optional<ExecutionStatus> parse_execution_status(std::string_view text);
-/// Completed, Failed and ContinuedAsNew: the execution has ended.
+/// Every status but Running: the execution has ended.
 inline bool is_terminal(ExecutionStatus status) { return status != ExecutionStatus::Running; }
 
 /// What the runtime tells the provider about the execution in an ack (docs/orchestration-engine.md, "Terminal states").
@@ -213,7 +214,7 @@ struct InstanceStatusRecord {
   /// The current execution's status; ContinuedAsNew while the next execution has not had its
   /// first turn.
   ExecutionStatus status = ExecutionStatus::Running;
-  std::optional<std::string> output;  ///< Completed: the orchestration's output
+  std::optional<std::string> output;  ///< Completed: the orchestration's output; Terminated: the reason
   /// Failed: the details of the execution's OrchestrationFailed event.
   std::optional<ErrorDetails> failure;
   std::optional<std::string> custom_status;
@@ -290,6 +291,8 @@ struct SystemMetrics {
   std::uint64_t completed_instances = 0;
   std::uint64_t failed_instances = 0;
   std::uint64_t total_events = 0;
+  /// Declared last so positional initializers that predate it stay complete.
+  std::uint64_t terminated_instances = 0;
   bool operator==(const SystemMetrics&) const = default;
 };
 

@@ -105,14 +105,24 @@ struct QueueMessage {
   std::string data;
   bool operator==(const QueueMessage&) const = default;
 };
+/// End the instance at once as Terminated, without running its code (Client::terminate_instance;
+/// docs/terminate.md). Our extension: duroxide cannot read it. `recursive`: its open
+/// sub-orchestrations are terminated too.
+struct TerminateInstance {
+  std::string instance;
+  std::string reason;
+  bool recursive = true;
+  bool operator==(const TerminateInstance&) const = default;
+};
 }  // namespace work_items
 
-using WorkItem = std::variant<work_items::StartOrchestration, work_items::ActivityExecute,
-                              work_items::ActivityCompleted, work_items::ActivityFailed, work_items::TimerFired,
-                              work_items::ExternalRaised, work_items::SubOrchCompleted, work_items::SubOrchFailed,
-                              work_items::CancelInstance, work_items::ContinueAsNew, work_items::QueueMessage>;
+using WorkItem =
+    std::variant<work_items::StartOrchestration, work_items::ActivityExecute, work_items::ActivityCompleted,
+                 work_items::ActivityFailed, work_items::TimerFired, work_items::ExternalRaised,
+                 work_items::SubOrchCompleted, work_items::SubOrchFailed, work_items::CancelInstance,
+                 work_items::ContinueAsNew, work_items::QueueMessage, work_items::TerminateInstance>;
 
-/// The wire variant name ("StartOrchestration", ..., "QueueMessage").
+/// The wire variant name ("StartOrchestration", ..., "TerminateInstance").
 std::string_view work_item_type_name(const WorkItem& item);
 /// The name used in logs and metrics: the variant name, except "ExternalRaisedPersistent" for
 /// QueueMessage.

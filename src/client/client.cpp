@@ -165,6 +165,19 @@ ClientResult<void> Client::cancel_instance(const std::string& instance, const st
   return lift(store_->enqueue_for_orchestrator(work_items::CancelInstance{instance, reason}, std::nullopt));
 }
 
+ClientResult<void> Client::terminate_instance(const std::string& instance, const std::string& reason,
+                                              bool terminate_children) const {
+  if (auto valid = require_utf8("terminate_instance", {{"instance id", instance}, {"reason", reason}}); !valid)
+    return std::unexpected(std::move(valid.error()));
+  // An unknown id is most likely a typo: say so rather than queue a message nobody will read. An
+  // instance whose first turn is still queued has no status yet either (docs/terminate.md).
+  auto record = store_->get_instance_status(instance);
+  if (!record) return std::unexpected(ClientError(std::move(record.error())));
+  if (!*record) return std::unexpected(ClientError::of(ClientError::Kind::InstanceNotFound, instance));
+  return lift(store_->enqueue_for_orchestrator(work_items::TerminateInstance{instance, reason, terminate_children},
+                                               std::nullopt));
+}
+
 ClientResult<OrchestrationStatus> Client::get_orchestration_status(const std::string& instance) const {
   if (auto valid = require_utf8("get_orchestration_status", {{"instance id", instance}}); !valid)
     return std::unexpected(std::move(valid.error()));
@@ -179,6 +192,9 @@ ClientResult<OrchestrationStatus> Client::get_orchestration_status(const std::st
   if (r.status == ExecutionStatus::Failed) {
     return OrchestrationStatus{
         status::Failed{r.failure.value_or(ErrorDetails{}), r.custom_status, r.custom_status_version}};
+  }
+  if (r.status == ExecutionStatus::Terminated) {
+    return OrchestrationStatus{status::Terminated{r.output.value_or(""), r.custom_status, r.custom_status_version}};
   }
   return OrchestrationStatus{status::Running{r.custom_status, r.custom_status_version}};
 }

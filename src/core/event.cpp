@@ -35,6 +35,7 @@ constexpr std::array<std::string_view, std::variant_size_v<EventKind>> kEventTyp
     "KeyValueSet",
     "KeyValueCleared",
     "KeyValuesCleared",
+    "OrchestrationTerminated",
 };
 }  // namespace
 
@@ -44,7 +45,7 @@ std::string_view Event::type_name() const { return event_type_name(kind); }
 
 bool Event::is_terminal() const {
   return is<events::OrchestrationCompleted>() || is<events::OrchestrationFailed>() ||
-         is<events::OrchestrationContinuedAsNew>();
+         is<events::OrchestrationContinuedAsNew>() || is<events::OrchestrationTerminated>();
 }
 
 Event make_event(std::uint64_t event_id, std::optional<std::uint64_t> source_event_id, std::string instance_id,

@@ -3,7 +3,7 @@
 namespace duroxide {
 
 std::string_view OrchestrationStatus::name() const {
-  static constexpr std::string_view kNames[] = {"NotFound", "Running", "Completed", "Failed"};
+  static constexpr std::string_view kNames[] = {"NotFound", "Running", "Completed", "Failed", "Terminated"};
   return kNames[value.index()];
 }
 

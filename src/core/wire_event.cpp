@@ -63,6 +63,7 @@ void put_kind_fields(OrderedJson& j, const EventKind& kind) {
                  [&](const SubOrchestrationCancelRequested& e) { j["reason"] = e.reason; },
                  [&](const OrchestrationContinuedAsNew& e) { j["input"] = e.input; },
                  [&](const OrchestrationCancelRequested& e) { j["reason"] = e.reason; },
+                 [&](const OrchestrationTerminated& e) { j["reason"] = e.reason; },
                  [&](const ExternalSubscribedCancelled& e) { j["reason"] = e.reason; },
                  [&](const QueueSubscribed& e) { j["name"] = e.name; },
                  [&](const QueueEventDelivered& e) {
@@ -128,6 +129,7 @@ EventKind read_kind(const std::string& type, const FieldReader& r) {
   if (type == "KeyValueSet") return KeyValueSet{r.str("key"), r.str("value"), r.u64_or("last_updated_at_ms", 0)};
   if (type == "KeyValueCleared") return KeyValueCleared{r.str("key")};
   if (type == "KeyValuesCleared") return KeyValuesCleared{};
+  if (type == "OrchestrationTerminated") return OrchestrationTerminated{r.str("reason")};
   throw WireError(fmt::format("unknown event type '{}'", type));
 }
 

@@ -67,6 +67,9 @@ OrderedJson work_item_body(const WorkItem& item) {
           [](const CancelInstance& w) {
             return OrderedJson{{"instance", w.instance}, {"reason", w.reason}};
           },
+          [](const TerminateInstance& w) {
+            return OrderedJson{{"instance", w.instance}, {"reason", w.reason}, {"recursive", w.recursive}};
+          },
           [](const ContinueAsNew& w) {
             OrderedJson j{{"instance", w.instance},
                           {"orchestration", w.orchestration},
@@ -115,6 +118,7 @@ WorkItem work_item_from_body(const std::string& tag, const Json& body) {
                          error_details_from_json(r.required("details"), tag)};
   }
   if (tag == "CancelInstance") return CancelInstance{r.str("instance"), r.str("reason")};
+  if (tag == "TerminateInstance") return TerminateInstance{r.str("instance"), r.str("reason"), r.boolean("recursive")};
   if (tag == "ContinueAsNew") {
     ContinueAsNew w{r.str("instance"),
                     r.str("orchestration"),

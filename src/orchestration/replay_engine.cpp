@@ -324,7 +324,8 @@ class Turn {
                      },
                      [&](const work_items::CancelInstance& m) {
                        auto terminal = [](const Event& e) {
-                         return e.is<events::OrchestrationCompleted>() || e.is<events::OrchestrationFailed>();
+                         return e.is<events::OrchestrationCompleted>() || e.is<events::OrchestrationFailed>() ||
+                                e.is<events::OrchestrationTerminated>();
                        };
                        auto cancel = [](const Event& e) { return e.is<events::OrchestrationCancelRequested>(); };
                        if (any_baseline(terminal) || any_baseline(cancel) || any_delta(cancel)) return;

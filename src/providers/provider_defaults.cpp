@@ -16,13 +16,15 @@ std::string_view to_string(ExecutionStatus status) {
       return "Failed";
     case ExecutionStatus::ContinuedAsNew:
       return "ContinuedAsNew";
+    case ExecutionStatus::Terminated:
+      return "Terminated";
   }
   return "Running";
 }
 
 std::optional<ExecutionStatus> parse_execution_status(std::string_view text) {
   for (auto status : {ExecutionStatus::Running, ExecutionStatus::Completed, ExecutionStatus::Failed,
-                      ExecutionStatus::ContinuedAsNew}) {
+                      ExecutionStatus::ContinuedAsNew, ExecutionStatus::Terminated}) {
     if (text == to_string(status)) return status;
   }
   return std::nullopt;
@@ -86,6 +88,11 @@ ProviderResult<std::optional<InstanceStatusRecord>> Provider::get_instance_statu
     if (const auto* failed = it->get_if<events::OrchestrationFailed>()) {
       record.status = ExecutionStatus::Failed;
       record.failure = failed->details;
+      break;
+    }
+    if (const auto* terminated = it->get_if<events::OrchestrationTerminated>()) {
+      record.status = ExecutionStatus::Terminated;
+      record.output = terminated->reason;
       break;
     }
   }

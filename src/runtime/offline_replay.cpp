@@ -3,6 +3,7 @@
 // compared with the recorded one.
 #include <duroxide/offline_replay.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -65,9 +66,12 @@ std::string describe_result(const orchestration::TurnOutput& out) {
       out.result);
 }
 
-/// True when the code's result is the recorded `ending` (OrchestrationCompleted, OrchestrationFailed
-/// or OrchestrationContinuedAsNew).
+/// True when the code's result is the recorded `ending` (OrchestrationCompleted, OrchestrationFailed,
+/// OrchestrationContinuedAsNew or OrchestrationTerminated).
 bool ends_as_recorded(const Event& ending, const orchestration::TurnOutput& out) {
+  // An operator ended it (docs/terminate.md): nothing the code decides, so replaying the recorded
+  // prefix without a nondeterminism is the check.
+  if (ending.is<events::OrchestrationTerminated>()) return true;
   if (const auto* completed = ending.get_if<events::OrchestrationCompleted>()) {
     const auto* result = std::get_if<tr::Completed>(&out.result);
     return result != nullptr && result->output == completed->output;
@@ -134,11 +138,16 @@ ReplayReport replay_history(const OrchestrationRegistry& registry, const std::ve
     }
     apply_kv(kv, slice.events);
 
-    // The turn replays everything but the recorded ending, which the code must then produce.
+    // The turn replays everything before the recorded ending, which the code must then produce.
+    // What follows the ending is the runtime's bookkeeping (the cancellation of activities still
+    // in flight), not the code's: it is not replayed.
     std::optional<Event> ending;
-    if (slice.events.back().is_terminal()) {
-      ending = std::move(slice.events.back());
-      slice.events.pop_back();
+    const auto terminal =
+        std::find_if(slice.events.begin(), slice.events.end(), [](const Event& event) { return event.is_terminal(); });
+    if (terminal != slice.events.end()) {
+      ending = std::move(*terminal);
+      report.events += static_cast<std::size_t>(slice.events.end() - terminal) - 1;
+      slice.events.erase(terminal, slice.events.end());
     }
     orchestration::TurnInput input;
     input.instance_id = report.instance_id;

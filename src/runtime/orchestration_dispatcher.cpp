@@ -159,6 +159,13 @@ OutcomeEffects outcome_effects(const TurnPlan& plan, const std::string& instance
       }
       break;
     }
+    case TurnOutcome::Terminated:
+      effects.counters = {&Metrics::orch_terminations, nullptr};
+      effects.ends_instance = true;
+      effects.status = "terminated";
+      log(spdlog::level::info, "Orchestration terminated instance_id={} orchestration_name={} reason={}", instance,
+          plan.orchestration_name, plan.reason);
+      break;
     case TurnOutcome::Poisoned:
       effects.counters = {&Metrics::orch_poison, &Metrics::orch_failures};
       effects.ends_instance = true;

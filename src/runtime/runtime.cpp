@@ -39,6 +39,7 @@ MetricsSnapshot Metrics::snapshot() const {
   s.suborchestration_calls = suborchestration_calls;
   s.provider_errors = provider_errors;
   s.orch_uncommittable_turns = orch_uncommittable_turns;
+  s.orch_terminations = orch_terminations;
   return s;
 }
 

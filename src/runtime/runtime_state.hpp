@@ -48,6 +48,7 @@ struct Metrics {
   DUROXIDE_METRIC(suborchestration_calls)
   DUROXIDE_METRIC(provider_errors)
   DUROXIDE_METRIC(orch_uncommittable_turns)
+  DUROXIDE_METRIC(orch_terminations)
 #undef DUROXIDE_METRIC
   MetricsSnapshot snapshot() const;
 };

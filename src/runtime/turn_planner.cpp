@@ -46,7 +46,7 @@ const Event* last_started_event(const std::vector<Event>& history) {
 }
 
 /// Whether the execution already ended (after its last OrchestrationStarted).
-enum class Ended { No, CompletedOrFailed, ContinuedAsNew };
+enum class Ended { No, ForGood, ContinuedAsNew };
 Ended execution_ended(const std::vector<Event>& history) {
   auto start = history.begin();
   for (auto it = history.begin(); it != history.end(); ++it) {
@@ -54,8 +54,9 @@ Ended execution_ended(const std::vector<Event>& history) {
   }
   Ended ended = Ended::No;
   for (auto it = start; it != history.end(); ++it) {
-    if (it->is<events::OrchestrationCompleted>() || it->is<events::OrchestrationFailed>()) {
-      return Ended::CompletedOrFailed;
+    if (it->is<events::OrchestrationCompleted>() || it->is<events::OrchestrationFailed>() ||
+        it->is<events::OrchestrationTerminated>()) {
+      return Ended::ForGood;
     }
     if (it->is<events::OrchestrationContinuedAsNew>()) ended = Ended::ContinuedAsNew;
   }
@@ -289,24 +290,27 @@ TurnPlan drop(const OrchestrationItem& item, std::string reason) {
   return plan;
 }
 
-/// The store could not use rows of this instance (corrupt queue messages, kept as dead letters, or
-/// an instance row naming a missing execution). What they held is unknown, so going on as if they
-/// never came could wait forever or act on half the facts: the execution fails with the store's
-/// reasons (docs/failure-modes-corrupt-rows.md). A new execution still records its start first.
-TurnPlan corrupt_rows_plan(const LockedOrchestrationItem& locked, const Batch& batch, const PlannerContext& context) {
-  const auto& item = locked.item;
-  std::string reasons;
-  for (const auto& row : item.corrupt_rows) reasons += (reasons.empty() ? "" : "; ") + row.error;
-  const ErrorDetails details = ErrorDetails::infrastructure(
-      "fetch_orchestration_item", "stored data of this instance could not be used: " + reasons, false);
+/// How an execution ends without running its code: a corrupt store, or an operator's terminate.
+struct EndingWithoutCode {
+  TurnOutcome outcome = TurnOutcome::Failed;
+  EventKind terminal;                       ///< OrchestrationFailed or OrchestrationTerminated
+  ErrorDetails parent_details;              ///< what a waiting parent is told
+  std::string_view activity_cancel_reason;  ///< recorded on each activity still in flight
+  /// Set: every sub-orchestration still open is terminated too, with this reason.
+  std::optional<std::string> terminate_children_reason;
+};
 
+/// Ends the execution as `ending` says, without running its code. A new execution (started by
+/// this very batch, or by a continue-as-new in it) still records its start first.
+TurnPlan end_without_running(const LockedOrchestrationItem& locked, const Batch& batch, const PlannerContext& context,
+                             const EndingWithoutCode& ending) {
+  const auto& item = locked.item;
   const bool new_execution = is_can(batch.start);
   const std::uint64_t execution_id = new_execution ? item.execution_id + 1 : item.execution_id;
   static const std::vector<Event> kNoHistory;
   const std::vector<Event>& history = new_execution ? kNoHistory : item.history;
   TurnPlan plan;
-  plan.outcome = TurnOutcome::Failed;
-  plan.failure = details;
+  plan.outcome = ending.outcome;
   plan.loaded_last_event_id = max_event_id(history);
   plan.ack.execution_id = execution_id;
   std::vector<Event>& delta = plan.ack.history_delta;
@@ -315,6 +319,7 @@ TurnPlan corrupt_rows_plan(const LockedOrchestrationItem& locked, const Batch& b
         item.orchestration_name.empty() ? "unknown" : item.orchestration_name, item.version, "", {}, {}, {}, {}};
     if (const auto* start = batch.start ? std::get_if<work_items::StartOrchestration>(&*batch.start) : nullptr) {
       started.name = start->orchestration;
+      if (start->version) started.version = *start->version;
       started.input = start->input;
       started.parent_instance = start->parent_instance;
       started.parent_id = start->parent_id;
@@ -339,13 +344,19 @@ TurnPlan corrupt_rows_plan(const LockedOrchestrationItem& locked, const Batch& b
   plan.orchestration_version = started.version;
   DeltaWriter writer(item.instance, execution_id, history, delta);
   append_breadcrumbs(writer, full);
-  writer.append(events::OrchestrationFailed{details});
+  writer.append(ending.terminal);
   for (auto id : orchestration::in_flight_activities(full)) {
-    writer.append(events::ActivityCancelRequested{"orchestration_terminal_failed"}, id);
+    writer.append(events::ActivityCancelRequested{std::string(ending.activity_cancel_reason)}, id);
     plan.ack.cancelled_activities.push_back({item.instance, execution_id, id});
   }
+  if (ending.terminate_children_reason) {
+    for (const auto& child : orchestration::outstanding_children(full)) {
+      plan.ack.orchestrator_items.push_back(work_items::TerminateInstance{build_child_instance_id(item.instance, child),
+                                                                          *ending.terminate_children_reason, true});
+    }
+  }
   std::optional<ProviderError> read_error;
-  if (auto notification = notify_parent(context, started, item.instance, details, read_error)) {
+  if (auto notification = notify_parent(context, started, item.instance, ending.parent_details, read_error)) {
     plan.ack.orchestrator_items.push_back(std::move(*notification));
   }
   if (read_error) return abandon_for_parent(item.instance, *read_error);
@@ -354,6 +365,49 @@ TurnPlan corrupt_rows_plan(const LockedOrchestrationItem& locked, const Batch& b
   plan.ack.metadata.orchestration_version = started.version;
   plan.history_events = history.size() + delta.size();
   return plan;
+}
+
+/// The store could not use rows of this instance (corrupt queue messages, kept as dead letters, or
+/// an instance row naming a missing execution). What they held is unknown, so going on as if they
+/// never came could wait forever or act on half the facts: the execution fails with the store's
+/// reasons (docs/failure-modes-corrupt-rows.md).
+TurnPlan corrupt_rows_plan(const LockedOrchestrationItem& locked, const Batch& batch, const PlannerContext& context) {
+  std::string reasons;
+  for (const auto& row : locked.item.corrupt_rows) reasons += (reasons.empty() ? "" : "; ") + row.error;
+  const ErrorDetails details = ErrorDetails::infrastructure(
+      "fetch_orchestration_item", "stored data of this instance could not be used: " + reasons, false);
+  auto plan = end_without_running(locked, batch, context,
+                                  EndingWithoutCode{TurnOutcome::Failed, events::OrchestrationFailed{details}, details,
+                                                    "orchestration_terminal_failed", std::nullopt});
+  if (plan.outcome == TurnOutcome::Failed) plan.failure = details;
+  return plan;
+}
+
+/// An operator's TerminateInstance (docs/terminate.md): the execution ends Terminated at once; its
+/// activities in flight are cancelled, its open children terminated when asked, and a waiting
+/// parent learns it as a failed sub-orchestration.
+TurnPlan terminate_plan(const LockedOrchestrationItem& locked, const Batch& batch, const PlannerContext& context,
+                        const work_items::TerminateInstance& terminate) {
+  const ErrorDetails parent_details = error::Application{
+      AppErrorKind::orchestration_failed(),
+      fmt::format("sub-orchestration '{}' was terminated: {}", locked.item.instance, terminate.reason), false};
+  std::optional<std::string> children_reason;
+  if (terminate.recursive)
+    children_reason = fmt::format("parent '{}' terminated: {}", locked.item.instance, terminate.reason);
+  auto plan =
+      end_without_running(locked, batch, context,
+                          EndingWithoutCode{TurnOutcome::Terminated, events::OrchestrationTerminated{terminate.reason},
+                                            parent_details, "orchestration_terminated", std::move(children_reason)});
+  if (plan.outcome == TurnOutcome::Terminated) plan.reason = terminate.reason;
+  return plan;
+}
+
+/// The batch's first TerminateInstance, if any.
+const work_items::TerminateInstance* find_terminate(const Batch& batch) {
+  for (const auto& message : batch.completions) {
+    if (const auto* terminate = std::get_if<work_items::TerminateInstance>(&message)) return terminate;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -382,6 +436,10 @@ ExecutionMetadata metadata_from_delta(const std::vector<Event>& delta) {
       metadata.status = ExecutionStatus::ContinuedAsNew;
       metadata.output = can->input;
       have_terminal = true;
+    } else if (const auto* terminated = event.get_if<events::OrchestrationTerminated>()) {
+      metadata.status = ExecutionStatus::Terminated;
+      metadata.output = terminated->reason;
+      have_terminal = true;
     }
   }
   return metadata;
@@ -400,6 +458,16 @@ std::optional<TurnPlan> plan_without_running(const LockedOrchestrationItem& lock
   if (item.history_error) {
     return abandon(fmt::format("history cannot be decoded: {}", *item.history_error), kRetryLaterDelay);
   }
+  const Ended ended = execution_ended(item.history);
+  const bool finished = ended == Ended::ForGood || (ended == Ended::ContinuedAsNew && !is_can(batch.start));
+
+  // An operator's terminate runs no code, so it needs neither a compatible version nor a
+  // registered handler: it also ends an instance no node can run.
+  if (const auto* terminate = find_terminate(batch); terminate != nullptr && !finished) {
+    if (item.history.empty() && !batch.start)
+      return drop(item, "terminate for an instance that never started; dropped");
+    return terminate_plan(locked, batch, context, *terminate);
+  }
 
   // Version out of range: defence in depth behind the provider's capability filter.
   if (const auto* started = last_started_event(item.history)) {
@@ -414,10 +482,7 @@ std::optional<TurnPlan> plan_without_running(const LockedOrchestrationItem& lock
   }
 
   // Terminal instance.
-  const Ended ended = execution_ended(item.history);
-  if (ended == Ended::CompletedOrFailed || (ended == Ended::ContinuedAsNew && !is_can(batch.start))) {
-    return drop(item, "instance already finished; messages dropped");
-  }
+  if (finished) return drop(item, "instance already finished; messages dropped");
   if (!item.corrupt_rows.empty()) return corrupt_rows_plan(locked, batch, context);
   return std::nullopt;
 }

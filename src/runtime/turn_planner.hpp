@@ -46,11 +46,12 @@ enum class TurnOutcome {
   Failed,
   ContinuedAsNew,
   Poisoned,
+  Terminated,  ///< ended by a TerminateInstance message without running the code (reason below)
 };
 
 struct TurnPlan {
   TurnOutcome outcome = TurnOutcome::Dropped;
-  /// Why the batch was abandoned or dropped (for the log).
+  /// Why the batch was abandoned or dropped, or the instance terminated (for the log).
   std::string reason;
   std::chrono::milliseconds abandon_delay{0};
   /// The abandon does not count as an attempt (a transient store error, not the batch's fault).

@@ -163,6 +163,10 @@ EventStrings strings_of(const Event& event) {
                    out.subject = "the cancellation";
                    out.fields = {{"reason", e.reason}};
                  },
+                 [&](const events::OrchestrationTerminated& e) {
+                   out.subject = "the termination";
+                   out.fields = {{"reason", e.reason}};
+                 },
                  [&](const events::ExternalSubscribedCancelled& e) {
                    out.subject = "a subscription cancellation";
                    out.fields = {{"reason", e.reason}};
@@ -212,6 +216,9 @@ std::optional<std::string> invalid_utf8_in_item(const WorkItem& item) {
           },
           [](const work_items::CancelInstance& c) -> std::optional<std::string> {
             return first_problem({{"instance id", c.instance}, {"reason", c.reason}}, "a cancellation");
+          },
+          [](const work_items::TerminateInstance& t) -> std::optional<std::string> {
+            return first_problem({{"instance id", t.instance}, {"reason", t.reason}}, "a termination");
           },
           [](const auto&) -> std::optional<std::string> { return std::nullopt; },
       },

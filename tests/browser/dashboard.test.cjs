@@ -216,6 +216,17 @@ async function run() {
       await page.screenshot({path: path.join(outputDir, 'dashboard-list.png'), fullPage: true});
     });
 
+    await check('an instance terminated through the page shows Terminated with its reason', async () => {
+      await openInstance(page, url, 'approval-2');
+      expectEqual(await textOf(page, 'instance-status'), 'Running', 'status before');
+      await page.getByTestId('terminate-reason').fill('retired by ops');
+      await page.getByTestId('terminate-form-submit').click();
+      await waitForText(page, 'action-result', 'termination requested');
+      await waitForText(page, 'instance-status', 'Terminated');
+      await waitForText(page, 'instance-termination-reason', 'retired by ops');
+      expectEqual(await page.getByTestId('terminate-form-submit').isDisabled(), true, 'actions of a finished instance');
+    });
+
     await check('with a token, the page needs it in its address and sends it; read-only shows no actions', async () => {
       const guarded = await startChild(cli, ['--store', store, 'serve', '--listen', '127.0.0.1:0'],
                                        /(http:\/\/127\.0\.0\.1:\d+\/)/,
@@ -227,6 +238,7 @@ async function run() {
       await waitForText(page, 'instance-status', 'Completed');  // the API calls carried the token
       expectEqual(await page.getByTestId('raise-form').count(), 0, 'raise form on a read-only dashboard');
       expectEqual(await page.getByTestId('cancel-form').count(), 0, 'cancel form on a read-only dashboard');
+      expectEqual(await page.getByTestId('terminate-form').count(), 0, 'terminate form on a read-only dashboard');
       guarded.child.kill('SIGTERM');
       expectEqual(await exited(guarded.child), 0, 'exit code');
     });

@@ -93,8 +93,8 @@ TEST_F(CliUsage, HelpOnEveryCommand) {
     }
   }
   const auto top = run_cli(scratch(), {"--help"});
-  for (const char* word : {"instances", "history", "tree", "raise", "enqueue", "cancel", "delete", "prune", "metrics",
-                           "queues", "start", "wait", "--store", "DUROXIDE_STORE", "Exit codes"}) {
+  for (const char* word : {"instances", "history", "tree", "raise", "enqueue", "cancel", "terminate", "delete", "prune",
+                           "metrics", "queues", "start", "wait", "--store", "DUROXIDE_STORE", "Exit codes"}) {
     EXPECT_NE(top.out.find(word), std::string::npos) << word << "\n" << top.out;
   }
   const auto version = run_cli(scratch(), {"--version"});

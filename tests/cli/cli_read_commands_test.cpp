@@ -341,14 +341,15 @@ TEST_F(CliFigures, MetricsMatchTheClient) {
   EXPECT_EQ(doc.at("running_instances"), 2);
   EXPECT_EQ(doc.at("completed_instances"), expected.completed_instances);
   EXPECT_EQ(doc.at("failed_instances"), 1);
+  EXPECT_EQ(doc.at("terminated_instances"), 0);
   EXPECT_EQ(doc.at("total_events"), expected.total_events);
 
   const auto human = ok({"metrics"});
   EXPECT_TRUE(human.out.starts_with("FIGURE")) << human.out;
   EXPECT_EQ(line_starting(human.out, "total_instances "),
-            fmt::format("total_instances      {}", all_instances().size()))
+            fmt::format("total_instances       {}", all_instances().size()))
       << human.out;
-  EXPECT_EQ(line_starting(human.out, "failed_instances "), "failed_instances     1") << human.out;
+  EXPECT_EQ(line_starting(human.out, "failed_instances "), "failed_instances      1") << human.out;
 }
 
 TEST_F(CliFigures, QueueDepthsMatchTheClient) {

@@ -1,4 +1,4 @@
-// The `duroxide` tool's commands that change a store: raise, enqueue, cancel, start and wait,
+// The `duroxide` tool's commands that change a store: raise, enqueue, cancel, terminate, start and wait,
 // delete, prune. Each is checked by what a runtime (or the store) does with it afterwards.
 #include "cli_test_support.hpp"
 
@@ -91,6 +91,43 @@ TEST_F(CliCancel, DefaultReasonAndJson) {
   const auto* app = status.get_if<status::Failed>()->details.get_if<error::Application>();
   ASSERT_NE(app, nullptr);
   EXPECT_EQ(app->kind.cancel_reason, "cancelled with the duroxide command-line tool");
+}
+
+using CliTerminate = CliFixture;
+
+TEST_F(CliTerminate, TerminatedInstanceEndsWithTheReasonAndWaitExits4) {
+  const auto run = ok({"terminate", "waiting-1", "--reason", "ops said so"});
+  EXPECT_EQ(run.out, "requested the termination of instance 'waiting-1' and its children (reason \"ops said so\")\n");
+  {
+    RunningRuntime runtime(url());
+    const auto status = runtime.wait_finished("waiting-1");
+    ASSERT_TRUE(status.is_terminated()) << status.name();
+    EXPECT_EQ(status.get_if<status::Terminated>()->reason, "ops said so");
+  }
+  const auto waited = cli({"wait", "waiting-1"});
+  EXPECT_EQ(waited.exit_code, 4) << describe(waited);
+  EXPECT_NE(waited.out.find("status:    Terminated\n"), std::string::npos) << waited.out;
+  EXPECT_NE(waited.out.find("reason:    \"ops said so\""), std::string::npos) << waited.out;
+  const auto doc = parse_json(cli({"wait", "waiting-1", "--json"}));
+  EXPECT_EQ(doc.at("status"), "Terminated");
+  EXPECT_EQ(doc.at("termination_reason"), "ops said so");
+  const auto listed = ok({"instances", "list", "--status", "terminated"});
+  EXPECT_NE(listed.out.find("waiting-1"), std::string::npos) << listed.out;
+  EXPECT_EQ(listed.out.find("inbox-1"), std::string::npos) << listed.out;
+  fails(6, "instance 'waiting-1' has already finished (Terminated)", {"terminate", "waiting-1"});
+  fails(1, "instance 'nope' not found", {"terminate", "nope"});
+}
+
+TEST_F(CliTerminate, KeepChildrenDefaultReasonAndJson) {
+  const auto doc = parse_json(ok({"terminate", "inbox-1", "--keep-children", "--json"}));
+  EXPECT_EQ(doc, (json{{"instance_id", "inbox-1"},
+                       {"reason", "terminated with the duroxide command-line tool"},
+                       {"children_terminated", false},
+                       {"terminate_requested", true}}));
+  RunningRuntime runtime(url());
+  const auto status = runtime.wait_finished("inbox-1");
+  ASSERT_TRUE(status.is_terminated()) << status.name();
+  EXPECT_EQ(status.get_if<status::Terminated>()->reason, "terminated with the duroxide command-line tool");
 }
 
 using CliStartWait = CliFixture;

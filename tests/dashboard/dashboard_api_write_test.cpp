@@ -1,5 +1,5 @@
 // The API's writes (api_writes.cpp), with a runtime running on the store: raising an event and
-// cancelling reach the instance; bad bodies, unknown and finished instances are refused clearly.
+// cancelling and terminating reach the instance; bad bodies, unknown and finished instances are refused clearly.
 #include "dashboard_test_support.hpp"
 
 namespace duroxide::dashboard_test {
@@ -57,7 +57,36 @@ TEST_F(DashboardApiWrites, CancelWithoutAReasonSaysItCameFromTheDashboard) {
             std::string::npos);
 }
 
+TEST_F(DashboardApiWrites, TerminateEndsTheInstanceWithTheReason) {
+  const auto reply = served_.post("/api/terminate", json{{"instance_id", "waiting-1"}, {"reason", "retired"}});
+  EXPECT_EQ(reply.status, 202) << reply.body;
+  EXPECT_EQ(reply.document(), (json{{"instance_id", "waiting-1"},
+                                    {"reason", "retired"},
+                                    {"children_terminated", true},
+                                    {"terminate_requested", true}}));
+  const auto status = final_status("waiting-1");
+  ASSERT_TRUE(status.is_terminated()) << status.name();
+  EXPECT_EQ(status.get_if<status::Terminated>()->reason, "retired");
+  const auto shown = served_.get("/api/instance?id=waiting-1");
+  EXPECT_EQ(shown.document()["status"], "Terminated") << shown.body;
+  EXPECT_EQ(shown.document()["termination_reason"], "retired") << shown.body;
+}
+
+TEST_F(DashboardApiWrites, TerminateWithoutAReasonSaysItCameFromTheDashboard) {
+  const auto reply = served_.post("/api/terminate", json{{"instance_id", "waiting-1"}, {"terminate_children", false}});
+  EXPECT_EQ(reply.status, 202) << reply.body;
+  EXPECT_EQ(reply.document()["children_terminated"], false);
+  const auto status = final_status("waiting-1");
+  ASSERT_TRUE(status.is_terminated()) << status.name();
+  EXPECT_EQ(status.get_if<status::Terminated>()->reason, "terminated from the duroxide dashboard");
+}
+
 TEST_F(DashboardApiWrites, UnknownInstancesAre404AndFinishedOnes409) {
+  refused("/api/terminate", R"({"instance_id":"nope"})", 404, "instance 'nope' not found");
+  refused("/api/terminate", R"({"instance_id":"failed-1"})", 409,
+          "instance 'failed-1' has already finished (Failed): nothing would be terminated");
+  refused("/api/terminate", R"({"instance_id":"waiting-1","terminate_children":"yes"})", 400,
+          "the field 'terminate_children' must be true or false");
   refused("/api/raise-event", R"({"instance_id":"nope","name":"Approve"})", 404, "instance 'nope' not found");
   refused("/api/cancel", R"({"instance_id":"nope"})", 404, "instance 'nope' not found");
   refused("/api/raise-event", R"({"instance_id":"hello-1","name":"Approve"})", 409,

@@ -230,6 +230,62 @@ TEST(ReplayOfflineReplay, AnUnregisteredOrchestrationOrAHistoryWithoutAStartIsAn
       << *two_instances.error;
 }
 
+TEST(ReplayOfflineReplay, EventsAfterTheRecordedEndingAreTheRuntimesAndDoNotHideAChangedEnding) {
+  // The runtime records the cancellation of activities still in flight after the terminal event
+  // (docs/orchestration-engine.md, "Terminal states"): the ending is still the one compared.
+  auto history = completed_two_steps();
+  history.push_back(
+      ev(history.back().event_id + 1, events::ActivityCancelRequested{"orchestration_terminal_completed"}, 2));
+  EXPECT_TRUE(replay_history(registry_of(two_steps), history).ok());
+  Handler other_output = [](OrchestrationContext ctx, std::string input) -> Task<Result<std::string>> {
+    auto a = co_await ctx.schedule_activity("A", input);
+    auto b = co_await ctx.schedule_activity("B", *a);
+    co_return *b + "+" + *a;
+  };
+  const auto report = replay_history(registry_of(other_output), history);
+  ASSERT_TRUE(report.mismatch) << report.to_string();
+  EXPECT_EQ(report.mismatch->event_id, history.back().event_id - 1) << "reported at the recorded completion";
+  EXPECT_NE(report.mismatch->emitted.find("b+a"), std::string::npos) << report.mismatch->emitted;
+  EXPECT_EQ(report.events, history.size());
+}
+
+/// A history an operator terminated while activity B was in flight (docs/terminate.md).
+std::vector<Event> terminated_in_the_second_step() {
+  TurnDriver driver(two_steps, "x");
+  driver.turn();
+  driver.turn({activity_ok(2, "a")});
+  auto history = driver.history();
+  const auto b_scheduled = history.back().event_id;
+  history.push_back(ev(b_scheduled + 1, events::OrchestrationTerminated{"stuck"}));
+  history.push_back(ev(b_scheduled + 2, events::ActivityCancelRequested{"orchestration_terminated"}, b_scheduled));
+  return history;
+}
+
+TEST(ReplayOfflineReplay, ATerminatedHistoryReplaysWhenItsPrefixDoesWhateverTheCodeWouldDoNext) {
+  const auto history = terminated_in_the_second_step();
+  auto report = replay_history(registry_of(two_steps), history);
+  EXPECT_TRUE(report.ok()) << report.to_string();
+  EXPECT_EQ(report.events, history.size());
+  // Code that goes further than the recorded prefix is no mismatch: the operator, not the code,
+  // ended the execution.
+  Handler longer = [](OrchestrationContext ctx, std::string input) -> Task<Result<std::string>> {
+    auto a = co_await ctx.schedule_activity("A", input);
+    auto b = co_await ctx.schedule_activity("B", *a);
+    auto c = co_await ctx.schedule_activity("C", *b);
+    co_return *c;
+  };
+  EXPECT_TRUE(replay_history(registry_of(longer), history).ok());
+  // A changed step inside the prefix still is.
+  Handler renamed = [](OrchestrationContext ctx, std::string input) -> Task<Result<std::string>> {
+    auto a = co_await ctx.schedule_activity("A", input);
+    auto b = co_await ctx.schedule_activity("B2", *a);
+    co_return *b;
+  };
+  report = replay_history(registry_of(renamed), history);
+  ASSERT_TRUE(report.mismatch) << report.to_string();
+  EXPECT_EQ(report.mismatch->event_id, 4u);
+}
+
 TEST(ReplayOfflineReplay, HistoryDocumentsAreReadAsArraysOrAsTheCliDocument) {
   const auto history = completed_two_steps();
   const std::string array = serialize_history(history);

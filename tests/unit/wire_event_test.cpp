@@ -45,6 +45,7 @@ std::vector<Event> every_event_kind() {
       ev(24, {}, KeyValueSet{"k", "v", 1700000000001}),
       ev(25, {}, KeyValueCleared{"k"}),
       ev(26, {}, KeyValuesCleared{}),
+      ev(27, {}, OrchestrationTerminated{"stuck on a bad input"}),
   };
 }
 
@@ -194,12 +195,20 @@ TEST(UnitWireEvent, WriterOmitsAbsentOptionalFieldsAndWritesNullables) {
   EXPECT_EQ(started.find("initial_custom_status"), std::string::npos);
 }
 
-TEST(UnitWireEvent, TerminalEventsAreExactlyCompletedFailedContinuedAsNew) {
+TEST(UnitWireEvent, TerminalEventsAreExactlyCompletedFailedContinuedAsNewTerminated) {
   for (const auto& e : every_event_kind()) {
     const bool expected = e.is<events::OrchestrationCompleted>() || e.is<events::OrchestrationFailed>() ||
-                          e.is<events::OrchestrationContinuedAsNew>();
+                          e.is<events::OrchestrationContinuedAsNew>() || e.is<events::OrchestrationTerminated>();
     EXPECT_EQ(e.is_terminal(), expected) << e.type_name();
   }
+}
+
+TEST(UnitWireEvent, TerminationIsWrittenWithItsOwnTagAndReason) {
+  // Our extension (docs/terminate.md): duroxide has no such event, so its form is ours to fix.
+  const auto json = serialize_event(ev(9, {}, events::OrchestrationTerminated{"operator"}));
+  EXPECT_EQ(
+      json,
+      R"({"event_id":9,"source_event_id":null,"instance_id":"inst-1","execution_id":2,"timestamp_ms":1700000000000,"duroxide_version":"0.1.27","type":"OrchestrationTerminated","reason":"operator"})");
 }
 
 TEST(UnitWireEvent, MakeEventStampsCompatVersionAndTime) {

@@ -21,6 +21,7 @@ std::vector<WorkItem> every_work_item() {
       CancelInstance{"order-1", "user"},
       ContinueAsNew{"loop-1", "Loop", "42", "2.0.0", {{"inbox", "m7"}}, "step 3"},
       QueueMessage{"order-1", "inbox", "m1"},
+      TerminateInstance{"order-1", "operator", false},
   };
 }
 }  // namespace
@@ -91,6 +92,15 @@ TEST(UnitWireWorkItem, SpecExamplesReproduceByteForByte) {
   }
 }
 
+TEST(UnitWireWorkItem, TerminateInstanceIsWrittenWithItsReasonAndWhetherChildrenGoToo) {
+  // Our extension (docs/terminate.md); `recursive` is always written, so a reader never guesses.
+  EXPECT_EQ(serialize_work_item(work_items::TerminateInstance{"order-1", "operator", true}),
+            R"({"TerminateInstance":{"instance":"order-1","reason":"operator","recursive":true}})");
+  auto parsed = parse_work_item(R"({"TerminateInstance":{"instance":"order-1","reason":"r"}})");
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_NE(parsed.error().find("recursive"), std::string::npos) << parsed.error();
+}
+
 TEST(UnitWireWorkItem, ContinueAsNewAlwaysWritesCarryForwardAndDefaultsItToEmpty) {
   const WorkItem item = work_items::ContinueAsNew{"i", "O", "in", std::nullopt, {}, std::nullopt};
   const std::string json = serialize_work_item(item);
@@ -105,7 +115,7 @@ TEST(UnitWireWorkItem, ContinueAsNewAlwaysWritesCarryForwardAndDefaultsItToEmpty
 
 TEST(UnitWireWorkItem, RoutingInstanceIsParentForSubOrchestrationOutcomes) {
   const std::vector<std::string> expected = {"p::sub::2", "order-1", "order-1", "order-1", "order-1", "order-1",
-                                             "p",         "p",       "order-1", "loop-1",  "order-1"};
+                                             "p",         "p",       "order-1", "loop-1",  "order-1", "order-1"};
   const auto items = every_work_item();
   ASSERT_EQ(items.size(), expected.size());
   for (std::size_t i = 0; i < items.size(); ++i) {

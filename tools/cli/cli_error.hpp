@@ -16,7 +16,7 @@ enum class ExitCode : int {
   NotFound = 1,      ///< the instance (or execution) named does not exist
   Usage = 2,         ///< the command line is wrong: parse errors, bad values, no store URL
   StoreError = 3,    ///< the store cannot be opened or failed
-  Failed = 4,        ///< wait: the instance finished Failed (cancelled included)
+  Failed = 4,        ///< wait: the instance finished Failed (cancelled included) or Terminated
   Timeout = 5,       ///< wait: --timeout passed before the instance finished
   Refused = 6,       ///< the instance's state forbids the command (e.g. delete a running instance)
   CannotListen = 7,  ///< serve: the dashboard's address cannot be bound (e.g. the port is in use)

@@ -78,6 +78,7 @@ std::string describe_event(const Event& event) {
         } else if constexpr (std::is_same_v<T, events::ActivityCancelRequested> ||
                              std::is_same_v<T, events::SubOrchestrationCancelRequested> ||
                              std::is_same_v<T, events::OrchestrationCancelRequested> ||
+                             std::is_same_v<T, events::OrchestrationTerminated> ||
                              std::is_same_v<T, events::ExternalSubscribedCancelled> ||
                              std::is_same_v<T, events::QueueSubscriptionCancelled>) {
           p.text("reason", e.reason);

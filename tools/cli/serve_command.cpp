@@ -124,7 +124,8 @@ void add_serve_command(CLI::App& app, Dispatch& dispatch, const std::string& sto
       ->capture_default_str();
   serve->add_option("--token", options->token, "Require this token on every request (Authorization: Bearer)")
       ->envname(kTokenEnvironmentVariable);
-  serve->add_flag("--allow-writes", options->allow_writes, "Let the page raise events and cancel instances");
+  serve->add_flag("--allow-writes", options->allow_writes,
+                  "Let the page raise events and cancel or terminate instances");
   // Checked as the command line is read, before the store is opened: a bad address or a missing
   // token is a usage error whatever the store.
   serve->parse_complete_callback([options] {

@@ -1,4 +1,4 @@
-// `start`, `raise`, `enqueue` and `cancel`: messages for instances (docs/cli.md). Each is a
+// `start`, `raise`, `enqueue`, `cancel` and `terminate`: messages for instances (docs/cli.md). Each is a
 // message in the store that a runtime carries out; none waits for it.
 #include <memory>
 #include <ostream>
@@ -15,6 +15,7 @@ namespace duroxide::cli {
 namespace {
 
 constexpr const char* kDefaultCancelReason = "cancelled with the duroxide command-line tool";
+constexpr const char* kDefaultTerminateReason = "terminated with the duroxide command-line tool";
 
 struct StartOptions {
   std::string name;
@@ -41,6 +42,13 @@ struct EnqueueOptions {
 struct CancelOptions {
   std::string instance;
   std::string reason = kDefaultCancelReason;
+  bool json = false;
+};
+
+struct TerminateOptions {
+  std::string instance;
+  std::string reason = kDefaultTerminateReason;
+  bool keep_children = false;
   bool json = false;
 };
 
@@ -119,6 +127,22 @@ ExitCode run_cancel(CommandContext& context, const CancelOptions& options) {
   return ExitCode::Ok;
 }
 
+ExitCode run_terminate(CommandContext& context, const TerminateOptions& options) {
+  require_unfinished(context.client, options.instance, "be terminated");
+  require(context.client.terminate_instance(options.instance, options.reason, !options.keep_children),
+          fmt::format("terminating instance {}", quote_id(options.instance)));
+  if (options.json) {
+    print_json(context.out, Json{{"instance_id", options.instance},
+                                 {"reason", options.reason},
+                                 {"children_terminated", !options.keep_children},
+                                 {"terminate_requested", true}});
+  } else {
+    context.out << fmt::format("requested the termination of instance {}{} (reason {})\n", quote_id(options.instance),
+                               options.keep_children ? "" : " and its children", quote(options.reason));
+  }
+  return ExitCode::Ok;
+}
+
 }  // namespace
 
 void add_signal_commands(CLI::App& app, Dispatch& dispatch) {
@@ -155,6 +179,18 @@ void add_signal_commands(CLI::App& app, Dispatch& dispatch) {
       ->capture_default_str();
   add_json_flag(cancel, cancel_options->json);
   dispatch.on(cancel, [cancel_options](CommandContext& context) { return run_cancel(context, *cancel_options); });
+
+  auto terminate_options = std::make_shared<TerminateOptions>();
+  auto* terminate = app.add_subcommand(
+      "terminate", "End a running instance at once as Terminated, without running its code (and its children)");
+  terminate->add_option("ID", terminate_options->instance, "Instance id")->required();
+  terminate->add_option("--reason", terminate_options->reason, "Reason recorded with the termination")
+      ->capture_default_str();
+  terminate->add_flag("--keep-children", terminate_options->keep_children,
+                      "Leave the instance's sub-orchestrations running");
+  add_json_flag(terminate, terminate_options->json);
+  dispatch.on(terminate,
+              [terminate_options](CommandContext& context) { return run_terminate(context, *terminate_options); });
 }
 
 }  // namespace duroxide::cli

@@ -58,6 +58,7 @@ ExitCode run_wait(CommandContext& context, const WaitOptions& options) {
     if (const auto* failed = status.get_if<status::Failed>()) {
       fields.add("error", fmt::format("{} ({})", quote(failed->details.display_message()), failed->details.category()));
     }
+    if (const auto* terminated = status.get_if<status::Terminated>()) fields.add("reason", quote(terminated->reason));
     fields.print(context.out);
   }
   return status.is_completed() ? ExitCode::Ok : ExitCode::Failed;

@@ -37,6 +37,7 @@ Json status_fields_json(const OrchestrationStatus& status) {
   Json out;
   out["output"] = nullptr;
   out["error"] = nullptr;
+  out["termination_reason"] = nullptr;
   out["custom_status"] = nullptr;
   out["custom_status_version"] = 0;
   const auto custom = [&](const std::optional<std::string>& text, std::uint64_t version) {
@@ -51,6 +52,9 @@ Json status_fields_json(const OrchestrationStatus& status) {
   } else if (const auto* failed = status.get_if<status::Failed>()) {
     out["error"] = error_json(failed->details);
     custom(failed->custom_status, failed->custom_status_version);
+  } else if (const auto* terminated = status.get_if<status::Terminated>()) {
+    out["termination_reason"] = terminated->reason;
+    custom(terminated->custom_status, terminated->custom_status_version);
   }
   return out;
 }
@@ -84,6 +88,7 @@ Json metrics_json(const SystemMetrics& metrics) {
   out["running_instances"] = metrics.running_instances;
   out["completed_instances"] = metrics.completed_instances;
   out["failed_instances"] = metrics.failed_instances;
+  out["terminated_instances"] = metrics.terminated_instances;
   out["total_events"] = metrics.total_events;
   return out;
 }

@@ -54,5 +54,7 @@ ApiReply get_metrics(const ApiContext& context, const httplib::Request& request)
 ApiReply raise_event(const ApiContext& context, const httplib::Request& request);
 /// /api/cancel {"instance_id", "reason"}
 ApiReply cancel_instance(const ApiContext& context, const httplib::Request& request);
+/// POST /api/terminate {instance_id, reason?, terminate_children? (default true)}.
+ApiReply terminate_instance(const ApiContext& context, const httplib::Request& request);
 
 }  // namespace duroxide::dashboard

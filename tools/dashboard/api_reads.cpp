@@ -81,7 +81,8 @@ ApiReply list_instances(const ApiContext& context, const httplib::Request& reque
     query.status = parse_execution_status(*status);
     if (!query.status) {
       throw HttpError(
-          400, fmt::format("unknown status '{}': expected Running, Completed, Failed or ContinuedAsNew", *status));
+          400, fmt::format("unknown status '{}': expected Running, Completed, Failed, ContinuedAsNew or Terminated",
+                           *status));
     }
   }
   query.orchestration_name = optional_param(request, "name", kMaxIdentifierBytes);

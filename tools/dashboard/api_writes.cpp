@@ -1,4 +1,4 @@
-// The API's writes: raise an event, cancel an instance (docs/dashboard.md). Each puts a message in
+// The API's writes: raise an event, cancel or terminate an instance (docs/dashboard.md). Each puts a message in
 // the store for a runtime to carry out, as the Client does; neither waits for it. Refused unless
 // the server runs with --allow-writes (access_policy.hpp).
 #include <fmt/format.h>
@@ -11,6 +11,7 @@ namespace duroxide::dashboard {
 namespace {
 
 constexpr const char* kDefaultCancelReason = "cancelled from the duroxide dashboard";
+constexpr const char* kDefaultTerminateReason = "terminated from the duroxide dashboard";
 
 /// 404 for an unknown instance, 409 for a finished one: nothing would act on `what`.
 void require_unfinished(const Client& client, const std::string& id, std::string_view what) {
@@ -41,6 +42,18 @@ ApiReply cancel_instance(const ApiContext& context, const httplib::Request& requ
   require_unfinished(context.client, id, "be cancelled");
   require(context.client.cancel_instance(id, reason), fmt::format("cancelling instance '{}'", id));
   return {202, Json{{"instance_id", id}, {"reason", reason}, {"cancel_requested", true}}};
+}
+
+ApiReply terminate_instance(const ApiContext& context, const httplib::Request& request) {
+  const auto body = json_body(request);
+  const auto id = body_text(body, "instance_id", kMaxIdentifierBytes, false);
+  const auto reason = body_text(body, "reason", kMaxReasonBytes, true, kDefaultTerminateReason);
+  const bool children = body_flag(body, "terminate_children", true);
+  require_unfinished(context.client, id, "be terminated");
+  require(context.client.terminate_instance(id, reason, children), fmt::format("terminating instance '{}'", id));
+  return {
+      202,
+      Json{{"instance_id", id}, {"reason", reason}, {"children_terminated", children}, {"terminate_requested", true}}};
 }
 
 }  // namespace duroxide::dashboard

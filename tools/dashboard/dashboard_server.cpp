@@ -52,6 +52,7 @@ const std::map<std::string, std::string>& api_methods() {
       {"/api/metrics", "GET"},
       {"/api/raise-event", "POST"},
       {"/api/cancel", "POST"},
+      {"/api/terminate", "POST"},
   };
   return methods;
 }
@@ -133,6 +134,7 @@ struct DashboardServer::State {
     read("/api/metrics", get_metrics);
     write("/api/raise-event", raise_event);
     write("/api/cancel", cancel_instance);
+    write("/api/terminate", terminate_instance);
     const auto unknown = [this](const Request& request, Response& response) { unknown_route(request, response); };
     http.Get(".*", unknown);
     http.Post(".*", unknown);

@@ -67,4 +67,11 @@ std::string body_text(const Json& body, const char* field, std::size_t max_bytes
   return value;
 }
 
+bool body_flag(const Json& body, const char* field, bool fallback) {
+  const auto found = body.find(field);
+  if (found == body.end() || found->is_null()) return fallback;
+  if (!found->is_boolean()) throw HttpError(400, fmt::format("the field '{}' must be true or false", field));
+  return found->get<bool>();
+}
+
 }  // namespace duroxide::dashboard

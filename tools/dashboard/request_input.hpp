@@ -19,7 +19,7 @@ namespace duroxide::dashboard {
 inline constexpr std::size_t kMaxIdentifierBytes = 1024;
 /// Data of a raised event.
 inline constexpr std::size_t kMaxEventDataBytes = 1024 * 1024;
-/// A cancellation's reason.
+/// A cancellation's or a termination's reason.
 inline constexpr std::size_t kMaxReasonBytes = 4096;
 /// A request body; a longer one is refused with 413 before it is read.
 inline constexpr std::size_t kMaxBodyBytes = 2 * 1024 * 1024;
@@ -48,5 +48,8 @@ Json json_body(const httplib::Request& request);
 /// null (400 when absent and there is no fallback).
 std::string body_text(const Json& body, const char* field, std::size_t max_bytes, bool may_be_empty,
                       std::optional<std::string> fallback = std::nullopt);
+
+/// The boolean field `field` of a JSON body; `fallback` when absent or null, 400 when not a boolean.
+bool body_flag(const Json& body, const char* field, bool fallback);
 
 }  // namespace duroxide::dashboard

@@ -124,11 +124,12 @@ ProviderResult<SystemMetrics> PostgresProvider::get_system_metrics() {
                                                           "FROM executions), COUNT(*) FILTER (WHERE e.status = "
                                                           "'Running'), COUNT(*) FILTER (WHERE e.status = 'Completed'), "
                                                           "COUNT(*) FILTER (WHERE e.status = 'Failed'), (SELECT "
-                                                          "COUNT(*) FROM history) {}",
+                                                          "COUNT(*) FROM history), COUNT(*) FILTER (WHERE e.status = "
+                                                          "'Terminated') {}",
                                                           kCurrentExecutionJoin),
                                               {}));
-  return SystemMetrics{res.uint64(0, 0), res.uint64(0, 1), res.uint64(0, 2),
-                       res.uint64(0, 3), res.uint64(0, 4), res.uint64(0, 5)};
+  return SystemMetrics{res.uint64(0, 0), res.uint64(0, 1), res.uint64(0, 2), res.uint64(0, 3),
+                       res.uint64(0, 4), res.uint64(0, 5), res.uint64(0, 6)};
 }
 
 ProviderResult<QueueDepths> PostgresProvider::get_queue_depths() {
@@ -223,8 +224,8 @@ ProviderResult<DeleteInstanceResult> PostgresProvider::delete_instance_bulk(cons
   if (filter.instance_ids && filter.instance_ids->empty()) return DeleteInstanceResult{};
   DUROXIDE_PG_TRY_ASSIGN(
       res, pg_detail::call(*store_, op,
-                           fmt::format("SELECT i.instance_id {} WHERE i.parent_instance_id IS NULL AND e.status IN "
-                                       "('Completed', 'Failed', 'ContinuedAsNew') AND ($1::text[] IS NULL OR "
+                           fmt::format("SELECT i.instance_id {} WHERE i.parent_instance_id IS NULL AND e.status <> "
+                                       "'Running' AND ($1::text[] IS NULL OR "
                                        "i.instance_id = ANY ($1::text[])) AND ($2::bigint IS NULL OR e.completed_at "
                                        "< $2::bigint) ORDER BY i.created_at, i.seq LIMIT $3::bigint",
                                        kCurrentExecutionJoin),

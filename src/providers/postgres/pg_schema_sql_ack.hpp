@@ -28,7 +28,8 @@ DECLARE
   v_now bigint := dx_now_ms();
   v_inst text;
   v_until bigint;
-  v_terminal boolean := p_status IN ('Completed', 'Failed', 'ContinuedAsNew');
+  -- Every status but Running ends the execution (Terminated included: docs/terminate.md).
+  v_terminal boolean := COALESCE(p_status <> 'Running', false);
   v_work boolean;
   v_new_work boolean := COALESCE(cardinality(p_w_item), 0) > 0;
   -- Items locked for this process's idle workers (p_w_token) need no other fetcher woken.

@@ -168,6 +168,8 @@ ProviderResult<SystemMetrics> SqliteProvider::get_system_metrics() {
       metrics.completed_instances = value;
     } else if (name == "status:Failed") {
       metrics.failed_instances = value;
+    } else if (name == "status:Terminated") {
+      metrics.terminated_instances = value;
     }
   }
   return metrics;
@@ -276,9 +278,9 @@ ProviderResult<DeleteInstanceResult> SqliteProvider::delete_instance_bulk(const 
     std::lock_guard lock(store_->mutex);
     DUROXIDE_TRY(fill_id_table(*store_, op, "bulk_ids", filter.instance_ids.value_or(std::vector<std::string>{})));
     const std::string sql = fmt::format(
-        "SELECT i.instance_id {} WHERE i.parent_instance_id IS NULL AND e.status IN ('Completed', 'Failed', "
-        "'ContinuedAsNew') AND (?1 = 0 OR i.instance_id IN (SELECT id FROM temp.bulk_ids)) AND (?2 IS NULL OR "
-        "e.completed_at < ?2) ORDER BY i.created_at, i.rowid LIMIT ?3",
+        "SELECT i.instance_id {} WHERE i.parent_instance_id IS NULL AND e.status <> 'Running' AND (?1 = 0 OR "
+        "i.instance_id IN (SELECT id FROM temp.bulk_ids)) AND (?2 IS NULL OR e.completed_at < ?2) ORDER BY "
+        "i.created_at, i.rowid LIMIT ?3",
         kCurrentExecutionJoin);
     DUROXIDE_TRY_ASSIGN(stmt, store_->statement(op, sql));
     stmt.bind(1, filter.instance_ids ? 1 : 0).bind(2, filter.completed_before_ms);

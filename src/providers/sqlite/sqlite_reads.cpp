@@ -136,7 +136,9 @@ ProviderResult<std::optional<InstanceStatusRecord>> SqliteProvider::get_instance
       record.status = *status;
       record.custom_status = stmt.optional_text(3);
       record.custom_status_version = stmt.uint64(4);
-      if (*status == ExecutionStatus::Completed) record.output = stmt.optional_text(2);
+      if (*status == ExecutionStatus::Completed || *status == ExecutionStatus::Terminated) {
+        record.output = stmt.optional_text(2);
+      }
       if (*status == ExecutionStatus::Failed) {
         DUROXIDE_TRY_ASSIGN(details, sqlite_detail::failure_details(reader, op, instance, execution));
         record.failure = std::move(details);

@@ -88,6 +88,25 @@ TEST_P(ProviderInstanceStatus, FailedInstanceReportsItsFailureDetails) {
   EXPECT_EQ(status_from_history(*p, "inst"), record);
 }
 
+TEST_P(ProviderInstanceStatus, TerminatedInstanceReportsItsReasonAndHasEnded) {
+  // Our extension (docs/terminate.md): Terminated is a terminal status whose output is the reason.
+  auto p = create_provider();
+  create_instance(*p, "inst", factory().lock_timeout());
+  auto item = poke(*p, "inst", factory().lock_timeout());
+  Event terminated = started_event("inst", 1, next_event_id(*p, "inst"));
+  terminated.kind = events::OrchestrationTerminated{"operator"};
+  must(p->ack_orchestration_item(item.lock_token, make_ack(1, {terminated}, status_metadata("Terminated", "operator"))),
+       "ack termination");
+  const auto record = status_of(*p, "inst");
+  EXPECT_EQ(record, plain(ExecutionStatus::Terminated, "operator"));
+  EXPECT_EQ(status_from_history(*p, "inst"), record);
+  if (p->as_management_capability() == nullptr) return;
+  const auto info = must(admin(*p).get_execution_info("inst", 1), "execution info");
+  EXPECT_EQ(info.status, ExecutionStatus::Terminated);
+  EXPECT_TRUE(info.completed_at_ms.has_value()) << "a terminated execution has ended";
+  EXPECT_EQ(must(admin(*p).get_system_metrics(), "metrics").terminated_instances, 1u);
+}
+
 TEST_P(ProviderInstanceStatus, ContinuedAsNewBeforeTheNextExecutionStarts) {
   auto p = create_provider();
   create_instance(*p, "inst", factory().lock_timeout());

@@ -1,9 +1,9 @@
 'use strict';
 // One instance (docs/dashboard.md, "The page"): status, input, output or error, custom status,
 // KV, children, the history's timeline and its raw events, and (with --allow-writes) forms to
-// raise an event and to cancel. Refreshed in place: the forms keep what is typed in them.
+// raise an event, to cancel and to terminate. Refreshed in place: the forms keep what is typed in them.
 const InstanceView = (() => {
-  const FINISHED = new Set(['Completed', 'Failed']);
+  const FINISHED = new Set(['Completed', 'Failed', 'Terminated']);
 
   function field(label, value) {
     return [Dom.el('dt', {}, label), Dom.el('dd', {}, value)];
@@ -80,6 +80,11 @@ const InstanceView = (() => {
                                             'data-testid': 'raise-data'});
       const reason = Dom.el('input', {name: 'reason', placeholder: 'reason', maxlength: 4096,
                                       'data-testid': 'cancel-reason'});
+      const terminateReason = Dom.el('input', {name: 'terminate-reason', placeholder: 'reason', maxlength: 4096,
+                                               'data-testid': 'terminate-reason'});
+      const keepChildren = Dom.el('input', {type: 'checkbox', name: 'keep-children',
+                                            'data-testid': 'terminate-keep-children'});
+      const keepChildrenLabel = Dom.el('label', {class: 'inline'}, keepChildren, ' keep its sub-orchestrations running');
       const after = () => { requestRefresh(); };
       actions = Dom.el('div', {class: 'actions'},
           actionForm('Raise an event', 'raise-form', [eventName, eventData], 'Raise', '/api/raise-event',
@@ -88,6 +93,11 @@ const InstanceView = (() => {
           actionForm('Cancel', 'cancel-form', [reason], 'Cancel instance', '/api/cancel',
                      () => ({instance_id: id, reason: reason.value || null}), result,
                      () => { after(); return 'cancellation requested'; }),
+          actionForm('Terminate', 'terminate-form', [terminateReason, keepChildrenLabel], 'Terminate instance',
+                     '/api/terminate',
+                     () => ({instance_id: id, reason: terminateReason.value || null,
+                             terminate_children: !keepChildren.checked}), result,
+                     () => { after(); return 'termination requested'; }),
           result);
     }
     executionPicker.addEventListener('change', () => {
@@ -117,6 +127,7 @@ const InstanceView = (() => {
           field('Input', Dom.payload(data.input, 'instance-input')),
           field('Output', Dom.payload(data.output, 'instance-output')),
           field('Error', errorBlock(data.error)),
+          field('Termination', Dom.payload(data.termination_reason, 'instance-termination-reason')),
           field('Custom status', Dom.payload(data.custom_status, 'instance-custom-status')));
       Dom.replace(kv, kvTable(data.kv));
       Dom.replace(children, childList(data.children));

@@ -7,6 +7,7 @@ const MetricsView = (() => {
     ['running_instances', 'Running'],
     ['completed_instances', 'Completed'],
     ['failed_instances', 'Failed'],
+    ['terminated_instances', 'Terminated'],
     ['total_executions', 'Executions'],
     ['total_events', 'History events'],
   ];
