@@ -101,6 +101,15 @@ class Client {
   /// instance the store has no status of (unknown, or its first turn not yet committed).
   ClientResult<void> terminate_instance(const std::string& instance, const std::string& reason,
                                         bool terminate_children = true) const;
+  /// Pauses the instance: until resume_instance, its code runs no turn; messages sent to it
+  /// (events, activity results, timers) are recorded in its history and wait there, and its status
+  /// is Suspended. Survives restarts; cancel and terminate still work on it (a cancel resumes it so
+  /// the code can run its cancellation). InstanceNotFound for an instance without a status
+  /// (docs/suspend-resume.md).
+  ClientResult<void> suspend_instance(const std::string& instance, const std::string& reason) const;
+  /// Lets a suspended instance run again, with everything recorded meanwhile. No effect on an
+  /// instance that is not suspended.
+  ClientResult<void> resume_instance(const std::string& instance, const std::string& reason = {}) const;
 
   // ---- status and waiting ----
   ClientResult<OrchestrationStatus> get_orchestration_status(const std::string& instance) const;

@@ -158,17 +158,30 @@ struct OrchestrationTerminated {
   std::string reason;
   bool operator==(const OrchestrationTerminated&) const = default;
 };
+/// An operator suspended the instance (Client::suspend_instance): until it is resumed, messages
+/// are recorded but its code does not run. Our extension (docs/suspend-resume.md).
+struct OrchestrationSuspended {
+  std::string reason;
+  bool operator==(const OrchestrationSuspended&) const = default;
+};
+/// The instance was resumed (Client::resume_instance, or a cancel of the suspended instance).
+struct OrchestrationResumed {
+  std::string reason;
+  bool operator==(const OrchestrationResumed&) const = default;
+};
 }  // namespace events
 
-using EventKind = std::variant<
-    events::OrchestrationStarted, events::OrchestrationCompleted, events::OrchestrationFailed,
-    events::ActivityScheduled, events::ActivityCompleted, events::ActivityFailed, events::ActivityCancelRequested,
-    events::TimerCreated, events::TimerFired, events::ExternalSubscribed, events::ExternalEvent,
-    events::OrchestrationChained, events::SubOrchestrationScheduled, events::SubOrchestrationCompleted,
-    events::SubOrchestrationFailed, events::SubOrchestrationCancelRequested, events::OrchestrationContinuedAsNew,
-    events::OrchestrationCancelRequested, events::ExternalSubscribedCancelled, events::QueueSubscribed,
-    events::QueueEventDelivered, events::QueueSubscriptionCancelled, events::CustomStatusUpdated, events::KeyValueSet,
-    events::KeyValueCleared, events::KeyValuesCleared, events::OrchestrationTerminated>;
+using EventKind =
+    std::variant<events::OrchestrationStarted, events::OrchestrationCompleted, events::OrchestrationFailed,
+                 events::ActivityScheduled, events::ActivityCompleted, events::ActivityFailed,
+                 events::ActivityCancelRequested, events::TimerCreated, events::TimerFired, events::ExternalSubscribed,
+                 events::ExternalEvent, events::OrchestrationChained, events::SubOrchestrationScheduled,
+                 events::SubOrchestrationCompleted, events::SubOrchestrationFailed,
+                 events::SubOrchestrationCancelRequested, events::OrchestrationContinuedAsNew,
+                 events::OrchestrationCancelRequested, events::ExternalSubscribedCancelled, events::QueueSubscribed,
+                 events::QueueEventDelivered, events::QueueSubscriptionCancelled, events::CustomStatusUpdated,
+                 events::KeyValueSet, events::KeyValueCleared, events::KeyValuesCleared,
+                 events::OrchestrationTerminated, events::OrchestrationSuspended, events::OrchestrationResumed>;
 
 /// One history record: common metadata plus the kind-specific payload.
 struct Event {

@@ -127,15 +127,18 @@ struct LockedOrchestrationItem {
 
 /// The status of one execution, as stores record it (docs/storage.md, "Schema": the text forms are
 /// what the status columns hold, the same words duroxide writes).
-/// Terminated is our extension (docs/terminate.md): an operator ended the execution.
-enum class ExecutionStatus { Running, Completed, Failed, ContinuedAsNew, Terminated };
+/// Terminated and Suspended are our extensions (docs/terminate.md, docs/suspend-resume.md): an
+/// operator ended the execution, or paused it (not an ending).
+enum class ExecutionStatus { Running, Completed, Failed, ContinuedAsNew, Terminated, Suspended };
 
-/// "Running", "Completed", "Failed", "ContinuedAsNew" or "Terminated".
+/// "Running", "Completed", "Failed", "ContinuedAsNew", "Terminated" or "Suspended".
 std::string_view to_string(ExecutionStatus status);
 /// The status a stored text names; nothing for any other text (a row written by something else).
 std::optional<ExecutionStatus> parse_execution_status(std::string_view text);
-/// Every status but Running: the execution has ended.
-inline bool is_terminal(ExecutionStatus status) { return status != ExecutionStatus::Running; }
+/// Every status but Running and Suspended: the execution has ended.
+inline bool is_terminal(ExecutionStatus status) {
+  return status != ExecutionStatus::Running && status != ExecutionStatus::Suspended;
+}
 
 /// What the runtime tells the provider about the execution in an ack (docs/orchestration-engine.md, "Terminal states").
 struct ExecutionMetadata {
@@ -214,7 +217,8 @@ struct InstanceStatusRecord {
   /// The current execution's status; ContinuedAsNew while the next execution has not had its
   /// first turn.
   ExecutionStatus status = ExecutionStatus::Running;
-  std::optional<std::string> output;  ///< Completed: the orchestration's output; Terminated: the reason
+  /// Completed: the orchestration's output; Terminated and Suspended: the operator's reason.
+  std::optional<std::string> output;
   /// Failed: the details of the execution's OrchestrationFailed event.
   std::optional<ErrorDetails> failure;
   std::optional<std::string> custom_status;
@@ -293,6 +297,7 @@ struct SystemMetrics {
   std::uint64_t total_events = 0;
   /// Declared last so positional initializers that predate it stay complete.
   std::uint64_t terminated_instances = 0;
+  std::uint64_t suspended_instances = 0;
   bool operator==(const SystemMetrics&) const = default;
 };
 

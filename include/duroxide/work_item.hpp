@@ -114,15 +114,28 @@ struct TerminateInstance {
   bool recursive = true;
   bool operator==(const TerminateInstance&) const = default;
 };
+/// Suspend the instance: its code runs no more turns until resumed; messages keep being recorded
+/// (Client::suspend_instance; docs/suspend-resume.md). Our extension.
+struct SuspendInstance {
+  std::string instance;
+  std::string reason;
+  bool operator==(const SuspendInstance&) const = default;
+};
+/// Resume a suspended instance (Client::resume_instance). Our extension.
+struct ResumeInstance {
+  std::string instance;
+  std::string reason;
+  bool operator==(const ResumeInstance&) const = default;
+};
 }  // namespace work_items
 
-using WorkItem =
-    std::variant<work_items::StartOrchestration, work_items::ActivityExecute, work_items::ActivityCompleted,
-                 work_items::ActivityFailed, work_items::TimerFired, work_items::ExternalRaised,
-                 work_items::SubOrchCompleted, work_items::SubOrchFailed, work_items::CancelInstance,
-                 work_items::ContinueAsNew, work_items::QueueMessage, work_items::TerminateInstance>;
+using WorkItem = std::variant<work_items::StartOrchestration, work_items::ActivityExecute,
+                              work_items::ActivityCompleted, work_items::ActivityFailed, work_items::TimerFired,
+                              work_items::ExternalRaised, work_items::SubOrchCompleted, work_items::SubOrchFailed,
+                              work_items::CancelInstance, work_items::ContinueAsNew, work_items::QueueMessage,
+                              work_items::TerminateInstance, work_items::SuspendInstance, work_items::ResumeInstance>;
 
-/// The wire variant name ("StartOrchestration", ..., "TerminateInstance").
+/// The wire variant name ("StartOrchestration", ..., "ResumeInstance").
 std::string_view work_item_type_name(const WorkItem& item);
 /// The name used in logs and metrics: the variant name, except "ExternalRaisedPersistent" for
 /// QueueMessage.

@@ -165,17 +165,39 @@ ClientResult<void> Client::cancel_instance(const std::string& instance, const st
   return lift(store_->enqueue_for_orchestrator(work_items::CancelInstance{instance, reason}, std::nullopt));
 }
 
+namespace {
+/// Operator calls name an instance that must exist: an unknown id is most likely a typo, so say so
+/// rather than queue a message nobody will read. An instance whose first turn is still queued has
+/// no status yet either (docs/terminate.md).
+ClientResult<void> require_known_instance(Provider& store, const std::string& instance) {
+  auto record = store.get_instance_status(instance);
+  if (!record) return std::unexpected(ClientError(std::move(record.error())));
+  if (!*record) return std::unexpected(ClientError::of(ClientError::Kind::InstanceNotFound, instance));
+  return {};
+}
+}  // namespace
+
 ClientResult<void> Client::terminate_instance(const std::string& instance, const std::string& reason,
                                               bool terminate_children) const {
   if (auto valid = require_utf8("terminate_instance", {{"instance id", instance}, {"reason", reason}}); !valid)
     return std::unexpected(std::move(valid.error()));
-  // An unknown id is most likely a typo: say so rather than queue a message nobody will read. An
-  // instance whose first turn is still queued has no status yet either (docs/terminate.md).
-  auto record = store_->get_instance_status(instance);
-  if (!record) return std::unexpected(ClientError(std::move(record.error())));
-  if (!*record) return std::unexpected(ClientError::of(ClientError::Kind::InstanceNotFound, instance));
+  if (auto known = require_known_instance(*store_, instance); !known) return known;
   return lift(store_->enqueue_for_orchestrator(work_items::TerminateInstance{instance, reason, terminate_children},
                                                std::nullopt));
+}
+
+ClientResult<void> Client::suspend_instance(const std::string& instance, const std::string& reason) const {
+  if (auto valid = require_utf8("suspend_instance", {{"instance id", instance}, {"reason", reason}}); !valid)
+    return std::unexpected(std::move(valid.error()));
+  if (auto known = require_known_instance(*store_, instance); !known) return known;
+  return lift(store_->enqueue_for_orchestrator(work_items::SuspendInstance{instance, reason}, std::nullopt));
+}
+
+ClientResult<void> Client::resume_instance(const std::string& instance, const std::string& reason) const {
+  if (auto valid = require_utf8("resume_instance", {{"instance id", instance}, {"reason", reason}}); !valid)
+    return std::unexpected(std::move(valid.error()));
+  if (auto known = require_known_instance(*store_, instance); !known) return known;
+  return lift(store_->enqueue_for_orchestrator(work_items::ResumeInstance{instance, reason}, std::nullopt));
 }
 
 ClientResult<OrchestrationStatus> Client::get_orchestration_status(const std::string& instance) const {
@@ -195,6 +217,9 @@ ClientResult<OrchestrationStatus> Client::get_orchestration_status(const std::st
   }
   if (r.status == ExecutionStatus::Terminated) {
     return OrchestrationStatus{status::Terminated{r.output.value_or(""), r.custom_status, r.custom_status_version}};
+  }
+  if (r.status == ExecutionStatus::Suspended) {
+    return OrchestrationStatus{status::Suspended{r.output.value_or(""), r.custom_status, r.custom_status_version}};
   }
   return OrchestrationStatus{status::Running{r.custom_status, r.custom_status_version}};
 }

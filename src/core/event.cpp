@@ -36,6 +36,8 @@ constexpr std::array<std::string_view, std::variant_size_v<EventKind>> kEventTyp
     "KeyValueCleared",
     "KeyValuesCleared",
     "OrchestrationTerminated",
+    "OrchestrationSuspended",
+    "OrchestrationResumed",
 };
 }  // namespace
 

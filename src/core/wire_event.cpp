@@ -64,6 +64,8 @@ void put_kind_fields(OrderedJson& j, const EventKind& kind) {
                  [&](const OrchestrationContinuedAsNew& e) { j["input"] = e.input; },
                  [&](const OrchestrationCancelRequested& e) { j["reason"] = e.reason; },
                  [&](const OrchestrationTerminated& e) { j["reason"] = e.reason; },
+                 [&](const OrchestrationSuspended& e) { j["reason"] = e.reason; },
+                 [&](const OrchestrationResumed& e) { j["reason"] = e.reason; },
                  [&](const ExternalSubscribedCancelled& e) { j["reason"] = e.reason; },
                  [&](const QueueSubscribed& e) { j["name"] = e.name; },
                  [&](const QueueEventDelivered& e) {
@@ -130,6 +132,8 @@ EventKind read_kind(const std::string& type, const FieldReader& r) {
   if (type == "KeyValueCleared") return KeyValueCleared{r.str("key")};
   if (type == "KeyValuesCleared") return KeyValuesCleared{};
   if (type == "OrchestrationTerminated") return OrchestrationTerminated{r.str("reason")};
+  if (type == "OrchestrationSuspended") return OrchestrationSuspended{r.str("reason")};
+  if (type == "OrchestrationResumed") return OrchestrationResumed{r.str("reason")};
   throw WireError(fmt::format("unknown event type '{}'", type));
 }
 

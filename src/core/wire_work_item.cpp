@@ -67,6 +67,12 @@ OrderedJson work_item_body(const WorkItem& item) {
           [](const CancelInstance& w) {
             return OrderedJson{{"instance", w.instance}, {"reason", w.reason}};
           },
+          [](const SuspendInstance& w) {
+            return OrderedJson{{"instance", w.instance}, {"reason", w.reason}};
+          },
+          [](const ResumeInstance& w) {
+            return OrderedJson{{"instance", w.instance}, {"reason", w.reason}};
+          },
           [](const TerminateInstance& w) {
             return OrderedJson{{"instance", w.instance}, {"reason", w.reason}, {"recursive", w.recursive}};
           },
@@ -119,6 +125,8 @@ WorkItem work_item_from_body(const std::string& tag, const Json& body) {
   }
   if (tag == "CancelInstance") return CancelInstance{r.str("instance"), r.str("reason")};
   if (tag == "TerminateInstance") return TerminateInstance{r.str("instance"), r.str("reason"), r.boolean("recursive")};
+  if (tag == "SuspendInstance") return SuspendInstance{r.str("instance"), r.str("reason")};
+  if (tag == "ResumeInstance") return ResumeInstance{r.str("instance"), r.str("reason")};
   if (tag == "ContinueAsNew") {
     ContinueAsNew w{r.str("instance"),
                     r.str("orchestration"),

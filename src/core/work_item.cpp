@@ -8,8 +8,9 @@ namespace duroxide {
 namespace {
 // Wire variant names in WorkItem's alternative order.
 constexpr std::array<std::string_view, std::variant_size_v<WorkItem>> kWorkItemTypeNames = {
-    "StartOrchestration", "ActivityExecute", "ActivityCompleted", "ActivityFailed", "TimerFired",   "ExternalRaised",
-    "SubOrchCompleted",   "SubOrchFailed",   "CancelInstance",    "ContinueAsNew",  "QueueMessage", "TerminateInstance",
+    "StartOrchestration", "ActivityExecute",   "ActivityCompleted", "ActivityFailed", "TimerFired",
+    "ExternalRaised",     "SubOrchCompleted",  "SubOrchFailed",     "CancelInstance", "ContinueAsNew",
+    "QueueMessage",       "TerminateInstance", "SuspendInstance",   "ResumeInstance",
 };
 }  // namespace
 

@@ -628,6 +628,7 @@ class Turn {
     if (working_size() == 0) return nondeterminism("corrupted history: empty");
     if (!working(0).is<events::OrchestrationStarted>())
       return nondeterminism("corrupted history: first event must be OrchestrationStarted");
+    if (in_.record_only) return turn_result::Continue{};
 
     // Roughly one action per two events; the slack covers new actions and messages of this turn.
     const std::size_t expected_tokens = working_size() / 2 + 16;
@@ -756,6 +757,8 @@ TurnOutput run_turn(const TurnInput& input) {
   ReplaySessionPtr none;
   return run_turn(input, none);
 }
+
+bool resumes(const ReplaySessionPtr& session, const TurnInput& input) { return session && resumable(*session, input); }
 
 TurnOutput run_turn(const TurnInput& input, ReplaySessionPtr& session) {
   ReplaySessionPtr live;

@@ -72,6 +72,9 @@ struct TurnInput {
   /// The only clock the turn reads (timer fire times, KV timestamps). Empty = 0.
   std::function<std::uint64_t()> now_ms;
   TraceSink trace_sink;
+  /// The instance is suspended (docs/suspend-resume.md): the messages become history events as in
+  /// any turn, but the code does not run. The result is Continue with no actions.
+  bool record_only = false;
 };
 
 /// Where replayed code left its recorded history: the event it disagreed with and what it did
@@ -115,6 +118,9 @@ TurnOutput run_turn(const TurnInput& input);
 /// whole history replays. Afterwards `session` holds the live state when the code is still
 /// suspended (a Continue result), and is empty otherwise. The output is the same either way.
 TurnOutput run_turn(const TurnInput& input, ReplaySessionPtr& session);
+/// True when run_turn would resume `session` for `input` (it holds the live state of exactly the
+/// input's persisted history) rather than replay.
+bool resumes(const ReplaySessionPtr& session, const TurnInput& input);
 
 /// Converts an emitted action into the history event recording it, or nothing for
 /// ContinueAsNew.

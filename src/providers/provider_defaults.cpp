@@ -18,13 +18,15 @@ std::string_view to_string(ExecutionStatus status) {
       return "ContinuedAsNew";
     case ExecutionStatus::Terminated:
       return "Terminated";
+    case ExecutionStatus::Suspended:
+      return "Suspended";
   }
   return "Running";
 }
 
 std::optional<ExecutionStatus> parse_execution_status(std::string_view text) {
   for (auto status : {ExecutionStatus::Running, ExecutionStatus::Completed, ExecutionStatus::Failed,
-                      ExecutionStatus::ContinuedAsNew, ExecutionStatus::Terminated}) {
+                      ExecutionStatus::ContinuedAsNew, ExecutionStatus::Terminated, ExecutionStatus::Suspended}) {
     if (text == to_string(status)) return status;
   }
   return std::nullopt;
@@ -95,6 +97,12 @@ ProviderResult<std::optional<InstanceStatusRecord>> Provider::get_instance_statu
       record.output = terminated->reason;
       break;
     }
+    if (const auto* suspended = it->get_if<events::OrchestrationSuspended>()) {
+      record.status = ExecutionStatus::Suspended;
+      record.output = suspended->reason;
+      break;
+    }
+    if (it->is<events::OrchestrationResumed>()) break;
   }
   auto custom = get_custom_status(instance, 0);
   if (!custom) return std::unexpected(std::move(custom.error()));

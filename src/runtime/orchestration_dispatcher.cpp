@@ -173,6 +173,10 @@ OutcomeEffects outcome_effects(const TurnPlan& plan, const std::string& instance
       effects.poisoned = true;
       log(spdlog::level::warn, "Orchestration poisoned instance_id={} error={}", instance, failure);
       break;
+    case TurnOutcome::Suspended:
+      log(spdlog::level::debug, "Orchestration suspended: batch recorded instance_id={} orchestration_name={}",
+          instance, plan.orchestration_name);
+      break;
     case TurnOutcome::Continued:
     case TurnOutcome::Dropped:
     case TurnOutcome::Abandoned:

@@ -13,6 +13,7 @@
 #include "orchestration/history_queries.hpp"
 #include "orchestration/replay_engine.hpp"
 #include "orchestration/turn_limits.hpp"
+#include "runtime/suspension.hpp"
 #include "runtime/turn_validation.hpp"
 
 namespace duroxide::runtime {
@@ -835,6 +836,24 @@ TurnPlan plan_with_session(const LockedOrchestrationItem& locked, const PlannerC
   // Step 8: the turn.
   orchestration::TurnInput turn = turn_input(item, context, start, *resolved, history, new_execution, plan);
   turn.messages = batch.completions;
+  // A session kept from the last turn means that turn ran the code on exactly this history, so the
+  // instance is not suspended; only a turn that replays anyway pays for the history scan.
+  const bool suspended = !orchestration::resumes(session, turn) && is_suspended(turn.baseline_events());
+  const SuspensionStep suspension = plan_suspension(suspended, batch.completions);
+  if (suspension.control_event) {
+    // Recorded before the batch's messages, as if it had been stored already; the kept session
+    // does not have it, so this turn replays (suspending and resuming are rare).
+    if (turn.baseline_view != nullptr) {
+      turn.baseline = *turn.baseline_view;
+      turn.baseline_view = nullptr;
+    }
+    Event control =
+        runtime_event(item.instance, ack.execution_id, max_event_id(turn.baseline) + 1, *suspension.control_event);
+    turn.baseline.push_back(control);
+    ack.history_delta.push_back(std::move(control));
+  }
+  turn.record_only = suspension.record_only;
+  if (suspension.control_event || suspension.record_only) session.reset();
   orchestration::TurnOutput out = orchestration::run_turn(turn, session);
   ack.history_delta.insert(ack.history_delta.end(), out.history_delta.begin(), out.history_delta.end());
   const std::size_t turn_events_end = ack.history_delta.size();  // what follows is the runtime's
@@ -851,6 +870,11 @@ TurnPlan plan_with_session(const LockedOrchestrationItem& locked, const PlannerC
                                                                 "parent dropped sub-orchestration future"});
   }
   ack.metadata = metadata_from_delta(ack.history_delta);
+  if (suspension.status && !ack.metadata.status) {
+    ack.metadata.status = suspension.status;
+    ack.metadata.output = suspension.status_output;
+  }
+  if (suspension.record_only && plan.outcome == TurnOutcome::Continued) plan.outcome = TurnOutcome::Suspended;
 
   if (auto retry = fail_on_turn_limits(item, context, history, started, writer, plan)) return std::move(*retry);
   if (auto retry = fail_on_invalid_utf8(item, context, history, started, turn_events_end, writer, plan)) {

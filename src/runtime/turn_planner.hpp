@@ -47,6 +47,7 @@ enum class TurnOutcome {
   ContinuedAsNew,
   Poisoned,
   Terminated,  ///< ended by a TerminateInstance message without running the code (reason below)
+  Suspended,   ///< the instance is suspended: the batch was recorded, the code did not run
 };
 
 struct TurnPlan {

@@ -216,6 +216,21 @@ async function run() {
       await page.screenshot({path: path.join(outputDir, 'dashboard-list.png'), fullPage: true});
     });
 
+    await check('an instance suspended through the page shows Suspended, and runs again when resumed', async () => {
+      await openInstance(page, url, 'approval-2');
+      await page.getByTestId('suspend-reason').fill('audit');
+      await page.getByTestId('suspend-form-submit').click();
+      await waitForText(page, 'action-result', 'suspension requested');
+      await waitForText(page, 'instance-status', 'Suspended');
+      await waitForText(page, 'instance-suspension-reason', 'audit');
+      expectEqual(await page.getByTestId('suspend-form-submit').isDisabled(), true, 'suspend of a suspended instance');
+      expectEqual(await page.getByTestId('resume-form-submit').isDisabled(), false, 'resume of a suspended instance');
+      await page.getByTestId('resume-form-submit').click();
+      await waitForText(page, 'action-result', 'resumption requested');
+      await waitForText(page, 'instance-status', 'Running');
+      expectEqual(await page.getByTestId('resume-form-submit').isDisabled(), true, 'resume of a running instance');
+    });
+
     await check('an instance terminated through the page shows Terminated with its reason', async () => {
       await openInstance(page, url, 'approval-2');
       expectEqual(await textOf(page, 'instance-status'), 'Running', 'status before');

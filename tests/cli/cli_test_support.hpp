@@ -19,6 +19,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -132,6 +133,19 @@ class RunningRuntime {
       return OrchestrationStatus{status::NotFound{}};
     }
     return *status;
+  }
+  /// Waits until the instance's status is called `name` (a test failure after kHangGuard).
+  void wait_status(const std::string& instance, std::string_view name) {
+    const auto deadline = std::chrono::steady_clock::now() + kHangGuard;
+    for (;;) {
+      auto status = Client(store_).get_orchestration_status(instance);
+      if (status && status->name() == name) return;
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << instance << " never became " << name;
+        return;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
   }
   Client client() const { return Client(store_); }
 

@@ -1,4 +1,5 @@
-// The `duroxide` tool's commands that change a store: raise, enqueue, cancel, terminate, start and wait,
+// The `duroxide` tool's commands that change a store: raise, enqueue, cancel, terminate, suspend,
+// resume, start and wait,
 // delete, prune. Each is checked by what a runtime (or the store) does with it afterwards.
 #include "cli_test_support.hpp"
 
@@ -128,6 +129,37 @@ TEST_F(CliTerminate, KeepChildrenDefaultReasonAndJson) {
   const auto status = runtime.wait_finished("inbox-1");
   ASSERT_TRUE(status.is_terminated()) << status.name();
   EXPECT_EQ(status.get_if<status::Terminated>()->reason, "terminated with the duroxide command-line tool");
+}
+
+using CliSuspendResume = CliFixture;
+
+TEST_F(CliSuspendResume, ASuspendedInstanceWaitsForItsResumeWithWhatWasRaisedMeanwhile) {
+  EXPECT_EQ(ok({"suspend", "waiting-1", "--reason", "audit"}).out,
+            "requested the suspension of instance 'waiting-1' (reason \"audit\")\n");
+  RunningRuntime runtime(url());
+  runtime.wait_status("waiting-1", "Suspended");
+  const auto shown = ok({"instances", "show", "waiting-1"});
+  EXPECT_NE(shown.out.find("Suspended"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("suspended:      \"audit\""), std::string::npos) << shown.out;
+  fails(6, "instance 'waiting-1' is already suspended", {"suspend", "waiting-1"});
+  ok({"raise", "waiting-1", "Approve", "yes"});  // recorded; the code runs after the resume
+  const auto doc = parse_json(ok({"resume", "waiting-1", "--json"}));
+  EXPECT_EQ(doc, (json{{"instance_id", "waiting-1"},
+                       {"reason", "resumed with the duroxide command-line tool"},
+                       {"resume_requested", true}}));
+  const auto status = runtime.wait_finished("waiting-1");
+  ASSERT_TRUE(status.is_completed()) << status.name();
+  EXPECT_EQ(status.get_if<status::Completed>()->output, "approved: yes");
+}
+
+TEST_F(CliSuspendResume, RefusalsNameTheStatus) {
+  fails(6, "instance 'inbox-1' is not suspended (Running): nothing to resume", {"resume", "inbox-1"});
+  fails(6, "instance 'done-1' has already finished (Completed): nothing would be suspended", {"suspend", "done-1"});
+  fails(1, "instance 'nope' not found", {"suspend", "nope"});
+  const auto doc = parse_json(ok({"suspend", "inbox-1", "--json"}));
+  EXPECT_EQ(doc, (json{{"instance_id", "inbox-1"},
+                       {"reason", "suspended with the duroxide command-line tool"},
+                       {"suspend_requested", true}}));
 }
 
 using CliStartWait = CliFixture;

@@ -115,7 +115,7 @@ TEST_F(DashboardApi, FiltersByCreationTime) {
 
 TEST_F(DashboardApi, BadListingParametersAre400) {
   fails("/api/instances?status=Done", 400,
-        "unknown status 'Done': expected Running, Completed, Failed, ContinuedAsNew or Terminated");
+        "unknown status 'Done': expected Running, Completed, Failed, ContinuedAsNew, Terminated or Suspended");
   fails("/api/instances?limit=0", 400, "the parameter 'limit' must be a whole number from 1 to 500");
   fails("/api/instances?limit=501", 400, "the parameter 'limit' must be a whole number from 1 to 500");
   fails("/api/instances?limit=ten", 400, "the parameter 'limit' must be a whole number from 1 to 500");

@@ -1,5 +1,6 @@
 // The API's writes (api_writes.cpp), with a runtime running on the store: raising an event and
-// cancelling and terminating reach the instance; bad bodies, unknown and finished instances are refused clearly.
+// cancelling, terminating, suspending and resuming reach the instance; bad bodies, unknown and finished instances are
+// refused clearly.
 #include "dashboard_test_support.hpp"
 
 namespace duroxide::dashboard_test {
@@ -81,7 +82,35 @@ TEST_F(DashboardApiWrites, TerminateWithoutAReasonSaysItCameFromTheDashboard) {
   EXPECT_EQ(status.get_if<status::Terminated>()->reason, "terminated from the duroxide dashboard");
 }
 
+TEST_F(DashboardApiWrites, ASuspendedInstanceRunsAgainWhenResumed) {
+  const auto suspended = served_.post("/api/suspend", json{{"instance_id", "waiting-1"}, {"reason", "audit"}});
+  EXPECT_EQ(suspended.status, 202) << suspended.body;
+  EXPECT_EQ(suspended.document(),
+            (json{{"instance_id", "waiting-1"}, {"reason", "audit"}, {"suspend_requested", true}}));
+  const auto deadline = std::chrono::steady_clock::now() + kHangGuard;
+  while (served_.get("/api/instance?id=waiting-1").document()["status"] != "Suspended") {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "waiting-1 was never suspended";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(served_.get("/api/instance?id=waiting-1").document()["suspension_reason"], "audit");
+  refused("/api/suspend", R"({"instance_id":"waiting-1"})", 409, "instance 'waiting-1' is already suspended");
+  EXPECT_EQ(
+      served_.post("/api/raise-event", json{{"instance_id", "waiting-1"}, {"name", "Approve"}, {"data", "ok"}}).status,
+      202);
+  const auto resumed = served_.post("/api/resume", json{{"instance_id", "waiting-1"}});
+  EXPECT_EQ(resumed.status, 202) << resumed.body;
+  EXPECT_EQ(resumed.document()["reason"], "resumed from the duroxide dashboard");
+  const auto status = final_status("waiting-1");
+  ASSERT_TRUE(status.is_completed()) << status.name();
+  EXPECT_EQ(status.get_if<status::Completed>()->output, "approved: ok");
+}
+
 TEST_F(DashboardApiWrites, UnknownInstancesAre404AndFinishedOnes409) {
+  refused("/api/resume", R"({"instance_id":"waiting-1"})", 409,
+          "instance 'waiting-1' is not suspended (Running): nothing to resume");
+  refused("/api/resume", R"({"instance_id":"nope"})", 404, "instance 'nope' not found");
+  refused("/api/suspend", R"({"instance_id":"hello-1"})", 409,
+          "instance 'hello-1' has already finished (Completed): nothing would be suspended");
   refused("/api/terminate", R"({"instance_id":"nope"})", 404, "instance 'nope' not found");
   refused("/api/terminate", R"({"instance_id":"failed-1"})", 409,
           "instance 'failed-1' has already finished (Failed): nothing would be terminated");

@@ -35,7 +35,7 @@ TEST_F(DashboardToken, EveryRequestWithoutItIsRefusedWith401) {
     EXPECT_EQ(reply.header("WWW-Authenticate"), "Bearer") << path;
     EXPECT_NE(reply.body.find("this dashboard needs its token"), std::string::npos) << path << ": " << reply.body;
   }
-  for (const char* path : {"/api/raise-event", "/api/cancel", "/api/terminate"}) {
+  for (const char* path : {"/api/raise-event", "/api/cancel", "/api/terminate", "/api/suspend", "/api/resume"}) {
     const auto reply = served_.post(path, json{{"instance_id", "waiting-1"}, {"name", "Approve"}});
     EXPECT_EQ(reply.status, 401) << path;
     EXPECT_EQ(reply.error(), "this dashboard needs its token: send the header 'Authorization: Bearer TOKEN'");
@@ -89,7 +89,8 @@ TEST_F(DashboardReadOnly, WritesAreForbiddenAndReachNothing) {
                                   json{{"instance_id", "waiting-1"}, {"name", "Approve"}, {"data", "x"}}, bearer());
   EXPECT_EQ(raise.status, 403);
   EXPECT_EQ(raise.error(),
-            "this dashboard is read-only: start it with --allow-writes to raise events, cancel and terminate");
+            "this dashboard is read-only: start it with --allow-writes to raise events, cancel, terminate, suspend and "
+            "resume");
   const auto cancel = served_.post("/api/cancel", json{{"instance_id", "waiting-1"}}, bearer());
   EXPECT_EQ(cancel.status, 403);
   const auto terminate = served_.post("/api/terminate", json{{"instance_id", "waiting-1"}}, bearer());

@@ -27,6 +27,13 @@ Task<Result<std::string>> two_steps(OrchestrationContext ctx, std::string input)
   co_return *a + "+" + *b;
 }
 
+/// v1 with its output joined the other way round.
+Task<Result<std::string>> other_output(OrchestrationContext ctx, std::string input) {
+  auto a = co_await ctx.schedule_activity("A", input);
+  auto b = co_await ctx.schedule_activity("B", *a);
+  co_return *b + "+" + *a;
+}
+
 OrchestrationRegistry registry_of(Handler handler) {
   return OrchestrationRegistry::builder().add("Orch", std::move(handler)).build();
 }
@@ -116,11 +123,6 @@ TEST(ReplayOfflineReplay, AStepAddedAfterTheLastRecordedOneIsReportedAtTheEnding
 
 TEST(ReplayOfflineReplay, ADifferentOutputIsReportedAtTheEnding) {
   const auto history = completed_two_steps();
-  Handler other_output = [](OrchestrationContext ctx, std::string input) -> Task<Result<std::string>> {
-    auto a = co_await ctx.schedule_activity("A", input);
-    auto b = co_await ctx.schedule_activity("B", *a);
-    co_return *b + "+" + *a;
-  };
   const auto report = replay_history(registry_of(other_output), history);
   ASSERT_TRUE(report.mismatch) << report.to_string();
   EXPECT_EQ(report.mismatch->event_id, history.back().event_id);
@@ -237,11 +239,6 @@ TEST(ReplayOfflineReplay, EventsAfterTheRecordedEndingAreTheRuntimesAndDoNotHide
   history.push_back(
       ev(history.back().event_id + 1, events::ActivityCancelRequested{"orchestration_terminal_completed"}, 2));
   EXPECT_TRUE(replay_history(registry_of(two_steps), history).ok());
-  Handler other_output = [](OrchestrationContext ctx, std::string input) -> Task<Result<std::string>> {
-    auto a = co_await ctx.schedule_activity("A", input);
-    auto b = co_await ctx.schedule_activity("B", *a);
-    co_return *b + "+" + *a;
-  };
   const auto report = replay_history(registry_of(other_output), history);
   ASSERT_TRUE(report.mismatch) << report.to_string();
   EXPECT_EQ(report.mismatch->event_id, history.back().event_id - 1) << "reported at the recorded completion";

@@ -8,54 +8,16 @@
 
 #include <duroxide/duroxide.hpp>
 
-#include "runtime/turn_planner.hpp"
-#include "turn_driver.hpp"
+#include "planner_driver.hpp"
 
 namespace duroxide::testing {
 namespace {
 
-using runtime::ParentLookup;
-using runtime::PlannerContext;
 using runtime::TurnOutcome;
-using runtime::TurnPlan;
 
 WorkItem terminate(std::string reason, bool recursive = true) {
   return work_items::TerminateInstance{"inst-1", std::move(reason), recursive};
 }
-
-/// Plans one batch of "inst-1" against `history`; the parent lookup answers `parent_waits`.
-class Planner {
- public:
-  explicit Planner(OrchestrationRegistry registry = OrchestrationRegistry::builder().build())
-      : registry_(std::move(registry)) {}
-
-  std::optional<std::uint64_t> parent_waits;  ///< the parent's waiting execution, if it waits
-  std::vector<std::string> parents_asked;
-
-  TurnPlan plan(std::vector<Event> history, std::vector<WorkItem> messages, std::uint32_t attempt = 1) {
-    LockedOrchestrationItem locked;
-    locked.item.instance = "inst-1";
-    locked.item.orchestration_name = history.empty() ? "" : "Orch";
-    locked.item.version = "1.0.0";
-    locked.item.execution_id = 1;
-    locked.item.stored_last_event_id = history.empty() ? 0 : history.back().event_id;
-    locked.item.history = std::move(history);
-    locked.item.messages = std::move(messages);
-    locked.lock_token = "token";
-    locked.attempt_count = attempt;
-    PlannerContext context{registry_, options_,
-                           [this](const std::string& parent, std::uint64_t, const std::string&) {
-                             parents_asked.push_back(parent);
-                             return ParentLookup{parent_waits, std::nullopt};
-                           },
-                           [] { return kClockMs; }, nullptr};
-    return runtime::plan_turn(locked, context);
-  }
-
- private:
-  OrchestrationRegistry registry_;
-  RuntimeOptions options_;
-};
 
 /// Started, activity A scheduled (event 2) and not yet done.
 std::vector<Event> waiting_on_an_activity() {

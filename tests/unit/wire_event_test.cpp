@@ -46,6 +46,8 @@ std::vector<Event> every_event_kind() {
       ev(25, {}, KeyValueCleared{"k"}),
       ev(26, {}, KeyValuesCleared{}),
       ev(27, {}, OrchestrationTerminated{"stuck on a bad input"}),
+      ev(28, {}, OrchestrationSuspended{"maintenance"}),
+      ev(29, {}, OrchestrationResumed{"maintenance over"}),
   };
 }
 

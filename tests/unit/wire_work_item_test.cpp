@@ -22,6 +22,8 @@ std::vector<WorkItem> every_work_item() {
       ContinueAsNew{"loop-1", "Loop", "42", "2.0.0", {{"inbox", "m7"}}, "step 3"},
       QueueMessage{"order-1", "inbox", "m1"},
       TerminateInstance{"order-1", "operator", false},
+      SuspendInstance{"order-1", "maintenance"},
+      ResumeInstance{"order-1", "maintenance over"},
   };
 }
 }  // namespace
@@ -114,8 +116,9 @@ TEST(UnitWireWorkItem, ContinueAsNewAlwaysWritesCarryForwardAndDefaultsItToEmpty
 }
 
 TEST(UnitWireWorkItem, RoutingInstanceIsParentForSubOrchestrationOutcomes) {
-  const std::vector<std::string> expected = {"p::sub::2", "order-1", "order-1", "order-1", "order-1", "order-1",
-                                             "p",         "p",       "order-1", "loop-1",  "order-1", "order-1"};
+  const std::vector<std::string> expected = {"p::sub::2", "order-1", "order-1", "order-1", "order-1",
+                                             "order-1",   "p",       "p",       "order-1", "loop-1",
+                                             "order-1",   "order-1", "order-1", "order-1"};
   const auto items = every_work_item();
   ASSERT_EQ(items.size(), expected.size());
   for (std::size_t i = 0; i < items.size(); ++i) {

@@ -79,6 +79,8 @@ std::string describe_event(const Event& event) {
                              std::is_same_v<T, events::SubOrchestrationCancelRequested> ||
                              std::is_same_v<T, events::OrchestrationCancelRequested> ||
                              std::is_same_v<T, events::OrchestrationTerminated> ||
+                             std::is_same_v<T, events::OrchestrationSuspended> ||
+                             std::is_same_v<T, events::OrchestrationResumed> ||
                              std::is_same_v<T, events::ExternalSubscribedCancelled> ||
                              std::is_same_v<T, events::QueueSubscriptionCancelled>) {
           p.text("reason", e.reason);

@@ -168,6 +168,9 @@ ExitCode run_show(CommandContext& context, const ShowOptions& options) {
     fields.add("error", fmt::format("{} ({})", quote(failed->details.display_message()), failed->details.category()));
   }
   if (const auto* terminated = status.get_if<status::Terminated>()) fields.add("reason", quote(terminated->reason));
+  if (const auto* suspended = status.get_if<status::Suspended>()) {
+    fields.add("suspended", quote(suspended->reason));
+  }
   const auto& custom = status_view["custom_status"];
   fields.add("custom status", custom.is_null()
                                   ? "-"
@@ -188,7 +191,8 @@ void add_instance_commands(CLI::App& app, Dispatch& dispatch) {
   auto list_options = std::make_shared<ListOptions>();
   auto* list = instances->add_subcommand("list", "List instances, newest first");
   list->add_option("--status", list_options->status, "Only instances whose current execution has this status")
-      ->transform(CLI::IsMember({"Running", "Completed", "Failed", "ContinuedAsNew", "Terminated"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"Running", "Completed", "Failed", "ContinuedAsNew", "Terminated", "Suspended"},
+                                CLI::ignore_case));
   list->add_option("--name", list_options->name, "Only instances of this orchestration name");
   list->add_option("--created-from", list_options->created_from,
                    "Only instances created at or after this time (ms since the epoch, or 2026-12-04T19:00:00Z)");

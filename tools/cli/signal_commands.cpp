@@ -1,5 +1,5 @@
-// `start`, `raise`, `enqueue`, `cancel` and `terminate`: messages for instances (docs/cli.md). Each is a
-// message in the store that a runtime carries out; none waits for it.
+// `start`, `raise`, `enqueue`, `cancel`, `terminate`, `suspend` and `resume`: messages for instances (docs/cli.md).
+// Each is a message in the store that a runtime carries out; none waits for it.
 #include <memory>
 #include <ostream>
 
@@ -16,6 +16,8 @@ namespace {
 
 constexpr const char* kDefaultCancelReason = "cancelled with the duroxide command-line tool";
 constexpr const char* kDefaultTerminateReason = "terminated with the duroxide command-line tool";
+constexpr const char* kDefaultSuspendReason = "suspended with the duroxide command-line tool";
+constexpr const char* kDefaultResumeReason = "resumed with the duroxide command-line tool";
 
 struct StartOptions {
   std::string name;
@@ -45,6 +47,13 @@ struct CancelOptions {
   bool json = false;
 };
 
+/// `suspend` and `resume`: an instance and a reason.
+struct PauseOptions {
+  std::string instance;
+  std::string reason;
+  bool json = false;
+};
+
 struct TerminateOptions {
   std::string instance;
   std::string reason = kDefaultTerminateReason;
@@ -59,6 +68,16 @@ void require_unfinished(const Client& client, const std::string& instance, std::
     throw CliError(ExitCode::Refused, fmt::format("instance {} has already finished ({}): nothing would {}",
                                                   quote_id(instance), status.name(), what));
   }
+}
+
+/// Prints what was requested: `doc` with --json, else `text` and a newline.
+ExitCode confirm(CommandContext& context, bool json, const Json& doc, const std::string& text) {
+  if (json) {
+    print_json(context.out, doc);
+  } else {
+    context.out << text << '\n';
+  }
+  return ExitCode::Ok;
 }
 
 ExitCode run_start(CommandContext& context, const StartOptions& options) {
@@ -117,30 +136,50 @@ ExitCode run_cancel(CommandContext& context, const CancelOptions& options) {
   require_unfinished(context.client, options.instance, "be cancelled");
   require(context.client.cancel_instance(options.instance, options.reason),
           fmt::format("cancelling instance {}", quote_id(options.instance)));
-  if (options.json) {
-    print_json(context.out,
-               Json{{"instance_id", options.instance}, {"reason", options.reason}, {"cancel_requested", true}});
-  } else {
-    context.out << fmt::format("requested the cancellation of instance {} (reason {})\n", quote_id(options.instance),
-                               quote(options.reason));
-  }
-  return ExitCode::Ok;
+  return confirm(context, options.json,
+                 Json{{"instance_id", options.instance}, {"reason", options.reason}, {"cancel_requested", true}},
+                 fmt::format("requested the cancellation of instance {} (reason {})", quote_id(options.instance),
+                             quote(options.reason)));
 }
 
 ExitCode run_terminate(CommandContext& context, const TerminateOptions& options) {
   require_unfinished(context.client, options.instance, "be terminated");
   require(context.client.terminate_instance(options.instance, options.reason, !options.keep_children),
           fmt::format("terminating instance {}", quote_id(options.instance)));
-  if (options.json) {
-    print_json(context.out, Json{{"instance_id", options.instance},
-                                 {"reason", options.reason},
-                                 {"children_terminated", !options.keep_children},
-                                 {"terminate_requested", true}});
-  } else {
-    context.out << fmt::format("requested the termination of instance {}{} (reason {})\n", quote_id(options.instance),
-                               options.keep_children ? "" : " and its children", quote(options.reason));
+  return confirm(context, options.json,
+                 Json{{"instance_id", options.instance},
+                      {"reason", options.reason},
+                      {"children_terminated", !options.keep_children},
+                      {"terminate_requested", true}},
+                 fmt::format("requested the termination of instance {}{} (reason {})", quote_id(options.instance),
+                             options.keep_children ? "" : " and its children", quote(options.reason)));
+}
+
+ExitCode run_suspend(CommandContext& context, const PauseOptions& options) {
+  require_unfinished(context.client, options.instance, "be suspended");
+  if (require_status(context.client, options.instance).is_suspended()) {
+    throw CliError(ExitCode::Refused, fmt::format("instance {} is already suspended", quote_id(options.instance)));
   }
-  return ExitCode::Ok;
+  require(context.client.suspend_instance(options.instance, options.reason),
+          fmt::format("suspending instance {}", quote_id(options.instance)));
+  return confirm(context, options.json,
+                 Json{{"instance_id", options.instance}, {"reason", options.reason}, {"suspend_requested", true}},
+                 fmt::format("requested the suspension of instance {} (reason {})", quote_id(options.instance),
+                             quote(options.reason)));
+}
+
+ExitCode run_resume(CommandContext& context, const PauseOptions& options) {
+  const auto status = require_status(context.client, options.instance);
+  if (!status.is_suspended()) {
+    throw CliError(ExitCode::Refused, fmt::format("instance {} is not suspended ({}): nothing to resume",
+                                                  quote_id(options.instance), status.name()));
+  }
+  require(context.client.resume_instance(options.instance, options.reason),
+          fmt::format("resuming instance {}", quote_id(options.instance)));
+  return confirm(context, options.json,
+                 Json{{"instance_id", options.instance}, {"reason", options.reason}, {"resume_requested", true}},
+                 fmt::format("requested the resumption of instance {} (reason {})", quote_id(options.instance),
+                             quote(options.reason)));
 }
 
 }  // namespace
@@ -191,6 +230,24 @@ void add_signal_commands(CLI::App& app, Dispatch& dispatch) {
   add_json_flag(terminate, terminate_options->json);
   dispatch.on(terminate,
               [terminate_options](CommandContext& context) { return run_terminate(context, *terminate_options); });
+
+  auto suspend_options = std::make_shared<PauseOptions>();
+  suspend_options->reason = kDefaultSuspendReason;
+  auto* suspend = app.add_subcommand(
+      "suspend", "Pause a running instance: messages are recorded, its code runs no turn until resumed");
+  suspend->add_option("ID", suspend_options->instance, "Instance id")->required();
+  suspend->add_option("--reason", suspend_options->reason, "Reason recorded with the suspension")
+      ->capture_default_str();
+  add_json_flag(suspend, suspend_options->json);
+  dispatch.on(suspend, [suspend_options](CommandContext& context) { return run_suspend(context, *suspend_options); });
+
+  auto resume_options = std::make_shared<PauseOptions>();
+  resume_options->reason = kDefaultResumeReason;
+  auto* resume = app.add_subcommand("resume", "Let a suspended instance run again");
+  resume->add_option("ID", resume_options->instance, "Instance id")->required();
+  resume->add_option("--reason", resume_options->reason, "Reason recorded with the resumption")->capture_default_str();
+  add_json_flag(resume, resume_options->json);
+  dispatch.on(resume, [resume_options](CommandContext& context) { return run_resume(context, *resume_options); });
 }
 
 }  // namespace duroxide::cli

@@ -38,6 +38,7 @@ Json status_fields_json(const OrchestrationStatus& status) {
   out["output"] = nullptr;
   out["error"] = nullptr;
   out["termination_reason"] = nullptr;
+  out["suspension_reason"] = nullptr;
   out["custom_status"] = nullptr;
   out["custom_status_version"] = 0;
   const auto custom = [&](const std::optional<std::string>& text, std::uint64_t version) {
@@ -55,6 +56,9 @@ Json status_fields_json(const OrchestrationStatus& status) {
   } else if (const auto* terminated = status.get_if<status::Terminated>()) {
     out["termination_reason"] = terminated->reason;
     custom(terminated->custom_status, terminated->custom_status_version);
+  } else if (const auto* suspended = status.get_if<status::Suspended>()) {
+    out["suspension_reason"] = suspended->reason;
+    custom(suspended->custom_status, suspended->custom_status_version);
   }
   return out;
 }
@@ -89,6 +93,7 @@ Json metrics_json(const SystemMetrics& metrics) {
   out["completed_instances"] = metrics.completed_instances;
   out["failed_instances"] = metrics.failed_instances;
   out["terminated_instances"] = metrics.terminated_instances;
+  out["suspended_instances"] = metrics.suspended_instances;
   out["total_events"] = metrics.total_events;
   return out;
 }

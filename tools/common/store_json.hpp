@@ -33,7 +33,8 @@ Json error_json(const ErrorDetails& details);
 /// `with_output` its output (a listing of many instances may leave that out).
 Json instance_info_json(const InstanceInfo& info, bool with_output = true);
 
-/// {"output", "error", "termination_reason", "custom_status", "custom_status_version"} of a client
+/// {"output", "error", "termination_reason", "suspension_reason", "custom_status",
+/// "custom_status_version"} of a client
 /// status.
 Json status_fields_json(const OrchestrationStatus& status);
 

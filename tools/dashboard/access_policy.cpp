@@ -81,7 +81,8 @@ std::optional<Refusal> check_access(const AccessPolicy& policy, const httplib::R
   if (kind != RequestKind::Write) return std::nullopt;
   if (!policy.allow_writes) {
     return Refusal{403,
-                   "this dashboard is read-only: start it with --allow-writes to raise events, cancel and terminate"};
+                   "this dashboard is read-only: start it with --allow-writes to raise events, cancel, terminate, "
+                   "suspend and resume"};
   }
   if (request.has_header("Origin") && request.get_header_value("Origin") != "http://" + host) {
     return Refusal{403,

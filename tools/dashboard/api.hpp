@@ -56,5 +56,8 @@ ApiReply raise_event(const ApiContext& context, const httplib::Request& request)
 ApiReply cancel_instance(const ApiContext& context, const httplib::Request& request);
 /// POST /api/terminate {instance_id, reason?, terminate_children? (default true)}.
 ApiReply terminate_instance(const ApiContext& context, const httplib::Request& request);
+/// POST /api/suspend {instance_id, reason?} and POST /api/resume {instance_id, reason?}.
+ApiReply suspend_instance(const ApiContext& context, const httplib::Request& request);
+ApiReply resume_instance(const ApiContext& context, const httplib::Request& request);
 
 }  // namespace duroxide::dashboard

@@ -81,8 +81,9 @@ ApiReply list_instances(const ApiContext& context, const httplib::Request& reque
     query.status = parse_execution_status(*status);
     if (!query.status) {
       throw HttpError(
-          400, fmt::format("unknown status '{}': expected Running, Completed, Failed, ContinuedAsNew or Terminated",
-                           *status));
+          400, fmt::format(
+                   "unknown status '{}': expected Running, Completed, Failed, ContinuedAsNew, Terminated or Suspended",
+                   *status));
     }
   }
   query.orchestration_name = optional_param(request, "name", kMaxIdentifierBytes);

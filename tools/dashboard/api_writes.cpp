@@ -1,4 +1,5 @@
-// The API's writes: raise an event, cancel or terminate an instance (docs/dashboard.md). Each puts a message in
+// The API's writes: raise an event, cancel, terminate, suspend or resume an instance
+// (docs/dashboard.md). Each puts a message in
 // the store for a runtime to carry out, as the Client does; neither waits for it. Refused unless
 // the server runs with --allow-writes (access_policy.hpp).
 #include <fmt/format.h>
@@ -12,6 +13,8 @@ namespace {
 
 constexpr const char* kDefaultCancelReason = "cancelled from the duroxide dashboard";
 constexpr const char* kDefaultTerminateReason = "terminated from the duroxide dashboard";
+constexpr const char* kDefaultSuspendReason = "suspended from the duroxide dashboard";
+constexpr const char* kDefaultResumeReason = "resumed from the duroxide dashboard";
 
 /// 404 for an unknown instance, 409 for a finished one: nothing would act on `what`.
 void require_unfinished(const Client& client, const std::string& id, std::string_view what) {
@@ -54,6 +57,30 @@ ApiReply terminate_instance(const ApiContext& context, const httplib::Request& r
   return {
       202,
       Json{{"instance_id", id}, {"reason", reason}, {"children_terminated", children}, {"terminate_requested", true}}};
+}
+
+ApiReply suspend_instance(const ApiContext& context, const httplib::Request& request) {
+  const auto body = json_body(request);
+  const auto id = body_text(body, "instance_id", kMaxIdentifierBytes, false);
+  const auto reason = body_text(body, "reason", kMaxReasonBytes, true, kDefaultSuspendReason);
+  require_unfinished(context.client, id, "be suspended");
+  const auto status = require(context.client.get_orchestration_status(id), fmt::format("reading instance '{}'", id));
+  if (status.is_suspended()) throw HttpError(409, fmt::format("instance '{}' is already suspended", id));
+  require(context.client.suspend_instance(id, reason), fmt::format("suspending instance '{}'", id));
+  return {202, Json{{"instance_id", id}, {"reason", reason}, {"suspend_requested", true}}};
+}
+
+ApiReply resume_instance(const ApiContext& context, const httplib::Request& request) {
+  const auto body = json_body(request);
+  const auto id = body_text(body, "instance_id", kMaxIdentifierBytes, false);
+  const auto reason = body_text(body, "reason", kMaxReasonBytes, true, kDefaultResumeReason);
+  const auto status = require(context.client.get_orchestration_status(id), fmt::format("reading instance '{}'", id));
+  if (status.is_not_found()) throw HttpError(404, fmt::format("instance '{}' not found", id));
+  if (!status.is_suspended()) {
+    throw HttpError(409, fmt::format("instance '{}' is not suspended ({}): nothing to resume", id, status.name()));
+  }
+  require(context.client.resume_instance(id, reason), fmt::format("resuming instance '{}'", id));
+  return {202, Json{{"instance_id", id}, {"reason", reason}, {"resume_requested", true}}};
 }
 
 }  // namespace duroxide::dashboard

@@ -53,6 +53,8 @@ const std::map<std::string, std::string>& api_methods() {
       {"/api/raise-event", "POST"},
       {"/api/cancel", "POST"},
       {"/api/terminate", "POST"},
+      {"/api/suspend", "POST"},
+      {"/api/resume", "POST"},
   };
   return methods;
 }
@@ -135,6 +137,8 @@ struct DashboardServer::State {
     write("/api/raise-event", raise_event);
     write("/api/cancel", cancel_instance);
     write("/api/terminate", terminate_instance);
+    write("/api/suspend", suspend_instance);
+    write("/api/resume", resume_instance);
     const auto unknown = [this](const Request& request, Response& response) { unknown_route(request, response); };
     http.Get(".*", unknown);
     http.Post(".*", unknown);

@@ -119,17 +119,18 @@ ProviderResult<ExecutionInfo> PostgresProvider::get_execution_info(const std::st
 ProviderResult<SystemMetrics> PostgresProvider::get_system_metrics() {
   // Counted when asked: a trigger-maintained counter row would serialize every concurrent ack of
   // every process on that one row (docs/storage.md, "The PostgreSQL store").
-  DUROXIDE_PG_TRY_ASSIGN(res, pg_detail::call(*store_, "get_system_metrics",
-                                              fmt::format("SELECT (SELECT COUNT(*) FROM instances), (SELECT COUNT(*) "
-                                                          "FROM executions), COUNT(*) FILTER (WHERE e.status = "
-                                                          "'Running'), COUNT(*) FILTER (WHERE e.status = 'Completed'), "
-                                                          "COUNT(*) FILTER (WHERE e.status = 'Failed'), (SELECT "
-                                                          "COUNT(*) FROM history), COUNT(*) FILTER (WHERE e.status = "
-                                                          "'Terminated') {}",
-                                                          kCurrentExecutionJoin),
-                                              {}));
+  DUROXIDE_PG_TRY_ASSIGN(res,
+                         pg_detail::call(*store_, "get_system_metrics",
+                                         fmt::format("SELECT (SELECT COUNT(*) FROM instances), (SELECT COUNT(*) "
+                                                     "FROM executions), COUNT(*) FILTER (WHERE e.status = "
+                                                     "'Running'), COUNT(*) FILTER (WHERE e.status = 'Completed'), "
+                                                     "COUNT(*) FILTER (WHERE e.status = 'Failed'), (SELECT "
+                                                     "COUNT(*) FROM history), COUNT(*) FILTER (WHERE e.status = "
+                                                     "'Terminated'), COUNT(*) FILTER (WHERE e.status = 'Suspended') {}",
+                                                     kCurrentExecutionJoin),
+                                         {}));
   return SystemMetrics{res.uint64(0, 0), res.uint64(0, 1), res.uint64(0, 2), res.uint64(0, 3),
-                       res.uint64(0, 4), res.uint64(0, 5), res.uint64(0, 6)};
+                       res.uint64(0, 4), res.uint64(0, 5), res.uint64(0, 6), res.uint64(0, 7)};
 }
 
 ProviderResult<QueueDepths> PostgresProvider::get_queue_depths() {
@@ -171,11 +172,12 @@ ProviderResult<DeleteInstanceResult> PostgresProvider::delete_instances_atomic(c
         DUROXIDE_PG_TRY(
             conn.exec(op, "SELECT 1 FROM instances WHERE instance_id = ANY ($1::text[]) FOR UPDATE", {array}));
         if (!force) {
-          DUROXIDE_PG_TRY_ASSIGN(running, conn.exec(op,
-                                                    fmt::format("SELECT i.instance_id {} WHERE i.instance_id = ANY "
-                                                                "($1::text[]) AND e.status = 'Running' LIMIT 1",
-                                                                kCurrentExecutionJoin),
-                                                    {array}));
+          DUROXIDE_PG_TRY_ASSIGN(running,
+                                 conn.exec(op,
+                                           fmt::format("SELECT i.instance_id {} WHERE i.instance_id = ANY "
+                                                       "($1::text[]) AND e.status IN ('Running', 'Suspended') LIMIT 1",
+                                                       kCurrentExecutionJoin),
+                                           {array}));
           if (running.rows() > 0) {
             return std::unexpected(ProviderError::permanent(
                 std::string(op),
@@ -224,8 +226,8 @@ ProviderResult<DeleteInstanceResult> PostgresProvider::delete_instance_bulk(cons
   if (filter.instance_ids && filter.instance_ids->empty()) return DeleteInstanceResult{};
   DUROXIDE_PG_TRY_ASSIGN(
       res, pg_detail::call(*store_, op,
-                           fmt::format("SELECT i.instance_id {} WHERE i.parent_instance_id IS NULL AND e.status <> "
-                                       "'Running' AND ($1::text[] IS NULL OR "
+                           fmt::format("SELECT i.instance_id {} WHERE i.parent_instance_id IS NULL AND e.status NOT IN "
+                                       "('Running', 'Suspended') AND ($1::text[] IS NULL OR "
                                        "i.instance_id = ANY ($1::text[])) AND ($2::bigint IS NULL OR e.completed_at "
                                        "< $2::bigint) ORDER BY i.created_at, i.seq LIMIT $3::bigint",
                                        kCurrentExecutionJoin),
@@ -253,18 +255,20 @@ ProviderResult<PruneResult> PostgresProvider::prune_executions(const std::string
     if (current.rows() == 0) return std::unexpected(not_found(op, instance));
     // Ranked newest first; never the current execution nor a running one.
     DUROXIDE_PG_TRY_ASSIGN(
-        counts, conn.exec(op,
-                          "WITH ranked AS (SELECT execution_id, status, completed_at, row_number() OVER (ORDER BY "
-                          "execution_id DESC) - 1 AS rank FROM executions WHERE instance_id = $1), doomed AS (SELECT "
-                          "execution_id FROM ranked WHERE execution_id <> $2::bigint AND status <> 'Running' AND "
-                          "($3::bigint IS NULL OR rank >= $3::bigint) AND ($4::bigint IS NULL OR (completed_at IS NOT "
-                          "NULL AND completed_at < $4::bigint))), h AS (DELETE FROM history WHERE instance_id = $1 AND "
-                          "execution_id IN (SELECT execution_id FROM doomed) RETURNING 1), e AS (DELETE FROM "
-                          "executions WHERE instance_id = $1 AND execution_id IN (SELECT execution_id FROM doomed) "
-                          "RETURNING 1) SELECT (SELECT COUNT(*) FROM e), (SELECT COUNT(*) FROM h)",
-                          {instance, current.text(0, 0),
-                           options.keep_last ? num(static_cast<std::uint64_t>(*options.keep_last)) : pg::Param{},
-                           options.completed_before_ms ? num(*options.completed_before_ms) : pg::Param{}}));
+        counts,
+        conn.exec(
+            op,
+            "WITH ranked AS (SELECT execution_id, status, completed_at, row_number() OVER (ORDER BY "
+            "execution_id DESC) - 1 AS rank FROM executions WHERE instance_id = $1), doomed AS (SELECT "
+            "execution_id FROM ranked WHERE execution_id <> $2::bigint AND status NOT IN ('Running', 'Suspended') AND "
+            "($3::bigint IS NULL OR rank >= $3::bigint) AND ($4::bigint IS NULL OR (completed_at IS NOT "
+            "NULL AND completed_at < $4::bigint))), h AS (DELETE FROM history WHERE instance_id = $1 AND "
+            "execution_id IN (SELECT execution_id FROM doomed) RETURNING 1), e AS (DELETE FROM "
+            "executions WHERE instance_id = $1 AND execution_id IN (SELECT execution_id FROM doomed) "
+            "RETURNING 1) SELECT (SELECT COUNT(*) FROM e), (SELECT COUNT(*) FROM h)",
+            {instance, current.text(0, 0),
+             options.keep_last ? num(static_cast<std::uint64_t>(*options.keep_last)) : pg::Param{},
+             options.completed_before_ms ? num(*options.completed_before_ms) : pg::Param{}}));
     PruneResult result;
     result.instances_processed = 1;
     result.executions_deleted = counts.uint64(0, 0);

@@ -86,7 +86,9 @@ ProviderResult<std::optional<InstanceStatusRecord>> PostgresProvider::get_instan
   if (!status) return Provider::get_instance_status(instance);
   InstanceStatusRecord record;
   record.status = *status;
-  if ((*status == ExecutionStatus::Completed || *status == ExecutionStatus::Terminated) && !res.is_null(0, 2))
+  if ((*status == ExecutionStatus::Completed || *status == ExecutionStatus::Terminated ||
+       *status == ExecutionStatus::Suspended) &&
+      !res.is_null(0, 2))
     record.output = pg_detail::decode_stored_text(res.text(0, 2));
   if (!res.is_null(0, 3)) record.custom_status = pg_detail::decode_stored_text(res.text(0, 3));
   record.custom_status_version = res.uint64(0, 4);

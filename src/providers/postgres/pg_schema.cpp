@@ -33,7 +33,8 @@ std::string step_sql(int version) {
     return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", kListeners, kStep1Orchestrator, kAckOrchestration, kStep1Worker,
                        kWorkerFetch, kAckWork);
   }
-  // An ack's status ends the execution unless it is Running, so Terminated stamps completed_at.
+  // An ack's status ends the execution unless it is Running or Suspended, so Terminated stamps
+  // completed_at.
   if (version == 9) return std::string(kAckOrchestration);
   return {};
 }

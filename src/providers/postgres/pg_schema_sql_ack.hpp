@@ -28,8 +28,8 @@ DECLARE
   v_now bigint := dx_now_ms();
   v_inst text;
   v_until bigint;
-  -- Every status but Running ends the execution (Terminated included: docs/terminate.md).
-  v_terminal boolean := COALESCE(p_status <> 'Running', false);
+  -- Every status but Running and Suspended ends the execution (docs/terminate.md).
+  v_terminal boolean := COALESCE(p_status NOT IN ('Running', 'Suspended'), false);
   v_work boolean;
   v_new_work boolean := COALESCE(cardinality(p_w_item), 0) > 0;
   -- Items locked for this process's idle workers (p_w_token) need no other fetcher woken.

@@ -170,6 +170,8 @@ ProviderResult<SystemMetrics> SqliteProvider::get_system_metrics() {
       metrics.failed_instances = value;
     } else if (name == "status:Terminated") {
       metrics.terminated_instances = value;
+    } else if (name == "status:Suspended") {
+      metrics.suspended_instances = value;
     }
   }
   return metrics;
@@ -220,8 +222,8 @@ ProviderResult<DeleteInstanceResult> SqliteProvider::delete_instances_atomic(con
   DUROXIDE_TRY(fill_id_table(s, op, "delete_ids", ids));
   if (!force) {
     DUROXIDE_TRY_ASSIGN(running, s.statement(op, fmt::format("SELECT i.instance_id {} WHERE i.instance_id IN "
-                                                             "(SELECT id FROM temp.delete_ids) AND e.status = "
-                                                             "'Running' LIMIT 1",
+                                                             "(SELECT id FROM temp.delete_ids) AND e.status IN "
+                                                             "('Running', 'Suspended') LIMIT 1",
                                                              kCurrentExecutionJoin)));
     DUROXIDE_TRY_ASSIGN(row, running.step());
     if (row) {
@@ -278,7 +280,8 @@ ProviderResult<DeleteInstanceResult> SqliteProvider::delete_instance_bulk(const 
     std::lock_guard lock(store_->mutex);
     DUROXIDE_TRY(fill_id_table(*store_, op, "bulk_ids", filter.instance_ids.value_or(std::vector<std::string>{})));
     const std::string sql = fmt::format(
-        "SELECT i.instance_id {} WHERE i.parent_instance_id IS NULL AND e.status <> 'Running' AND (?1 = 0 OR "
+        "SELECT i.instance_id {} WHERE i.parent_instance_id IS NULL AND e.status NOT IN ('Running', 'Suspended') AND "
+        "(?1 = 0 OR "
         "i.instance_id IN (SELECT id FROM temp.bulk_ids)) AND (?2 IS NULL OR e.completed_at < ?2) ORDER BY "
         "i.created_at, i.rowid LIMIT ?3",
         kCurrentExecutionJoin);

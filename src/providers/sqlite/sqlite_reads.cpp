@@ -136,7 +136,8 @@ ProviderResult<std::optional<InstanceStatusRecord>> SqliteProvider::get_instance
       record.status = *status;
       record.custom_status = stmt.optional_text(3);
       record.custom_status_version = stmt.uint64(4);
-      if (*status == ExecutionStatus::Completed || *status == ExecutionStatus::Terminated) {
+      if (*status == ExecutionStatus::Completed || *status == ExecutionStatus::Terminated ||
+          *status == ExecutionStatus::Suspended) {
         record.output = stmt.optional_text(2);
       }
       if (*status == ExecutionStatus::Failed) {

@@ -88,15 +88,22 @@ TEST_P(ProviderInstanceStatus, FailedInstanceReportsItsFailureDetails) {
   EXPECT_EQ(status_from_history(*p, "inst"), record);
 }
 
+/// One turn that records an operator's `event` and sets `status` with the reason as its output.
+void operator_turn(Provider& p, const std::string& instance, Millis lock, EventKind event, const std::string& status,
+                   const std::string& reason) {
+  auto item = poke(p, instance, lock);
+  Event recorded = started_event(instance, 1, next_event_id(p, instance));
+  recorded.kind = std::move(event);
+  must(p.ack_orchestration_item(item.lock_token, make_ack(1, {recorded}, status_metadata(status, reason))),
+       "ack " + status);
+}
+
 TEST_P(ProviderInstanceStatus, TerminatedInstanceReportsItsReasonAndHasEnded) {
   // Our extension (docs/terminate.md): Terminated is a terminal status whose output is the reason.
   auto p = create_provider();
   create_instance(*p, "inst", factory().lock_timeout());
-  auto item = poke(*p, "inst", factory().lock_timeout());
-  Event terminated = started_event("inst", 1, next_event_id(*p, "inst"));
-  terminated.kind = events::OrchestrationTerminated{"operator"};
-  must(p->ack_orchestration_item(item.lock_token, make_ack(1, {terminated}, status_metadata("Terminated", "operator"))),
-       "ack termination");
+  operator_turn(*p, "inst", factory().lock_timeout(), events::OrchestrationTerminated{"operator"}, "Terminated",
+                "operator");
   const auto record = status_of(*p, "inst");
   EXPECT_EQ(record, plain(ExecutionStatus::Terminated, "operator"));
   EXPECT_EQ(status_from_history(*p, "inst"), record);
@@ -105,6 +112,23 @@ TEST_P(ProviderInstanceStatus, TerminatedInstanceReportsItsReasonAndHasEnded) {
   EXPECT_EQ(info.status, ExecutionStatus::Terminated);
   EXPECT_TRUE(info.completed_at_ms.has_value()) << "a terminated execution has ended";
   EXPECT_EQ(must(admin(*p).get_system_metrics(), "metrics").terminated_instances, 1u);
+}
+
+TEST_P(ProviderInstanceStatus, SuspendedInstanceReportsItsReasonAndHasNotEnded) {
+  // Our extension (docs/suspend-resume.md): Suspended is not an ending; its output is the reason.
+  auto p = create_provider();
+  create_instance(*p, "inst", factory().lock_timeout());
+  operator_turn(*p, "inst", factory().lock_timeout(), events::OrchestrationSuspended{"maintenance"}, "Suspended",
+                "maintenance");
+  const auto record = status_of(*p, "inst");
+  EXPECT_EQ(record, plain(ExecutionStatus::Suspended, "maintenance"));
+  EXPECT_EQ(status_from_history(*p, "inst"), record);
+  if (p->as_management_capability() == nullptr) return;
+  const auto info = must(admin(*p).get_execution_info("inst", 1), "execution info");
+  EXPECT_FALSE(info.completed_at_ms.has_value()) << "a suspended execution has not ended";
+  EXPECT_EQ(must(admin(*p).get_system_metrics(), "metrics").suspended_instances, 1u);
+  EXPECT_EQ(must_fail(admin(*p).delete_instance("inst", false), "delete without force").kind,
+            ProviderErrorKind::InstanceStillRunning);
 }
 
 TEST_P(ProviderInstanceStatus, ContinuedAsNewBeforeTheNextExecutionStarts) {

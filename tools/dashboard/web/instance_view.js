@@ -1,7 +1,7 @@
 'use strict';
 // One instance (docs/dashboard.md, "The page"): status, input, output or error, custom status,
 // KV, children, the history's timeline and its raw events, and (with --allow-writes) forms to
-// raise an event, to cancel and to terminate. Refreshed in place: the forms keep what is typed in them.
+// raise an event, to cancel, to terminate, to suspend and to resume. Refreshed in place: the forms keep what is typed in them.
 const InstanceView = (() => {
   const FINISHED = new Set(['Completed', 'Failed', 'Terminated']);
 
@@ -85,6 +85,8 @@ const InstanceView = (() => {
       const keepChildren = Dom.el('input', {type: 'checkbox', name: 'keep-children',
                                             'data-testid': 'terminate-keep-children'});
       const keepChildrenLabel = Dom.el('label', {class: 'inline'}, keepChildren, ' keep its sub-orchestrations running');
+      const suspendReason = Dom.el('input', {name: 'suspend-reason', placeholder: 'reason', maxlength: 4096,
+                                             'data-testid': 'suspend-reason'});
       const after = () => { requestRefresh(); };
       actions = Dom.el('div', {class: 'actions'},
           actionForm('Raise an event', 'raise-form', [eventName, eventData], 'Raise', '/api/raise-event',
@@ -98,6 +100,12 @@ const InstanceView = (() => {
                      () => ({instance_id: id, reason: terminateReason.value || null,
                              terminate_children: !keepChildren.checked}), result,
                      () => { after(); return 'termination requested'; }),
+          actionForm('Suspend', 'suspend-form', [suspendReason], 'Suspend instance', '/api/suspend',
+                     () => ({instance_id: id, reason: suspendReason.value || null}), result,
+                     () => { after(); return 'suspension requested'; }),
+          actionForm('Resume', 'resume-form', [], 'Resume instance', '/api/resume',
+                     () => ({instance_id: id}), result,
+                     () => { after(); return 'resumption requested'; }),
           result);
     }
     executionPicker.addEventListener('change', () => {
@@ -128,12 +136,20 @@ const InstanceView = (() => {
           field('Output', Dom.payload(data.output, 'instance-output')),
           field('Error', errorBlock(data.error)),
           field('Termination', Dom.payload(data.termination_reason, 'instance-termination-reason')),
+          field('Suspension', Dom.payload(data.suspension_reason, 'instance-suspension-reason')),
           field('Custom status', Dom.payload(data.custom_status, 'instance-custom-status')));
       Dom.replace(kv, kvTable(data.kv));
       Dom.replace(children, childList(data.children));
       if (actions) {
+        // Each form is usable when its action can do something: resume only a suspended instance,
+        // suspend only one that runs, nothing on a finished one.
         const finished = FINISHED.has(data.status);
-        for (const control of actions.querySelectorAll('input, textarea, button')) control.disabled = finished;
+        const suspended = data.status === 'Suspended';
+        for (const form of actions.querySelectorAll('form')) {
+          const testid = form.getAttribute('data-testid');
+          const usable = !finished && (testid === 'resume-form' ? suspended : testid !== 'suspend-form' || !suspended);
+          for (const control of form.querySelectorAll('input, textarea, button')) control.disabled = !usable;
+        }
       }
       const ids = data.execution_ids;
       if (chosenExecution === null || !ids.includes(chosenExecution)) chosenExecution = ids[ids.length - 1];

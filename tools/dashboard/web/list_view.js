@@ -3,7 +3,7 @@
 // orchestration name, a page at a time. The filters live in the address (#/?status=...&name=...),
 // so a filtered list can be bookmarked; the page position does not outlive the view.
 const ListView = (() => {
-  const STATUSES = ['Running', 'Completed', 'Failed', 'ContinuedAsNew', 'Terminated'];
+  const STATUSES = ['Running', 'Completed', 'Failed', 'ContinuedAsNew', 'Terminated', 'Suspended'];
   const PAGE_SIZE = 25;
 
   function create(filters, navigate, requestRefresh) {

@@ -8,6 +8,7 @@ const MetricsView = (() => {
     ['completed_instances', 'Completed'],
     ['failed_instances', 'Failed'],
     ['terminated_instances', 'Terminated'],
+    ['suspended_instances', 'Suspended'],
     ['total_executions', 'Executions'],
     ['total_events', 'History events'],
   ];

@@ -86,7 +86,7 @@ const Timeline = (() => {
   }
 
   function markLabel(event) {
-    const base = event.type.replace(/^Orchestration(?=Started|Completed|Failed|ContinuedAsNew|CancelRequested|Terminated)/, '');
+    const base = event.type.replace(/^Orchestration(?=Started|Completed|Failed|ContinuedAsNew|CancelRequested|Terminated|Suspended|Resumed)/, '');
     const name = event.name ? ` ${event.name}` : (event.key ? ` ${event.key}` : '');
     return shorten(base + name, 30);
   }
