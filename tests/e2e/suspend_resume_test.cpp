@@ -88,7 +88,8 @@ TEST(E2eSuspendResume, ASuspendedInstanceRecordsAnEventButRunsNoCodeUntilResumed
   g_step_runs = 0;
   E2eEnv env(activities(), orchestrations());
   start_and_suspend(env, "pause-1", "GoThenStep");
-  const auto* suspended = status_of(env, "pause-1").get_if<status::Suspended>();
+  const auto status = status_of(env, "pause-1");  // bound: the pointer below points into it
+  const auto* suspended = status.get_if<status::Suspended>();
   ASSERT_NE(suspended, nullptr);
   EXPECT_EQ(suspended->reason, "maintenance");
 
