@@ -166,38 +166,35 @@ ClientResult<void> Client::cancel_instance(const std::string& instance, const st
 }
 
 namespace {
-/// Operator calls name an instance that must exist: an unknown id is most likely a typo, so say so
-/// rather than queue a message nobody will read. An instance whose first turn is still queued has
-/// no status yet either (docs/terminate.md).
-ClientResult<void> require_known_instance(Provider& store, const std::string& instance) {
+/// Queues an operator's message for `instance` (terminate, suspend, resume) after the checks they
+/// share: UTF-8 text, and an instance the store knows. An unknown id is most likely a typo, so it
+/// is refused rather than queued for nobody; an instance whose first turn is still queued has no
+/// status yet either (docs/terminate.md).
+ClientResult<void> send_operator_message(Provider& store, std::string_view call, const std::string& instance,
+                                         const std::string& reason, WorkItem message) {
+  if (auto valid = require_utf8(call, {{"instance id", instance}, {"reason", reason}}); !valid)
+    return std::unexpected(std::move(valid.error()));
   auto record = store.get_instance_status(instance);
   if (!record) return std::unexpected(ClientError(std::move(record.error())));
   if (!*record) return std::unexpected(ClientError::of(ClientError::Kind::InstanceNotFound, instance));
-  return {};
+  return lift(store.enqueue_for_orchestrator(std::move(message), std::nullopt));
 }
 }  // namespace
 
 ClientResult<void> Client::terminate_instance(const std::string& instance, const std::string& reason,
                                               bool terminate_children) const {
-  if (auto valid = require_utf8("terminate_instance", {{"instance id", instance}, {"reason", reason}}); !valid)
-    return std::unexpected(std::move(valid.error()));
-  if (auto known = require_known_instance(*store_, instance); !known) return known;
-  return lift(store_->enqueue_for_orchestrator(work_items::TerminateInstance{instance, reason, terminate_children},
-                                               std::nullopt));
+  return send_operator_message(*store_, "terminate_instance", instance, reason,
+                               work_items::TerminateInstance{instance, reason, terminate_children});
 }
 
 ClientResult<void> Client::suspend_instance(const std::string& instance, const std::string& reason) const {
-  if (auto valid = require_utf8("suspend_instance", {{"instance id", instance}, {"reason", reason}}); !valid)
-    return std::unexpected(std::move(valid.error()));
-  if (auto known = require_known_instance(*store_, instance); !known) return known;
-  return lift(store_->enqueue_for_orchestrator(work_items::SuspendInstance{instance, reason}, std::nullopt));
+  return send_operator_message(*store_, "suspend_instance", instance, reason,
+                               work_items::SuspendInstance{instance, reason});
 }
 
 ClientResult<void> Client::resume_instance(const std::string& instance, const std::string& reason) const {
-  if (auto valid = require_utf8("resume_instance", {{"instance id", instance}, {"reason", reason}}); !valid)
-    return std::unexpected(std::move(valid.error()));
-  if (auto known = require_known_instance(*store_, instance); !known) return known;
-  return lift(store_->enqueue_for_orchestrator(work_items::ResumeInstance{instance, reason}, std::nullopt));
+  return send_operator_message(*store_, "resume_instance", instance, reason,
+                               work_items::ResumeInstance{instance, reason});
 }
 
 ClientResult<OrchestrationStatus> Client::get_orchestration_status(const std::string& instance) const {

@@ -62,12 +62,13 @@ struct TerminateOptions {
 };
 
 /// The instance's status; Refused when it has already finished, since nothing would act on `what`.
-void require_unfinished(const Client& client, const std::string& instance, std::string_view what) {
-  const auto status = require_status(client, instance);
+OrchestrationStatus require_unfinished(const Client& client, const std::string& instance, std::string_view what) {
+  auto status = require_status(client, instance);
   if (status.is_terminal()) {
     throw CliError(ExitCode::Refused, fmt::format("instance {} has already finished ({}): nothing would {}",
                                                   quote_id(instance), status.name(), what));
   }
+  return status;
 }
 
 /// Prints what was requested: `doc` with --json, else `text` and a newline.
@@ -156,8 +157,7 @@ ExitCode run_terminate(CommandContext& context, const TerminateOptions& options)
 }
 
 ExitCode run_suspend(CommandContext& context, const PauseOptions& options) {
-  require_unfinished(context.client, options.instance, "be suspended");
-  if (require_status(context.client, options.instance).is_suspended()) {
+  if (require_unfinished(context.client, options.instance, "be suspended").is_suspended()) {
     throw CliError(ExitCode::Refused, fmt::format("instance {} is already suspended", quote_id(options.instance)));
   }
   require(context.client.suspend_instance(options.instance, options.reason),

@@ -16,14 +16,16 @@ constexpr const char* kDefaultTerminateReason = "terminated from the duroxide da
 constexpr const char* kDefaultSuspendReason = "suspended from the duroxide dashboard";
 constexpr const char* kDefaultResumeReason = "resumed from the duroxide dashboard";
 
-/// 404 for an unknown instance, 409 for a finished one: nothing would act on `what`.
-void require_unfinished(const Client& client, const std::string& id, std::string_view what) {
+/// 404 for an unknown instance, 409 for a finished one: nothing would act on `what`. Returns the
+/// status read, for checks of its own.
+OrchestrationStatus require_unfinished(const Client& client, const std::string& id, std::string_view what) {
   const auto status = require(client.get_orchestration_status(id), fmt::format("reading instance '{}'", id));
   if (status.is_not_found()) throw HttpError(404, fmt::format("instance '{}' not found", id));
   if (status.is_terminal()) {
     throw HttpError(409,
                     fmt::format("instance '{}' has already finished ({}): nothing would {}", id, status.name(), what));
   }
+  return status;
 }
 
 }  // namespace
@@ -63,9 +65,8 @@ ApiReply suspend_instance(const ApiContext& context, const httplib::Request& req
   const auto body = json_body(request);
   const auto id = body_text(body, "instance_id", kMaxIdentifierBytes, false);
   const auto reason = body_text(body, "reason", kMaxReasonBytes, true, kDefaultSuspendReason);
-  require_unfinished(context.client, id, "be suspended");
-  const auto status = require(context.client.get_orchestration_status(id), fmt::format("reading instance '{}'", id));
-  if (status.is_suspended()) throw HttpError(409, fmt::format("instance '{}' is already suspended", id));
+  if (require_unfinished(context.client, id, "be suspended").is_suspended())
+    throw HttpError(409, fmt::format("instance '{}' is already suspended", id));
   require(context.client.suspend_instance(id, reason), fmt::format("suspending instance '{}'", id));
   return {202, Json{{"instance_id", id}, {"reason", reason}, {"suspend_requested", true}}};
 }
