@@ -29,6 +29,7 @@ struct ClientError {
     InstanceStillRunning,          ///< delete without force of a running instance
     CannotDeleteSubOrchestration,  ///< delete of a child instance: delete its root
     InstanceNotFound,
+    NotRewindable,  ///< rewind of an instance that has not failed, or was cancelled; see `message`
   };
   Kind kind = Kind::Provider;
   std::optional<ProviderError> provider;
@@ -110,6 +111,13 @@ class Client {
   /// Lets a suspended instance run again, with everything recorded meanwhile. No effect on an
   /// instance that is not suspended.
   ClientResult<void> resume_instance(const std::string& instance, const std::string& reason = {}) const;
+  /// Takes a failed instance back to before its failure (docs/rewind.md): the failure and the
+  /// failed activity and sub-orchestration outcomes that led to it are superseded (recorded in
+  /// history, so the rewind replays), that work runs again (a failed child is rewound too), and
+  /// the code continues from the same history prefix: the fix for a bug deployed meanwhile
+  /// applies. Status is Running again once the runtime has carried it out. NotRewindable for an
+  /// instance that has not failed or was cancelled; InstanceNotFound for one without a status.
+  ClientResult<void> rewind_instance(const std::string& instance, const std::string& reason) const;
 
   // ---- status and waiting ----
   ClientResult<OrchestrationStatus> get_orchestration_status(const std::string& instance) const;

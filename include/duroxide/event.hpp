@@ -169,19 +169,27 @@ struct OrchestrationResumed {
   std::string reason;
   bool operator==(const OrchestrationResumed&) const = default;
 };
+/// An operator rewound the failed instance (Client::rewind_instance): the events listed in
+/// `superseded` (the failure, the failed outcomes that led to it and what the code did after
+/// them) no longer count; the failed work runs again and the code replays without them. Our
+/// extension (docs/rewind.md).
+struct OrchestrationRewound {
+  std::string reason;
+  std::vector<std::uint64_t> superseded;
+  bool operator==(const OrchestrationRewound&) const = default;
+};
 }  // namespace events
 
-using EventKind =
-    std::variant<events::OrchestrationStarted, events::OrchestrationCompleted, events::OrchestrationFailed,
-                 events::ActivityScheduled, events::ActivityCompleted, events::ActivityFailed,
-                 events::ActivityCancelRequested, events::TimerCreated, events::TimerFired, events::ExternalSubscribed,
-                 events::ExternalEvent, events::OrchestrationChained, events::SubOrchestrationScheduled,
-                 events::SubOrchestrationCompleted, events::SubOrchestrationFailed,
-                 events::SubOrchestrationCancelRequested, events::OrchestrationContinuedAsNew,
-                 events::OrchestrationCancelRequested, events::ExternalSubscribedCancelled, events::QueueSubscribed,
-                 events::QueueEventDelivered, events::QueueSubscriptionCancelled, events::CustomStatusUpdated,
-                 events::KeyValueSet, events::KeyValueCleared, events::KeyValuesCleared,
-                 events::OrchestrationTerminated, events::OrchestrationSuspended, events::OrchestrationResumed>;
+using EventKind = std::variant<
+    events::OrchestrationStarted, events::OrchestrationCompleted, events::OrchestrationFailed,
+    events::ActivityScheduled, events::ActivityCompleted, events::ActivityFailed, events::ActivityCancelRequested,
+    events::TimerCreated, events::TimerFired, events::ExternalSubscribed, events::ExternalEvent,
+    events::OrchestrationChained, events::SubOrchestrationScheduled, events::SubOrchestrationCompleted,
+    events::SubOrchestrationFailed, events::SubOrchestrationCancelRequested, events::OrchestrationContinuedAsNew,
+    events::OrchestrationCancelRequested, events::ExternalSubscribedCancelled, events::QueueSubscribed,
+    events::QueueEventDelivered, events::QueueSubscriptionCancelled, events::CustomStatusUpdated, events::KeyValueSet,
+    events::KeyValueCleared, events::KeyValuesCleared, events::OrchestrationTerminated, events::OrchestrationSuspended,
+    events::OrchestrationResumed, events::OrchestrationRewound>;
 
 /// One history record: common metadata plus the kind-specific payload.
 struct Event {

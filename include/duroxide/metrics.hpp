@@ -39,6 +39,8 @@ struct MetricsSnapshot {
   /// Executions ended by Client::terminate_instance (docs/terminate.md); declared last so
   /// positional initializers that predate it stay complete.
   std::uint64_t orch_terminations = 0;
+  /// Failed executions taken back by Client::rewind_instance (docs/rewind.md).
+  std::uint64_t orch_rewinds = 0;
   bool operator==(const MetricsSnapshot&) const = default;
 };
 

@@ -127,15 +127,24 @@ struct ResumeInstance {
   std::string reason;
   bool operator==(const ResumeInstance&) const = default;
 };
+/// Take a failed instance back to before its failure (Client::rewind_instance; docs/rewind.md).
+/// Sent to the open children of a rewound parent too: a failed child is rewound, one that ended
+/// otherwise reports its outcome to the parent again. Our extension.
+struct RewindInstance {
+  std::string instance;
+  std::string reason;
+  bool operator==(const RewindInstance&) const = default;
+};
 }  // namespace work_items
 
-using WorkItem = std::variant<work_items::StartOrchestration, work_items::ActivityExecute,
-                              work_items::ActivityCompleted, work_items::ActivityFailed, work_items::TimerFired,
-                              work_items::ExternalRaised, work_items::SubOrchCompleted, work_items::SubOrchFailed,
-                              work_items::CancelInstance, work_items::ContinueAsNew, work_items::QueueMessage,
-                              work_items::TerminateInstance, work_items::SuspendInstance, work_items::ResumeInstance>;
+using WorkItem =
+    std::variant<work_items::StartOrchestration, work_items::ActivityExecute, work_items::ActivityCompleted,
+                 work_items::ActivityFailed, work_items::TimerFired, work_items::ExternalRaised,
+                 work_items::SubOrchCompleted, work_items::SubOrchFailed, work_items::CancelInstance,
+                 work_items::ContinueAsNew, work_items::QueueMessage, work_items::TerminateInstance,
+                 work_items::SuspendInstance, work_items::ResumeInstance, work_items::RewindInstance>;
 
-/// The wire variant name ("StartOrchestration", ..., "ResumeInstance").
+/// The wire variant name ("StartOrchestration", ..., "RewindInstance").
 std::string_view work_item_type_name(const WorkItem& item);
 /// The name used in logs and metrics: the variant name, except "ExternalRaisedPersistent" for
 /// QueueMessage.

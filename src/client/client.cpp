@@ -111,6 +111,8 @@ std::string ClientError::to_string() const {
       return fmt::format("Instance {} is a sub-orchestration; delete the root instance instead", instance_id);
     case Kind::InstanceNotFound:
       return fmt::format("Instance {} not found", instance_id);
+    case Kind::NotRewindable:
+      return fmt::format("Instance {} cannot be rewound: {}", instance_id, message);
   }
   return "unknown client error";
 }
@@ -195,6 +197,25 @@ ClientResult<void> Client::suspend_instance(const std::string& instance, const s
 ClientResult<void> Client::resume_instance(const std::string& instance, const std::string& reason) const {
   return send_operator_message(*store_, "resume_instance", instance, reason,
                                work_items::ResumeInstance{instance, reason});
+}
+
+ClientResult<void> Client::rewind_instance(const std::string& instance, const std::string& reason) const {
+  if (auto valid = require_utf8("rewind_instance", {{"instance id", instance}, {"reason", reason}}); !valid)
+    return std::unexpected(std::move(valid.error()));
+  auto record = store_->get_instance_status(instance);
+  if (!record) return std::unexpected(ClientError(std::move(record.error())));
+  if (!*record) return std::unexpected(ClientError::of(ClientError::Kind::InstanceNotFound, instance));
+  // Checked here so a mistake is answered at once; the runtime checks again against the history.
+  const auto& status = **record;
+  if (status.status != ExecutionStatus::Failed)
+    return std::unexpected(
+        ClientError::of(ClientError::Kind::NotRewindable, instance,
+                        fmt::format("it is {}, and only a failed instance can be rewound", to_string(status.status))));
+  if (const auto* app = status.failure ? status.failure->get_if<error::Application>() : nullptr;
+      app != nullptr && app->kind.code == AppErrorKind::Code::Cancelled)
+    return std::unexpected(ClientError::of(ClientError::Kind::NotRewindable, instance,
+                                           "it was cancelled, which a rewind does not take back"));
+  return lift(store_->enqueue_for_orchestrator(work_items::RewindInstance{instance, reason}, std::nullopt));
 }
 
 ClientResult<OrchestrationStatus> Client::get_orchestration_status(const std::string& instance) const {

@@ -38,6 +38,7 @@ constexpr std::array<std::string_view, std::variant_size_v<EventKind>> kEventTyp
     "OrchestrationTerminated",
     "OrchestrationSuspended",
     "OrchestrationResumed",
+    "OrchestrationRewound",
 };
 }  // namespace
 

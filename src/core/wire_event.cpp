@@ -66,6 +66,10 @@ void put_kind_fields(OrderedJson& j, const EventKind& kind) {
                  [&](const OrchestrationTerminated& e) { j["reason"] = e.reason; },
                  [&](const OrchestrationSuspended& e) { j["reason"] = e.reason; },
                  [&](const OrchestrationResumed& e) { j["reason"] = e.reason; },
+                 [&](const OrchestrationRewound& e) {
+                   j["reason"] = e.reason;
+                   j["superseded"] = e.superseded;
+                 },
                  [&](const ExternalSubscribedCancelled& e) { j["reason"] = e.reason; },
                  [&](const QueueSubscribed& e) { j["name"] = e.name; },
                  [&](const QueueEventDelivered& e) {
@@ -83,6 +87,19 @@ void put_kind_fields(OrderedJson& j, const EventKind& kind) {
                  [&](const KeyValuesCleared&) {},
              },
              kind);
+}
+
+/// A required array of event ids.
+std::vector<std::uint64_t> event_ids_from_json(const FieldReader& r, const char* key) {
+  const Json& array = r.required(key);
+  if (!array.is_array()) r.fail_type(key, "array", array);
+  std::vector<std::uint64_t> ids;
+  ids.reserve(array.size());
+  for (const Json& id : array) {
+    if (!id.is_number_unsigned()) r.fail_type(key, "array of unsigned integers", id);
+    ids.push_back(id.get<std::uint64_t>());
+  }
+  return ids;
 }
 
 EventKind read_kind(const std::string& type, const FieldReader& r) {
@@ -134,6 +151,8 @@ EventKind read_kind(const std::string& type, const FieldReader& r) {
   if (type == "OrchestrationTerminated") return OrchestrationTerminated{r.str("reason")};
   if (type == "OrchestrationSuspended") return OrchestrationSuspended{r.str("reason")};
   if (type == "OrchestrationResumed") return OrchestrationResumed{r.str("reason")};
+  if (type == "OrchestrationRewound")
+    return OrchestrationRewound{r.str("reason"), event_ids_from_json(r, "superseded")};
   throw WireError(fmt::format("unknown event type '{}'", type));
 }
 

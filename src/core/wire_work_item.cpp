@@ -73,6 +73,9 @@ OrderedJson work_item_body(const WorkItem& item) {
           [](const ResumeInstance& w) {
             return OrderedJson{{"instance", w.instance}, {"reason", w.reason}};
           },
+          [](const RewindInstance& w) {
+            return OrderedJson{{"instance", w.instance}, {"reason", w.reason}};
+          },
           [](const TerminateInstance& w) {
             return OrderedJson{{"instance", w.instance}, {"reason", w.reason}, {"recursive", w.recursive}};
           },
@@ -127,6 +130,7 @@ WorkItem work_item_from_body(const std::string& tag, const Json& body) {
   if (tag == "TerminateInstance") return TerminateInstance{r.str("instance"), r.str("reason"), r.boolean("recursive")};
   if (tag == "SuspendInstance") return SuspendInstance{r.str("instance"), r.str("reason")};
   if (tag == "ResumeInstance") return ResumeInstance{r.str("instance"), r.str("reason")};
+  if (tag == "RewindInstance") return RewindInstance{r.str("instance"), r.str("reason")};
   if (tag == "ContinueAsNew") {
     ContinueAsNew w{r.str("instance"),
                     r.str("orchestration"),

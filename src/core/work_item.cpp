@@ -10,7 +10,7 @@ namespace {
 constexpr std::array<std::string_view, std::variant_size_v<WorkItem>> kWorkItemTypeNames = {
     "StartOrchestration", "ActivityExecute",   "ActivityCompleted", "ActivityFailed", "TimerFired",
     "ExternalRaised",     "SubOrchCompleted",  "SubOrchFailed",     "CancelInstance", "ContinueAsNew",
-    "QueueMessage",       "TerminateInstance", "SuspendInstance",   "ResumeInstance",
+    "QueueMessage",       "TerminateInstance", "SuspendInstance",   "ResumeInstance", "RewindInstance",
 };
 }  // namespace
 

@@ -13,6 +13,7 @@
 
 #include <duroxide/constants.hpp>
 #include "core/overloaded.hpp"
+#include "orchestration/rewind_history.hpp"
 
 namespace duroxide::orchestration {
 
@@ -153,6 +154,9 @@ class ReplaySession {
   std::uint64_t execution_id = 0;
   std::size_t history_len = 0;
   std::uint64_t last_event_id = 0;
+  /// What the history's rewinds superseded (docs/rewind.md): a resumed turn has no new history
+  /// events, so it reuses the set instead of scanning for rewinds again.
+  std::set<std::uint64_t> superseded;
 };
 
 void ReplaySessionDeleter::operator()(ReplaySession* session) const noexcept { delete session; }
@@ -164,7 +168,14 @@ class Turn {
   /// `resumed`: `session` holds the live state as of the input's persisted history, and only the
   /// events after it are applied; otherwise the session is empty and the whole history replays.
   Turn(const TurnInput& input, ReplaySession& session, bool resumed)
-      : in_(input), baseline_(input.baseline_events()), session_(session), resumed_(resumed) {}
+      : in_(input),
+        superseded_(resumed ? session.superseded : superseded_events(input.baseline_events())),
+        rewound_baseline_(superseded_.empty() ? std::vector<Event>{} : without_superseded(input.baseline_events())),
+        baseline_(superseded_.empty() ? input.baseline_events() : rewound_baseline_),
+        hidden_(input.baseline_events().size() - baseline_.size()),
+        persisted_len_(input.persisted_len - std::min(hidden_, input.persisted_len)),
+        session_(session),
+        resumed_(resumed) {}
 
   TurnOutput run() {
     try {
@@ -178,8 +189,9 @@ class Turn {
     if (live_) {
       // What the state has now seen: the baseline and this turn's delta.
       session_.execution_id = in_.execution_id;
-      session_.history_len = working_size();
+      session_.history_len = working_size() + hidden_;  // as stored, superseded events included
       session_.last_event_id = working(working_size() - 1).event_id;
+      session_.superseded = superseded_;
     }
     return std::move(out_);
   }
@@ -285,12 +297,14 @@ class Turn {
       std::visit(Overloaded{
                      [&](const work_items::ActivityCompleted& m) {
                        if (m.execution_id != execution) return;
+                       if (superseded_.contains(m.id)) return;  // its schedule was taken back
                        if (activity_outcome_recorded(m.id)) return;
                        if (!schedule_check(m.id, Family::Activity)) return;
                        append_event(m.id, events::ActivityCompleted{m.result});
                      },
                      [&](const work_items::ActivityFailed& m) {
                        if (m.execution_id != execution) return;
+                       if (superseded_.contains(m.id)) return;  // its schedule was taken back
                        if (activity_outcome_recorded(m.id)) return;
                        if (!schedule_check(m.id, Family::Activity)) return;
                        if (is_system_error(m.details)) set_abort(m.details, false);
@@ -298,6 +312,7 @@ class Turn {
                      },
                      [&](const work_items::TimerFired& m) {
                        if (m.execution_id != execution) return;
+                       if (superseded_.contains(m.id)) return;  // its schedule was taken back
                        if (any_baseline(is_kind_from<events::TimerFired>(m.id))) return;
                        if (any_delta(is_kind_from<events::TimerFired>(m.id))) return;
                        if (!schedule_check(m.id, Family::Timer)) return;
@@ -305,12 +320,14 @@ class Turn {
                      },
                      [&](const work_items::SubOrchCompleted& m) {
                        if (m.parent_execution_id != execution) return;
+                       if (superseded_.contains(m.parent_id)) return;  // its schedule was taken back
                        if (sub_orch_outcome_recorded(m.parent_id)) return;
                        if (!schedule_check(m.parent_id, Family::SubOrchestration)) return;
                        append_event(m.parent_id, events::SubOrchestrationCompleted{m.result});
                      },
                      [&](const work_items::SubOrchFailed& m) {
                        if (m.parent_execution_id != execution) return;
+                       if (superseded_.contains(m.parent_id)) return;  // its schedule was taken back
                        if (sub_orch_outcome_recorded(m.parent_id)) return;
                        if (!schedule_check(m.parent_id, Family::SubOrchestration)) return;
                        if (is_system_error(m.details)) set_abort(m.details, false);
@@ -540,8 +557,8 @@ class Turn {
   std::optional<turn_result::Failed> enforce_dropped_replay(
       const std::map<Family, std::vector<std::pair<std::uint64_t, std::uint64_t>>>& dropped) const {
     // Nothing replayed: a resumed session dropped those futures in the turns that recorded them.
-    if (in_.persisted_len == 0 || resumed_) return std::nullopt;
-    const std::size_t persisted = std::min(in_.persisted_len, baseline_.size());
+    if (persisted_len_ == 0 || resumed_) return std::nullopt;
+    const std::size_t persisted = std::min(persisted_len_, baseline_.size());
     static const std::pair<Family, const char*> kFamilies[] = {{Family::Activity, "activities"},
                                                                {Family::SubOrchestration, "sub-orchestrations"},
                                                                {Family::Positional, "external waits"},
@@ -641,7 +658,7 @@ class Turn {
       state_->trace_sink = in_.trace_sink;
       state_->is_replaying = false;
       reserve_tokens(expected_tokens);
-      first_unseen = in_.persisted_len;
+      first_unseen = persisted_len_;
     } else {
       state_ = std::make_shared<detail::ContextState>();
       state_->instance_id = in_.instance_id;
@@ -651,11 +668,11 @@ class Turn {
       state_->now_ms = in_.now_ms;
       state_->trace_sink = in_.trace_sink;
       state_->kv = in_.kv_snapshot;
-      for (std::size_t i = 0; i < in_.persisted_len && i < working_size(); ++i)
+      for (std::size_t i = 0; i < persisted_len_ && i < working_size(); ++i)
         if (const auto* set = working(i).get_if<events::KeyValueSet>())
           state_->recorded_kv_set_times.push_back(set->last_updated_at_ms);
       state_->custom_status = working(0).get_if<events::OrchestrationStarted>()->initial_custom_status;
-      state_->is_replaying = in_.persisted_len > 0;
+      state_->is_replaying = persisted_len_ > 0;
       reserve_tokens(expected_tokens);
 
       try {
@@ -674,7 +691,7 @@ class Turn {
     // Replay loop (from the first event the state has not seen).
     must_poll_ = true;
     for (std::size_t i = first_unseen; i < working_size(); ++i) {
-      if (i >= in_.persisted_len) state_->is_replaying = false;
+      if (i >= persisted_len_) state_->is_replaying = false;
       if (must_poll_) {
         if (auto failure = poll()) return *failure;
         if (output_) break;
@@ -726,7 +743,13 @@ class Turn {
   }
 
   const TurnInput& in_;
+  // A rewound execution replays without the events its rewinds superseded (docs/rewind.md): the
+  // turn works on a copy without them; the persisted length counts what is left of the stored part.
+  const std::set<std::uint64_t> superseded_;
+  const std::vector<Event> rewound_baseline_;
   const std::vector<Event>& baseline_;
+  const std::size_t hidden_;
+  const std::size_t persisted_len_;
   ReplaySession& session_;
   const bool resumed_;
   TurnOutput out_;

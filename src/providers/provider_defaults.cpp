@@ -102,7 +102,8 @@ ProviderResult<std::optional<InstanceStatusRecord>> Provider::get_instance_statu
       record.output = suspended->reason;
       break;
     }
-    if (it->is<events::OrchestrationResumed>()) break;
+    // Resumed, or rewound (what the rewind superseded is older than it): running.
+    if (it->is<events::OrchestrationResumed>() || it->is<events::OrchestrationRewound>()) break;
   }
   auto custom = get_custom_status(instance, 0);
   if (!custom) return std::unexpected(std::move(custom.error()));

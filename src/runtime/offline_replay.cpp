@@ -16,6 +16,7 @@
 
 #include "core/overloaded.hpp"
 #include "orchestration/replay_engine.hpp"
+#include "orchestration/rewind_history.hpp"
 #include "runtime/suspension.hpp"
 
 namespace duroxide {
@@ -138,6 +139,9 @@ ReplayReport replay_history(const OrchestrationRegistry& registry, const std::ve
       return report;
     }
     apply_kv(kv, slice.events);
+    // A rewound execution replays as the runtime runs it: without what its rewinds superseded,
+    // so its ending is the one after the last rewind (docs/rewind.md).
+    slice.events = orchestration::without_superseded(slice.events);
 
     // The turn replays everything before the recorded ending, which the code must then produce.
     // What follows the ending is the runtime's bookkeeping (the cancellation of activities still

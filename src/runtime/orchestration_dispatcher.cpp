@@ -178,6 +178,10 @@ OutcomeEffects outcome_effects(const TurnPlan& plan, const std::string& instance
           instance, plan.orchestration_name);
       break;
     case TurnOutcome::Continued:
+      if (plan.rewound)
+        log(spdlog::level::info, "Orchestration rewound instance_id={} orchestration_name={} reason={}", instance,
+            plan.orchestration_name, plan.reason);
+      break;
     case TurnOutcome::Dropped:
     case TurnOutcome::Abandoned:
       break;
@@ -197,6 +201,7 @@ void count_outcome(State& state, const TurnPlan& plan, const OutcomeEffects& eff
     }
   };
   if (plan.started_execution) add(m.orch_starts);
+  if (plan.rewound) add(m.orch_rewinds);
   for (const auto& e : plan.ack.history_delta) {
     if (e.is<events::SubOrchestrationScheduled>()) add(m.suborchestration_calls);
   }
@@ -206,9 +211,9 @@ void count_outcome(State& state, const TurnPlan& plan, const OutcomeEffects& eff
 }
 
 /// How a turn moves the active-orchestrations gauge: +1 when it starts a new instance (not a
-/// continue-as-new), -1 when it ends the instance.
+/// continue-as-new) or rewinds an ended one, -1 when it ends the instance.
 int started_instances(const TurnPlan& plan) {
-  return plan.started_execution && !plan.started_by_continue_as_new ? 1 : 0;
+  return (plan.started_execution && !plan.started_by_continue_as_new) || plan.rewound ? 1 : 0;
 }
 
 int active_orchestrations_delta(const TurnPlan& plan, const OutcomeEffects& effects) {

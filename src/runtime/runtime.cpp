@@ -40,6 +40,7 @@ MetricsSnapshot Metrics::snapshot() const {
   s.provider_errors = provider_errors;
   s.orch_uncommittable_turns = orch_uncommittable_turns;
   s.orch_terminations = orch_terminations;
+  s.orch_rewinds = orch_rewinds;
   return s;
 }
 

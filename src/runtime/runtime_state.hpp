@@ -49,6 +49,7 @@ struct Metrics {
   DUROXIDE_METRIC(provider_errors)
   DUROXIDE_METRIC(orch_uncommittable_turns)
   DUROXIDE_METRIC(orch_terminations)
+  DUROXIDE_METRIC(orch_rewinds)
 #undef DUROXIDE_METRIC
   MetricsSnapshot snapshot() const;
 };

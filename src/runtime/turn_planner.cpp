@@ -12,7 +12,9 @@
 #include "core/overloaded.hpp"
 #include "orchestration/history_queries.hpp"
 #include "orchestration/replay_engine.hpp"
+#include "orchestration/rewind_history.hpp"
 #include "orchestration/turn_limits.hpp"
+#include "runtime/rewind.hpp"
 #include "runtime/suspension.hpp"
 #include "runtime/turn_validation.hpp"
 
@@ -46,18 +48,22 @@ const Event* last_started_event(const std::vector<Event>& history) {
   return nullptr;
 }
 
-/// Whether the execution already ended (after its last OrchestrationStarted).
+/// Whether the execution already ended (after its last OrchestrationStarted). An ending a rewind
+/// superseded does not count (docs/rewind.md).
 enum class Ended { No, ForGood, ContinuedAsNew };
 Ended execution_ended(const std::vector<Event>& history) {
   auto start = history.begin();
   for (auto it = history.begin(); it != history.end(); ++it) {
     if (it->is<events::OrchestrationStarted>()) start = it;
   }
+  std::optional<std::set<std::uint64_t>> superseded;  // read only once an ending is found
   Ended ended = Ended::No;
   for (auto it = start; it != history.end(); ++it) {
     if (it->is<events::OrchestrationCompleted>() || it->is<events::OrchestrationFailed>() ||
         it->is<events::OrchestrationTerminated>()) {
-      return Ended::ForGood;
+      if (!superseded) superseded = orchestration::superseded_events(history);
+      if (!superseded->contains(it->event_id)) return Ended::ForGood;
+      continue;
     }
     if (it->is<events::OrchestrationContinuedAsNew>()) ended = Ended::ContinuedAsNew;
   }
@@ -139,6 +145,11 @@ std::vector<Event> concat(const std::vector<Event>& a, const std::vector<Event>&
   std::vector<Event> all = a;
   all.insert(all.end(), b.begin(), b.end());
   return all;
+}
+
+/// History + delta as the code sees it: without what a rewind superseded (docs/rewind.md).
+std::vector<Event> effective_concat(const std::vector<Event>& a, const std::vector<Event>& b) {
+  return orchestration::without_superseded(concat(a, b));
 }
 
 /// Breadcrumbs for subscriptions still open at a terminal state (docs/orchestration-engine.md).
@@ -339,7 +350,7 @@ TurnPlan end_without_running(const LockedOrchestrationItem& locked, const Batch&
     plan.started_execution = true;
     plan.started_by_continue_as_new = new_execution;
   }
-  const auto full = concat(history, delta);
+  const auto full = effective_concat(history, delta);
   const auto& started = *last_started(full);
   plan.orchestration_name = started.name;
   plan.orchestration_version = started.version;
@@ -384,14 +395,18 @@ TurnPlan corrupt_rows_plan(const LockedOrchestrationItem& locked, const Batch& b
   return plan;
 }
 
+/// What a waiting parent is told of a child terminated with `reason`.
+ErrorDetails terminated_child_details(const std::string& instance, const std::string& reason) {
+  return error::Application{AppErrorKind::orchestration_failed(),
+                            fmt::format("sub-orchestration '{}' was terminated: {}", instance, reason), false};
+}
+
 /// An operator's TerminateInstance (docs/terminate.md): the execution ends Terminated at once; its
 /// activities in flight are cancelled, its open children terminated when asked, and a waiting
 /// parent learns it as a failed sub-orchestration.
 TurnPlan terminate_plan(const LockedOrchestrationItem& locked, const Batch& batch, const PlannerContext& context,
                         const work_items::TerminateInstance& terminate) {
-  const ErrorDetails parent_details = error::Application{
-      AppErrorKind::orchestration_failed(),
-      fmt::format("sub-orchestration '{}' was terminated: {}", locked.item.instance, terminate.reason), false};
+  const ErrorDetails parent_details = terminated_child_details(locked.item.instance, terminate.reason);
   std::optional<std::string> children_reason;
   if (terminate.recursive)
     children_reason = fmt::format("parent '{}' terminated: {}", locked.item.instance, terminate.reason);
@@ -403,12 +418,45 @@ TurnPlan terminate_plan(const LockedOrchestrationItem& locked, const Batch& batc
   return plan;
 }
 
-/// The batch's first TerminateInstance, if any.
-const work_items::TerminateInstance* find_terminate(const Batch& batch) {
+/// The batch's first message of type T, if any.
+template <class T>
+const T* find_message(const Batch& batch) {
   for (const auto& message : batch.completions) {
-    if (const auto* terminate = std::get_if<work_items::TerminateInstance>(&message)) return terminate;
+    if (const auto* found = std::get_if<T>(&message)) return found;
   }
   return nullptr;
+}
+
+/// A RewindInstance for an execution that ended in a way a rewind does not take back
+/// (docs/rewind.md). A child tells its parent how it ended once more: the parent was rewound and
+/// waits for it, and the first report may have come while the parent was failed, when it was not
+/// delivered (the parent ignores a second one). Anything else is dropped.
+TurnPlan report_ending_again(const LockedOrchestrationItem& locked, const PlannerContext& context,
+                             const std::string& refusal) {
+  const auto& item = locked.item;
+  const auto history = orchestration::without_superseded(item.history);
+  const auto* started = last_started(history);
+  const auto terminal = std::find_if(history.begin(), history.end(), [](const Event& e) { return e.is_terminal(); });
+  if (started == nullptr || !started->parent_instance || terminal == history.end())
+    return drop(item, fmt::format("rewind refused: {}; dropped", refusal));
+  std::variant<std::string, ErrorDetails> outcome = std::string();
+  if (const auto* completed = terminal->get_if<events::OrchestrationCompleted>()) {
+    outcome = completed->output;
+  } else if (const auto* failed = terminal->get_if<events::OrchestrationFailed>()) {
+    outcome = failed->details;
+  } else if (const auto* terminated = terminal->get_if<events::OrchestrationTerminated>()) {
+    outcome = terminated_child_details(item.instance, terminated->reason);
+  } else {
+    return drop(item, fmt::format("rewind refused: {}; dropped", refusal));
+  }
+  std::optional<ProviderError> read_error;
+  auto notification = notify_parent(context, *started, item.instance, outcome, read_error);
+  if (read_error) return abandon_for_parent(item.instance, *read_error);
+  TurnPlan plan = drop(item, fmt::format("rewind refused: {}; {}", refusal,
+                                         notification ? "its ending was reported to its parent again"
+                                                      : "its parent does not wait for it"));
+  if (notification) plan.ack.orchestrator_items.push_back(std::move(*notification));
+  return plan;
 }
 
 }  // namespace
@@ -464,7 +512,7 @@ std::optional<TurnPlan> plan_without_running(const LockedOrchestrationItem& lock
 
   // An operator's terminate runs no code, so it needs neither a compatible version nor a
   // registered handler: it also ends an instance no node can run.
-  if (const auto* terminate = find_terminate(batch); terminate != nullptr && !finished) {
+  if (const auto* terminate = find_message<work_items::TerminateInstance>(batch); terminate != nullptr && !finished) {
     if (item.history.empty() && !batch.start)
       return drop(item, "terminate for an instance that never started; dropped");
     return terminate_plan(locked, batch, context, *terminate);
@@ -482,8 +530,15 @@ std::optional<TurnPlan> plan_without_running(const LockedOrchestrationItem& lock
     }
   }
 
-  // Terminal instance.
-  if (finished) return drop(item, "instance already finished; messages dropped");
+  // Terminal instance, unless a rewind takes its failure back (the turn then runs).
+  if (finished) {
+    if (find_message<work_items::RewindInstance>(batch) != nullptr && ended == Ended::ForGood) {
+      const auto refusal = orchestration::rewind_refusal(orchestration::without_superseded(item.history));
+      if (!refusal) return std::nullopt;
+      return report_ending_again(locked, context, *refusal);
+    }
+    return drop(item, "instance already finished; messages dropped");
+  }
   if (!item.corrupt_rows.empty()) return corrupt_rows_plan(locked, batch, context);
   return std::nullopt;
 }
@@ -709,7 +764,7 @@ class OutcomePlanner {
 
   /// History + delta before any terminal event: only terminal results need it (built once, lazily).
   const std::vector<Event>& full_before_terminal() {
-    if (!full_history_) full_history_ = concat(history_, ack_.history_delta);
+    if (!full_history_) full_history_ = effective_concat(history_, ack_.history_delta);
     return *full_history_;
   }
 
@@ -801,12 +856,26 @@ void cancel_activities(const OrchestrationItem& item, const std::vector<Event>& 
     const char* reason = *ack.metadata.status == ExecutionStatus::Completed ? "orchestration_terminal_completed"
                          : *ack.metadata.status == ExecutionStatus::Failed  ? "orchestration_terminal_failed"
                                                                             : "orchestration_terminal_continued_as_new";
-    for (auto id : orchestration::in_flight_activities(concat(history, ack.history_delta))) {
+    for (auto id : orchestration::in_flight_activities(effective_concat(history, ack.history_delta))) {
       writer.append(events::ActivityCancelRequested{reason}, id);
       cancelled_ids.insert(id);
     }
   }
   for (auto id : cancelled_ids) ack.cancelled_activities.push_back({item.instance, ack.execution_id, id});
+}
+
+/// The rewound execution's work goes out again, except what the rewind turn's own messages
+/// already settled (a late outcome in the same batch).
+void add_rewind_work(RewindWork work, const std::vector<Event>& turn_events, OrchestrationAck& ack) {
+  std::set<std::uint64_t> settled;
+  for (const Event& event : turn_events)
+    if (event.source_event_id) settled.insert(*event.source_event_id);
+  for (auto& item : work.worker_items)
+    if (!settled.contains(std::get<work_items::ActivityExecute>(item).id)) ack.worker_items.push_back(std::move(item));
+  for (auto& item : work.orchestrator_items) {
+    if (const auto* timer = std::get_if<work_items::TimerFired>(&item); timer && settled.contains(timer->id)) continue;
+    ack.orchestrator_items.push_back(std::move(item));
+  }
 }
 
 TurnPlan plan_with_session(const LockedOrchestrationItem& locked, const PlannerContext& context,
@@ -836,6 +905,24 @@ TurnPlan plan_with_session(const LockedOrchestrationItem& locked, const PlannerC
   // Step 8: the turn.
   orchestration::TurnInput turn = turn_input(item, context, start, *resolved, history, new_execution, plan);
   turn.messages = batch.completions;
+  // Only a rewindable failure reaches this point ended (plan_without_running): the rewind is
+  // recorded before the batch's messages and the code replays without what it supersedes.
+  const auto* rewind = find_message<work_items::RewindInstance>(batch);
+  std::optional<RewindWork> rewind_work_items;
+  if (rewind != nullptr && !new_execution && execution_ended(history) == Ended::ForGood) {
+    if (turn.baseline_view != nullptr) {
+      turn.baseline = *turn.baseline_view;
+      turn.baseline_view = nullptr;
+    }
+    events::OrchestrationRewound rewound{
+        rewind->reason, orchestration::rewind_supersedes(orchestration::without_superseded(turn.baseline))};
+    Event marker = runtime_event(item.instance, ack.execution_id, max_event_id(turn.baseline) + 1, std::move(rewound));
+    turn.baseline.push_back(marker);
+    ack.history_delta.push_back(std::move(marker));
+    session.reset();
+    rewind_work_items =
+        rewind_work(orchestration::without_superseded(turn.baseline), item.instance, ack.execution_id, rewind->reason);
+  }
   // A session kept from the last turn means that turn ran the code on exactly this history, so the
   // instance is not suspended; only a turn that replays anyway pays for the history scan.
   const bool suspended = !orchestration::resumes(session, turn) && is_suspended(turn.baseline_events());
@@ -875,6 +962,12 @@ TurnPlan plan_with_session(const LockedOrchestrationItem& locked, const PlannerC
     ack.metadata.output = suspension.status_output;
   }
   if (suspension.record_only && plan.outcome == TurnOutcome::Continued) plan.outcome = TurnOutcome::Suspended;
+  if (rewind_work_items) {
+    plan.rewound = true;
+    plan.reason = rewind->reason;
+    if (!ack.metadata.status) ack.metadata.status = ExecutionStatus::Running;
+    if (plan.outcome == TurnOutcome::Continued) add_rewind_work(std::move(*rewind_work_items), out.history_delta, ack);
+  }
 
   if (auto retry = fail_on_turn_limits(item, context, history, started, writer, plan)) return std::move(*retry);
   if (auto retry = fail_on_invalid_utf8(item, context, history, started, turn_events_end, writer, plan)) {

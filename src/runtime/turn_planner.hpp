@@ -69,6 +69,8 @@ struct TurnPlan {
   /// fallback ack, which appends after it).
   std::uint64_t loaded_last_event_id = 0;
   std::size_t history_events = 0;  ///< history length after the turn
+  /// The turn rewound a failed execution (docs/rewind.md): it runs again (reason above).
+  bool rewound = false;
 };
 
 TurnPlan plan_turn(const LockedOrchestrationItem& locked, const PlannerContext& context);

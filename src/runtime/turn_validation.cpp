@@ -220,6 +220,9 @@ std::optional<std::string> invalid_utf8_in_item(const WorkItem& item) {
           [](const work_items::TerminateInstance& t) -> std::optional<std::string> {
             return first_problem({{"instance id", t.instance}, {"reason", t.reason}}, "a termination");
           },
+          [](const work_items::RewindInstance& r) -> std::optional<std::string> {
+            return first_problem({{"instance id", r.instance}, {"reason", r.reason}}, "a rewind");
+          },
           [](const auto&) -> std::optional<std::string> { return std::nullopt; },
       },
       item);

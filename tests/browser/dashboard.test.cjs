@@ -242,6 +242,21 @@ async function run() {
       expectEqual(await page.getByTestId('terminate-form-submit').isDisabled(), true, 'actions of a finished instance');
     });
 
+    await check('a failed instance rewound through the page runs its failed activity again and completes', async () => {
+      const started = spawn(cli, ['--store', store, 'start', 'Flaky', 'flaky-1', 'x'], {stdio: 'inherit'});
+      expectEqual(await exited(started), 0, 'duroxide start exit code');
+      await openInstance(page, url, 'flaky-1');
+      await waitForText(page, 'instance-status', 'Failed');
+      expectEqual(await page.getByTestId('rewind-form-submit').isDisabled(), false, 'rewind of a failed instance');
+      expectEqual(await page.getByTestId('cancel-form-submit').isDisabled(), true, 'cancel of a failed instance');
+      await page.getByTestId('rewind-reason').fill('bug fixed');
+      await page.getByTestId('rewind-form-submit').click();
+      await waitForText(page, 'action-result', 'rewind requested');
+      await waitForText(page, 'instance-status', 'Completed');
+      await waitForText(page, 'instance-output', 'recovered: x');
+      expectEqual(await page.getByTestId('rewind-form-submit').isDisabled(), true, 'rewind of a completed instance');
+    });
+
     await check('with a token, the page needs it in its address and sends it; read-only shows no actions', async () => {
       const guarded = await startChild(cli, ['--store', store, 'serve', '--listen', '127.0.0.1:0'],
                                        /(http:\/\/127\.0\.0\.1:\d+\/)/,

@@ -10,6 +10,9 @@
 //   approval-1      Approval, Running: custom status and KV set, waits for the event "Approve"
 //   xss-1           Markup, Completed: output, custom status and a KV value that are HTML
 //   parent-1        Parent, Completed, with the sub-orchestration parent-1-child
+// and the orchestration Flaky, which the test starts: its activity fails the first time it runs
+// and succeeds once rewound.
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -60,6 +63,15 @@ Task<Result<std::string>> parent(OrchestrationContext ctx, std::string input) {
   co_return "parent got: " + *result;
 }
 
+/// Set once FailsOnce has failed: the "bug" is then fixed.
+std::atomic<bool> g_failed_once{false};
+
+Task<Result<std::string>> flaky(OrchestrationContext ctx, std::string input) {
+  auto result = co_await ctx.schedule_activity("FailsOnce", input);
+  if (!result) co_return Err(result.error());
+  co_return *result;
+}
+
 void check(const ClientResult<void>& result, const char* what) {
   if (!result) throw std::runtime_error(std::string(what) + ": " + result.error().to_string());
 }
@@ -85,6 +97,11 @@ int main(int argc, char** argv) {
                                  const int value = std::stoi(n);
                                  return std::to_string(value * value);
                                })
+                          .add("FailsOnce",
+                               [](ActivityContext&, std::string input) -> Result<std::string> {
+                                 if (!g_failed_once.exchange(true)) return Err("a bug, fixed since");
+                                 return "recovered: " + input;
+                               })
                           .build();
     auto orchestrations = OrchestrationRegistry::builder()
                               .add("FanOut", fan_out)
@@ -92,6 +109,7 @@ int main(int argc, char** argv) {
                               .add("Markup", markup)
                               .add("Parent", parent)
                               .add("Child", child)
+                              .add("Flaky", flaky)
                               .build();
     RuntimeOptions options;
     options.dispatcher_min_poll_interval = std::chrono::milliseconds(10);

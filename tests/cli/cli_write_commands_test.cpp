@@ -1,5 +1,5 @@
 // The `duroxide` tool's commands that change a store: raise, enqueue, cancel, terminate, suspend,
-// resume, start and wait,
+// resume, rewind, start and wait,
 // delete, prune. Each is checked by what a runtime (or the store) does with it afterwards.
 #include "cli_test_support.hpp"
 
@@ -160,6 +160,41 @@ TEST_F(CliSuspendResume, RefusalsNameTheStatus) {
   EXPECT_EQ(doc, (json{{"instance_id", "inbox-1"},
                        {"reason", "suspended with the duroxide command-line tool"},
                        {"suspend_requested", true}}));
+}
+
+using CliRewind = CliFixture;
+
+TEST_F(CliRewind, AFailedInstanceRunsAgainAndTheRewindShowsInItsHistory) {
+  EXPECT_EQ(ok({"rewind", "failed-1", "--reason", "restocked"}).out,
+            "requested the rewind of instance 'failed-1' (reason \"restocked\")\n");
+  {
+    // The activity still fails ("out of stock"): the instance fails again after the rewind.
+    RunningRuntime runtime(url());
+    const auto deadline = std::chrono::steady_clock::now() + kHangGuard;
+    for (;;) {
+      auto history = runtime.client().read_execution_history("failed-1", 1);
+      ASSERT_TRUE(history) << history.error().to_string();
+      const bool rewound = std::any_of(history->begin(), history->end(),
+                                       [](const Event& e) { return e.is<events::OrchestrationRewound>(); });
+      if (rewound && history->back().is<events::OrchestrationFailed>()) break;
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "failed-1 was never rewound and failed again";
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  const auto history = ok({"history", "failed-1"});
+  EXPECT_NE(history.out.find("OrchestrationRewound"), std::string::npos) << history.out;
+  EXPECT_NE(history.out.find("reason=\"restocked\""), std::string::npos) << history.out;
+  const auto doc = parse_json(ok({"rewind", "failed-1", "--json"}));
+  EXPECT_EQ(doc, (json{{"instance_id", "failed-1"},
+                       {"reason", "rewound with the duroxide command-line tool"},
+                       {"rewind_requested", true}}));
+}
+
+TEST_F(CliRewind, WhatHasNotFailedIsRefused) {
+  fails(6, "instance 'done-1' cannot be rewound: it is Completed, and only a failed instance can be rewound",
+        {"rewind", "done-1"});
+  fails(6, "instance 'waiting-1' cannot be rewound: it is Running", {"rewind", "waiting-1"});
+  fails(1, "instance 'nope' not found", {"rewind", "nope"});
 }
 
 using CliStartWait = CliFixture;

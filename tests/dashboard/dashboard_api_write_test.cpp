@@ -1,6 +1,8 @@
 // The API's writes (api_writes.cpp), with a runtime running on the store: raising an event and
-// cancelling, terminating, suspending and resuming reach the instance; bad bodies, unknown and finished instances are
-// refused clearly.
+// cancelling, terminating, suspending, resuming and rewinding reach the instance; bad bodies, unknown and finished
+// instances are refused clearly.
+#include <algorithm>
+
 #include "dashboard_test_support.hpp"
 
 namespace duroxide::dashboard_test {
@@ -103,6 +105,33 @@ TEST_F(DashboardApiWrites, ASuspendedInstanceRunsAgainWhenResumed) {
   const auto status = final_status("waiting-1");
   ASSERT_TRUE(status.is_completed()) << status.name();
   EXPECT_EQ(status.get_if<status::Completed>()->output, "approved: ok");
+}
+
+TEST_F(DashboardApiWrites, RewindRunsAFailedInstanceAgain) {
+  const auto reply = served_.post("/api/rewind", json{{"instance_id", "failed-1"}, {"reason", "stock refilled"}});
+  EXPECT_EQ(reply.status, 202) << reply.body;
+  EXPECT_EQ(reply.document(),
+            (json{{"instance_id", "failed-1"}, {"reason", "stock refilled"}, {"rewind_requested", true}}));
+  // Reserve still fails, so the instance fails again, with the rewind recorded before it.
+  const auto deadline = std::chrono::steady_clock::now() + kHangGuard;
+  for (;;) {
+    auto history = served_.client().read_execution_history("failed-1", 1);
+    ASSERT_TRUE(history) << history.error().to_string();
+    const auto rewound = std::find_if(history->begin(), history->end(),
+                                      [](const Event& e) { return e.is<events::OrchestrationRewound>(); });
+    if (rewound != history->end() && history->back().is<events::OrchestrationFailed>()) {
+      EXPECT_EQ(rewound->get_if<events::OrchestrationRewound>()->reason, "stock refilled");
+      break;
+    }
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "failed-1 was never rewound and failed again";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(served_.post("/api/rewind", json{{"instance_id", "failed-1"}}).document()["reason"],
+            "rewound from the duroxide dashboard");
+  refused("/api/rewind", R"({"instance_id":"hello-1"})", 409,
+          "rewinding instance 'hello-1': Instance hello-1 cannot be rewound: it is Completed, and only a failed "
+          "instance can be rewound");
+  refused("/api/rewind", R"({"instance_id":"nope"})", 404, "rewinding instance 'nope': Instance nope not found");
 }
 
 TEST_F(DashboardApiWrites, UnknownInstancesAre404AndFinishedOnes409) {

@@ -35,7 +35,8 @@ TEST_F(DashboardToken, EveryRequestWithoutItIsRefusedWith401) {
     EXPECT_EQ(reply.header("WWW-Authenticate"), "Bearer") << path;
     EXPECT_NE(reply.body.find("this dashboard needs its token"), std::string::npos) << path << ": " << reply.body;
   }
-  for (const char* path : {"/api/raise-event", "/api/cancel", "/api/terminate", "/api/suspend", "/api/resume"}) {
+  for (const char* path :
+       {"/api/raise-event", "/api/cancel", "/api/terminate", "/api/suspend", "/api/resume", "/api/rewind"}) {
     const auto reply = served_.post(path, json{{"instance_id", "waiting-1"}, {"name", "Approve"}});
     EXPECT_EQ(reply.status, 401) << path;
     EXPECT_EQ(reply.error(), "this dashboard needs its token: send the header 'Authorization: Bearer TOKEN'");
@@ -89,12 +90,14 @@ TEST_F(DashboardReadOnly, WritesAreForbiddenAndReachNothing) {
                                   json{{"instance_id", "waiting-1"}, {"name", "Approve"}, {"data", "x"}}, bearer());
   EXPECT_EQ(raise.status, 403);
   EXPECT_EQ(raise.error(),
-            "this dashboard is read-only: start it with --allow-writes to raise events, cancel, terminate, suspend and "
-            "resume");
+            "this dashboard is read-only: start it with --allow-writes to raise events, cancel, terminate, suspend, "
+            "resume and rewind");
   const auto cancel = served_.post("/api/cancel", json{{"instance_id", "waiting-1"}}, bearer());
   EXPECT_EQ(cancel.status, 403);
   const auto terminate = served_.post("/api/terminate", json{{"instance_id", "waiting-1"}}, bearer());
   EXPECT_EQ(terminate.status, 403);
+  const auto rewind = served_.post("/api/rewind", json{{"instance_id", "failed-1"}}, bearer());
+  EXPECT_EQ(rewind.status, 403);
   // No runtime runs on this store: anything enqueued would still be in the queue.
   const auto after = served_.client().get_queue_depths();
   ASSERT_TRUE(after);

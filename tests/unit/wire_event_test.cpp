@@ -48,6 +48,7 @@ std::vector<Event> every_event_kind() {
       ev(27, {}, OrchestrationTerminated{"stuck on a bad input"}),
       ev(28, {}, OrchestrationSuspended{"maintenance"}),
       ev(29, {}, OrchestrationResumed{"maintenance over"}),
+      ev(30, {}, OrchestrationRewound{"bug 1234 fixed", {12, 27}}),
   };
 }
 
@@ -62,6 +63,20 @@ TEST(UnitWireEvent, EveryKindRoundTripsThroughJson) {
     ASSERT_TRUE(parsed.has_value()) << e.type_name() << ": " << parsed.error();
     EXPECT_EQ(*parsed, e) << json;
     EXPECT_EQ(serialize_event(*parsed), json) << "re-serialization is stable";
+  }
+}
+
+TEST(UnitWireEvent, ARewindsSupersededIdsMustBeAnArrayOfUnsignedIntegers) {
+  const std::string prefix =
+      R"({"event_id":3,"source_event_id":null,"instance_id":"i","execution_id":1,"timestamp_ms":0,)"
+      R"("duroxide_version":"0.1.27","type":"OrchestrationRewound","reason":"r","superseded":)";
+  auto parsed = parse_event(prefix + "[1,2]}");
+  ASSERT_TRUE(parsed) << parsed.error();
+  EXPECT_EQ(parsed->get_if<events::OrchestrationRewound>()->superseded, (std::vector<std::uint64_t>{1, 2}));
+  for (const char* bad : {"7}", "[1,-2]}", R"(["3"]})", "null}"}) {
+    auto refused = parse_event(prefix + bad);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_NE(refused.error().find("superseded"), std::string::npos) << refused.error();
   }
 }
 

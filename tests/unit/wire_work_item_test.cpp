@@ -24,6 +24,7 @@ std::vector<WorkItem> every_work_item() {
       TerminateInstance{"order-1", "operator", false},
       SuspendInstance{"order-1", "maintenance"},
       ResumeInstance{"order-1", "maintenance over"},
+      RewindInstance{"order-1", "bug 1234 fixed"},
   };
 }
 }  // namespace
@@ -118,7 +119,7 @@ TEST(UnitWireWorkItem, ContinueAsNewAlwaysWritesCarryForwardAndDefaultsItToEmpty
 TEST(UnitWireWorkItem, RoutingInstanceIsParentForSubOrchestrationOutcomes) {
   const std::vector<std::string> expected = {"p::sub::2", "order-1", "order-1", "order-1", "order-1",
                                              "order-1",   "p",       "p",       "order-1", "loop-1",
-                                             "order-1",   "order-1", "order-1", "order-1"};
+                                             "order-1",   "order-1", "order-1", "order-1", "order-1"};
   const auto items = every_work_item();
   ASSERT_EQ(items.size(), expected.size());
   for (std::size_t i = 0; i < items.size(); ++i) {

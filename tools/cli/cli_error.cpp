@@ -32,6 +32,9 @@ CliError client_failure(const ClientError& error, const std::string& what) {
       return CliError(ExitCode::Refused,
                       fmt::format("instance {} is a sub-orchestration: delete its root instance instead",
                                   quote_id(error.instance_id)));
+    case Kind::NotRewindable:
+      return CliError(ExitCode::Refused, fmt::format("instance {} cannot be rewound: {}", quote_id(error.instance_id),
+                                                     one_line(error.message)));
     case Kind::Timeout:
       return CliError(ExitCode::Timeout, fmt::format("timed out while {}", what));
     case Kind::ManagementNotAvailable:

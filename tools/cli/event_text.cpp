@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "text.hpp"
 
@@ -94,6 +95,8 @@ std::string describe_event(const Event& event) {
           p.text("key", e.key).text("value", e.value);
         } else if constexpr (std::is_same_v<T, events::KeyValueCleared>) {
           p.text("key", e.key);
+        } else if constexpr (std::is_same_v<T, events::OrchestrationRewound>) {
+          p.text("reason", e.reason).raw("superseded", fmt::format("{}", fmt::join(e.superseded, ",")));
         } else {
           static_assert(std::is_same_v<T, events::KeyValuesCleared>, "an event kind is not described");
         }

@@ -1,4 +1,5 @@
-// `start`, `raise`, `enqueue`, `cancel`, `terminate`, `suspend` and `resume`: messages for instances (docs/cli.md).
+// `start`, `raise`, `enqueue`, `cancel`, `terminate`, `suspend`, `resume` and `rewind`: messages for instances
+// (docs/cli.md).
 // Each is a message in the store that a runtime carries out; none waits for it.
 #include <memory>
 #include <ostream>
@@ -18,6 +19,7 @@ constexpr const char* kDefaultCancelReason = "cancelled with the duroxide comman
 constexpr const char* kDefaultTerminateReason = "terminated with the duroxide command-line tool";
 constexpr const char* kDefaultSuspendReason = "suspended with the duroxide command-line tool";
 constexpr const char* kDefaultResumeReason = "resumed with the duroxide command-line tool";
+constexpr const char* kDefaultRewindReason = "rewound with the duroxide command-line tool";
 
 struct StartOptions {
   std::string name;
@@ -47,7 +49,7 @@ struct CancelOptions {
   bool json = false;
 };
 
-/// `suspend` and `resume`: an instance and a reason.
+/// `suspend`, `resume` and `rewind`: an instance and a reason.
 struct PauseOptions {
   std::string instance;
   std::string reason;
@@ -182,6 +184,16 @@ ExitCode run_resume(CommandContext& context, const PauseOptions& options) {
                              quote(options.reason)));
 }
 
+/// The client refuses what a rewind does not take back (NotRewindable, exit code Refused).
+ExitCode run_rewind(CommandContext& context, const PauseOptions& options) {
+  require(context.client.rewind_instance(options.instance, options.reason),
+          fmt::format("rewinding instance {}", quote_id(options.instance)));
+  return confirm(context, options.json,
+                 Json{{"instance_id", options.instance}, {"reason", options.reason}, {"rewind_requested", true}},
+                 fmt::format("requested the rewind of instance {} (reason {})", quote_id(options.instance),
+                             quote(options.reason)));
+}
+
 }  // namespace
 
 void add_signal_commands(CLI::App& app, Dispatch& dispatch) {
@@ -248,6 +260,15 @@ void add_signal_commands(CLI::App& app, Dispatch& dispatch) {
   resume->add_option("--reason", resume_options->reason, "Reason recorded with the resumption")->capture_default_str();
   add_json_flag(resume, resume_options->json);
   dispatch.on(resume, [resume_options](CommandContext& context) { return run_resume(context, *resume_options); });
+
+  auto rewind_options = std::make_shared<PauseOptions>();
+  rewind_options->reason = kDefaultRewindReason;
+  auto* rewind = app.add_subcommand(
+      "rewind", "Take a failed instance back to before its failure: the failed work runs again (docs/rewind.md)");
+  rewind->add_option("ID", rewind_options->instance, "Instance id")->required();
+  rewind->add_option("--reason", rewind_options->reason, "Reason recorded with the rewind")->capture_default_str();
+  add_json_flag(rewind, rewind_options->json);
+  dispatch.on(rewind, [rewind_options](CommandContext& context) { return run_rewind(context, *rewind_options); });
 }
 
 }  // namespace duroxide::cli

@@ -59,5 +59,6 @@ ApiReply terminate_instance(const ApiContext& context, const httplib::Request& r
 /// POST /api/suspend {instance_id, reason?} and POST /api/resume {instance_id, reason?}.
 ApiReply suspend_instance(const ApiContext& context, const httplib::Request& request);
 ApiReply resume_instance(const ApiContext& context, const httplib::Request& request);
+ApiReply rewind_instance(const ApiContext& context, const httplib::Request& request);
 
 }  // namespace duroxide::dashboard

@@ -1,4 +1,4 @@
-// The API's writes: raise an event, cancel, terminate, suspend or resume an instance
+// The API's writes: raise an event, cancel, terminate, suspend, resume or rewind an instance
 // (docs/dashboard.md). Each puts a message in
 // the store for a runtime to carry out, as the Client does; neither waits for it. Refused unless
 // the server runs with --allow-writes (access_policy.hpp).
@@ -15,6 +15,7 @@ constexpr const char* kDefaultCancelReason = "cancelled from the duroxide dashbo
 constexpr const char* kDefaultTerminateReason = "terminated from the duroxide dashboard";
 constexpr const char* kDefaultSuspendReason = "suspended from the duroxide dashboard";
 constexpr const char* kDefaultResumeReason = "resumed from the duroxide dashboard";
+constexpr const char* kDefaultRewindReason = "rewound from the duroxide dashboard";
 
 /// 404 for an unknown instance, 409 for a finished one: nothing would act on `what`. Returns the
 /// status read, for checks of its own.
@@ -82,6 +83,15 @@ ApiReply resume_instance(const ApiContext& context, const httplib::Request& requ
   }
   require(context.client.resume_instance(id, reason), fmt::format("resuming instance '{}'", id));
   return {202, Json{{"instance_id", id}, {"reason", reason}, {"resume_requested", true}}};
+}
+
+ApiReply rewind_instance(const ApiContext& context, const httplib::Request& request) {
+  const auto body = json_body(request);
+  const auto id = body_text(body, "instance_id", kMaxIdentifierBytes, false);
+  const auto reason = body_text(body, "reason", kMaxReasonBytes, true, kDefaultRewindReason);
+  // The client refuses what has not failed (409) and an unknown instance (404).
+  require(context.client.rewind_instance(id, reason), fmt::format("rewinding instance '{}'", id));
+  return {202, Json{{"instance_id", id}, {"reason", reason}, {"rewind_requested", true}}};
 }
 
 }  // namespace duroxide::dashboard

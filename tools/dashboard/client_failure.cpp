@@ -16,6 +16,7 @@ HttpError client_failure(const ClientError& error, const std::string& what) {
       return HttpError(501, message);
     case ClientError::Kind::InstanceStillRunning:
     case ClientError::Kind::CannotDeleteSubOrchestration:
+    case ClientError::Kind::NotRewindable:
       return HttpError(409, message);
     case ClientError::Kind::Timeout:
       return HttpError(504, message);

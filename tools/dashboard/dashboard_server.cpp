@@ -55,6 +55,7 @@ const std::map<std::string, std::string>& api_methods() {
       {"/api/terminate", "POST"},
       {"/api/suspend", "POST"},
       {"/api/resume", "POST"},
+      {"/api/rewind", "POST"},
   };
   return methods;
 }
@@ -139,6 +140,7 @@ struct DashboardServer::State {
     write("/api/terminate", terminate_instance);
     write("/api/suspend", suspend_instance);
     write("/api/resume", resume_instance);
+    write("/api/rewind", rewind_instance);
     const auto unknown = [this](const Request& request, Response& response) { unknown_route(request, response); };
     http.Get(".*", unknown);
     http.Post(".*", unknown);

@@ -36,6 +36,8 @@ std::string step_sql(int version) {
   // An ack's status ends the execution unless it is Running or Suspended, so Terminated stamps
   // completed_at.
   if (version == 9) return std::string(kAckOrchestration);
+  // A status that is not terminal clears completed_at: a rewound execution runs again.
+  if (version == 10) return std::string(kAckOrchestration);
   return {};
 }
 

@@ -11,7 +11,7 @@
 namespace duroxide::pg {
 
 /// The schema version this build writes and understands.
-inline constexpr int kSchemaVersion = 9;
+inline constexpr int kSchemaVersion = 10;
 
 /// 64-bit FNV-1a of "duroxide:" + schema: the advisory lock key of the schema's migrations.
 std::int64_t migration_lock_key(std::string_view schema);

@@ -72,7 +72,7 @@ BEGIN
     ON CONFLICT (instance_id, execution_id) DO UPDATE SET
       status = COALESCE(p_status, x.status),
       output = CASE WHEN p_status IS NOT NULL THEN p_output ELSE x.output END,
-      completed_at = CASE WHEN v_terminal THEN v_now ELSE x.completed_at END,
+      completed_at = CASE WHEN v_terminal THEN v_now WHEN p_status IS NOT NULL THEN NULL ELSE x.completed_at END,
       duroxide_version_major = CASE WHEN p_pin IS NOT NULL THEN p_pin[1] ELSE x.duroxide_version_major END,
       duroxide_version_minor = CASE WHEN p_pin IS NOT NULL THEN p_pin[2] ELSE x.duroxide_version_minor END,
       duroxide_version_patch = CASE WHEN p_pin IS NOT NULL THEN p_pin[3] ELSE x.duroxide_version_patch END

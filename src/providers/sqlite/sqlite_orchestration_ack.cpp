@@ -66,10 +66,11 @@ ProviderResult<void> write_metadata(SqliteProvider::Store& s, const std::string&
 ProviderResult<void> write_status(SqliteProvider::Store& s, const std::string& instance, const OrchestrationAck& ack,
                                   std::int64_t now) {
   if (!ack.metadata.status) return {};
-  // Only terminal statuses stamp completed_at (quirk Q2 in docs/storage.md).
+  // Only terminal statuses stamp completed_at (quirk Q2 in docs/storage.md); a status that is not
+  // terminal clears it (a rewound execution runs again, docs/rewind.md).
   DUROXIDE_TRY_ASSIGN(stmt, s.statement(kAck,
                                         "UPDATE executions SET status = ?3, output = ?4, completed_at = CASE WHEN ?5 "
-                                        "THEN ?6 ELSE completed_at END WHERE instance_id = ?1 AND execution_id = ?2"));
+                                        "THEN ?6 END WHERE instance_id = ?1 AND execution_id = ?2"));
   stmt.bind(1, instance)
       .bind(2, ack.execution_id)
       .bind(3, to_string(*ack.metadata.status))

@@ -131,6 +131,29 @@ TEST_P(ProviderInstanceStatus, SuspendedInstanceReportsItsReasonAndHasNotEnded) 
             ProviderErrorKind::InstanceStillRunning);
 }
 
+TEST_P(ProviderInstanceStatus, RewoundExecutionRunsAgainAndNoLongerCountsAsEnded) {
+  // Our extension (docs/rewind.md): a Running status after a Failed one clears the ending.
+  auto p = create_provider();
+  create_instance(*p, "inst", factory().lock_timeout());
+  fail_instance(*p, "inst", factory().lock_timeout(), "it broke");
+  const auto failure_id = next_event_id(*p, "inst") - 1;
+  auto item = poke(*p, "inst", factory().lock_timeout());
+  Event marker = started_event("inst", 1, failure_id + 1);
+  marker.kind = events::OrchestrationRewound{"fixed", {failure_id}};
+  must(p->ack_orchestration_item(item.lock_token, make_ack(1, {marker}, status_metadata("Running"))), "ack rewind");
+  const auto record = status_of(*p, "inst");
+  EXPECT_EQ(record, plain(ExecutionStatus::Running));
+  EXPECT_EQ(status_from_history(*p, "inst"), record);
+  if (p->as_management_capability() == nullptr) return;
+  const auto info = must(admin(*p).get_execution_info("inst", 1), "execution info");
+  EXPECT_EQ(info.status, ExecutionStatus::Running);
+  EXPECT_FALSE(info.completed_at_ms.has_value()) << "a rewound execution runs again";
+  EXPECT_FALSE(info.output.has_value()) << "the failure's message is gone with it";
+  const auto metrics = must(admin(*p).get_system_metrics(), "metrics");
+  EXPECT_EQ(metrics.running_instances, 1u);
+  EXPECT_EQ(metrics.failed_instances, 0u);
+}
+
 TEST_P(ProviderInstanceStatus, ContinuedAsNewBeforeTheNextExecutionStarts) {
   auto p = create_provider();
   create_instance(*p, "inst", factory().lock_timeout());

@@ -1,7 +1,7 @@
 'use strict';
 // One instance (docs/dashboard.md, "The page"): status, input, output or error, custom status,
 // KV, children, the history's timeline and its raw events, and (with --allow-writes) forms to
-// raise an event, to cancel, to terminate, to suspend and to resume. Refreshed in place: the forms keep what is typed in them.
+// raise an event, to cancel, to terminate, to suspend, to resume and to rewind. Refreshed in place: the forms keep what is typed in them.
 const InstanceView = (() => {
   const FINISHED = new Set(['Completed', 'Failed', 'Terminated']);
 
@@ -87,6 +87,8 @@ const InstanceView = (() => {
       const keepChildrenLabel = Dom.el('label', {class: 'inline'}, keepChildren, ' keep its sub-orchestrations running');
       const suspendReason = Dom.el('input', {name: 'suspend-reason', placeholder: 'reason', maxlength: 4096,
                                              'data-testid': 'suspend-reason'});
+      const rewindReason = Dom.el('input', {name: 'rewind-reason', placeholder: 'reason', maxlength: 4096,
+                                            'data-testid': 'rewind-reason'});
       const after = () => { requestRefresh(); };
       actions = Dom.el('div', {class: 'actions'},
           actionForm('Raise an event', 'raise-form', [eventName, eventData], 'Raise', '/api/raise-event',
@@ -106,6 +108,9 @@ const InstanceView = (() => {
           actionForm('Resume', 'resume-form', [], 'Resume instance', '/api/resume',
                      () => ({instance_id: id}), result,
                      () => { after(); return 'resumption requested'; }),
+          actionForm('Rewind', 'rewind-form', [rewindReason], 'Rewind instance', '/api/rewind',
+                     () => ({instance_id: id, reason: rewindReason.value || null}), result,
+                     () => { after(); return 'rewind requested'; }),
           result);
     }
     executionPicker.addEventListener('change', () => {
@@ -142,12 +147,13 @@ const InstanceView = (() => {
       Dom.replace(children, childList(data.children));
       if (actions) {
         // Each form is usable when its action can do something: resume only a suspended instance,
-        // suspend only one that runs, nothing on a finished one.
+        // suspend only one that runs, rewind only a failed one, nothing else on a finished one.
         const finished = FINISHED.has(data.status);
         const suspended = data.status === 'Suspended';
         for (const form of actions.querySelectorAll('form')) {
           const testid = form.getAttribute('data-testid');
-          const usable = !finished && (testid === 'resume-form' ? suspended : testid !== 'suspend-form' || !suspended);
+          const usable = testid === 'rewind-form' ? data.status === 'Failed'
+              : !finished && (testid === 'resume-form' ? suspended : testid !== 'suspend-form' || !suspended);
           for (const control of form.querySelectorAll('input, textarea, button')) control.disabled = !usable;
         }
       }
