@@ -10,7 +10,7 @@ build=${1:?usage: run-fuzz.sh BUILD_DIR}
 seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-$(nproc)}
 root="$(cd "$(dirname "$0")/.." && pwd)"
-targets=(event work_item error_details history codec input_validation)
+targets=(event work_item error_details history codec input_validation schedule_spec)
 
 run_target() {
   local t=$1 work="$build/corpus/$1"
