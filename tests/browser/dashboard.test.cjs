@@ -245,6 +245,9 @@ async function run() {
     await check('a failed instance rewound through the page runs its failed activity again and completes', async () => {
       const started = spawn(cli, ['--store', store, 'start', 'Flaky', 'flaky-1', 'x'], {stdio: 'inherit'});
       expectEqual(await exited(started), 0, 'duroxide start exit code');
+      // Opened once the list shows it: before its first turn it has no status, and its page would 404.
+      await page.goto(url);
+      await page.locator('[data-testid="instance-row"][data-instance-id="flaky-1"]').waitFor({timeout: HANG_GUARD_MS});
       await openInstance(page, url, 'flaky-1');
       await waitForText(page, 'instance-status', 'Failed');
       expectEqual(await page.getByTestId('rewind-form-submit').isDisabled(), false, 'rewind of a failed instance');
