@@ -635,7 +635,9 @@ class Turn {
 
   // ---------------------------------------------------------------- the turn
   TurnResult execute() {
-    next_event_id_ = baseline_.empty() ? 1 : baseline_.back().event_id + 1;
+    // From the history as stored: new events follow superseded ones too.
+    const auto& stored = in_.baseline_events();
+    next_event_id_ = stored.empty() ? 1 : stored.back().event_id + 1;
     convert_messages();
 
     // Early exits (stage 2 in docs/orchestration-engine.md).

@@ -124,10 +124,16 @@ ReplayReport replay_history(const OrchestrationRegistry& registry, const std::ve
   }
   std::map<std::string, KvEntry> kv;
   for (auto& slice : split_executions(history)) {
-    const auto* started = slice.events.front().get_if<events::OrchestrationStarted>();
+    // A rewound execution replays as the runtime runs it: without what its rewinds superseded,
+    // so its ending is the one after the last rewind (docs/rewind.md). The KV it wrote is read
+    // from the events as recorded. Filtered before anything points into the events.
+    const std::vector<Event> recorded = std::move(slice.events);
+    slice.events = orchestration::without_superseded(recorded);
+    const auto* started = slice.events.empty() ? nullptr : slice.events.front().get_if<events::OrchestrationStarted>();
     if (started == nullptr) {
-      report.error = fmt::format("execution {} does not begin with OrchestrationStarted (it begins with {})",
-                                 slice.execution_id, slice.events.front().type_name());
+      report.error =
+          fmt::format("execution {} does not begin with OrchestrationStarted (it begins with {})", slice.execution_id,
+                      slice.events.empty() ? "a rewind that supersedes it" : slice.events.front().type_name());
       return report;
     }
     if (report.executions == 0) report.orchestration = fmt::format("{}@{}", started->name, started->version);
@@ -138,10 +144,7 @@ ReplayReport replay_history(const OrchestrationRegistry& registry, const std::ve
       report.error = fmt::format("orchestration '{}' version {} is not registered", started->name, started->version);
       return report;
     }
-    apply_kv(kv, slice.events);
-    // A rewound execution replays as the runtime runs it: without what its rewinds superseded,
-    // so its ending is the one after the last rewind (docs/rewind.md).
-    slice.events = orchestration::without_superseded(slice.events);
+    apply_kv(kv, recorded);
 
     // The turn replays everything before the recorded ending, which the code must then produce.
     // What follows the ending is the runtime's bookkeeping (the cancellation of activities still
