@@ -168,17 +168,25 @@ ClientResult<void> Client::cancel_instance(const std::string& instance, const st
 }
 
 namespace {
-/// Queues an operator's message for `instance` (terminate, suspend, resume) after the checks they
-/// share: UTF-8 text, and an instance the store knows. An unknown id is most likely a typo, so it
-/// is refused rather than queued for nobody; an instance whose first turn is still queued has no
-/// status yet either (docs/terminate.md).
-ClientResult<void> send_operator_message(Provider& store, std::string_view call, const std::string& instance,
-                                         const std::string& reason, WorkItem message) {
+/// The checks every operator call (terminate, suspend, resume, rewind) makes first: UTF-8 text,
+/// and an instance the store knows, whose status it returns. An unknown id is most likely a typo,
+/// so it is refused rather than queued for nobody; an instance whose first turn is still queued
+/// has no status yet either (docs/terminate.md).
+ClientResult<InstanceStatusRecord> operator_target(Provider& store, std::string_view call, const std::string& instance,
+                                                   const std::string& reason) {
   if (auto valid = require_utf8(call, {{"instance id", instance}, {"reason", reason}}); !valid)
     return std::unexpected(std::move(valid.error()));
   auto record = store.get_instance_status(instance);
   if (!record) return std::unexpected(ClientError(std::move(record.error())));
   if (!*record) return std::unexpected(ClientError::of(ClientError::Kind::InstanceNotFound, instance));
+  return std::move(**record);
+}
+
+/// Queues an operator's message for `instance` once operator_target accepts it.
+ClientResult<void> send_operator_message(Provider& store, std::string_view call, const std::string& instance,
+                                         const std::string& reason, WorkItem message) {
+  if (auto target = operator_target(store, call, instance, reason); !target)
+    return std::unexpected(std::move(target.error()));
   return lift(store.enqueue_for_orchestrator(std::move(message), std::nullopt));
 }
 }  // namespace
@@ -200,13 +208,10 @@ ClientResult<void> Client::resume_instance(const std::string& instance, const st
 }
 
 ClientResult<void> Client::rewind_instance(const std::string& instance, const std::string& reason) const {
-  if (auto valid = require_utf8("rewind_instance", {{"instance id", instance}, {"reason", reason}}); !valid)
-    return std::unexpected(std::move(valid.error()));
-  auto record = store_->get_instance_status(instance);
-  if (!record) return std::unexpected(ClientError(std::move(record.error())));
-  if (!*record) return std::unexpected(ClientError::of(ClientError::Kind::InstanceNotFound, instance));
+  auto target = operator_target(*store_, "rewind_instance", instance, reason);
+  if (!target) return std::unexpected(std::move(target.error()));
   // Checked here so a mistake is answered at once; the runtime checks again against the history.
-  const auto& status = **record;
+  const auto& status = *target;
   if (status.status != ExecutionStatus::Failed)
     return std::unexpected(
         ClientError::of(ClientError::Kind::NotRewindable, instance,

@@ -291,20 +291,35 @@ class Turn {
 
   static bool is_system_error(const ErrorDetails& details) { return details.get_if<error::Application>() == nullptr; }
 
+  /// The schedule a completion message answers, or nothing for other messages.
+  static std::optional<std::uint64_t> answered_schedule(const WorkItem& message) {
+    return std::visit(
+        Overloaded{
+            [](const work_items::ActivityCompleted& m) -> std::optional<std::uint64_t> { return m.id; },
+            [](const work_items::ActivityFailed& m) -> std::optional<std::uint64_t> { return m.id; },
+            [](const work_items::TimerFired& m) -> std::optional<std::uint64_t> { return m.id; },
+            [](const work_items::SubOrchCompleted& m) -> std::optional<std::uint64_t> { return m.parent_id; },
+            [](const work_items::SubOrchFailed& m) -> std::optional<std::uint64_t> { return m.parent_id; },
+            [](const auto&) -> std::optional<std::uint64_t> { return std::nullopt; },
+        },
+        message);
+  }
+
   void convert_messages() {
     const std::uint64_t execution = in_.execution_id;
     for (const WorkItem& message : in_.messages) {
+      // The result of work a rewind took back (docs/rewind.md): its schedule no longer counts.
+      if (!superseded_.empty())
+        if (auto schedule = answered_schedule(message); schedule && superseded_.contains(*schedule)) continue;
       std::visit(Overloaded{
                      [&](const work_items::ActivityCompleted& m) {
                        if (m.execution_id != execution) return;
-                       if (superseded_.contains(m.id)) return;  // its schedule was taken back
                        if (activity_outcome_recorded(m.id)) return;
                        if (!schedule_check(m.id, Family::Activity)) return;
                        append_event(m.id, events::ActivityCompleted{m.result});
                      },
                      [&](const work_items::ActivityFailed& m) {
                        if (m.execution_id != execution) return;
-                       if (superseded_.contains(m.id)) return;  // its schedule was taken back
                        if (activity_outcome_recorded(m.id)) return;
                        if (!schedule_check(m.id, Family::Activity)) return;
                        if (is_system_error(m.details)) set_abort(m.details, false);
@@ -312,7 +327,6 @@ class Turn {
                      },
                      [&](const work_items::TimerFired& m) {
                        if (m.execution_id != execution) return;
-                       if (superseded_.contains(m.id)) return;  // its schedule was taken back
                        if (any_baseline(is_kind_from<events::TimerFired>(m.id))) return;
                        if (any_delta(is_kind_from<events::TimerFired>(m.id))) return;
                        if (!schedule_check(m.id, Family::Timer)) return;
@@ -320,14 +334,12 @@ class Turn {
                      },
                      [&](const work_items::SubOrchCompleted& m) {
                        if (m.parent_execution_id != execution) return;
-                       if (superseded_.contains(m.parent_id)) return;  // its schedule was taken back
                        if (sub_orch_outcome_recorded(m.parent_id)) return;
                        if (!schedule_check(m.parent_id, Family::SubOrchestration)) return;
                        append_event(m.parent_id, events::SubOrchestrationCompleted{m.result});
                      },
                      [&](const work_items::SubOrchFailed& m) {
                        if (m.parent_execution_id != execution) return;
-                       if (superseded_.contains(m.parent_id)) return;  // its schedule was taken back
                        if (sub_orch_outcome_recorded(m.parent_id)) return;
                        if (!schedule_check(m.parent_id, Family::SubOrchestration)) return;
                        if (is_system_error(m.details)) set_abort(m.details, false);

@@ -96,7 +96,11 @@ std::vector<Event> concat(const std::vector<Event>& a, const std::vector<Event>&
 
 /// History + delta as the code sees it: without what a rewind superseded (docs/rewind.md).
 std::vector<Event> effective_concat(const std::vector<Event>& a, const std::vector<Event>& b) {
-  return orchestration::without_superseded(concat(a, b));
+  // Every terminal turn comes here: filter in place, and only a rewound history, not a copy of each.
+  auto all = concat(a, b);
+  if (const auto superseded = orchestration::superseded_events(all); !superseded.empty())
+    std::erase_if(all, [&](const Event& event) { return superseded.contains(event.event_id); });
+  return all;
 }
 
 /// Breadcrumbs for subscriptions still open at a terminal state (docs/orchestration-engine.md).

@@ -50,7 +50,7 @@ struct CancelOptions {
 };
 
 /// `suspend`, `resume` and `rewind`: an instance and a reason.
-struct PauseOptions {
+struct ReasonOptions {
   std::string instance;
   std::string reason;
   bool json = false;
@@ -158,7 +158,7 @@ ExitCode run_terminate(CommandContext& context, const TerminateOptions& options)
                              options.keep_children ? "" : " and its children", quote(options.reason)));
 }
 
-ExitCode run_suspend(CommandContext& context, const PauseOptions& options) {
+ExitCode run_suspend(CommandContext& context, const ReasonOptions& options) {
   if (require_unfinished(context.client, options.instance, "be suspended").is_suspended()) {
     throw CliError(ExitCode::Refused, fmt::format("instance {} is already suspended", quote_id(options.instance)));
   }
@@ -170,7 +170,7 @@ ExitCode run_suspend(CommandContext& context, const PauseOptions& options) {
                              quote(options.reason)));
 }
 
-ExitCode run_resume(CommandContext& context, const PauseOptions& options) {
+ExitCode run_resume(CommandContext& context, const ReasonOptions& options) {
   const auto status = require_status(context.client, options.instance);
   if (!status.is_suspended()) {
     throw CliError(ExitCode::Refused, fmt::format("instance {} is not suspended ({}): nothing to resume",
@@ -185,7 +185,7 @@ ExitCode run_resume(CommandContext& context, const PauseOptions& options) {
 }
 
 /// The client refuses what a rewind does not take back (NotRewindable, exit code Refused).
-ExitCode run_rewind(CommandContext& context, const PauseOptions& options) {
+ExitCode run_rewind(CommandContext& context, const ReasonOptions& options) {
   require(context.client.rewind_instance(options.instance, options.reason),
           fmt::format("rewinding instance {}", quote_id(options.instance)));
   return confirm(context, options.json,
@@ -243,7 +243,7 @@ void add_signal_commands(CLI::App& app, Dispatch& dispatch) {
   dispatch.on(terminate,
               [terminate_options](CommandContext& context) { return run_terminate(context, *terminate_options); });
 
-  auto suspend_options = std::make_shared<PauseOptions>();
+  auto suspend_options = std::make_shared<ReasonOptions>();
   suspend_options->reason = kDefaultSuspendReason;
   auto* suspend = app.add_subcommand(
       "suspend", "Pause a running instance: messages are recorded, its code runs no turn until resumed");
@@ -253,7 +253,7 @@ void add_signal_commands(CLI::App& app, Dispatch& dispatch) {
   add_json_flag(suspend, suspend_options->json);
   dispatch.on(suspend, [suspend_options](CommandContext& context) { return run_suspend(context, *suspend_options); });
 
-  auto resume_options = std::make_shared<PauseOptions>();
+  auto resume_options = std::make_shared<ReasonOptions>();
   resume_options->reason = kDefaultResumeReason;
   auto* resume = app.add_subcommand("resume", "Let a suspended instance run again");
   resume->add_option("ID", resume_options->instance, "Instance id")->required();
@@ -261,7 +261,7 @@ void add_signal_commands(CLI::App& app, Dispatch& dispatch) {
   add_json_flag(resume, resume_options->json);
   dispatch.on(resume, [resume_options](CommandContext& context) { return run_resume(context, *resume_options); });
 
-  auto rewind_options = std::make_shared<PauseOptions>();
+  auto rewind_options = std::make_shared<ReasonOptions>();
   rewind_options->reason = kDefaultRewindReason;
   auto* rewind = app.add_subcommand(
       "rewind", "Take a failed instance back to before its failure: the failed work runs again (docs/rewind.md)");
