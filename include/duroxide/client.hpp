@@ -16,6 +16,7 @@
 #include <duroxide/codec.hpp>
 #include <duroxide/orchestration_status.hpp>
 #include <duroxide/provider.hpp>
+#include <duroxide/schedules.hpp>
 
 namespace duroxide {
 
@@ -29,7 +30,9 @@ struct ClientError {
     InstanceStillRunning,          ///< delete without force of a running instance
     CannotDeleteSubOrchestration,  ///< delete of a child instance: delete its root
     InstanceNotFound,
-    NotRewindable,  ///< rewind of an instance that has not failed, or was cancelled; see `message`
+    NotRewindable,   ///< rewind of an instance that has not failed, or was cancelled; see `message`
+    ScheduleExists,  ///< create_schedule of an id whose schedule has not ended; `instance_id` is the schedule's
+    ScheduleEnded,   ///< pause, resume or delete of a schedule that was deleted or has ended
   };
   Kind kind = Kind::Provider;
   std::optional<ProviderError> provider;
@@ -118,6 +121,36 @@ class Client {
   /// applies. Status is Running again once the runtime has carried it out. NotRewindable for an
   /// instance that has not failed or was cancelled; InstanceNotFound for one without a status.
   ClientResult<void> rewind_instance(const std::string& instance, const std::string& reason) const;
+
+  // ---- durable schedules (docs/schedules.md) ----
+  /// Creates schedule `id`: each firing of `spec` (a ScheduleSpec: cron expression, macro or
+  /// `@every` interval, in UTC) starts `orchestration` with `input` as instance
+  /// schedule_run_instance_id(id, firing time); `overlap` says what a firing does while the last
+  /// run has not ended. The schedule is itself an instance, schedule_instance_id(id), run by
+  /// whichever runtime on the store takes it, so it fires once however many share the store. A
+  /// deleted or ended schedule of the same id is replaced (needs ProviderAdmin). InvalidInput for
+  /// an empty id or name or a spec that does not parse (the message says why); ScheduleExists
+  /// when a schedule of that id is active or paused.
+  ClientResult<void> create_schedule(const std::string& id, const std::string& spec, const std::string& orchestration,
+                                     const std::string& input, OverlapPolicy overlap = OverlapPolicy::Skip) const;
+  /// Like create_schedule, with each run pinned to `version` of the orchestration.
+  ClientResult<void> create_schedule_versioned(const std::string& id, const std::string& spec,
+                                               const std::string& orchestration, const std::string& version,
+                                               const std::string& input,
+                                               OverlapPolicy overlap = OverlapPolicy::Skip) const;
+  /// The schedule as it last recorded itself. InstanceNotFound (for schedule_instance_id(id))
+  /// before a runtime has run its first turn.
+  ClientResult<ScheduleInfo> get_schedule(const std::string& id) const;
+  /// Every schedule on the store but the deleted ones, by id (needs ProviderAdmin).
+  ClientResult<std::vector<ScheduleInfo>> list_schedules() const;
+  /// Stops the schedule firing until resume_schedule; firings due meanwhile are not made up.
+  /// Runs already started go on. Like every call here it is a message the schedule takes in
+  /// its next turn. ScheduleEnded for a deleted or ended schedule.
+  ClientResult<void> pause_schedule(const std::string& id, const std::string& reason = {}) const;
+  /// Lets a paused schedule fire again, from its next firing after now.
+  ClientResult<void> resume_schedule(const std::string& id) const;
+  /// Ends the schedule (its instance is terminated): it fires no more; runs already started go on.
+  ClientResult<void> delete_schedule(const std::string& id) const;
 
   // ---- status and waiting ----
   ClientResult<OrchestrationStatus> get_orchestration_status(const std::string& instance) const;

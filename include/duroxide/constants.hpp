@@ -33,6 +33,8 @@ inline constexpr std::string_view kSyscallActivityPrefix = "__duroxide_syscall:"
 inline constexpr std::string_view kSyscallNewGuid = "__duroxide_syscall:new_guid";
 inline constexpr std::string_view kSyscallUtcNowMs = "__duroxide_syscall:utc_now_ms";
 inline constexpr std::string_view kSyscallGetKvValue = "__duroxide_syscall:get_kv_value";
+/// Answers an instance's status name ("NotFound" when the store has none); used by schedules.
+inline constexpr std::string_view kSyscallInstanceStatus = "__duroxide_syscall:instance_status";
 
 /// Version of handlers registered without an explicit version (and of every activity).
 inline constexpr std::string_view kDefaultHandlerVersion = "1.0.0";

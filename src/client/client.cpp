@@ -113,6 +113,10 @@ std::string ClientError::to_string() const {
       return fmt::format("Instance {} not found", instance_id);
     case Kind::NotRewindable:
       return fmt::format("Instance {} cannot be rewound: {}", instance_id, message);
+    case Kind::ScheduleExists:
+      return fmt::format("Schedule {} exists already: {}", instance_id, message);
+    case Kind::ScheduleEnded:
+      return fmt::format("Schedule {} has ended: {}", instance_id, message);
   }
   return "unknown client error";
 }

@@ -17,6 +17,7 @@
 #include "core/overloaded.hpp"
 #include "orchestration/replay_engine.hpp"
 #include "orchestration/rewind_history.hpp"
+#include "runtime/builtin_orchestrations.hpp"
 #include "runtime/suspension.hpp"
 
 namespace duroxide {
@@ -138,7 +139,7 @@ ReplayReport replay_history(const OrchestrationRegistry& registry, const std::ve
     }
     if (report.executions == 0) report.orchestration = fmt::format("{}@{}", started->name, started->version);
     const auto version = Version::parse(started->version);
-    const auto resolved = version ? registry.resolve_handler_exact(started->name, *version)
+    const auto resolved = version ? runtime::resolve_orchestration(registry, started->name, *version)
                                   : std::optional<OrchestrationRegistry::Resolved>();
     if (!resolved) {
       report.error = fmt::format("orchestration '{}' version {} is not registered", started->name, started->version);

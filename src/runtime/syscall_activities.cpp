@@ -45,6 +45,21 @@ Result<std::string> get_kv_value(const std::weak_ptr<Provider>& weak_store, cons
   return *value ? nlohmann::json(**value).dump() : std::string("null");
 }
 
+/// The status name of an instance, for schedules deciding whether their last run has ended
+/// (docs/schedules.md, "Overlap").
+Result<std::string> get_instance_status(const std::weak_ptr<Provider>& weak_store, const std::string& input) {
+  auto request = nlohmann::json::parse(input, nullptr, false);
+  if (request.is_discarded() || !request.is_object() || !request.contains("instance_id") ||
+      !request["instance_id"].is_string()) {
+    return Err("instance_status: invalid input: " + input);
+  }
+  auto store = weak_store.lock();
+  if (!store) return Err("instance_status: the store is gone");
+  auto record = store->get_instance_status(request["instance_id"].get<std::string>());
+  if (!record) return Err("instance_status: " + record.error().to_string());
+  return *record ? std::string(to_string((*record)->status)) : std::string("NotFound");
+}
+
 }  // namespace
 
 ActivityRegistry with_system_activities(const ActivityRegistry& user, std::weak_ptr<Provider> store) {
@@ -58,6 +73,9 @@ ActivityRegistry with_system_activities(const ActivityRegistry& user, std::weak_
   detail::RegistryAccess::add_system(
       builder, std::string(kSyscallGetKvValue),
       [store](ActivityContext&, const std::string& input) { return get_kv_value(store, input); });
+  detail::RegistryAccess::add_system(
+      builder, std::string(kSyscallInstanceStatus),
+      [store](ActivityContext&, const std::string& input) { return get_instance_status(store, input); });
   return builder.build();
 }
 

@@ -14,6 +14,7 @@
 #include "orchestration/replay_engine.hpp"
 #include "orchestration/rewind_history.hpp"
 #include "orchestration/turn_limits.hpp"
+#include "runtime/builtin_orchestrations.hpp"
 #include "runtime/plan_building.hpp"
 #include "runtime/plans_without_code.hpp"
 #include "runtime/rewind.hpp"
@@ -166,9 +167,9 @@ ExecutionStart execution_start(const OrchestrationItem& item, const Batch& batch
 /// The handler of the requested version, or of the latest one (step 7).
 std::optional<OrchestrationRegistry::Resolved> resolve_handler(const PlannerContext& context,
                                                                const ExecutionStart& start) {
-  if (!start.requested_version) return context.registry.resolve_handler(start.name);
+  if (!start.requested_version) return resolve_orchestration(context.registry, start.name, std::nullopt);
   if (auto version = Version::parse(*start.requested_version)) {
-    return context.registry.resolve_handler_exact(start.name, *version);
+    return resolve_orchestration(context.registry, start.name, *version);
   }
   return std::nullopt;
 }

@@ -16,6 +16,7 @@ TEST(UnitConstants, ValuesMatchDuroxide) {
   EXPECT_EQ(kSyscallNewGuid, "__duroxide_syscall:new_guid");
   EXPECT_EQ(kSyscallUtcNowMs, "__duroxide_syscall:utc_now_ms");
   EXPECT_EQ(kSyscallGetKvValue, "__duroxide_syscall:get_kv_value");
+  EXPECT_EQ(kSyscallInstanceStatus, "__duroxide_syscall:instance_status");
   EXPECT_EQ(kPoisonSentinelEventId, 99999u);
   EXPECT_EQ(kMaxCarryForwardEvents, 20u);
   EXPECT_EQ(kMaxCustomStatusBytes, 262144u);

@@ -35,6 +35,9 @@ CliError client_failure(const ClientError& error, const std::string& what) {
     case Kind::NotRewindable:
       return CliError(ExitCode::Refused, fmt::format("instance {} cannot be rewound: {}", quote_id(error.instance_id),
                                                      one_line(error.message)));
+    case Kind::ScheduleExists:
+    case Kind::ScheduleEnded:
+      return CliError(ExitCode::Refused, one_line(error.to_string()));
     case Kind::Timeout:
       return CliError(ExitCode::Timeout, fmt::format("timed out while {}", what));
     case Kind::ManagementNotAvailable:

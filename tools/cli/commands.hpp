@@ -49,6 +49,7 @@ void add_history_commands(CLI::App& app, Dispatch& dispatch);   // history, tree
 void add_signal_commands(CLI::App& app, Dispatch& dispatch);    // start, raise, enqueue, cancel
 void add_wait_command(CLI::App& app, Dispatch& dispatch);       // wait
 void add_admin_commands(CLI::App& app, Dispatch& dispatch);     // delete, prune, metrics, queues
+void add_schedule_commands(CLI::App& app, Dispatch& dispatch);  // schedules list|show|create|pause|resume|delete
 /// serve (the web dashboard); `store_url` is main's --store, read when the command runs.
 void add_serve_command(CLI::App& app, Dispatch& dispatch, const std::string& store_url);
 

@@ -18,6 +18,7 @@ using tools::Json;
 using tools::metrics_json;
 using tools::optional_string;
 using tools::queue_depths_json;
+using tools::schedule_json;
 
 /// Writes one JSON document and a newline (indented; bytes that are not UTF-8 become U+FFFD).
 void print_json(std::ostream& out, const Json& document);

@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
   add_signal_commands(app, dispatch);
   add_wait_command(app, dispatch);
   add_admin_commands(app, dispatch);
+  add_schedule_commands(app, dispatch);
   add_serve_command(app, dispatch, store_url);
 
   try {

@@ -106,4 +106,25 @@ Json queue_depths_json(const QueueDepths& depths) {
   return out;
 }
 
+Json schedule_json(const ScheduleInfo& schedule) {
+  const auto optional_ms = [](const std::optional<std::uint64_t>& ms) { return ms ? Json(*ms) : Json(nullptr); };
+  Json out;
+  out["id"] = schedule.id;
+  out["instance_id"] = schedule.instance_id;
+  out["status"] = std::string(to_string(schedule.status));
+  out["spec"] = schedule.spec;
+  out["orchestration"] = schedule.orchestration;
+  out["version"] = optional_string(schedule.version);
+  out["input"] = schedule.input;
+  out["overlap"] = std::string(to_string(schedule.overlap));
+  out["next_fire_ms"] = optional_ms(schedule.next_fire_ms);
+  out["runs_started"] = schedule.runs_started;
+  out["skipped"] = schedule.skipped;
+  out["last_run_instance"] = optional_string(schedule.last_run_instance);
+  out["last_fire_ms"] = optional_ms(schedule.last_fire_ms);
+  out["buffered_fire_ms"] = optional_ms(schedule.buffered_fire_ms);
+  out["ended_reason"] = schedule.ended_reason.empty() ? Json(nullptr) : Json(schedule.ended_reason);
+  return out;
+}
+
 }  // namespace duroxide::tools

@@ -15,6 +15,7 @@
 #include <duroxide/event.hpp>
 #include <duroxide/orchestration_status.hpp>
 #include <duroxide/provider_types.hpp>
+#include <duroxide/schedules.hpp>
 
 namespace duroxide::tools {
 
@@ -48,5 +49,8 @@ Json kv_json(const std::map<std::string, std::string>& values);
 
 Json metrics_json(const SystemMetrics& metrics);
 Json queue_depths_json(const QueueDepths& depths);
+/// A schedule (docs/schedules.md): its fields as named in ScheduleInfo, times in ms since the
+/// epoch, null for what it does not have.
+Json schedule_json(const ScheduleInfo& schedule);
 
 }  // namespace duroxide::tools

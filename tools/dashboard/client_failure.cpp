@@ -17,6 +17,8 @@ HttpError client_failure(const ClientError& error, const std::string& what) {
     case ClientError::Kind::InstanceStillRunning:
     case ClientError::Kind::CannotDeleteSubOrchestration:
     case ClientError::Kind::NotRewindable:
+    case ClientError::Kind::ScheduleExists:
+    case ClientError::Kind::ScheduleEnded:
       return HttpError(409, message);
     case ClientError::Kind::Timeout:
       return HttpError(504, message);
