@@ -260,6 +260,35 @@ async function run() {
       expectEqual(await page.getByTestId('rewind-form-submit').isDisabled(), true, 'rewind of a completed instance');
     });
 
+    await check('a schedule created through the page fires, and is paused, resumed and deleted there', async () => {
+      await page.goto(`${url}#/schedules`);
+      await page.getByTestId('no-schedules').waitFor({timeout: HANG_GUARD_MS});
+      await page.getByTestId('schedule-id').fill('greeter');
+      await page.getByTestId('schedule-spec').fill('@every 1s');
+      await page.getByTestId('schedule-orchestration').fill('Child');
+      await page.getByTestId('schedule-input').fill('the clock');
+      await page.getByTestId('schedule-overlap').selectOption('allow_all');
+      await page.getByTestId('schedule-create').click();
+      await waitForText(page, 'schedule-result', 'schedule \u201cgreeter\u201d created');
+      // Listed once a runtime has run its first turn; it has fired once a run is counted.
+      await page.locator('[data-testid="schedule-row"][data-schedule-id="greeter"]').waitFor({timeout: HANG_GUARD_MS});
+      await page.waitForFunction(() => {
+        const runs = document.querySelector('[data-testid="schedule-runs"]');
+        return runs !== null && Number(runs.textContent) >= 1;
+      }, null, {timeout: HANG_GUARD_MS});
+      await waitForText(page, 'schedule-status', 'Active');
+      await page.getByTestId('schedule-pause').click();
+      await waitForText(page, 'schedule-result', 'pause requested');
+      await waitForText(page, 'schedule-status', 'Paused');
+      await waitForText(page, 'schedule-next', '-');
+      await page.getByTestId('schedule-resume').click();
+      await waitForText(page, 'schedule-result', 'resumption requested');
+      await waitForText(page, 'schedule-status', 'Active');
+      await page.getByTestId('schedule-delete').click();
+      await waitForText(page, 'schedule-result', 'deletion requested');
+      await page.getByTestId('no-schedules').waitFor({timeout: HANG_GUARD_MS});
+    });
+
     await check('with a token, the page needs it in its address and sends it; read-only shows no actions', async () => {
       const guarded = await startChild(cli, ['--store', store, 'serve', '--listen', '127.0.0.1:0'],
                                        /(http:\/\/127\.0\.0\.1:\d+\/)/,
@@ -272,6 +301,9 @@ async function run() {
       expectEqual(await page.getByTestId('raise-form').count(), 0, 'raise form on a read-only dashboard');
       expectEqual(await page.getByTestId('cancel-form').count(), 0, 'cancel form on a read-only dashboard');
       expectEqual(await page.getByTestId('terminate-form').count(), 0, 'terminate form on a read-only dashboard');
+      await page.goto(`${guardedUrl}?token=browser-token#/schedules`);
+      await page.getByTestId('no-schedules').waitFor({timeout: HANG_GUARD_MS});
+      expectEqual(await page.getByTestId('schedule-form').count(), 0, 'schedule form on a read-only dashboard');
       guarded.child.kill('SIGTERM');
       expectEqual(await exited(guarded.child), 0, 'exit code');
     });

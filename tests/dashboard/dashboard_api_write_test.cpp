@@ -134,6 +134,60 @@ TEST_F(DashboardApiWrites, RewindRunsAFailedInstanceAgain) {
   refused("/api/rewind", R"({"instance_id":"nope"})", 404, "rewinding instance 'nope': Instance nope not found");
 }
 
+TEST_F(DashboardApiWrites, SchedulesAreCreatedListedPausedResumedAndDeleted) {
+  EXPECT_EQ(served_.get("/api/schedules").document(), (json{{"schedules", json::array()}}));
+  const auto created = served_.post("/api/schedule/create", json{{"id", "greet"},
+                                                                 {"spec", "@every 1s"},
+                                                                 {"orchestration", "Hello"},
+                                                                 {"input", "Clock"},
+                                                                 {"overlap", "allow_all"}});
+  EXPECT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.document(), (json{{"id", "greet"}, {"instance_id", "schedule:greet"}, {"created", true}}));
+  const auto schedule_where = [&](const std::function<bool(const json&)>& condition) {
+    const auto deadline = std::chrono::steady_clock::now() + kHangGuard;
+    for (;;) {
+      const auto list = served_.get("/api/schedules").document()["schedules"];
+      if (list.size() == 1 && condition(list[0])) return list[0];
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "the schedule never got there: " << list.dump();
+        return json();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  auto shown = schedule_where([](const json& s) { return s["runs_started"].get<int>() >= 1; });
+  EXPECT_EQ(shown["id"], "greet");
+  EXPECT_EQ(shown["status"], "Active");
+  EXPECT_EQ(shown["orchestration"], "Hello");
+  EXPECT_EQ(shown["overlap"], "allow_all");
+  EXPECT_EQ(final_status(shown["last_run_instance"]).get_if<status::Completed>()->output, "Hello, Clock!");
+
+  EXPECT_EQ(served_.post("/api/schedule/pause", json{{"id", "greet"}}).document(),
+            (json{{"id", "greet"}, {"reason", "paused from the duroxide dashboard"}, {"pause_requested", true}}));
+  shown = schedule_where([](const json& s) { return s["status"] == "Paused"; });
+  EXPECT_TRUE(shown["next_fire_ms"].is_null());
+  EXPECT_EQ(served_.post("/api/schedule/resume", json{{"id", "greet"}}).status, 202);
+  schedule_where([](const json& s) { return s["status"] == "Active"; });
+  EXPECT_EQ(served_.post("/api/schedule/delete", json{{"id", "greet"}}).status, 202);
+  const auto deadline = std::chrono::steady_clock::now() + kHangGuard;
+  while (!served_.get("/api/schedules").document()["schedules"].empty()) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the deleted schedule is still listed";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  refused("/api/schedule/pause", R"({"id":"greet"})", 409,
+          "pausing schedule 'greet': Schedule schedule:greet has ended: it was deleted");
+}
+
+TEST_F(DashboardApiWrites, BadScheduleRequestsAreRefusedClearly) {
+  refused("/api/schedule/create", R"({"id":"x","spec":"0 25 * * *","orchestration":"Hello"})", 400,
+          "creating schedule 'x': Invalid input: create_schedule: cron field hour '25': 25 is outside 0-23");
+  refused("/api/schedule/create", R"({"id":"x","spec":"@daily","orchestration":"Hello","overlap":"sometimes"})", 400,
+          "unknown overlap policy 'sometimes': skip, buffer_one or allow_all");
+  refused("/api/schedule/create", R"({"spec":"@daily","orchestration":"Hello"})", 400, "the field 'id' is required");
+  refused("/api/schedule/pause", R"({"id":"nope"})", 404, "schedule 'nope' not found");
+  refused("/api/schedule/delete", R"({"id":"nope"})", 404, "schedule 'nope' not found");
+}
+
 TEST_F(DashboardApiWrites, UnknownInstancesAre404AndFinishedOnes409) {
   refused("/api/resume", R"({"instance_id":"waiting-1"})", 409,
           "instance 'waiting-1' is not suspended (Running): nothing to resume");

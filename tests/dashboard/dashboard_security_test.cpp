@@ -36,7 +36,8 @@ TEST_F(DashboardToken, EveryRequestWithoutItIsRefusedWith401) {
     EXPECT_NE(reply.body.find("this dashboard needs its token"), std::string::npos) << path << ": " << reply.body;
   }
   for (const char* path :
-       {"/api/raise-event", "/api/cancel", "/api/terminate", "/api/suspend", "/api/resume", "/api/rewind"}) {
+       {"/api/raise-event", "/api/cancel", "/api/terminate", "/api/suspend", "/api/resume", "/api/rewind",
+        "/api/schedule/create", "/api/schedule/pause", "/api/schedule/resume", "/api/schedule/delete"}) {
     const auto reply = served_.post(path, json{{"instance_id", "waiting-1"}, {"name", "Approve"}});
     EXPECT_EQ(reply.status, 401) << path;
     EXPECT_EQ(reply.error(), "this dashboard needs its token: send the header 'Authorization: Bearer TOKEN'");
@@ -91,13 +92,20 @@ TEST_F(DashboardReadOnly, WritesAreForbiddenAndReachNothing) {
   EXPECT_EQ(raise.status, 403);
   EXPECT_EQ(raise.error(),
             "this dashboard is read-only: start it with --allow-writes to raise events, cancel, terminate, suspend, "
-            "resume and rewind");
+            "resume and rewind, and to create, pause, resume and delete schedules");
   const auto cancel = served_.post("/api/cancel", json{{"instance_id", "waiting-1"}}, bearer());
   EXPECT_EQ(cancel.status, 403);
   const auto terminate = served_.post("/api/terminate", json{{"instance_id", "waiting-1"}}, bearer());
   EXPECT_EQ(terminate.status, 403);
   const auto rewind = served_.post("/api/rewind", json{{"instance_id", "failed-1"}}, bearer());
   EXPECT_EQ(rewind.status, 403);
+  const auto create = served_.post("/api/schedule/create",
+                                   json{{"id", "nightly"}, {"spec", "@daily"}, {"orchestration", "Hello"}}, bearer());
+  EXPECT_EQ(create.status, 403);
+  for (const char* path : {"/api/schedule/pause", "/api/schedule/resume", "/api/schedule/delete"}) {
+    EXPECT_EQ(served_.post(path, json{{"id", "nightly"}}, bearer()).status, 403) << path;
+  }
+  EXPECT_EQ(served_.get("/api/schedules", bearer()).status, 200) << "reading schedules is not a write";
   // No runtime runs on this store: anything enqueued would still be in the queue.
   const auto after = served_.client().get_queue_depths();
   ASSERT_TRUE(after);
@@ -170,7 +178,7 @@ TEST_F(DashboardWrites, ThePageAllowsOnlyItsOwnScriptsAndStyles) {
     ++scripts;
     EXPECT_EQ(page.body.compare(at, 8 + with_nonce.size(), "<script " + with_nonce), 0) << page.body.substr(at, 60);
   }
-  EXPECT_EQ(scripts, 7u);
+  EXPECT_EQ(scripts, 8u);
   EXPECT_EQ(page.header("X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(page.header("Cache-Control"), "no-store");
   EXPECT_NE(served_.get("/").header("Content-Security-Policy"), policy) << "a fresh nonce per response";

@@ -82,7 +82,7 @@ std::optional<Refusal> check_access(const AccessPolicy& policy, const httplib::R
   if (!policy.allow_writes) {
     return Refusal{403,
                    "this dashboard is read-only: start it with --allow-writes to raise events, cancel, terminate, "
-                   "suspend, resume and rewind"};
+                   "suspend, resume and rewind, and to create, pause, resume and delete schedules"};
   }
   if (request.has_header("Origin") && request.get_header_value("Origin") != "http://" + host) {
     return Refusal{403,

@@ -61,4 +61,14 @@ ApiReply suspend_instance(const ApiContext& context, const httplib::Request& req
 ApiReply resume_instance(const ApiContext& context, const httplib::Request& request);
 ApiReply rewind_instance(const ApiContext& context, const httplib::Request& request);
 
+// ---- schedules (api_schedules.cpp) ----
+/// GET /api/schedules: {"schedules": [...]}, every schedule not deleted, by id.
+ApiReply list_schedules(const ApiContext& context, const httplib::Request& request);
+/// POST /api/schedule/create {id, spec, orchestration, input?, version?, overlap? ("skip")}: 201.
+ApiReply create_schedule(const ApiContext& context, const httplib::Request& request);
+/// POST /api/schedule/pause {id, reason?}, /api/schedule/resume {id}, /api/schedule/delete {id}.
+ApiReply pause_schedule(const ApiContext& context, const httplib::Request& request);
+ApiReply resume_schedule(const ApiContext& context, const httplib::Request& request);
+ApiReply delete_schedule(const ApiContext& context, const httplib::Request& request);
+
 }  // namespace duroxide::dashboard

@@ -56,6 +56,11 @@ const std::map<std::string, std::string>& api_methods() {
       {"/api/suspend", "POST"},
       {"/api/resume", "POST"},
       {"/api/rewind", "POST"},
+      {"/api/schedules", "GET"},
+      {"/api/schedule/create", "POST"},
+      {"/api/schedule/pause", "POST"},
+      {"/api/schedule/resume", "POST"},
+      {"/api/schedule/delete", "POST"},
   };
   return methods;
 }
@@ -141,6 +146,11 @@ struct DashboardServer::State {
     write("/api/suspend", suspend_instance);
     write("/api/resume", resume_instance);
     write("/api/rewind", rewind_instance);
+    read("/api/schedules", list_schedules);
+    write("/api/schedule/create", create_schedule);
+    write("/api/schedule/pause", pause_schedule);
+    write("/api/schedule/resume", resume_schedule);
+    write("/api/schedule/delete", delete_schedule);
     const auto unknown = [this](const Request& request, Response& response) { unknown_route(request, response); };
     http.Get(".*", unknown);
     http.Post(".*", unknown);

@@ -1,6 +1,6 @@
 'use strict';
 // The page's frame (docs/dashboard.md, "The page"): routes (#/ the list, #/instance/ID one
-// instance, #/metrics), and the live loop that refreshes the view shown every two seconds (or at
+// instance, #/schedules, #/metrics), and the live loop that refreshes the view shown every two seconds (or at
 // once after an action) without reloading the page.
 (() => {
   const POLL_MS = 2000;
@@ -19,6 +19,7 @@
     const query = new URLSearchParams(question < 0 ? '' : hash.slice(question + 1));
     if (path.startsWith('/instance/')) return {name: 'instance', id: decodeURIComponent(path.slice('/instance/'.length))};
     if (path === '/metrics') return {name: 'metrics'};
+    if (path === '/schedules') return {name: 'schedules'};
     return {name: 'instances', filters: {status: query.get('status') || '', name: query.get('name') || ''}};
   }
 
@@ -65,10 +66,12 @@
     const target = route();
     if (target.name === 'instance') current = InstanceView.create(target.id, config, requestRefresh);
     else if (target.name === 'metrics') current = MetricsView.create(requestRefresh);
+    else if (target.name === 'schedules') current = SchedulesView.create(config, requestRefresh);
     else current = ListView.create(target.filters, navigateList, requestRefresh);
     Dom.replace(viewBox, current.root);
     for (const link of document.querySelectorAll('[data-nav]')) {
-      link.classList.toggle('active', link.dataset.nav === (target.name === 'metrics' ? 'metrics' : 'instances'));
+      const section = target.name === 'instance' ? 'instances' : target.name;
+      link.classList.toggle('active', link.dataset.nav === section);
     }
     document.title = `${current.title()} \u00b7 duroxide`;
     pollLoop(generation);
