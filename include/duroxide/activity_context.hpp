@@ -12,6 +12,7 @@
 #include <utility>
 
 #include <duroxide/client.hpp>
+#include <duroxide/tracing.hpp>
 
 namespace duroxide {
 
@@ -37,6 +38,8 @@ class ActivityContext {
     std::string worker_id;
     std::optional<std::string> session_id;
     std::optional<std::string> tag;
+    /// This attempt's span (docs/tracing.md); nothing for work queued before tracing existed.
+    std::optional<TraceContext> trace = std::nullopt;
   };
   using TraceSink = std::function<void(const Info&, const ActivityTraceRecord&)>;
 
@@ -57,6 +60,9 @@ class ActivityContext {
   const std::optional<std::string>& session_id() const { return info_.session_id; }
   /// Set when scheduled with `.with_tag()`.
   const std::optional<std::string>& tag() const { return info_.tag; }
+  /// This attempt's span: pass `trace()->traceparent()` on with calls the activity makes, so
+  /// their spans join the orchestration's trace (docs/tracing.md).
+  const std::optional<TraceContext>& trace() const { return info_.trace; }
   const Info& info() const { return info_; }
 
   /// True once the activity has been asked to stop. Long-running activities should check it (or

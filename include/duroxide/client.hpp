@@ -75,6 +75,13 @@ class Client {
     if (!encoded) return std::unexpected(encoded.error());
     return start_orchestration_versioned(instance, name, version, *encoded);
   }
+  /// Like start_orchestration (start_orchestration_versioned with `version`), the instance
+  /// continuing the caller's trace: its span and its activities' spans are children of the
+  /// span `traceparent` names (a W3C traceparent header, docs/tracing.md). InvalidInput when
+  /// it is not one.
+  ClientResult<void> start_orchestration_traced(const std::string& instance, const std::string& name,
+                                                const std::string& input, const std::string& traceparent,
+                                                const std::optional<std::string>& version = std::nullopt) const;
   /// Positional event: delivered to a waiting schedule_wait(name), else dropped.
   ClientResult<void> raise_event(const std::string& instance, const std::string& event, const std::string& data) const;
   template <class T>

@@ -33,6 +33,9 @@
 #include <duroxide/runtime.hpp>
 #include <duroxide/runtime_health.hpp>
 #include <duroxide/runtime_options.hpp>
+#include <duroxide/schedule_spec.hpp>
+#include <duroxide/schedules.hpp>
 #include <duroxide/sqlite_provider.hpp>
 #include <duroxide/tag_filter.hpp>
+#include <duroxide/tracing.hpp>
 #include <duroxide/utf8.hpp>

@@ -35,6 +35,9 @@ struct OrchestrationStarted {
   /// Declared last so positional initializers that predate it stay complete; on the wire it
   /// follows parent_id (docs/core.md).
   std::optional<std::uint64_t> parent_execution_id = std::nullopt;
+  /// The W3C traceparent this execution continues: given at start, or the parent's span for a
+  /// child; absent for a trace's root (docs/tracing.md). Recorded, never replayed against.
+  std::optional<std::string> trace_parent = std::nullopt;
   bool operator==(const OrchestrationStarted&) const = default;
 };
 struct OrchestrationCompleted {

@@ -12,6 +12,7 @@
 #include <duroxide/result.hpp>
 #include <duroxide/semver.hpp>
 #include <duroxide/tag_filter.hpp>
+#include <duroxide/tracing.hpp>
 
 namespace spdlog::sinks {
 class sink;  // spdlog is needed only by code that sets ObservabilityConfig::log_sink
@@ -51,6 +52,10 @@ struct ObservabilityConfig {
   /// Receives the labelled metrics of docs/runtime-features.md, "Metrics" (e.g. a MetricsRegistry for Prometheus).
   /// None by default: only Runtime::metrics_snapshot() counts.
   std::shared_ptr<MetricsSink> metrics_sink;
+  /// Receives a span for every orchestration execution that ends and every activity attempt
+  /// (docs/tracing.md); e.g. an OtlpJsonFileSpanSink. None by default: spans are still derived
+  /// (ActivityContext::trace(), log fields) but sent nowhere.
+  std::shared_ptr<SpanSink> span_sink;
 };
 
 struct RuntimeOptions {

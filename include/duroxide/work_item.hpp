@@ -27,6 +27,8 @@ struct StartOrchestration {
   /// client and detached starts. Declared last so older positional initializers stay complete;
   /// on the wire it sits between parent_id and execution_id (docs/core.md).
   std::optional<std::uint64_t> parent_execution_id = std::nullopt;
+  /// The W3C traceparent the new instance continues (docs/tracing.md); absent: a new trace.
+  std::optional<std::string> trace_parent = std::nullopt;
   bool operator==(const StartOrchestration&) const = default;
 };
 /// Run an activity. Worker queue.
@@ -38,6 +40,8 @@ struct ActivityExecute {
   std::string input;
   std::optional<std::string> session_id;
   std::optional<std::string> tag;
+  /// The orchestration span this activity runs in, as a W3C traceparent (docs/tracing.md).
+  std::optional<std::string> trace_parent = std::nullopt;
   bool operator==(const ActivityExecute&) const = default;
 };
 struct ActivityCompleted {
@@ -96,6 +100,8 @@ struct ContinueAsNew {
   std::optional<std::string> version;
   std::vector<CarriedEvent> carry_forward_events;
   std::optional<std::string> initial_custom_status;
+  /// The ending execution's recorded trace_parent, kept by the next one (docs/tracing.md).
+  std::optional<std::string> trace_parent = std::nullopt;
   bool operator==(const ContinueAsNew&) const = default;
 };
 /// A message for the instance's persistent event queue (log name "ExternalRaisedPersistent").

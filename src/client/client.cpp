@@ -1,4 +1,5 @@
 #include <duroxide/client.hpp>
+#include <duroxide/tracing.hpp>
 #include <duroxide/utf8.hpp>
 
 #include <algorithm>
@@ -145,6 +146,24 @@ ClientResult<void> Client::start_orchestration_versioned(const std::string& inst
   if (auto fits = client_detail::check_start_event_size(instance, name, version, input); !fits) return fits;
   return lift(store_->enqueue_for_orchestrator(
       work_items::StartOrchestration{instance, name, input, version, std::nullopt, std::nullopt, 1}, std::nullopt));
+}
+
+ClientResult<void> Client::start_orchestration_traced(const std::string& instance, const std::string& name,
+                                                      const std::string& input, const std::string& traceparent,
+                                                      const std::optional<std::string>& version) const {
+  if (auto valid = require_utf8("start_orchestration_traced", {{"instance id", instance},
+                                                               {"orchestration name", name},
+                                                               {"version", version.value_or("")},
+                                                               {"input", input},
+                                                               {"traceparent", traceparent}});
+      !valid)
+    return std::unexpected(std::move(valid.error()));
+  auto parent = parse_traceparent(traceparent);
+  if (!parent) return std::unexpected(ClientError::invalid_input("start_orchestration_traced: " + parent.error()));
+  if (auto fits = client_detail::check_start_event_size(instance, name, version, input); !fits) return fits;
+  work_items::StartOrchestration start{instance, name, input, version, std::nullopt, std::nullopt, 1};
+  start.trace_parent = parent->to_string();
+  return lift(store_->enqueue_for_orchestrator(start, std::nullopt));
 }
 
 ClientResult<void> Client::raise_event(const std::string& instance, const std::string& event,

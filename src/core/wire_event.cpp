@@ -29,6 +29,7 @@ void put_kind_fields(OrderedJson& j, const EventKind& kind) {
                      j["carry_forward_events"] = carried_events_to_json(e.carry_forward_events);
                    }
                    put_optional(j, "initial_custom_status", e.initial_custom_status);
+                   put_optional(j, "trace_parent", e.trace_parent);
                  },
                  [&](const OrchestrationCompleted& e) { j["output"] = e.output; },
                  [&](const OrchestrationFailed& e) { j["details"] = error_details_to_json(e.details); },
@@ -112,7 +113,8 @@ EventKind read_kind(const std::string& type, const FieldReader& r) {
                            r.opt_u64("parent_id"),
                            {},
                            r.opt_str("initial_custom_status"),
-                           r.opt_u64("parent_execution_id")};
+                           r.opt_u64("parent_execution_id"),
+                           r.opt_str("trace_parent")};
     if (const Json* cf = r.optional("carry_forward_events"))
       e.carry_forward_events = carried_events_from_json(*cf, type);
     return e;

@@ -23,6 +23,7 @@ OrderedJson work_item_body(const WorkItem& item) {
                           {"parent_id", nullable(w.parent_id)}};
             if (w.parent_execution_id) j["parent_execution_id"] = *w.parent_execution_id;
             j["execution_id"] = w.execution_id;
+            if (w.trace_parent) j["trace_parent"] = *w.trace_parent;
             return j;
           },
           [](const ActivityExecute& w) {
@@ -33,6 +34,7 @@ OrderedJson work_item_body(const WorkItem& item) {
                           {"input", w.input}};
             if (w.session_id) j["session_id"] = *w.session_id;
             if (w.tag) j["tag"] = *w.tag;
+            if (w.trace_parent) j["trace_parent"] = *w.trace_parent;
             return j;
           },
           [](const ActivityCompleted& w) {
@@ -86,6 +88,7 @@ OrderedJson work_item_body(const WorkItem& item) {
                           {"version", nullable(w.version)},
                           {"carry_forward_events", carried_events_to_json(w.carry_forward_events)}};
             if (w.initial_custom_status) j["initial_custom_status"] = *w.initial_custom_status;
+            if (w.trace_parent) j["trace_parent"] = *w.trace_parent;
             return j;
           },
           [](const QueueMessage& w) {
@@ -99,13 +102,13 @@ WorkItem work_item_from_body(const std::string& tag, const Json& body) {
   using namespace work_items;
   const FieldReader r(body, tag);
   if (tag == "StartOrchestration") {
-    return StartOrchestration{r.str("instance"),     r.str("orchestration"),          r.str("input"),
-                              r.opt_str("version"),  r.opt_str("parent_instance"),    r.opt_u64("parent_id"),
-                              r.u64("execution_id"), r.opt_u64("parent_execution_id")};
+    return StartOrchestration{r.str("instance"),     r.str("orchestration"),           r.str("input"),
+                              r.opt_str("version"),  r.opt_str("parent_instance"),     r.opt_u64("parent_id"),
+                              r.u64("execution_id"), r.opt_u64("parent_execution_id"), r.opt_str("trace_parent")};
   }
   if (tag == "ActivityExecute") {
-    return ActivityExecute{r.str("instance"), r.u64("execution_id"),   r.u64("id"),     r.str("name"),
-                           r.str("input"),    r.opt_str("session_id"), r.opt_str("tag")};
+    return ActivityExecute{r.str("instance"), r.u64("execution_id"),   r.u64("id"),      r.str("name"),
+                           r.str("input"),    r.opt_str("session_id"), r.opt_str("tag"), r.opt_str("trace_parent")};
   }
   if (tag == "ActivityCompleted") {
     return ActivityCompleted{r.str("instance"), r.u64("execution_id"), r.u64("id"), r.str("result")};
@@ -137,7 +140,8 @@ WorkItem work_item_from_body(const std::string& tag, const Json& body) {
                     r.str("input"),
                     r.opt_str("version"),
                     {},
-                    r.opt_str("initial_custom_status")};
+                    r.opt_str("initial_custom_status"),
+                    r.opt_str("trace_parent")};
     if (const Json* cf = r.optional("carry_forward_events"))
       w.carry_forward_events = carried_events_from_json(*cf, tag);
     return w;

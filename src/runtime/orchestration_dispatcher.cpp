@@ -15,6 +15,7 @@
 #include "runtime/dispatcher_backoff.hpp"
 #include "runtime/last_resort.hpp"
 #include "runtime/runtime_state.hpp"
+#include "runtime/spans.hpp"
 #include "runtime/turn_planner.hpp"
 
 namespace duroxide::runtime {
@@ -55,10 +56,12 @@ ParentLookup parent_execution(Provider& store, const std::string& parent, std::u
 
 void log_trace(const TraceRecord& record) {
   const auto level = spdlog::level::from_str(record.level);
-  logging::orchestration().log(level == spdlog::level::off ? spdlog::level::trace : level,
-                               "{} instance_id={} execution_id={} orchestration_name={} orchestration_version={}",
-                               record.message, record.instance_id, record.execution_id, record.orchestration_name,
-                               record.orchestration_version);
+  logging::orchestration().log(
+      level == spdlog::level::off ? spdlog::level::trace : level,
+      "{} instance_id={} execution_id={} orchestration_name={} orchestration_version={}{}", record.message,
+      record.instance_id, record.execution_id, record.orchestration_name, record.orchestration_version,
+      record.trace_id.empty() ? std::string()
+                              : fmt::format(" trace_id={} span_id={}", record.trace_id, record.span_id));
 }
 
 /// Whether the store holds every event of `ack`'s history delta (same execution, id and kind).
@@ -221,6 +224,36 @@ int active_orchestrations_delta(const TurnPlan& plan, const OutcomeEffects& effe
 }
 
 /// The labelled metrics of a committed turn (docs/runtime-features.md, "Metrics").
+/// The span of an execution the committed turn ended (docs/tracing.md): sent once, after the
+/// commit, so a replayed or retried turn sends none.
+void send_execution_span(State& state, const TurnPlan& plan, const LockedOrchestrationItem& locked) {
+  SpanSink* sink = state.options.observability.span_sink.get();
+  if (sink == nullptr) return;
+  const char* outcome = nullptr;
+  switch (plan.outcome) {
+    case TurnOutcome::Completed:
+      outcome = "completed";
+      break;
+    case TurnOutcome::Failed:
+    case TurnOutcome::Poisoned:
+      outcome = "failed";
+      break;
+    case TurnOutcome::ContinuedAsNew:
+      outcome = "continued_as_new";
+      break;
+    case TurnOutcome::Terminated:
+      outcome = "terminated";
+      break;
+    default:
+      return;
+  }
+  const auto& events = plan.started_execution ? plan.ack.history_delta : locked.item.history;
+  if (events.empty()) return;
+  const bool ok = plan.outcome == TurnOutcome::Completed || plan.outcome == TurnOutcome::ContinuedAsNew;
+  const std::string message = ok ? "" : plan.failure ? plan.failure->display_message() : plan.reason;
+  send_orchestration_span(sink, locked.item.instance, plan.ack.execution_id, events.front(), outcome, ok, message);
+}
+
 void report_turn(State& state, const TurnPlan& plan, const OutcomeEffects& effects,
                  const LockedOrchestrationItem& locked) {
   auto& telemetry = *state.telemetry;
@@ -428,6 +461,7 @@ void finish_turn(State& state, PendingTurn& turn, ProviderResult<void> first_att
       logging::runtime().log(turn.effects.log_level, "{}", turn.effects.log_line);
     }
     report_turn(state, plan, turn.effects, locked);
+    send_execution_span(state, plan, locked);
     return;
   }
   count_outcome(state, plan, turn.effects, -1);

@@ -10,6 +10,7 @@
 #include <duroxide/wire.hpp>
 
 #include "core/overloaded.hpp"
+#include "observability/trace_ids.hpp"
 #include "orchestration/history_queries.hpp"
 #include "orchestration/replay_engine.hpp"
 #include "orchestration/rewind_history.hpp"
@@ -119,6 +120,7 @@ struct ExecutionStart {
   std::optional<std::uint64_t> parent_execution_id;
   std::vector<CarriedEvent> carry_forward;
   std::optional<std::string> initial_custom_status;
+  std::optional<std::string> trace_parent;
 };
 
 /// `history`: the execution's stored history (empty for the new execution of a continue-as-new).
@@ -132,6 +134,7 @@ ExecutionStart execution_start(const OrchestrationItem& item, const Batch& batch
       start.parent_instance = begin->parent_instance;
       start.parent_id = begin->parent_id;
       start.parent_execution_id = begin->parent_execution_id;
+      start.trace_parent = begin->trace_parent;
     } else {
       const auto& can = std::get<work_items::ContinueAsNew>(*batch.start);
       start.name = can.orchestration;
@@ -139,6 +142,7 @@ ExecutionStart execution_start(const OrchestrationItem& item, const Batch& batch
       start.requested_version = can.version;
       start.carry_forward = can.carry_forward_events;
       start.initial_custom_status = can.initial_custom_status;
+      start.trace_parent = can.trace_parent;
       // DESIGN decision on quirk Q6 (docs/runtime.md): the parent link survives continue-as-new, so the final
       // execution reports to the parent.
       if (const auto* previous = last_started(item.history)) {
@@ -208,7 +212,8 @@ orchestration::TurnInput turn_input(const OrchestrationItem& item, const Planner
                                          start.parent_id,
                                          start.carry_forward,
                                          start.initial_custom_status,
-                                         start.parent_execution_id};
+                                         start.parent_execution_id,
+                                         start.trace_parent};
     Event event = runtime_event(item.instance, plan.ack.execution_id, kInitialEventId, std::move(started));
     turn.baseline.push_back(event);
     plan.ack.history_delta.push_back(std::move(event));
@@ -219,7 +224,18 @@ orchestration::TurnInput turn_input(const OrchestrationItem& item, const Planner
   turn.kv_snapshot = item.kv_snapshot;
   turn.handler = resolved.handler;
   turn.now_ms = context.now_ms;
-  turn.trace_sink = context.trace_sink;
+  if (context.trace_sink) {
+    // Log lines of the code carry its execution's span (docs/tracing.md).
+    const auto trace = observability::orchestration_trace(last_started(turn.baseline_events())->trace_parent,
+                                                          item.instance, plan.ack.execution_id);
+    turn.trace_sink = [sink = context.trace_sink, trace_id = trace.trace_id,
+                       span_id = trace.span_id](const TraceRecord& record) {
+      TraceRecord traced = record;
+      traced.trace_id = trace_id;
+      traced.span_id = span_id;
+      sink(traced);
+    };
+  }
   return turn;
 }
 
@@ -262,8 +278,9 @@ class OutcomePlanner {
     for (const auto& action : out_.pending_actions) {
       std::visit(detail::Overloaded{
                      [&](const actions::CallActivity& a) {
-                       ack_.worker_items.push_back(work_items::ActivityExecute{
-                           item_.instance, execution_id, a.scheduling_event_id, a.name, a.input, a.session_id, a.tag});
+                       ack_.worker_items.push_back(work_items::ActivityExecute{item_.instance, execution_id,
+                                                                               a.scheduling_event_id, a.name, a.input,
+                                                                               a.session_id, a.tag, span_parent()});
                      },
                      [&](const actions::CreateTimer& t) {
                        ack_.orchestrator_items.push_back(
@@ -274,11 +291,12 @@ class OutcomePlanner {
                        // does; routing its outcome still reads the parent (docs/core.md).
                        ack_.orchestrator_items.push_back(work_items::StartOrchestration{
                            build_child_instance_id(item_.instance, s.instance), s.name, s.input, s.version,
-                           item_.instance, s.scheduling_event_id, kInitialExecutionId, execution_id});
+                           item_.instance, s.scheduling_event_id, kInitialExecutionId, execution_id, span_parent()});
                      },
                      [&](const actions::StartOrchestrationDetached& d) {
                        ack_.orchestrator_items.push_back(work_items::StartOrchestration{
-                           d.instance, d.name, d.input, d.version, std::nullopt, std::nullopt, kInitialExecutionId});
+                           d.instance, d.name, d.input, d.version, std::nullopt, std::nullopt, kInitialExecutionId,
+                           std::nullopt, span_parent()});
                      },
                      [](const auto&) {},
                  },
@@ -312,7 +330,7 @@ class OutcomePlanner {
     writer_.append(events::OrchestrationContinuedAsNew{can.input});
     ack_.orchestrator_items.push_back(
         work_items::ContinueAsNew{item_.instance, name_, can.input, can.version, std::move(carried),
-                                  orchestration::final_custom_status(full_before_terminal())});
+                                  orchestration::final_custom_status(full_before_terminal()), started_.trace_parent});
   }
 
   void cancelled(const orchestration::turn_result::Cancelled& cancelled) {
@@ -328,6 +346,16 @@ class OutcomePlanner {
     notify(details);
   }
 
+  /// This execution's span as the traceparent of what it starts: activities and children are
+  /// spans inside it (docs/tracing.md).
+  std::string span_parent() {
+    if (!span_parent_) {
+      span_parent_ =
+          observability::orchestration_trace(started_.trace_parent, item_.instance, ack_.execution_id).traceparent();
+    }
+    return *span_parent_;
+  }
+
   /// History + delta before any terminal event: only terminal results need it (built once, lazily).
   const std::vector<Event>& full_before_terminal() {
     if (!full_history_) full_history_ = effective_concat(history_, ack_.history_delta);
@@ -338,9 +366,9 @@ class OutcomePlanner {
   void dispatch_detached() {
     for (const auto& action : out_.pending_actions) {
       if (const auto* detached = std::get_if<actions::StartOrchestrationDetached>(&action)) {
-        ack_.orchestrator_items.push_back(
-            work_items::StartOrchestration{detached->instance, detached->name, detached->input, detached->version,
-                                           std::nullopt, std::nullopt, kInitialExecutionId});
+        ack_.orchestrator_items.push_back(work_items::StartOrchestration{
+            detached->instance, detached->name, detached->input, detached->version, std::nullopt, std::nullopt,
+            kInitialExecutionId, std::nullopt, span_parent()});
       }
     }
   }
@@ -358,6 +386,7 @@ class OutcomePlanner {
   const orchestration::TurnOutput& out_;
   const std::string& name_;
   DeltaWriter& writer_;
+  std::optional<std::string> span_parent_;
   TurnPlan& plan_;
   OrchestrationAck& ack_;
   std::optional<std::vector<Event>> full_history_;

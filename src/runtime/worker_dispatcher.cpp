@@ -16,8 +16,10 @@
 #include <duroxide/wire.hpp>
 
 #include "logging/loggers.hpp"
+#include "observability/trace_ids.hpp"
 #include "runtime/dispatcher_backoff.hpp"
 #include "runtime/runtime_state.hpp"
+#include "runtime/spans.hpp"
 
 namespace duroxide::runtime {
 
@@ -214,16 +216,19 @@ SlotGoesOn execute_activity(const std::shared_ptr<State>& state_ptr, const Locke
         hand_over(state_ptr, *run, self, nullptr);
       });
 
+  const auto started_wall = std::chrono::system_clock::now();
   auto [orchestration_name, orchestration_version] = orchestration_of(state, activity);
-  ActivityContext::Info info{activity.instance,
-                             activity.execution_id,
-                             std::move(orchestration_name),
-                             std::move(orchestration_version),
-                             activity.name,
-                             activity.id,
-                             worker_id,
-                             activity.session_id,
-                             activity.tag};
+  ActivityContext::Info info{
+      activity.instance,
+      activity.execution_id,
+      std::move(orchestration_name),
+      std::move(orchestration_version),
+      activity.name,
+      activity.id,
+      worker_id,
+      activity.session_id,
+      activity.tag,
+      observability::activity_trace(activity.trace_parent, activity.instance, activity.id, locked.attempt_count)};
   logging::runtime().debug("Activity started instance_id={} activity_name={} activity_id={} worker_id={}",
                            activity.instance, activity.name, activity.id, worker_id);
   Result<std::string> result = Err("activity did not finish");
@@ -234,9 +239,9 @@ SlotGoesOn execute_activity(const std::shared_ptr<State>& state_ptr, const Locke
           const auto level = spdlog::level::from_str(record.level);
           logging::activity().log(level,
                                   "{} instance_id={} execution_id={} orchestration_name={} activity_name={} "
-                                  "activity_id={} worker_id={}",
+                                  "activity_id={} worker_id={}{}",
                                   record.message, i.instance_id, i.execution_id, i.orchestration_name, i.activity_name,
-                                  i.activity_id, i.worker_id);
+                                  i.activity_id, i.worker_id, trace_fields(i.trace));
         },
         state.store);
     try {
@@ -261,7 +266,9 @@ SlotGoesOn execute_activity(const std::shared_ptr<State>& state_ptr, const Locke
     }
   }
   renewal.release();
+  SpanSink* spans = options.observability.span_sink.get();
   if (reason == CancelReason::LockLost) {
+    send_activity_span(spans, info, started_wall, false, "cancelled");
     // The orchestration no longer wants this result (returned within its grace period).
     record_cancelled(state, token, activity, started_at);
     return SlotGoesOn::Yes;
@@ -285,6 +292,7 @@ SlotGoesOn execute_activity(const std::shared_ptr<State>& state_ptr, const Locke
     result = Err(std::move(*problem));
   }
   const auto duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at).count();
+  send_activity_span(spans, info, started_wall, result.has_value(), result ? "" : result.error());
   if (result) {
     logging::runtime().debug("Activity completed instance_id={} activity_name={} duration_ms={} result_size={}",
                              activity.instance, activity.name, duration_ms, result->size());

@@ -229,6 +229,18 @@ TEST_F(CliStartWait, StartJsonVersionAndExistingInstance) {
   fails(6, "instance 'done-1' already exists (Completed)", {"start", "Hello", "done-1", "again"});
 }
 
+TEST_F(CliStartWait, StartWithATraceparentRecordsItAndRefusesABadOne) {
+  const std::string caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  ok({"start", "Hello", "traced-1", "T", "--traceparent", caller});
+  {
+    RunningRuntime runtime(url());
+    ASSERT_TRUE(runtime.wait_finished("traced-1").is_completed());
+  }
+  const auto doc = parse_json(ok({"history", "traced-1", "--json"}));
+  EXPECT_EQ(doc.at("events").at(0).at("trace_parent"), caller) << doc.dump();
+  fails(2, "is not a W3C traceparent", {"start", "Hello", "traced-2", "T", "--traceparent", "00-abc"});
+}
+
 TEST_F(CliStartWait, WaitOnAFailedInstanceExits4) {
   const auto run = cli({"wait", "failed-1"});
   EXPECT_EQ(run.exit_code, 4) << describe(run);

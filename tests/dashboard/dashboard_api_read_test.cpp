@@ -136,6 +136,7 @@ TEST_F(DashboardApi, AnInstanceShowsItsStatusInputCustomStatusAndKv) {
   EXPECT_EQ(doc["orchestration_name"], "Approval");
   EXPECT_EQ(doc["status"], "Running");
   EXPECT_EQ(doc["input"], "order 7");
+  EXPECT_TRUE(doc["trace_parent"].is_null()) << "started without a traceparent: the root of its trace";
   EXPECT_TRUE(doc["output"].is_null());
   EXPECT_TRUE(doc["error"].is_null());
   EXPECT_EQ(doc["custom_status"], "awaiting approval");
@@ -147,6 +148,12 @@ TEST_F(DashboardApi, AnInstanceShowsItsStatusInputCustomStatusAndKv) {
   EXPECT_EQ(doc["executions"][0]["execution_id"], 1);
   EXPECT_EQ(doc["executions"][0]["status"], "Running");
   EXPECT_TRUE(doc["executions"][0]["completed_at_ms"].is_null());
+}
+
+TEST_F(DashboardApi, AChildShowsTheTraceItContinues) {
+  const auto child = ok("/api/instance?id=parent-1-child");
+  ASSERT_TRUE(child["trace_parent"].is_string()) << child.dump();
+  EXPECT_TRUE(parse_traceparent(child["trace_parent"].get<std::string>())) << child["trace_parent"];
 }
 
 TEST_F(DashboardApi, AnInstanceShowsItsOutputOrError) {

@@ -25,7 +25,8 @@ struct StartOptions {
   std::string name;
   std::string instance;
   std::string input;
-  std::string version;  // empty: the runtime's version policy picks
+  std::string version;      // empty: the runtime's version policy picks
+  std::string traceparent;  // empty: the instance is the root of its own trace
   bool json = false;
 };
 
@@ -91,7 +92,12 @@ ExitCode run_start(CommandContext& context, const StartOptions& options) {
     throw CliError(ExitCode::Refused,
                    fmt::format("instance {} already exists ({})", quote_id(options.instance), existing.name()));
   }
-  if (options.version.empty()) {
+  if (!options.traceparent.empty()) {
+    require(client.start_orchestration_traced(
+                options.instance, options.name, options.input, options.traceparent,
+                options.version.empty() ? std::nullopt : std::optional<std::string>(options.version)),
+            what);
+  } else if (options.version.empty()) {
     require(client.start_orchestration(options.instance, options.name, options.input), what);
   } else {
     require(client.start_orchestration_versioned(options.instance, options.name, options.version, options.input), what);
@@ -204,6 +210,8 @@ void add_signal_commands(CLI::App& app, Dispatch& dispatch) {
   start->add_option("INPUT", start_options->input, "Input, passed as is (JSON for typed orchestrations)")->required();
   start->add_option("--version", start_options->version,
                     "Orchestration version (default: the runtime's version policy, the newest by default)");
+  start->add_option("--traceparent", start_options->traceparent,
+                    "Continue this W3C trace (00-<trace id>-<span id>-<flags>; docs/tracing.md)");
   add_json_flag(start, start_options->json);
   dispatch.on(start, [start_options](CommandContext& context) { return run_start(context, *start_options); });
 

@@ -33,14 +33,15 @@ OrchestrationStatus require_status(const Client& client, const std::string& id) 
   return status;
 }
 
-/// The input of the execution's OrchestrationStarted event, if its history has one.
-Json execution_input(const Client& client, const std::string& id, std::uint64_t execution_id) {
+/// The execution's OrchestrationStarted event, if its history has one.
+std::optional<events::OrchestrationStarted> execution_start(const Client& client, const std::string& id,
+                                                            std::uint64_t execution_id) {
   const auto history =
       require(client.read_execution_history(id, execution_id), fmt::format("reading the history of {}", quoted(id)));
   for (const auto& event : history) {
-    if (const auto* started = event.get_if<events::OrchestrationStarted>()) return started->input;
+    if (const auto* started = event.get_if<events::OrchestrationStarted>()) return *started;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 /// The direct children: the store's tree lists them first, breadth-first, right after the instance.
@@ -107,7 +108,10 @@ ApiReply get_instance(const ApiContext& context, const httplib::Request& request
   // The instance row's status is the current execution's (ContinuedAsNew included); the client's
   // view has no such state, so an instance without a row status shows the client's.
   if (out["status"].is_null()) out["status"] = std::string(status.name());
-  out["input"] = execution_input(client, id, info.current_execution_id);
+  const auto started = execution_start(client, id, info.current_execution_id);
+  out["input"] = started ? Json(started->input) : Json(nullptr);
+  // The trace the execution continues (docs/tracing.md); null for a trace's root.
+  out["trace_parent"] = started ? optional_string(started->trace_parent) : Json(nullptr);
   for (const auto& [key, value] : status_fields.items()) out[key] = value;
   out["kv"] = kv_json(require(client.get_kv_all_values(id), what));
   out["children"] = children_json(client, id);

@@ -33,6 +33,9 @@ struct TraceRecord {
   std::uint64_t execution_id = 0;
   std::string orchestration_name;
   std::string orchestration_version;
+  /// The execution's span (docs/tracing.md), filled in by the runtime; empty from the engine.
+  std::string trace_id = {};
+  std::string span_id = {};
 };
 using TraceSink = std::function<void(const TraceRecord&)>;
 

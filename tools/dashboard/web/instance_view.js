@@ -137,6 +137,7 @@ const InstanceView = (() => {
           field('Created', Dom.time(data.created_at_ms)),
           field('Updated', Dom.time(data.updated_at_ms)),
           field('Parent', data.parent_instance_id ? Dom.instanceLink(data.parent_instance_id) : '-'),
+          field('Trace', Dom.payload(data.trace_parent, 'instance-trace-parent')),
           field('Input', Dom.payload(data.input, 'instance-input')),
           field('Output', Dom.payload(data.output, 'instance-output')),
           field('Error', errorBlock(data.error)),
