@@ -9,11 +9,28 @@
 #include <fmt/format.h>
 
 #include "client/start_event_size.hpp"
+#include "client/utf8_fields.hpp"
 #include "logging/loggers.hpp"
 
 namespace duroxide {
 
+namespace client_detail {
+
+ClientResult<void> require_utf8(std::string_view call,
+                                std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  for (const auto& [field, value] : fields) {
+    if (auto problem = invalid_utf8_problem(fmt::format("{} of {}", field, call), value)) {
+      return std::unexpected(ClientError::invalid_input(std::move(*problem)));
+    }
+  }
+  return {};
+}
+
+}  // namespace client_detail
+
 namespace {
+
+using client_detail::require_utf8;
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -61,18 +78,6 @@ Clock::time_point deadline_after(std::chrono::milliseconds timeout) {
   const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max() - now);
   if (timeout >= room) return Clock::time_point::max();
   return now + timeout;
-}
-
-/// Stored strings must be UTF-8 (docs/core.md): the first field that is not is an InvalidInput
-/// error naming the call, the field and the first bad byte; nothing is written.
-ClientResult<void> require_utf8(std::string_view call,
-                                std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
-  for (const auto& [field, value] : fields) {
-    if (auto problem = invalid_utf8_problem(fmt::format("{} of {}", field, call), value)) {
-      return std::unexpected(ClientError::invalid_input(std::move(*problem)));
-    }
-  }
-  return {};
 }
 
 }  // namespace

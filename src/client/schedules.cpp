@@ -5,12 +5,12 @@
 #include <duroxide/client.hpp>
 #include <duroxide/schedule_spec.hpp>
 #include <duroxide/semver.hpp>
-#include <duroxide/utf8.hpp>
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
+#include "client/utf8_fields.hpp"
 #include "schedules/schedule_record.hpp"
 
 namespace duroxide {
@@ -20,15 +20,7 @@ namespace {
 using schedules::ControlRequest;
 using schedules::ScheduleRecord;
 
-ClientResult<void> require_text(std::string_view call,
-                                std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
-  for (const auto& [field, value] : fields) {
-    if (auto problem = invalid_utf8_problem(fmt::format("{} of {}", field, call), value)) {
-      return std::unexpected(ClientError::invalid_input(std::move(*problem)));
-    }
-  }
-  return {};
-}
+using client_detail::require_utf8;
 
 /// The schedule's state from its instance status: the record it published, read in the light of
 /// how its instance stands (docs/schedules.md, "Reading a schedule").
@@ -84,7 +76,7 @@ bool has_ended(ScheduleStatus status) { return status == ScheduleStatus::Deleted
 ClientResult<void> create(const Client& client, std::string_view call, const std::string& id, const std::string& spec,
                           const std::string& orchestration, const std::optional<std::string>& version,
                           const std::string& input, OverlapPolicy overlap) {
-  if (auto valid = require_text(call, {{"schedule id", id},
+  if (auto valid = require_utf8(call, {{"schedule id", id},
                                        {"spec", spec},
                                        {"orchestration name", orchestration},
                                        {"version", version.value_or("")},
@@ -157,7 +149,7 @@ ClientResult<void> Client::create_schedule_versioned(const std::string& id, cons
 }
 
 ClientResult<ScheduleInfo> Client::get_schedule(const std::string& id) const {
-  if (auto valid = require_text("get_schedule", {{"schedule id", id}}); !valid)
+  if (auto valid = require_utf8("get_schedule", {{"schedule id", id}}); !valid)
     return std::unexpected(std::move(valid.error()));
   const auto instance = schedule_instance_id(id);
   auto status = store_->get_instance_status(instance);
@@ -192,7 +184,7 @@ ClientResult<std::vector<ScheduleInfo>> Client::list_schedules() const {
 }
 
 ClientResult<void> Client::pause_schedule(const std::string& id, const std::string& reason) const {
-  if (auto valid = require_text("pause_schedule", {{"reason", reason}}); !valid) return valid;
+  if (auto valid = require_utf8("pause_schedule", {{"reason", reason}}); !valid) return valid;
   return send_control(*this, id, ControlRequest{ControlRequest::Op::Pause, reason});
 }
 

@@ -12,6 +12,7 @@
 #include <duroxide/client.hpp>
 
 #include "cli_error.hpp"
+#include "store_json.hpp"
 
 namespace duroxide::cli {
 
@@ -52,6 +53,9 @@ void add_admin_commands(CLI::App& app, Dispatch& dispatch);     // delete, prune
 void add_schedule_commands(CLI::App& app, Dispatch& dispatch);  // schedules list|show|create|pause|resume|delete
 /// serve (the web dashboard); `store_url` is main's --store, read when the command runs.
 void add_serve_command(CLI::App& app, Dispatch& dispatch, const std::string& store_url);
+
+/// What a command that requested something prints: `doc` with --json, else `text` and a newline.
+ExitCode confirm(CommandContext& context, bool json, const tools::Json& doc, const std::string& text);
 
 /// The instance's status; throws instance_not_found() when the store does not know it.
 OrchestrationStatus require_status(const Client& client, const std::string& instance);

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "json_views.hpp"
 #include "text.hpp"
 
 namespace duroxide::cli {
@@ -47,6 +48,15 @@ OrchestrationStatus require_status(const Client& client, const std::string& inst
       require(client.get_orchestration_status(instance), fmt::format("reading instance {}", quote_id(instance)));
   if (status.is_not_found()) throw instance_not_found(instance);
   return status;
+}
+
+ExitCode confirm(CommandContext& context, bool json, const tools::Json& doc, const std::string& text) {
+  if (json) {
+    print_json(context.out, doc);
+  } else {
+    context.out << text << '\n';
+  }
+  return ExitCode::Ok;
 }
 
 }  // namespace duroxide::cli

@@ -97,15 +97,6 @@ ExitCode run_show(CommandContext& context, const IdOptions& options) {
   return ExitCode::Ok;
 }
 
-ExitCode confirm(CommandContext& context, bool json, const Json& doc, const std::string& text) {
-  if (json) {
-    print_json(context.out, doc);
-  } else {
-    context.out << text << '\n';
-  }
-  return ExitCode::Ok;
-}
-
 ExitCode run_create(CommandContext& context, const CreateOptions& options) {
   const auto overlap = parse_overlap_policy(options.overlap);
   if (!overlap) throw CliError(ExitCode::Usage, fmt::format("unknown overlap policy {}", quote_id(options.overlap)));

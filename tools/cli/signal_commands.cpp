@@ -74,16 +74,6 @@ OrchestrationStatus require_unfinished(const Client& client, const std::string& 
   return status;
 }
 
-/// Prints what was requested: `doc` with --json, else `text` and a newline.
-ExitCode confirm(CommandContext& context, bool json, const Json& doc, const std::string& text) {
-  if (json) {
-    print_json(context.out, doc);
-  } else {
-    context.out << text << '\n';
-  }
-  return ExitCode::Ok;
-}
-
 ExitCode run_start(CommandContext& context, const StartOptions& options) {
   const auto& client = context.client;
   const auto what = fmt::format("starting instance {}", quote_id(options.instance));
