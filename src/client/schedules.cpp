@@ -48,26 +48,23 @@ ClientResult<ScheduleInfo> to_info(const std::string& id, const InstanceStatusRe
   switch (status.status) {
     case ExecutionStatus::Suspended:
       info.status = ScheduleStatus::Paused;
-      info.next_fire_ms.reset();
       break;
     case ExecutionStatus::Terminated:
       info.status = ScheduleStatus::Deleted;
       info.ended_reason = status.output.value_or("");
-      info.next_fire_ms.reset();
       break;
     case ExecutionStatus::Completed:
       info.status = ScheduleStatus::Ended;
       info.ended_reason = status.output.value_or("");
-      info.next_fire_ms.reset();
       break;
     case ExecutionStatus::Failed:
       info.status = ScheduleStatus::Ended;
       info.ended_reason = status.failure ? status.failure->display_message() : "failed";
-      info.next_fire_ms.reset();
       break;
     default:
       break;
   }
+  if (info.status != ScheduleStatus::Active) info.next_fire_ms.reset();  // only an active schedule fires
   return info;
 }
 

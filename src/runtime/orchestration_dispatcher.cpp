@@ -56,12 +56,10 @@ ParentLookup parent_execution(Provider& store, const std::string& parent, std::u
 
 void log_trace(const TraceRecord& record) {
   const auto level = spdlog::level::from_str(record.level);
-  logging::orchestration().log(
-      level == spdlog::level::off ? spdlog::level::trace : level,
-      "{} instance_id={} execution_id={} orchestration_name={} orchestration_version={}{}", record.message,
-      record.instance_id, record.execution_id, record.orchestration_name, record.orchestration_version,
-      record.trace_id.empty() ? std::string()
-                              : fmt::format(" trace_id={} span_id={}", record.trace_id, record.span_id));
+  logging::orchestration().log(level == spdlog::level::off ? spdlog::level::trace : level,
+                               "{} instance_id={} execution_id={} orchestration_name={} orchestration_version={}{}",
+                               record.message, record.instance_id, record.execution_id, record.orchestration_name,
+                               record.orchestration_version, trace_fields(record.trace_id, record.span_id));
 }
 
 /// Whether the store holds every event of `ack`'s history delta (same execution, id and kind).

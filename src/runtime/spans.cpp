@@ -16,9 +16,13 @@ std::uint64_t unix_ns(std::chrono::system_clock::time_point time) {
 
 }  // namespace
 
+std::string trace_fields(std::string_view trace_id, std::string_view span_id) {
+  if (trace_id.empty()) return "";
+  return fmt::format(" trace_id={} span_id={}", trace_id, span_id);
+}
+
 std::string trace_fields(const std::optional<TraceContext>& trace) {
-  if (!trace) return "";
-  return fmt::format(" trace_id={} span_id={}", trace->trace_id, trace->span_id);
+  return trace ? trace_fields(trace->trace_id, trace->span_id) : std::string();
 }
 
 void send_span(SpanSink* sink, const SpanRecord& span) {

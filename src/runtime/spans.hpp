@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <duroxide/activity_context.hpp>
 #include <duroxide/event.hpp>
@@ -14,6 +15,7 @@
 namespace duroxide::runtime {
 
 /// " trace_id=<id> span_id=<id>" for a log line's correlation fields; "" without a trace.
+std::string trace_fields(std::string_view trace_id, std::string_view span_id);
 std::string trace_fields(const std::optional<TraceContext>& trace);
 
 /// Hands `span` to `sink` (if any); an exception from the sink is logged and swallowed.

@@ -225,14 +225,14 @@ orchestration::TurnInput turn_input(const OrchestrationItem& item, const Planner
   turn.handler = resolved.handler;
   turn.now_ms = context.now_ms;
   if (context.trace_sink) {
-    // Log lines of the code carry its execution's span (docs/tracing.md).
-    const auto trace = observability::orchestration_trace(last_started(turn.baseline_events())->trace_parent,
-                                                          item.instance, plan.ack.execution_id);
-    turn.trace_sink = [sink = context.trace_sink, trace_id = trace.trace_id,
-                       span_id = trace.span_id](const TraceRecord& record) {
+    // Log lines of the code carry its execution's span (docs/tracing.md), derived only when the
+    // code logs: most turns never do.
+    turn.trace_sink = [sink = context.trace_sink,
+                       recorded = last_started(turn.baseline_events())->trace_parent](const TraceRecord& record) {
+      const auto trace = observability::orchestration_trace(recorded, record.instance_id, record.execution_id);
       TraceRecord traced = record;
-      traced.trace_id = trace_id;
-      traced.span_id = span_id;
+      traced.trace_id = trace.trace_id;
+      traced.span_id = trace.span_id;
       sink(traced);
     };
   }
